@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# pcc: the two commands a newcomer needs are `make demo` and `make check`.
+# See README.md. Everything slow is cached under $(PCC_CACHE).
+#
+#   make demo            build all, boot the VM, run samples/pcc-demo
+#   make check           build all, run the selftests in the VM
+#   make shell           interactive VM shell with pcc loaded
+#   make run PROG=p ARGS="..."   run your own static arm64 program in the VM
+#   make trace           capture the fault paths with ftrace (see README)
+#   make module          only pcc.ko (KDIR=/your/tree to use your own kernel)
+#   make rust-analyzer   rust-project.json for editors
+#   make clean | cache-clean
+
+PCC_ROOT := $(CURDIR)
+PCC_CACHE ?= $(HOME)/.cache/pcc
+PCC_OUT ?= $(PCC_ROOT)/out
+export PCC_CACHE PCC_OUT
+
+ARCH ?= arm64
+LLVM ?= 1
+RUSTC ?= /usr/bin/rustc
+KMAKE = $(MAKE) -C $(KDIR) M=$(PCC_ROOT) MO=$(PCC_OUT)/module ARCH=$(ARCH) LLVM=$(LLVM) \
+	RUSTC=$(RUSTC) BINDGEN=$(PCC_CACHE)/bindgen/bin/bindgen
+
+CROSS_COMPILE ?= aarch64-linux-gnu-
+USER_CC := $(CROSS_COMPILE)gcc
+# kselftest_harness.h comes from the kernel tree pcc is built against.
+KSRC ?= $(KDIR)
+USER_CFLAGS := -static -O2 -g -Wall -Wextra -Wno-unused-parameter -I$(PCC_ROOT)/include/uapi \
+	-I$(KSRC)/tools/testing/selftests -I$(PCC_ROOT)/selftests -D_GNU_SOURCE
+SAMPLES := $(patsubst %.c,$(PCC_OUT)/samples/%,$(notdir $(wildcard samples/*.c)))
+SELFTESTS := $(patsubst %.c,$(PCC_OUT)/selftests/%,$(notdir $(wildcard selftests/*.c)))
+
+.PHONY: all demo check shell run trace module user rust-analyzer clean cache-clean
+
+all: module user
+
+demo:
+	bash scripts/demo.sh
+
+check:
+	bash scripts/check.sh
+
+shell:
+	bash scripts/shell.sh
+
+run:
+	@test -n "$(PROG)" || { echo "usage: make run PROG=path/to/static-arm64-program ARGS='...'"; exit 2; }
+	bash scripts/run.sh "$(PROG)" $(ARGS)
+
+trace:
+	bash scripts/trace.sh
+
+module:
+	@test -n "$(KDIR)" || { echo "KDIR not set: use 'make demo', 'make check', or KDIR=/path/to/kernel make module"; exit 2; }
+	@mkdir -p $(PCC_OUT)/module
+	$(KMAKE) modules
+
+rust-analyzer:
+	$(KMAKE) rust-analyzer
+
+user: $(SAMPLES) $(SELFTESTS)
+
+$(PCC_OUT)/samples/%: samples/%.c include/uapi/pcc.h
+	@mkdir -p $(dir $@)
+	$(USER_CC) $(USER_CFLAGS) -o $@ $<
+
+$(PCC_OUT)/selftests/%: selftests/%.c selftests/*.h include/uapi/pcc.h
+	@mkdir -p $(dir $@)
+	$(USER_CC) $(USER_CFLAGS) -o $@ $<
+
+clean:
+	rm -rf $(PCC_OUT) rust-project.json
+	find . -name '*.o' -o -name '*.cmd' -o -name '*.ko' -o -name '*.mod*' | xargs rm -f
+
+cache-clean:
+	rm -rf $(PCC_CACHE)

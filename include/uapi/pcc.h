@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * pcc: the user-space ABI of /dev/pcc.
+ *
+ * /dev/pcc is a fixed-size page cache shared by every process that opens
+ * it. read/write/lseek/mmap (MAP_SHARED and MAP_PRIVATE) reach the same
+ * pages; the ioctls below read pcc's counters and drive writeback and reset.
+ */
+#ifndef _UAPI_PCC_H
+#define _UAPI_PCC_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define PCC_DEVICE	"/dev/pcc"
+#define PCC_IOC_MAGIC	'P'
+
+/*
+ * Counters since the module was loaded (PCC_IOC_RESET does not clear
+ * them); pages_cached and pages_dirty are the current state.
+ */
+struct pcc_stats {
+	__u64 faults;			/* ->fault calls */
+	__u64 fault_misses;		/* ->fault calls that allocated a page */
+	__u64 map_pages_calls;		/* ->map_pages calls (fault-around) */
+	__u64 pages_mapped_around;	/* PTEs installed by ->map_pages */
+	__u64 mkwrite_calls;		/* ->page_mkwrite calls */
+	__u64 pages_cached;		/* pages in the cache now */
+	__u64 pages_dirty;		/* dirty pages in the cache now */
+	__u64 pages_written_back;	/* total pages cleaned by PCC_IOC_WRITEBACK */
+};
+
+/* Read the counters. */
+#define PCC_IOC_GET_STATS	_IOR(PCC_IOC_MAGIC, 1, struct pcc_stats)
+/*
+ * Clean every dirty page and write-protect it in every mapping, so the
+ * next store to it calls ->page_mkwrite again. Returns the number of
+ * pages cleaned.
+ */
+#define PCC_IOC_WRITEBACK	_IO(PCC_IOC_MAGIC, 2)
+/* Unmap every page from every mapping and free it; all offsets read 0. */
+#define PCC_IOC_RESET		_IO(PCC_IOC_MAGIC, 3)
+/* Capacity in bytes (module parameter size_pages * page size). */
+#define PCC_IOC_GET_SIZE	_IOR(PCC_IOC_MAGIC, 4, __u64)
+
+#endif /* _UAPI_PCC_H */

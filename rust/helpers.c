@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pcc's C side, in the manner of upstream's rust/helpers/: thin wrappers
+ * so the Rust code can call kernel functions that are inline-only or whose
+ * header kernel::bindings does not include. No logic lives here beyond the
+ * private pseudo file system that gives pcc its own inode (as DRM does).
+ */
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mount.h>
+#include <linux/pagemap.h>
+#include <linux/pseudo_fs.h>
+#include <linux/rmap.h>
+
+/* --- folio ------------------------------------------------------------ */
+
+void pcc_folio_get(struct folio *folio) { folio_get(folio); }
+void pcc_folio_put(struct folio *folio) { folio_put(folio); }
+void pcc_folio_lock(struct folio *folio) { folio_lock(folio); }
+bool pcc_folio_trylock(struct folio *folio) { return folio_trylock(folio); }
+void pcc_folio_unlock(struct folio *folio) { folio_unlock(folio); }
+bool pcc_folio_test_uptodate(struct folio *folio) { return folio_test_uptodate(folio); }
+void pcc_folio_mark_uptodate(struct folio *folio) { folio_mark_uptodate(folio); }
+bool pcc_folio_test_dirty(struct folio *folio) { return folio_test_dirty(folio); }
+bool pcc_folio_test_clear_dirty(struct folio *folio) { return folio_test_clear_dirty(folio); }
+bool pcc_folio_mark_dirty(struct folio *folio) { return folio_mark_dirty(folio); }
+int pcc_folio_mkclean(struct folio *folio) { return folio_mkclean(folio); }
+struct address_space *pcc_folio_mapping(struct folio *folio) { return READ_ONCE(folio->mapping); }
+pgoff_t pcc_folio_index(struct folio *folio) { return folio->index; }
+struct page *pcc_folio_page(struct folio *folio) { return folio_page(folio, 0); }
+struct folio *pcc_page_folio(struct page *page) { return page_folio(page); }
+void pcc_folio_zero(struct folio *folio) { folio_zero_range(folio, 0, folio_size(folio)); }
+
+/* --- address_space ---------------------------------------------------- */
+
+/* Look up (FGP flags 0) or lock-and-create (FGP_LOCK | FGP_CREAT). */
+struct folio *pcc_filemap_get_folio(struct address_space *mapping, pgoff_t index, bool create)
+{
+	fgf_t fgp = create ? FGP_LOCK | FGP_CREAT : 0;
+
+	return __filemap_get_folio(mapping, index, fgp, mapping_gfp_mask(mapping));
+}
+
+unsigned long pcc_mm_file_rss(struct mm_struct *mm)
+{
+	/* What filemap_map_pages() adds to with add_mm_counter(). */
+	return get_mm_counter_sum(mm, MM_FILEPAGES) + get_mm_counter_sum(mm, MM_SHMEMPAGES);
+}
+
+/* --- the private pseudo file system ----------------------------------- */
+
+#define PCC_FS_MAGIC 0x50434346 /* "PCCF" */
+
+static int pcc_fs_init_fs_context(struct fs_context *fc)
+{
+	return init_pseudo(fc, PCC_FS_MAGIC) ? 0 : -ENOMEM;
+}
+
+static struct file_system_type pcc_fs_type = {
+	.name = "pcc",
+	.owner = THIS_MODULE,
+	.init_fs_context = pcc_fs_init_fs_context,
+	.kill_sb = kill_anon_super,
+};
+
+static struct vfsmount *pcc_fs_mnt;
+static int pcc_fs_cnt;
+
+/*
+ * A new inode of pcc's own: its i_mapping is the page cache pcc manages.
+ * Pages are not movable (no ->migrate_folio) and unevictable (there is no
+ * backing store: a clean page must not be dropped).
+ */
+struct inode *pcc_inode_new(loff_t size)
+{
+	struct inode *inode;
+	int ret;
+
+	ret = simple_pin_fs(&pcc_fs_type, &pcc_fs_mnt, &pcc_fs_cnt);
+	if (ret < 0)
+		return ERR_PTR(ret);
+	inode = alloc_anon_inode(pcc_fs_mnt->mnt_sb);
+	if (IS_ERR(inode)) {
+		simple_release_fs(&pcc_fs_mnt, &pcc_fs_cnt);
+		return inode;
+	}
+	i_size_write(inode, size);
+	mapping_set_gfp_mask(inode->i_mapping, GFP_HIGHUSER);
+	mapping_set_unevictable(inode->i_mapping);
+	return inode;
+}
+
+void pcc_inode_free(struct inode *inode)
+{
+	iput(inode);
+	simple_release_fs(&pcc_fs_mnt, &pcc_fs_cnt);
+}
+
+struct address_space *pcc_inode_mapping(struct inode *inode) { return inode->i_mapping; }

@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! pcc's abstractions over kernel C APIs that upstream Rust (7.3) lacks.
+//!
+//! Every `unsafe` block of pcc lives below this module; the driver
+//! ([`crate::cache`], [`crate::device`]) is safe Rust and is compiled with
+//! `#![forbid(unsafe_code)]`.
+
+pub(crate) mod ffi;
+pub(crate) mod folio;
+pub(crate) mod mapping;
+pub(crate) mod misc;
+pub(crate) mod trace;
+pub(crate) mod vm_ops;

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! An inode of pcc's own whose `address_space` holds pcc's pages.
+//!
+//! C header: [`include/linux/pagemap.h`](srctree/include/linux/pagemap.h).
+//!
+//! Pointing a file's `f_mapping` at this `address_space` (as DRM does with
+//! its anonymous inode) makes the kernel's generic page-cache machinery
+//! apply to `/dev/pcc`: `filemap_map_pages` for fault-around, the rmap walk
+//! of `folio_mkclean`, `unmap_mapping_range`, `generic_file_llseek`.
+
+use super::{
+    ffi,
+    folio::{
+        Folio,
+        LockedFolioRef, //
+    },
+};
+use core::ptr::NonNull;
+use kernel::{
+    bindings,
+    error::from_err_ptr,
+    fs::File,
+    prelude::*,
+    sync::aref::ARef,
+};
+
+/// The inode and its page cache.
+///
+/// # Invariants
+///
+/// `inode` came from `pcc_inode_new` and is released once, in `Drop`;
+/// `mapping` is its `i_mapping`.
+pub(crate) struct PageCacheInode {
+    inode: NonNull<bindings::inode>,
+    mapping: NonNull<bindings::address_space>,
+}
+
+// SAFETY: The inode is only used through functions that may be called from
+// any thread; it is freed once, in `Drop`.
+unsafe impl Send for PageCacheInode {}
+// SAFETY: See `Send`; `&self` methods use the page cache's own locking.
+unsafe impl Sync for PageCacheInode {}
+
+impl PageCacheInode {
+    /// A new inode with `i_size` = `size` bytes.
+    pub(crate) fn new(size: u64) -> Result<Self> {
+        let size = i64::try_from(size).map_err(|_| EINVAL)?;
+        // SAFETY: No preconditions; returns an inode or an ERR_PTR.
+        let inode = from_err_ptr(unsafe { ffi::pcc_inode_new(size) })?;
+        let inode = NonNull::new(inode).ok_or(ENOMEM)?;
+        // SAFETY: `inode` is a live inode.
+        let mapping = unsafe { ffi::pcc_inode_mapping(inode.as_ptr()) };
+        // INVARIANT: fresh inode from `pcc_inode_new` and its mapping.
+        Ok(Self {
+            inode,
+            mapping: NonNull::new(mapping).ok_or(ENOMEM)?,
+        })
+    }
+
+    fn mapping(&self) -> *mut bindings::address_space {
+        self.mapping.as_ptr()
+    }
+
+    /// Whether `folio` still belongs to this page cache (not truncated).
+    pub(crate) fn owns(&self, folio: &Folio) -> bool {
+        folio.mapping_ptr() == self.mapping()
+    }
+
+    /// Make `file` use this page cache: `file->f_mapping = i_mapping`.
+    /// Called from `open`, before the file can be mapped or read.
+    pub(crate) fn attach(&self, file: &File) {
+        // SAFETY: The file is being opened by this thread (see the caller,
+        // `open`): nothing else uses `f_mapping` yet. The inode outlives the
+        // file, which holds a reference on the module owning this inode.
+        unsafe { (*file.as_ptr()).f_mapping = self.mapping() };
+    }
+
+    /// `filemap_get_folio`: the cached folio at `index`, if any.
+    pub(crate) fn lookup(&self, index: usize) -> Option<ARef<Folio>> {
+        // SAFETY: `mapping` is live; the call returns a referenced folio or
+        // an ERR_PTR (-ENOENT when absent).
+        let f = unsafe { ffi::pcc_filemap_get_folio(self.mapping(), index, false) };
+        let f = NonNull::new(from_err_ptr(f).ok()?)?;
+        // SAFETY: `__filemap_get_folio` returned one reference, now ours.
+        Some(unsafe { Folio::from_raw_owned(f) })
+    }
+
+    /// `__filemap_get_folio(FGP_LOCK | FGP_CREAT)`: the folio at `index`,
+    /// locked, allocated and added to the page cache if it was absent (a
+    /// new folio is not uptodate: the caller fills it).
+    pub(crate) fn get_or_create_locked(&self, index: usize) -> Result<LockedFolioRef> {
+        // SAFETY: `mapping` is live; returns a locked, referenced folio or
+        // an ERR_PTR (-ENOMEM).
+        let f = from_err_ptr(unsafe { ffi::pcc_filemap_get_folio(self.mapping(), index, true) })?;
+        let f = NonNull::new(f).ok_or(ENOMEM)?;
+        // SAFETY: FGP_LOCK returned the folio locked with one reference.
+        Ok(unsafe { LockedFolioRef::from_raw_locked(f) })
+    }
+
+    /// `unmap_mapping_range(mapping, 0, 0, 0)`: remove every PTE of every
+    /// shared mapping of this page cache. Private COW copies, which belong
+    /// to their process, stay.
+    pub(crate) fn unmap_all(&self) {
+        // SAFETY: `mapping` is live; the call takes its own locks.
+        unsafe { bindings::unmap_mapping_range(self.mapping(), 0, 0, 0) };
+    }
+
+    /// `truncate_inode_pages(mapping, 0)`: drop every folio from the page
+    /// cache, unmapping any that is still mapped.
+    pub(crate) fn truncate_all(&self) {
+        // SAFETY: `mapping` is live; the call takes the folio locks itself.
+        unsafe { bindings::truncate_inode_pages(self.mapping(), 0) };
+    }
+}
+
+impl Drop for PageCacheInode {
+    fn drop(&mut self) {
+        self.truncate_all();
+        // SAFETY: By the type invariant this is the one release of `inode`.
+        unsafe { ffi::pcc_inode_free(self.inode.as_ptr()) };
+    }
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# pcc's test command (`make check`): build everything, boot the VM, run
+# every selftest, count the TAP results. The last line is
+# "N passed, N failed, N skipped"; the exit status is non-zero on any
+# failed test, on a kernel splat in the guest log, or when the guest
+# does not finish.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+t0=$SECONDS
+build_env=$(bash "$PCC_ROOT/scripts/build.sh") || die "build failed"
+eval "$(tail -1 <<< "$build_env")"
+export KDIR MODULE
+log "build done in $((SECONDS - t0)) s"
+
+stage=$PCC_OUT/stage-check
+rm -rf "$stage"; mkdir -p "$stage/selftests"
+cp "$PCC_OUT"/selftests/* "$stage/selftests/"
+cp "$PCC_ROOT"/selftests/*.sh "$stage/selftests/" 2>/dev/null || true
+
+set +e
+bash "$PCC_ROOT/scripts/vm.sh" --log "$PCC_OUT/check.log" "$PCC_ROOT/scripts/guest/check.job" \
+	"$stage/selftests"
+vmrc=$?
+set -e
+log "guest log: $PCC_OUT/check.log (total $((SECONDS - t0)) s)"
+
+set +e
+summary=$(python3 "$PCC_ROOT/scripts/tap_summary.py" "$PCC_OUT/check.log")
+trc=$?
+set -e
+# Show the failing results themselves, not only the counts.
+grep -E '^not ok|^# (FAIL|.*: Test failed)|Assertion|Expected' "$PCC_OUT/check.log" | head -40 >&2 || true
+if [ $vmrc != 0 ] && [ $trc = 0 ]; then
+	log "FAIL: the VM run failed (see above); counting it as one failure"
+	summary=$(printf '%s\n' "$summary" | awk 'END{}{l[NR]=$0}END{for(i=1;i<NR;i++)print l[i]; split(l[NR],a," "); printf "%d passed, %d failed, %d skipped\n", a[1], a[3]+1, a[5]}')
+	trc=1
+fi
+echo "$summary"
+exit $trc

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build pcc's arm64 test kernel from Debian's linux-source-7.3, out of tree,
+# with LLVM=1 and the fragments in scripts/kconfig/.
+#
+#   scripts/kernel.sh            build (or reuse) the kernel, print its build dir
+#   scripts/kernel.sh --kdir     print the build dir only (no build)
+#
+# Cache layout under $PCC_CACHE:
+#   src/<debian-version>/linux-source-7.3/       unpacked, never built in
+#   kbuild/<debian-version>-<config-hash>/       O= build dir (Image, vmlinux)
+# The key holds the Debian revision actually used and a hash of the config
+# fragments and of the toolchain versions, so editing a fragment or a
+# toolchain update starts a fresh build dir and an unchanged one is reused.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/toolchain.sh"
+
+KSRC_PKG=linux-source-7.3
+FRAGS=("$PCC_ROOT"/scripts/kconfig/*.config)
+
+# The Debian version to use: the one already unpacked in the cache, unless
+# PCC_REFRESH=1 asks the archive for the current one.
+src_version() {
+	local v
+	if [ "${PCC_REFRESH:-0}" != 1 ]; then
+		v=$(ls -1 "$PCC_CACHE/src" 2>/dev/null | sort -V | tail -1)
+		if [ -n "$v" ] && [ -f "$PCC_CACHE/src/$v/.unpacked" ]; then
+			echo "$v"; return
+		fi
+	fi
+	local deb
+	deb=$(fetch_deb "$KSRC_PKG")
+	v=$(dpkg-deb -f "$deb" Version)
+	if [ ! -f "$PCC_CACHE/src/$v/.unpacked" ]; then
+		log "unpacking $KSRC_PKG $v"
+		local d=$PCC_CACHE/src/$v
+		rm -rf "$d"; mkdir -p "$d/deb"
+		dpkg-deb -x "$deb" "$d/deb"
+		local tb
+		tb=$(ls "$d"/deb/usr/src/linux-source-*.tar.* | head -1)
+		tar -C "$d" -xf "$tb"
+		rm -rf "$d/deb"
+		[ -d "$d/$KSRC_PKG" ] || die "no $KSRC_PKG directory in $tb"
+		touch "$d/.unpacked"
+	fi
+	echo "$v"
+}
+
+config_key() {
+	{
+		cat "${FRAGS[@]}"
+		"$PCC_RUSTC" --version
+		clang --version | head -1
+		"$PCC_CACHE/bindgen/bin/bindgen" --version
+	} | sha256sum | cut -c1-12
+}
+
+kdir_for() { echo "$PCC_CACHE/kbuild/$1-$(config_key)"; }
+
+kmake() { make -C "$KSRC" O="$KBUILD" "${PCC_KMAKE_ARGS[@]}" "$@"; }
+
+# Every CONFIG_X=y/m/value the fragments ask for must be in the final
+# .config, and every "# CONFIG_X is not set" must stay unset.
+check_config() {
+	local f line opt missing=0
+	for f in "${FRAGS[@]}"; do
+		while IFS= read -r line; do
+			case "$line" in
+			CONFIG_*=*)
+				grep -qxF "$line" "$KBUILD/.config" || {
+					opt=${line%%=*}
+					echo "Missing: $opt (asked ${line#*=}, got: $(grep -E "^(# )?$opt[= ]" "$KBUILD/.config" || echo absent))" >&2
+					missing=1
+				} ;;
+			"# CONFIG_"*" is not set")
+				opt=${line#\# }; opt=${opt%% *}
+				if grep -q "^$opt=" "$KBUILD/.config"; then
+					echo "Missing: $opt (asked unset, got set)" >&2; missing=1
+				fi ;;
+			esac
+		done < "$f"
+	done
+	[ $missing = 0 ] || die "kernel config does not have every option the fragments ask for"
+}
+
+build() {
+	local ver
+	ver=$(src_version)
+	KSRC=$PCC_CACHE/src/$ver/$KSRC_PKG
+	KBUILD=$(kdir_for "$ver")
+	if [ -f "$KBUILD/.pcc-built" ] && [ "$KBUILD/.pcc-built" -nt "$KBUILD/.config" ]; then
+		echo "$KBUILD"; return
+	fi
+	mkdir -p "$KBUILD"
+	log "kernel: $KSRC_PKG $ver, build dir $KBUILD"
+	kmake rustavailable >&2 || die "the kernel says Rust is not available with this toolchain"
+	if [ ! -f "$KBUILD/.config" ] || [ ! -f "$KBUILD/.pcc-configured" ]; then
+		kmake allnoconfig >&2
+		( cd "$KBUILD" && "$KSRC/scripts/kconfig/merge_config.sh" -m -O "$KBUILD" "$KBUILD/.config" "${FRAGS[@]}" ) >&2
+		kmake olddefconfig >&2
+		check_config
+		touch "$KBUILD/.pcc-configured"
+	fi
+	local t0=$SECONDS
+	kmake -j"$(nproc)" all >&2
+	log "kernel built in $((SECONDS - t0)) s"
+	echo "$ver" > "$KBUILD/.pcc-built"
+	echo "$KBUILD"
+}
+
+case "${1:-}" in
+--kdir)
+	ver=$(ls -1 "$PCC_CACHE/src" 2>/dev/null | sort -V | tail -1)
+	[ -n "$ver" ] || die "no kernel source in the cache yet: run scripts/kernel.sh"
+	kdir_for "$ver" ;;
+"") [ -n "${PCC_TOOLCHAIN_OK:-}" ] || main; build ;;
+*) die "usage: $0 [--kdir]" ;;
+esac

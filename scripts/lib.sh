@@ -1,0 +1,23 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings for pcc's scripts. Sourced, never run.
+#
+# Everything slow (downloaded packages, the unpacked kernel source, the
+# kernel build) lives under $PCC_CACHE, outside the repository, keyed by
+# what it was made from, so that a second run only rebuilds what changed.
+
+PCC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PCC_CACHE=${PCC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pcc}
+PCC_OUT=${PCC_OUT:-$PCC_ROOT/out}
+
+LLVM_BIN=/usr/lib/llvm-19/bin
+export PATH="$LLVM_BIN:$PCC_CACHE/bindgen/bin:$PATH"
+
+# The kernel wants Debian's rustc (it ships rust-src); a rustup toolchain
+# earlier on PATH has none.
+PCC_RUSTC=/usr/bin/rustc
+PCC_KMAKE_ARGS=(ARCH=arm64 LLVM=1 RUSTC="$PCC_RUSTC" BINDGEN="$PCC_CACHE/bindgen/bin/bindgen")
+
+CROSS_CC=aarch64-linux-gnu-gcc
+
+log() { printf '[pcc] %s\n' "$*" >&2; }
+die() { printf '[pcc] error: %s\n' "$*" >&2; exit 1; }

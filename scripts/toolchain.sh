@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install what pcc's build and test rig needs, from Debian's archive and
+# crates.io only. Idempotent: it returns at once when everything is there.
+#
+# It adds bookworm-backports (QEMU 10) and trixie-backports (linux-source-7.3)
+# with a low pin, so nothing else on the system moves to those suites; the
+# kernel source and the arm64 busybox are only downloaded and unpacked into
+# the cache, never installed.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+PKGS=(
+	rustc-web rust-web-src
+	clang-19 lld-19 llvm-19 libclang-19-dev
+	bc flex bison libelf-dev libssl-dev cpio kmod python3 xz-utils
+	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+)
+BPO_PKGS=(qemu-system-arm)
+BINDGEN_VERSION=0.72.1
+
+missing_pkgs() {
+	local p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || echo "$p"
+	done
+}
+
+add_suites() {
+	local src=/etc/apt/sources.list.d/pcc-backports.sources
+	local pref=/etc/apt/preferences.d/pcc-backports
+	[ -f "$src" ] && [ -f "$pref" ] && return 1
+	log "adding bookworm-backports and trixie-backports (pinned low)"
+	cat > "$src" <<'SRC'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports trixie-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+	cat > "$pref" <<'PREF'
+# Added by pcc's scripts/toolchain.sh: only packages asked for by suite
+# come from here.
+Package: *
+Pin: release n=bookworm-backports
+Pin-Priority: 100
+
+Package: *
+Pin: release n=trixie-backports
+Pin-Priority: 1
+PREF
+	return 0
+}
+
+apt_updated=0
+apt_update() {
+	[ $apt_updated = 1 ] && return
+	apt-get update -qq
+	apt_updated=1
+}
+
+install_debs() {
+	local miss bmiss
+	add_suites && apt_update
+	miss=$(missing_pkgs "${PKGS[@]}")
+	bmiss=$(missing_pkgs "${BPO_PKGS[@]}")
+	[ -z "$miss$bmiss" ] && return
+	apt_update
+	if [ -n "$miss" ]; then
+		log "apt-get install" $miss
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $miss
+	fi
+	if [ -n "$bmiss" ]; then
+		log "apt-get install -t bookworm-backports" $bmiss
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+			-t bookworm-backports $bmiss
+	fi
+}
+
+# Download-only helper: one Debian package (any architecture) into the
+# cache, using a private apt state so the system's dpkg architectures stay
+# untouched. Prints the path of the .deb.
+APT_PRIV=$PCC_CACHE/apt
+apt_priv() {
+	apt-get -q -o Dir::State::Lists="$APT_PRIV/lists" \
+		-o Dir::Cache="$APT_PRIV/cache" \
+		-o Dir::Etc::SourceList="$APT_PRIV/sources.list" \
+		-o Dir::Etc::SourceParts=/dev/null \
+		-o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts=/dev/null \
+		-o APT::Architectures::=amd64 -o APT::Architectures::=arm64 \
+		-o Debug::NoLocking=1 -o APT::Sandbox::User=root "$@"
+}
+apt_priv_update() {
+	[ -f "$APT_PRIV/updated" ] && [ -z "${1:-}" ] && return
+	mkdir -p "$APT_PRIV/lists/partial" "$APT_PRIV/cache/archives/partial"
+	cat > "$APT_PRIV/sources.list" <<'SRC'
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie-backports main
+SRC
+	apt_priv update -qq
+	touch "$APT_PRIV/updated"
+}
+
+# fetch_deb NAME[:ARCH] -> prints path of downloaded .deb under $PCC_CACHE/debs
+fetch_deb() {
+	local name=$1 dir=$PCC_CACHE/debs
+	mkdir -p "$dir"
+	apt_priv_update
+	( cd "$dir" && apt_priv download "$name" >&2 ) || {
+		apt_priv_update force
+		( cd "$dir" && apt_priv download "$name" >&2 )
+	}
+	local base=${name%%:*} arch=${name#*:}
+	[ "$arch" = "$name" ] && arch=all
+	ls -t "$dir"/"${base}"_*.deb | head -1
+}
+
+install_bindgen() {
+	local b=$PCC_CACHE/bindgen/bin/bindgen
+	if [ -x "$b" ] && "$b" --version 2>/dev/null | grep -q " $BINDGEN_VERSION"; then
+		return
+	fi
+	log "cargo install bindgen-cli $BINDGEN_VERSION"
+	# rustup's cargo is fine for a host tool; the kernel itself uses Debian's rustc.
+	local cargo
+	cargo=$(command -v cargo || true)
+	[ -n "$cargo" ] || { DEBIAN_FRONTEND=noninteractive apt-get install -y -q cargo-web || true; cargo=$(command -v cargo); }
+	LIBCLANG_PATH=$LLVM_BIN/../lib "$cargo" install --locked --root "$PCC_CACHE/bindgen" \
+		bindgen-cli --version "$BINDGEN_VERSION"
+}
+
+# The arm64 busybox for the guest, unpacked into the cache.
+install_busybox() {
+	local out=$PCC_CACHE/busybox-arm64
+	[ -x "$out/bin/busybox" ] && return
+	log "fetching busybox-static:arm64"
+	local deb
+	deb=$(fetch_deb busybox-static:arm64)
+	rm -rf "$out.tmp"; mkdir -p "$out.tmp"
+	dpkg-deb -x "$deb" "$out.tmp"
+	[ -x "$out.tmp/bin/busybox" ] || die "busybox not found in $deb"
+	rm -rf "$out"; mv "$out.tmp" "$out"
+}
+
+main() {
+	[ "$(id -u)" = 0 ] || die "run as root (apt-get install)"
+	mkdir -p "$PCC_CACHE"
+	install_debs
+	install_bindgen
+	install_busybox
+	# The kernel's own check of the toolchain comes later, in kernel.sh.
+	log "toolchain ready: $($PCC_RUSTC --version), $(clang --version | head -1), bindgen $("$PCC_CACHE/bindgen/bin/bindgen" --version | awk '{print $2}')"
+}
+
+# Sourced by kernel.sh for its helpers; run directly, it installs.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	main "$@"
+fi

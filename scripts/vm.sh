@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot pcc's test kernel in QEMU with pcc.ko loaded and run one job.
+#
+#   scripts/vm.sh [--shell] [--params "k=v ..."] [--log FILE] [--timeout S] JOB [FILE...]
+#
+# JOB is a shell script run by the guest's init (as /pcc/job, cwd /tmp);
+# each FILE is copied to /pcc/bin in the guest. KDIR is the kernel build
+# directory (Image) and MODULE the pcc.ko to load.
+#
+# Exit status: the job's, or non-zero when the module did not load, the
+# guest did not finish in time, or the guest log shows a kernel splat (the
+# offending lines are printed).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+shell=0 params="" logf="" timeout=${PCC_VM_TIMEOUT:-600}
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--shell) shell=1; shift ;;
+	--params) params=$2; shift 2 ;;
+	--log) logf=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
+job=${1:-}; [ $# -gt 0 ] && shift
+: "${KDIR:?KDIR (kernel build dir) not set}"
+: "${MODULE:?MODULE (path of pcc.ko) not set}"
+IMAGE=$KDIR/arch/arm64/boot/Image
+[ -f "$IMAGE" ] || die "no kernel image at $IMAGE"
+[ -f "$MODULE" ] || die "no module at $MODULE"
+BUSYBOX=$PCC_CACHE/busybox-arm64/bin/busybox
+[ -x "$BUSYBOX" ] || die "no arm64 busybox at $BUSYBOX: run scripts/toolchain.sh"
+
+mkdir -p "$PCC_OUT"
+logf=${logf:-$PCC_OUT/guest.log}
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+
+# Initramfs: busybox and its applets, init, the module, the job and files.
+mkdir -p "$stage"/{bin,sbin,proc,sys,dev,tmp,etc,pcc/bin}
+cp "$BUSYBOX" "$stage/bin/busybox"
+for a in $("$(dirname "$0")/busybox-applets.sh"); do
+	ln -sf busybox "$stage/bin/$a"
+done
+cp "$PCC_ROOT/scripts/guest/init" "$stage/init"
+chmod +x "$stage/init"
+cp "$MODULE" "$stage/pcc/pcc.ko"
+printf '%s\n' "$params" > "$stage/pcc/modparams"
+if [ $shell = 1 ]; then
+	touch "$stage/pcc/interactive"
+else
+	[ -n "$job" ] || die "no job given"
+	cp "$job" "$stage/pcc/job"
+fi
+for f in "$@"; do cp -r "$f" "$stage/pcc/bin/"; done
+( cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -1 ) > "$PCC_OUT/initramfs.cpio.gz"
+
+qemu=(qemu-system-aarch64 -machine virt -cpu max -smp 2 -m 2048 -nographic -no-reboot
+	-nic none -kernel "$IMAGE" -initrd "$PCC_OUT/initramfs.cpio.gz"
+	-append "console=ttyAMA0 panic=-1 oops=panic loglevel=7 ${PCC_CMDLINE:-}")
+echo "+ ${qemu[*]}" >&2
+
+if [ $shell = 1 ]; then
+	"${qemu[@]}"
+	exit $?
+fi
+
+set +e
+timeout --foreground -k 5 "$timeout" "${qemu[@]}" < /dev/null > "$logf" 2>&1
+qrc=$?
+set -e
+
+fail=0
+if [ $qrc = 124 ] || [ $qrc = 137 ]; then
+	echo "[pcc] FAIL: the guest did not finish within ${timeout}s (log: $logf)" >&2
+	tail -20 "$logf" >&2
+	fail=1
+fi
+if ! grep -q '^PCC-INSMOD-OK' "$logf"; then
+	echo "[pcc] FAIL: pcc.ko did not load in the guest:" >&2
+	grep -E 'PCC-INSMOD|insmod|pcc' "$logf" | head -20 >&2
+	fail=1
+fi
+if "$(dirname "$0")/splats.sh" "$logf"; then :; else fail=1; fi
+jrc=$(sed -n 's/^PCC-JOB-EXIT=\([0-9]*\).*/\1/p' "$logf" | tail -1)
+if [ -z "$jrc" ]; then
+	[ $fail = 1 ] || echo "[pcc] FAIL: the job did not finish (log: $logf)" >&2
+	fail=1
+elif [ "$jrc" != 0 ]; then
+	echo "[pcc] the job exited with $jrc (log: $logf)" >&2
+fi
+[ $fail = 0 ] || exit 1
+exit "${jrc:-1}"
