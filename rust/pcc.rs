@@ -30,7 +30,7 @@ struct PccModule {
 
 impl kernel::InPlaceModule for PccModule {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
-        pr_info!("pcc: registering /dev/pcc\n");
+        pr_info!("registering /dev/pcc\n");
         try_pin_init!(Self {
             _misc <- MiscDeviceRegistration::register(MiscDeviceOptions { name: c"pcc" }),
         })

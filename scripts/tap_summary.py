@@ -30,6 +30,10 @@ def main(path):
         name, st = cur
         missing = max(0, (st["plan"] or 0) - st["n"])
         extra_fail = missing
+        if st["plan"] == 0 and st["suite_skip"] and rc == 4:
+            skipped += 1
+            report.append(f"{name}: skipped whole suite ({st['suite_skip']})")
+            return
         if rc is None:
             extra_fail = max(extra_fail, 1)
             note = "did not finish"
@@ -54,7 +58,7 @@ def main(path):
         if line.startswith("PCC-TEST-BEGIN "):
             if cur:
                 close(None)
-            cur = (line.split()[1], {"pass": 0, "fail": 0, "skip": 0, "n": 0, "plan": None})
+            cur = (line.split()[1], {"pass": 0, "fail": 0, "skip": 0, "n": 0, "plan": None, "suite_skip": None})
             continue
         if cur is None:
             continue
@@ -67,6 +71,9 @@ def main(path):
         m = PLAN.match(line)
         if m and st["plan"] is None:
             st["plan"] = int(m.group(1))
+            sk = re.search(r"#\s*SKIP\s*(.*)", line, re.I)
+            if st["plan"] == 0 and sk:
+                st["suite_skip"] = sk.group(1) or "no reason given"
             continue
         m = RESULT.match(line)
         if m:
