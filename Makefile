@@ -16,6 +16,8 @@ PCC_ROOT := $(CURDIR)
 PCC_CACHE ?= $(HOME)/.cache/pcc
 PCC_OUT ?= $(PCC_ROOT)/out
 export PCC_CACHE PCC_OUT
+# LLVM=1 wants clang, ld.lld, llvm-* unversioned: Debian has them here.
+export PATH := /usr/lib/llvm-19/bin:$(PATH)
 
 ARCH ?= arm64
 LLVM ?= 1

@@ -14,12 +14,13 @@
 #include <linux/pseudo_fs.h>
 #include <linux/rmap.h>
 
+#include "pcc_helpers.h"
+
 /* --- folio ------------------------------------------------------------ */
 
 void pcc_folio_get(struct folio *folio) { folio_get(folio); }
 void pcc_folio_put(struct folio *folio) { folio_put(folio); }
 void pcc_folio_lock(struct folio *folio) { folio_lock(folio); }
-bool pcc_folio_trylock(struct folio *folio) { return folio_trylock(folio); }
 void pcc_folio_unlock(struct folio *folio) { folio_unlock(folio); }
 bool pcc_folio_test_uptodate(struct folio *folio) { return folio_test_uptodate(folio); }
 void pcc_folio_mark_uptodate(struct folio *folio) { folio_mark_uptodate(folio); }
@@ -28,7 +29,6 @@ bool pcc_folio_test_clear_dirty(struct folio *folio) { return folio_test_clear_d
 bool pcc_folio_mark_dirty(struct folio *folio) { return folio_mark_dirty(folio); }
 int pcc_folio_mkclean(struct folio *folio) { return folio_mkclean(folio); }
 struct address_space *pcc_folio_mapping(struct folio *folio) { return READ_ONCE(folio->mapping); }
-pgoff_t pcc_folio_index(struct folio *folio) { return folio->index; }
 struct page *pcc_folio_page(struct folio *folio) { return folio_page(folio, 0); }
 struct folio *pcc_page_folio(struct page *page) { return page_folio(page); }
 void pcc_folio_zero(struct folio *folio) { folio_zero_range(folio, 0, folio_size(folio)); }

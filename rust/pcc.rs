@@ -2,17 +2,36 @@
 
 //! pcc: a misc device whose mappings take the real page-fault path into Rust.
 //!
-//! `/dev/pcc` is registered through [`kernel::miscdevice`].
+//! `/dev/pcc` is a fixed-size page cache shared by every process that opens
+//! it. Its `mmap` installs a `vm_operations_struct` implemented in Rust
+//! (`fault`, `map_pages`, `page_mkwrite`), so every access to a mapping goes
+//! through the kernel's fault path into [`cache`]. See `README.md`.
+//!
+//! Layout: [`ext`] holds the abstractions over C (all of pcc's `unsafe`);
+//! [`cache`] and [`device`] are the driver, in safe Rust.
 
 use kernel::{
-    fs::File,
-    miscdevice::{
-        MiscDevice,
-        MiscDeviceOptions,
-        MiscDeviceRegistration, //
-    },
     prelude::*,
+    sync::Arc, //
 };
+
+// The abstractions are a complete API over their C types; the driver does
+// not use every part of it.
+#[allow(dead_code)]
+mod ext;
+
+#[forbid(unsafe_code)]
+mod cache;
+#[forbid(unsafe_code)]
+mod device;
+#[forbid(unsafe_code)]
+mod uapi;
+
+use cache::PageCache;
+use ext::misc::SharedMiscRegistration;
+
+/// More would make the slot table alone larger than 8 MiB.
+const MAX_SIZE_PAGES: u64 = 1 << 20;
 
 module! {
     type: PccModule,
@@ -20,30 +39,40 @@ module! {
     authors: ["pcc developers"],
     description: "Page-cache device: the arm64 page-fault path, visible and testable",
     license: "GPL",
+    params: {
+        size_pages: u64 {
+            default: 4096,
+            description: "Capacity of /dev/pcc in pages (1 to 1048576)",
+        },
+        fault_around: bool {
+            default: true,
+            description: "Provide ->map_pages, so read faults map cached neighbours",
+        },
+    },
 }
 
 #[pin_data]
 struct PccModule {
     #[pin]
-    _misc: MiscDeviceRegistration<PccFile>,
+    _misc: SharedMiscRegistration<PageCache>,
+}
+
+fn new_cache() -> Result<Arc<PageCache>> {
+    let pages = module_parameters::size_pages.value();
+    let around = module_parameters::fault_around.value();
+    if pages == 0 || pages > MAX_SIZE_PAGES {
+        pr_err!("size_pages={pages} is out of range 1..={MAX_SIZE_PAGES} (EINVAL)\n");
+        return Err(EINVAL);
+    }
+    let cache = PageCache::new(pages as usize, around)?;
+    pr_info!("/dev/pcc: {pages} pages, fault_around={around}\n");
+    Ok(cache)
 }
 
 impl kernel::InPlaceModule for PccModule {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
-        pr_info!("registering /dev/pcc\n");
         try_pin_init!(Self {
-            _misc <- MiscDeviceRegistration::register(MiscDeviceOptions { name: c"pcc" }),
+            _misc <- SharedMiscRegistration::register(c"pcc", new_cache()?),
         })
-    }
-}
-
-struct PccFile;
-
-#[vtable]
-impl MiscDevice for PccFile {
-    type Ptr = KBox<Self>;
-
-    fn open(_file: &File, _misc: &MiscDeviceRegistration<Self>) -> Result<KBox<Self>> {
-        Ok(KBox::new(PccFile, GFP_KERNEL)?)
     }
 }

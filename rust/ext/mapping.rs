@@ -22,7 +22,6 @@ use kernel::{
     error::from_err_ptr,
     fs::File,
     prelude::*,
-    sync::aref::ARef,
 };
 
 /// The inode and its page cache.
@@ -74,16 +73,6 @@ impl PageCacheInode {
         // `open`): nothing else uses `f_mapping` yet. The inode outlives the
         // file, which holds a reference on the module owning this inode.
         unsafe { (*file.as_ptr()).f_mapping = self.mapping() };
-    }
-
-    /// `filemap_get_folio`: the cached folio at `index`, if any.
-    pub(crate) fn lookup(&self, index: usize) -> Option<ARef<Folio>> {
-        // SAFETY: `mapping` is live; the call returns a referenced folio or
-        // an ERR_PTR (-ENOENT when absent).
-        let f = unsafe { ffi::pcc_filemap_get_folio(self.mapping(), index, false) };
-        let f = NonNull::new(from_err_ptr(f).ok()?)?;
-        // SAFETY: `__filemap_get_folio` returned one reference, now ours.
-        Some(unsafe { Folio::from_raw_owned(f) })
     }
 
     /// `__filemap_get_folio(FGP_LOCK | FGP_CREAT)`: the folio at `index`,

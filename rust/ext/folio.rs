@@ -84,12 +84,6 @@ impl Folio {
         unsafe { ffi::pcc_folio_page(self.as_ptr()) }
     }
 
-    /// Page offset of the folio in its mapping (`folio->index`).
-    pub(crate) fn index(&self) -> usize {
-        // SAFETY: `self` is a live folio.
-        unsafe { ffi::pcc_folio_index(self.as_ptr()) as usize }
-    }
-
     /// The folio's `address_space`, or null once truncated.
     pub(crate) fn mapping_ptr(&self) -> *mut bindings::address_space {
         // SAFETY: `self` is a live folio; `folio->mapping` is read once.
@@ -256,6 +250,15 @@ impl LockedFolioRef {
         }
     }
 
+    /// Unlock, keeping the reference.
+    pub(crate) fn unlock(self) -> ARef<Folio> {
+        let mut me = ManuallyDrop::new(self);
+        // SAFETY: By the type invariant we hold the lock.
+        unsafe { ffi::pcc_folio_unlock(me.folio.as_ptr()) };
+        // SAFETY: `me` is forgotten, so the reference moves out exactly once.
+        unsafe { ManuallyDrop::take(&mut me.folio) }
+    }
+
     /// Give both the reference and the lock to the kernel; returns the page.
     pub(super) fn into_raw_page(self) -> *mut bindings::page {
         let me = ManuallyDrop::new(self);
@@ -278,4 +281,12 @@ impl Drop for LockedFolioRef {
         // SAFETY: `folio` is not used after this.
         unsafe { ManuallyDrop::drop(&mut self.folio) };
     }
+}
+
+/// Write `len` zero bytes to user space (`iov_iter_zero`): what a page
+/// that is not cached reads as. Returns the bytes written.
+pub(crate) fn zeros_to_iter(len: usize, iov: &mut IovIterDest<'_>) -> usize {
+    // SAFETY: `iov` is a live destination iterator; the call handles user
+    // faults itself.
+    unsafe { bindings::iov_iter_zero(len, iov.as_raw()) }
 }

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Prototypes of rust/helpers.c and rust/trace.c, called from Rust (rust/ext/ffi.rs). */
+#ifndef _PCC_HELPERS_H
+#define _PCC_HELPERS_H
+
+#include <linux/fs.h>
+#include <linux/mm.h>
+
+void pcc_folio_get(struct folio *folio);
+void pcc_folio_put(struct folio *folio);
+void pcc_folio_lock(struct folio *folio);
+void pcc_folio_unlock(struct folio *folio);
+bool pcc_folio_test_uptodate(struct folio *folio);
+void pcc_folio_mark_uptodate(struct folio *folio);
+bool pcc_folio_test_dirty(struct folio *folio);
+bool pcc_folio_test_clear_dirty(struct folio *folio);
+bool pcc_folio_mark_dirty(struct folio *folio);
+int pcc_folio_mkclean(struct folio *folio);
+struct address_space *pcc_folio_mapping(struct folio *folio);
+struct page *pcc_folio_page(struct folio *folio);
+struct folio *pcc_page_folio(struct page *page);
+void pcc_folio_zero(struct folio *folio);
+struct folio *pcc_filemap_get_folio(struct address_space *mapping, pgoff_t index, bool create);
+unsigned long pcc_mm_file_rss(struct mm_struct *mm);
+struct inode *pcc_inode_new(loff_t size);
+void pcc_inode_free(struct inode *inode);
+struct address_space *pcc_inode_mapping(struct inode *inode);
+
+void pcc_trace_fault(unsigned long pgoff, unsigned long address, unsigned int flags,
+		     int cache, unsigned int ret);
+void pcc_trace_map_pages(unsigned long start, unsigned long end, unsigned long address,
+			 unsigned int flags, unsigned long mapped, unsigned int ret);
+void pcc_trace_page_mkwrite(unsigned long pgoff, unsigned long address, unsigned int flags,
+			    unsigned int ret);
+void pcc_trace_writeback(unsigned long cleaned);
+void pcc_trace_reset(unsigned long freed);
+
+#endif

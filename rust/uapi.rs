@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! pcc's user-space ABI; must match `include/uapi/pcc.h`.
+
+use kernel::ioctl::{
+    _IO,
+    _IOR, //
+};
+
+const MAGIC: u32 = b'P' as u32;
+
+/// `struct pcc_stats`, written field by field in this order.
+pub(crate) struct Stats {
+    pub(crate) faults: u64,
+    pub(crate) fault_misses: u64,
+    pub(crate) map_pages_calls: u64,
+    pub(crate) pages_mapped_around: u64,
+    pub(crate) mkwrite_calls: u64,
+    pub(crate) pages_cached: u64,
+    pub(crate) pages_dirty: u64,
+    pub(crate) pages_written_back: u64,
+}
+
+impl Stats {
+    /// The fields in ABI order.
+    pub(crate) fn as_array(&self) -> [u64; 8] {
+        [
+            self.faults,
+            self.fault_misses,
+            self.map_pages_calls,
+            self.pages_mapped_around,
+            self.mkwrite_calls,
+            self.pages_cached,
+            self.pages_dirty,
+            self.pages_written_back,
+        ]
+    }
+}
+
+pub(crate) const PCC_IOC_GET_STATS: u32 = _IOR::<[u64; 8]>(MAGIC, 1);
+pub(crate) const PCC_IOC_WRITEBACK: u32 = _IO(MAGIC, 2);
+pub(crate) const PCC_IOC_RESET: u32 = _IO(MAGIC, 3);
+pub(crate) const PCC_IOC_GET_SIZE: u32 = _IOR::<u64>(MAGIC, 4);
