@@ -29,7 +29,7 @@ CROSS_COMPILE ?= aarch64-linux-gnu-
 USER_CC := $(CROSS_COMPILE)gcc
 # kselftest_harness.h comes from the kernel tree pcc is built against.
 KSRC ?= $(KDIR)
-USER_CFLAGS := -static -O2 -g -Wall -Wextra -Wno-unused-parameter -I$(PCC_ROOT)/include/uapi \
+USER_CFLAGS := -static -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -I$(PCC_ROOT)/include/uapi \
 	-I$(KSRC)/tools/testing/selftests -I$(PCC_ROOT)/selftests -D_GNU_SOURCE
 SAMPLES := $(patsubst %.c,$(PCC_OUT)/samples/%,$(notdir $(wildcard samples/*.c)))
 SELFTESTS := $(patsubst %.c,$(PCC_OUT)/selftests/%,$(notdir $(wildcard selftests/*.c)))

@@ -58,9 +58,13 @@ static int pcc_fs_init_fs_context(struct fs_context *fc)
 	return init_pseudo(fc, PCC_FS_MAGIC) ? 0 : -ENOMEM;
 }
 
+/*
+ * No .owner: the internal mount would then hold a reference on pcc itself
+ * and rmmod could never succeed. The mount is ours alone, and the last
+ * pcc_inode_free() (module exit) unmounts it synchronously (MNT_INTERNAL).
+ */
 static struct file_system_type pcc_fs_type = {
 	.name = "pcc",
-	.owner = THIS_MODULE,
 	.init_fs_context = pcc_fs_init_fs_context,
 	.kill_sb = kill_anon_super,
 };

@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The fault paths of a /dev/pcc mapping, each checked by what pcc's
+ * callbacks counted (PCC_IOC_GET_STATS deltas), by the task's own fault
+ * counters (getrusage(RUSAGE_THREAD)), and by the page contents.
+ *
+ * Every test starts from an empty cache (PCC_IOC_RESET in the setup).
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "pcc_test.h"
+
+struct snap {
+	struct pcc_stats s;
+	long minflt, majflt;
+};
+
+static void snap(int fd, struct snap *out)
+{
+	struct rusage ru;
+
+	if (pcc_stats(fd, &out->s))
+		ksft_exit_fail_msg("PCC_IOC_GET_STATS: %s\n", strerror(errno));
+	getrusage(RUSAGE_THREAD, &ru);
+	out->minflt = ru.ru_minflt;
+	out->majflt = ru.ru_majflt;
+}
+
+/* after - before, field by field */
+#define D(a, b, f) ((long long)((a).s.f - (b).s.f))
+
+/*
+ * Fixtures with the same setup: "pcc" runs its tests for MAP_SHARED
+ * and MAP_PRIVATE; "shared" and "private" hold the tests that only mean
+ * something for one of them; "dev" maps nothing.
+ */
+#define PCC_FIXTURE(name)							\
+FIXTURE(name)									\
+{										\
+	int fd;									\
+	long psz;								\
+	__u64 size;								\
+};										\
+FIXTURE_SETUP(name)								\
+{										\
+	self->psz = sysconf(_SC_PAGESIZE);					\
+	self->fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);			\
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", PCC_DEVICE, strerror(errno)); \
+	ASSERT_EQ(0, ioctl(self->fd, PCC_IOC_RESET));				\
+	ASSERT_EQ(0, ioctl(self->fd, PCC_IOC_GET_SIZE, &self->size));		\
+}										\
+FIXTURE_TEARDOWN(name)								\
+{										\
+	ioctl(self->fd, PCC_IOC_RESET);						\
+	close(self->fd);							\
+}
+
+PCC_FIXTURE(pcc);
+PCC_FIXTURE(shared);
+PCC_FIXTURE(private);
+PCC_FIXTURE(dev);
+
+FIXTURE_VARIANT(pcc)
+{
+	int flags;
+};
+
+FIXTURE_VARIANT_ADD(pcc, shared)
+{
+	.flags = MAP_SHARED,
+};
+
+FIXTURE_VARIANT_ADD(pcc, private)
+{
+	.flags = MAP_PRIVATE,
+};
+
+static char *map_at(int fd, long psz, size_t pages, int flags, off_t pgoff)
+{
+	return mmap(NULL, pages * psz, PROT_READ | PROT_WRITE, flags, fd, pgoff * psz);
+}
+
+/* Put 'c' in every byte of pages [first, first + n) through write(). */
+static int fill_pages(int fd, long psz, off_t first, int n, int c)
+{
+	char *buf = malloc(psz);
+	int i, ret = 0;
+
+	memset(buf, c, psz);
+	for (i = 0; i < n && !ret; i++)
+		if (pwrite(fd, buf, psz, (first + i) * psz) != psz)
+			ret = -1;
+	free(buf);
+	return ret;
+}
+
+TEST_F(pcc, cold_read_faults_once_with_one_miss_and_reads_zeros)
+{
+	struct snap a, b;
+	char *p;
+	long i;
+
+	p = map_at(self->fd, self->psz, 1, variant->flags, 7);
+	ASSERT_NE(MAP_FAILED, p);
+	snap(self->fd, &a);
+	for (i = 0; i < self->psz; i++)
+		if (p[i])
+			break;
+	snap(self->fd, &b);
+	EXPECT_EQ(self->psz, i) TH_LOG("byte %ld of a fresh page is %d", i, p[i]);
+	EXPECT_EQ(1, D(b, a, faults));
+	EXPECT_EQ(1, D(b, a, fault_misses));
+	EXPECT_EQ(0, D(b, a, mkwrite_calls));
+	EXPECT_EQ(1, b.s.pages_cached);
+	EXPECT_EQ(0, b.s.pages_dirty);
+	EXPECT_EQ(1, b.minflt - a.minflt);
+	EXPECT_EQ(0, b.majflt - a.majflt);
+	munmap(p, self->psz);
+}
+
+TEST_F(pcc, sequential_read_of_cached_pages_is_served_by_fault_around)
+{
+	const int n = 256;
+	struct snap a, b;
+	int i, bad = -1;
+	char *p;
+
+	ASSERT_EQ(0, fill_pages(self->fd, self->psz, 0, n, 'r'));
+	p = map_at(self->fd, self->psz, n, variant->flags, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	snap(self->fd, &a);
+	for (i = 0; i < n; i++)
+		if (p[i * self->psz] != 'r' && bad < 0)
+			bad = i;
+	snap(self->fd, &b);
+	EXPECT_EQ(-1, bad) TH_LOG("page %d reads %d", bad, p[bad * self->psz]);
+	EXPECT_GE(17, b.minflt - a.minflt);
+	EXPECT_LE(239, D(b, a, pages_mapped_around));
+	EXPECT_LE(1, D(b, a, map_pages_calls));
+	/* Every page was cached, so map_pages mapped each faulting page too. */
+	EXPECT_EQ(0, D(b, a, faults));
+	TH_LOG("minflt %ld, map_pages calls %lld, PTEs mapped around %lld",
+	       b.minflt - a.minflt, D(b, a, map_pages_calls), D(b, a, pages_mapped_around));
+	munmap(p, n * self->psz);
+}
+
+TEST_F(shared, first_store_to_an_unmapped_page_calls_fault_then_page_mkwrite)
+{
+	struct snap a, b;
+	char *p;
+
+	p = map_at(self->fd, self->psz, 1, MAP_SHARED, 3);
+	ASSERT_NE(MAP_FAILED, p);
+	snap(self->fd, &a);
+	p[0] = 'w';
+	snap(self->fd, &b);
+	EXPECT_EQ(1, D(b, a, faults));
+	EXPECT_EQ(1, D(b, a, mkwrite_calls));
+	EXPECT_EQ(1, b.s.pages_dirty);
+	EXPECT_EQ(1, b.minflt - a.minflt);
+	munmap(p, self->psz);
+}
+
+TEST_F(shared, store_after_read_calls_only_page_mkwrite)
+{
+	struct snap a, b;
+	char *p;
+
+	p = map_at(self->fd, self->psz, 1, MAP_SHARED, 4);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, p[0]);
+	snap(self->fd, &a);
+	EXPECT_EQ(0, a.s.pages_dirty);
+	p[0] = 'w';
+	snap(self->fd, &b);
+	EXPECT_EQ(0, D(b, a, faults));
+	EXPECT_EQ(1, D(b, a, mkwrite_calls));
+	EXPECT_EQ(1, b.s.pages_dirty);
+	EXPECT_EQ(1, b.minflt - a.minflt);
+	munmap(p, self->psz);
+}
+
+TEST_F(pcc, second_store_to_a_dirty_page_calls_nothing)
+{
+	struct snap a, b;
+	char *p;
+
+	p = map_at(self->fd, self->psz, 1, variant->flags, 5);
+	ASSERT_NE(MAP_FAILED, p);
+	p[0] = 'a';
+	snap(self->fd, &a);
+	p[1] = 'b';
+	p[self->psz - 1] = 'c';
+	snap(self->fd, &b);
+	EXPECT_EQ(0, D(b, a, faults));
+	EXPECT_EQ(0, D(b, a, mkwrite_calls));
+	EXPECT_EQ(0, D(b, a, map_pages_calls));
+	EXPECT_EQ(0, b.minflt - a.minflt);
+	munmap(p, self->psz);
+}
+
+TEST_F(private, private_store_leaves_the_device_page_unchanged)
+{
+	struct snap a, b;
+	char *p, *shared, c = 1;
+
+	ASSERT_EQ(0, fill_pages(self->fd, self->psz, 6, 1, 'd'));
+	p = map_at(self->fd, self->psz, 1, MAP_PRIVATE, 6);
+	shared = map_at(self->fd, self->psz, 1, MAP_SHARED, 6);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_NE(MAP_FAILED, shared);
+	snap(self->fd, &a);
+	p[0] = 'P';
+	snap(self->fd, &b);
+	EXPECT_EQ('P', p[0]);
+	EXPECT_EQ(1, pread(self->fd, &c, 1, 6 * self->psz));
+	EXPECT_EQ('d', c);
+	EXPECT_EQ('d', shared[0]);
+	EXPECT_EQ(0, D(b, a, mkwrite_calls));
+	EXPECT_EQ(1, D(b, a, faults)) TH_LOG("do_cow_fault reads the device page through ->fault");
+	munmap(p, self->psz);
+	munmap(shared, self->psz);
+}
+
+TEST_F(shared, forked_processes_see_each_others_shared_stores)
+{
+	int to_child[2], to_parent[2];
+	char *p, x;
+	pid_t pid;
+	int st;
+
+	p = map_at(self->fd, self->psz, 2, MAP_SHARED, 8);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, pipe(to_child));
+	ASSERT_EQ(0, pipe(to_parent));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/* Child: store in page 0, wait, check the parent's store in page 1. */
+		p[0] = 'c';
+		if (write(to_parent[1], "1", 1) != 1 || read(to_child[0], &x, 1) != 1)
+			_exit(2);
+		_exit(p[self->psz] == 'p' ? 0 : 1);
+	}
+	ASSERT_EQ(1, read(to_parent[0], &x, 1));
+	EXPECT_EQ('c', p[0]);
+	p[self->psz] = 'p';
+	ASSERT_EQ(1, write(to_child[1], "1", 1));
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) TH_LOG("child did not see the parent's store");
+	munmap(p, 2 * self->psz);
+}
+
+TEST_F(shared, separate_opens_share_the_same_pages)
+{
+	int fd2 = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
+	char *a, *b, c = 0;
+
+	ASSERT_LE(0, fd2);
+	a = map_at(self->fd, self->psz, 1, MAP_SHARED, 9);
+	b = map_at(fd2, self->psz, 1, MAP_SHARED, 9);
+	ASSERT_NE(MAP_FAILED, a);
+	ASSERT_NE(MAP_FAILED, b);
+	a[10] = 'x';
+	EXPECT_EQ('x', b[10]);
+	b[11] = 'y';
+	EXPECT_EQ('y', a[11]);
+	munmap(a, self->psz);
+	munmap(b, self->psz);
+	close(fd2);
+	/* The pages outlive the files: a new open reads them back. */
+	fd2 = open(PCC_DEVICE, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd2);
+	EXPECT_EQ(1, pread(fd2, &c, 1, 9 * self->psz + 11));
+	EXPECT_EQ('y', c);
+	close(fd2);
+}
+
+TEST_F(pcc, pwrite_shows_in_a_mapping_and_a_store_shows_in_pread)
+{
+	char *p, buf[16] = { 0 };
+
+	p = map_at(self->fd, self->psz, 1, variant->flags, 10);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, p[100]);	/* mapped before the pwrite */
+	ASSERT_EQ(5, pwrite(self->fd, "hello", 5, 10 * self->psz + 100));
+	EXPECT_EQ(0, memcmp(p + 100, "hello", 5));
+	if (variant->flags == MAP_SHARED) {
+		memcpy(p + 200, "world", 5);
+		ASSERT_EQ(5, pread(self->fd, buf, 5, 10 * self->psz + 200));
+		EXPECT_EQ(0, memcmp(buf, "world", 5));
+	}
+	munmap(p, self->psz);
+}
+
+TEST_F(shared, writeback_cleans_write_protects_and_keeps_data)
+{
+	struct snap a, b;
+	char *p;
+	int i;
+
+	p = map_at(self->fd, self->psz, 3, MAP_SHARED, 11);
+	ASSERT_NE(MAP_FAILED, p);
+	for (i = 0; i < 3; i++)
+		p[i * self->psz] = 'A' + i;
+	snap(self->fd, &a);
+	EXPECT_EQ(3, a.s.pages_dirty);
+	EXPECT_EQ(3, ioctl(self->fd, PCC_IOC_WRITEBACK));
+	snap(self->fd, &b);
+	EXPECT_EQ(0, b.s.pages_dirty);
+	EXPECT_EQ(3, D(b, a, pages_written_back));
+	EXPECT_EQ(0, ioctl(self->fd, PCC_IOC_WRITEBACK)) TH_LOG("nothing left to clean");
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ('A' + i, p[i * self->psz]);
+	snap(self->fd, &a);
+	p[self->psz] = 'z';
+	snap(self->fd, &b);
+	EXPECT_EQ(1, D(b, a, mkwrite_calls)) TH_LOG("the store after writeback must call page_mkwrite");
+	EXPECT_EQ(0, D(b, a, faults));
+	EXPECT_EQ(1, b.s.pages_dirty);
+	munmap(p, 3 * self->psz);
+}
+
+TEST_F(pcc, reset_empties_the_cache_and_mapped_pages_read_zeros)
+{
+	struct snap a;
+	char *p;
+
+	p = map_at(self->fd, self->psz, 2, variant->flags, 12);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, fill_pages(self->fd, self->psz, 12, 2, 'Z'));
+	EXPECT_EQ('Z', p[0]);
+	EXPECT_EQ('Z', p[self->psz + 1]);
+	ASSERT_EQ(0, ioctl(self->fd, PCC_IOC_RESET));
+	snap(self->fd, &a);
+	EXPECT_EQ(0, a.s.pages_cached);
+	EXPECT_EQ(0, a.s.pages_dirty);
+	EXPECT_EQ(0, p[0]);
+	EXPECT_EQ(0, p[self->psz + 1]);
+	munmap(p, 2 * self->psz);
+}
+
+static sigjmp_buf sigbus_jmp;
+static volatile int sigbus_code;
+static void *volatile sigbus_addr;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	sigbus_code = si->si_code;
+	sigbus_addr = si->si_addr;
+	siglongjmp(sigbus_jmp, 1);
+}
+
+TEST_F(pcc, access_past_capacity_raises_sigbus_adrerr)
+{
+	struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO };
+	off_t last = self->size / self->psz - 1;
+	volatile char *p;
+
+	ASSERT_EQ(0, sigaction(SIGBUS, &sa, NULL));
+	p = (volatile char *)map_at(self->fd, self->psz, 2, variant->flags, last);
+	ASSERT_NE(MAP_FAILED, (void *)p);
+	EXPECT_EQ(0, p[0]) TH_LOG("the last page is inside the device");
+	sigbus_code = 0;
+	if (sigsetjmp(sigbus_jmp, 1) == 0) {
+		(void)p[self->psz];
+		ASSERT_TRUE(0) TH_LOG("no SIGBUS past the end of the device");
+	}
+	EXPECT_EQ(BUS_ADRERR, sigbus_code);
+	EXPECT_EQ((void *)(p + self->psz), sigbus_addr);
+	munmap((void *)p, 2 * self->psz);
+}
+
+TEST_F(pcc, mmap_at_or_past_capacity_fails_with_einval)
+{
+	void *p = mmap(NULL, self->psz, PROT_READ, variant->flags, self->fd, self->size);
+
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(dev, lseek_read_write_at_the_edges)
+{
+	char buf[8] = "12345678", in[8];
+
+	EXPECT_EQ((off_t)self->size, lseek(self->fd, 0, SEEK_END));
+	EXPECT_EQ(0, read(self->fd, in, sizeof(in))) TH_LOG("read at capacity is end of file");
+	EXPECT_EQ(-1, write(self->fd, buf, sizeof(buf)));
+	EXPECT_EQ(ENOSPC, errno);
+	EXPECT_EQ((off_t)self->size - 3, lseek(self->fd, -3, SEEK_END));
+	EXPECT_EQ(3, write(self->fd, buf, sizeof(buf))) TH_LOG("a write across the end is short");
+	EXPECT_EQ((off_t)self->size - 3, lseek(self->fd, -3, SEEK_CUR));
+	EXPECT_EQ(3, read(self->fd, in, sizeof(in)));
+	EXPECT_EQ(0, memcmp(in, "123", 3));
+	EXPECT_EQ(0, lseek(self->fd, 0, SEEK_SET));
+	EXPECT_EQ(-1, lseek(self->fd, -1, SEEK_SET));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, pread(self->fd, in, 1, -1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, pread(self->fd, in, 1, self->size + self->psz));
+}
+
+TEST_F(dev, bad_ioctls_fail_cleanly)
+{
+	EXPECT_EQ(-1, ioctl(self->fd, _IO(PCC_IOC_MAGIC, 99)));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, _IO('Q', 1)));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, PCC_IOC_GET_STATS, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, PCC_IOC_GET_SIZE, (void *)16));
+	EXPECT_EQ(EFAULT, errno);
+}
+
+int main(int argc, char **argv)
+{
+	pcc_require_device();
+	return test_harness_run(argc, argv);
+}
