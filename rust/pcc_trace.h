@@ -14,6 +14,16 @@
 #include <linux/mm.h>
 #include <linux/tracepoint.h>
 
+/* FAULT_FLAG_TRACE lacks these two; name every flag a fault can carry. */
+#define PCC_FAULT_FLAG_TRACE					\
+	FAULT_FLAG_TRACE,					\
+	{ FAULT_FLAG_UNSHARE,		"UNSHARE" },		\
+	{ FAULT_FLAG_ORIG_PTE_VALID,	"ORIG_PTE_VALID" }
+
+/* A result of 0 prints as "0", not as an empty string. */
+#define pcc_print_ret(ret)					\
+	((ret) ? __print_flags(ret, "|", VM_FAULT_RESULT_TRACE) : "0")
+
 /* How ->fault found the page. */
 #define PCC_CACHE_HIT	0
 #define PCC_CACHE_MISS	1
@@ -39,10 +49,10 @@ TRACE_EVENT(pcc_fault,
 	),
 	TP_printk("pgoff=%lu address=0x%lx flags=%s cache=%s ret=%s",
 		  __entry->pgoff, __entry->address,
-		  __print_flags(__entry->flags, "|", FAULT_FLAG_TRACE),
+		  __print_flags(__entry->flags, "|", PCC_FAULT_FLAG_TRACE),
 		  __print_symbolic(__entry->cache, { PCC_CACHE_HIT, "hit" },
 				   { PCC_CACHE_MISS, "miss" }, { PCC_CACHE_NONE, "none" }),
-		  __print_flags(__entry->ret, "|", VM_FAULT_RESULT_TRACE))
+		  pcc_print_ret(__entry->ret))
 );
 
 TRACE_EVENT(pcc_map_pages,
@@ -67,9 +77,9 @@ TRACE_EVENT(pcc_map_pages,
 	),
 	TP_printk("pgoff=%lu-%lu address=0x%lx flags=%s mapped=%lu ret=%s",
 		  __entry->start, __entry->end, __entry->address,
-		  __print_flags(__entry->flags, "|", FAULT_FLAG_TRACE),
+		  __print_flags(__entry->flags, "|", PCC_FAULT_FLAG_TRACE),
 		  __entry->mapped,
-		  __print_flags(__entry->ret, "|", VM_FAULT_RESULT_TRACE))
+		  pcc_print_ret(__entry->ret))
 );
 
 TRACE_EVENT(pcc_page_mkwrite,
@@ -90,8 +100,8 @@ TRACE_EVENT(pcc_page_mkwrite,
 	),
 	TP_printk("pgoff=%lu address=0x%lx flags=%s ret=%s",
 		  __entry->pgoff, __entry->address,
-		  __print_flags(__entry->flags, "|", FAULT_FLAG_TRACE),
-		  __print_flags(__entry->ret, "|", VM_FAULT_RESULT_TRACE))
+		  __print_flags(__entry->flags, "|", PCC_FAULT_FLAG_TRACE),
+		  pcc_print_ret(__entry->ret))
 );
 
 TRACE_EVENT(pcc_writeback,

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make trace`: boot the VM, run each fault scenario of samples/pcc-scenario
+# under ftrace (function_graph from do_mem_abort, pcc's events, a stack
+# trace at each pcc event), then decode the stacks with the test kernel's
+# DWARF on the host and print one call tree per scenario.
+#
+# Output: $PCC_OUT/trace/<scenario>.tree (the tree) and <scenario>.graph
+# (the raw capture), plus the guest log $PCC_OUT/trace.log.
+# PCC_SCENARIOS="cold-read sigbus" limits the run to some scenarios.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+build_env=$(bash "$PCC_ROOT/scripts/build.sh") || die "build failed"
+eval "$(tail -1 <<< "$build_env")"
+export KDIR MODULE
+[ -f "$KDIR/vmlinux" ] || die "no vmlinux in $KDIR: stack decoding needs it"
+job=$(mktemp); trap 'rm -f "$job"' EXIT
+{ [ -n "${PCC_SCENARIOS:-}" ] && echo "PCC_SCENARIOS='$PCC_SCENARIOS'"; cat "$PCC_ROOT/scripts/guest/trace.job"; } > "$job"
+set +e
+bash "$PCC_ROOT/scripts/vm.sh" --log "$PCC_OUT/trace.log" "$job" "$PCC_OUT/samples/pcc-scenario"
+rc=$?
+set -e
+rm -rf "$PCC_OUT/trace"
+python3 "$PCC_ROOT/scripts/trace_tree.py" "$PCC_OUT/trace.log" "$KDIR/vmlinux" "$PCC_OUT/trace"
+log "trees and raw captures in $PCC_OUT/trace/, guest log $PCC_OUT/trace.log"
+exit $rc

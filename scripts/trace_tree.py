@@ -1,0 +1,390 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn pcc's ftrace captures into fault-path trees, and check them.
+
+Input: a guest log holding, per scenario, the trace buffer between
+    PCC-TRACE-BEGIN <scenario> ... PCC-TRACE-END <scenario>
+(function_graph rooted at do_mem_abort, pcc's events, and a kernel stack
+trace at each pcc event, symbols with +offset).
+
+For every pcc event, its stack is decoded with the test kernel's DWARF
+(llvm-symbolizer --inlining on symbol + offset - 4, the call site), which brings
+back the frames the compiler inlined. The chains of all events are merged
+into one tree, outermost frame (the arm64 exception entry) first. Then the
+calls function_graph recorded after pcc's last callback returned (e.g.
+finish_fault -> set_pte_range, or the SIGBUS delivery) are hung where they
+were made. Every frame comes from the capture; none from a list.
+
+Usage: trace_tree.py LOG VMLINUX OUTDIR [--check]
+  writes OUTDIR/<scenario>.tree and OUTDIR/<scenario>.graph, prints the
+  trees; with --check, prints TAP results of the key-frame checks instead
+  (framed for tap_summary.py) and exits 1 on any failure.
+"""
+import os
+import re
+import subprocess
+import sys
+
+LLVM = "/usr/lib/llvm-19/bin"
+
+GRAPH = re.compile(r"^\s*\d+\)\s.{0,16}?\|(?P<body>.*)$")
+STACK = re.compile(r"^\s*=> (?P<sym>[^\s+]+)\+0x(?P<off>[0-9a-f]+)/0x[0-9a-f]+(?: \[(?P<mod>\w+)\])?")
+EVENT = re.compile(r"/\* (?P<name>pcc_\w+): (?P<text>.*) \*/")
+CALL = re.compile(r"^(?P<name>[\w.$]+)(?: \[(?P<mod>\w+)\])?\(\)\s*(?P<open>\{)?;?")
+
+# Where the calls made after pcc's last callback may come from; anything
+# else under handle_mm_fault (locking, accounting, sanitizers) is not part
+# of the path being shown.
+PATH_SOURCES = re.compile(r"^(mm/(?!kasan/|kmsan/|debug)[^/]+\.c|arch/arm64/mm/.*|"
+                          r"arch/arm64/kernel/traps\.c|kernel/signal\.c)$")
+
+# What each scenario must show, in this order (a subsequence of the tree
+# walked depth first), what it must not show, and what its events must say.
+CHECKS = {
+    "cold-read": {
+        "order": ["el0_da", "do_mem_abort", "do_page_fault", "handle_mm_fault", "handle_pte_fault",
+                  "do_read_fault", "do_fault_around", "pcc_map_pages", "__do_fault", "pcc_fault",
+                  "finish_fault"],
+        "absent": ["pcc_page_mkwrite", "do_shared_fault", "do_cow_fault"],
+        "events": {"pcc_fault": r"cache=miss .*ret=LOCKED"},
+    },
+    "fault-around": {
+        "order": ["do_page_fault", "handle_mm_fault", "do_read_fault", "do_fault_around",
+                  "pcc_map_pages"],
+        "absent": ["pcc_fault", "__do_fault"],
+        "events": {"pcc_map_pages": r"mapped=([1-9]\d*) ret=NOPAGE"},
+    },
+    "shared-first-store": {
+        "order": ["do_page_fault", "handle_mm_fault", "do_shared_fault", "__do_fault", "pcc_fault",
+                  "do_page_mkwrite", "pcc_page_mkwrite", "finish_fault"],
+        "absent": ["do_read_fault", "do_cow_fault", "do_wp_page"],
+        "events": {"pcc_fault": r"flags=WRITE", "pcc_page_mkwrite": r"flags=WRITE\|MKWRITE ret=LOCKED"},
+    },
+    "shared-store-after-read": {
+        "order": ["do_mem_abort", "do_page_fault", "handle_mm_fault", "do_wp_page", "wp_page_shared",
+                  "do_page_mkwrite", "pcc_page_mkwrite", "finish_mkwrite_fault"],
+        "absent": ["pcc_fault", "do_fault"],
+        "events": {"pcc_page_mkwrite": r"ret=LOCKED"},
+    },
+    "private-store": {
+        "order": ["do_page_fault", "handle_mm_fault", "do_cow_fault", "__do_fault", "pcc_fault",
+                  "finish_fault"],
+        "absent": ["pcc_page_mkwrite", "do_shared_fault"],
+        "events": {"pcc_fault": r"flags=WRITE"},
+    },
+    "sigbus": {
+        "order": ["do_page_fault", "handle_mm_fault", "do_read_fault", "__do_fault", "pcc_fault",
+                  "arm64_force_sig_fault"],
+        "absent": ["pcc_page_mkwrite", "finish_fault"],
+        "events": {"pcc_fault": r"cache=none .*ret=SIGBUS"},
+    },
+}
+
+
+class Node:
+    def __init__(self, name, tag=""):
+        self.name, self.tag, self.children = name, tag, []
+
+    def child(self, name, tag=""):
+        for c in self.children:
+            if c.name == name and c.tag == tag:
+                return c
+        c = Node(name, tag)
+        self.children.append(c)
+        return c
+
+
+def blocks(log):
+    """Yield (scenario, lines) for each captured trace."""
+    cur, lines = None, []
+    for line in open(log, errors="replace").read().splitlines():
+        line = line.rstrip("\r")
+        if line.startswith("PCC-TRACE-BEGIN "):
+            cur, lines = line.split()[1], []
+        elif line.startswith("PCC-TRACE-END ") and cur:
+            yield cur, lines
+            cur = None
+        elif cur:
+            lines.append(line)
+
+
+class GNode:
+    """A call (or event) recorded by function_graph."""
+
+    def __init__(self, name, mod, seq, parent, event=False):
+        self.name, self.mod, self.seq, self.parent, self.event = name, mod, seq, parent, event
+        self.children = []
+        if parent:
+            parent.children.append(self)
+
+    def ancestor(self, name):
+        n = self.parent
+        while n and n.name != name:
+            n = n.parent
+        return n
+
+
+def parse(lines):
+    """Events with their stacks, and the function_graph as a tree.
+
+    Returns (events, graph_root): events = [(name, text, frames, gnode)],
+    frames innermost first as (sym, off, mod).
+    """
+    events, seq = [], 0
+    root = GNode("(graph)", None, 0, None)
+    cur = root
+    for line in lines:
+        m = STACK.match(line)
+        if m:
+            if events:
+                events[-1][2].append((m["sym"], int(m["off"], 16), m["mod"]))
+            continue
+        m = GRAPH.match(line)
+        if not m:
+            continue
+        body = m["body"].strip()
+        seq += 1
+        e = EVENT.search(body)
+        if e:
+            events.append((e["name"], e["text"], [], GNode(e["name"], None, seq, cur, True)))
+            continue
+        if body.startswith("}"):
+            cur = cur.parent or root
+            continue
+        c = CALL.match(body)
+        if c:
+            node = GNode(c["name"], c["mod"], seq, cur)
+            if c["open"]:
+                cur = node
+    return events, root
+
+
+class Symbols:
+    """Kernel symbol addresses and DWARF decoding for vmlinux."""
+
+    def __init__(self, vmlinux):
+        self.vmlinux = vmlinux
+        self.addr = {}
+        out = subprocess.run([f"{LLVM}/llvm-nm", "--defined-only", vmlinux],
+                             capture_output=True, text=True, check=True).stdout
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[1] in "tTwW":
+                self.addr.setdefault(parts[2], int(parts[0], 16))
+        self.srcroot = None
+
+    def decode(self, queries):
+        """{(sym, off): [(func, file), ...] innermost first} for call sites."""
+        todo = [(s, o) for (s, o) in queries if s in self.addr]
+        if not todo:
+            return {}
+        inp = "\n".join(hex(self.addr[s] + max(o - 4, 0)) for s, o in todo) + "\n"
+        out = subprocess.run([f"{LLVM}/llvm-symbolizer", "--inlining", "--functions=short",
+                              f"--obj={self.vmlinux}"],
+                             input=inp, capture_output=True, text=True, check=True).stdout
+        # Output: pairs of lines (function, file:line:col) per frame,
+        # innermost first; one address's block ends with an empty line.
+        res = {}
+        groups = out.split("\n\n")
+        for key, grp in zip(todo, groups):
+            lines = [l for l in grp.splitlines() if l.strip()]
+            frames = []
+            for j in range(0, len(lines) - 1, 2):
+                frames.append((lines[j], self.relpath(lines[j + 1].rsplit(":", 2)[0])))
+            res[key] = frames
+        return res
+
+    def relpath(self, path):
+        m = re.search(r"/linux-source-[^/]+/(.*)$", path)
+        return m.group(1) if m else path
+
+    def source_of(self, names):
+        """{name: source file} of each function, from DWARF."""
+        known = [n for n in names if n in self.addr]
+        if not known:
+            return {}
+        inp = "\n".join(hex(self.addr[n]) for n in known) + "\n"
+        out = subprocess.run([f"{LLVM}/llvm-symbolizer", "--inlining=false", "--functions=short",
+                              f"--obj={self.vmlinux}"],
+                             input=inp, capture_output=True, text=True, check=True).stdout
+        res = {}
+        for n, grp in zip(known, out.split("\n\n")):
+            lines = [l for l in grp.splitlines() if l.strip()]
+            if len(lines) >= 2:
+                res[n] = self.relpath(lines[1].rsplit(":", 2)[0])
+        return res
+
+
+def demangle(names):
+    if not names:
+        return {}
+    out = subprocess.run([f"{LLVM}/llvm-cxxfilt"], input="\n".join(names) + "\n",
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    res = {}
+    for n, d in zip(names, out):
+        d = re.sub(r"\bpcc::(?:\w+::)*", "", d)  # <pcc::cache::PageCache as ...> -> <PageCache as ...>
+        res[n] = d
+    return res
+
+
+def build(scenario, events, graph, syms):
+    """The merged tree of one scenario, and the key sequence (depth first)."""
+    kernel_sites = {(s, o) for (_, _, fr, _) in events for (s, o, m) in fr if not m}
+    decoded = syms.decode(sorted(kernel_sites))
+    rust = demangle(sorted({s for (_, _, fr, _) in events for (s, o, m) in fr
+                            if m and s.startswith("_R")}))
+    root = Node("(user space access)")
+    last_k_parent = last_container = None
+    mm_parent = None
+    for name, text, frames, _ in events:
+        chain = []  # outermost first: (name, tag)
+        for sym, off, mod in reversed(frames):
+            if sym.startswith("trace_event_raw_event_") or sym.startswith("pcc_trace_"):
+                continue
+            if mod:
+                chain.append((rust.get(sym, sym), f"[{mod}]"))
+                continue
+            inl = decoded.get((sym, off)) or [(sym, "")]
+            if inl[-1][0] == "??":  # assembly (entry code) has no DWARF name
+                inl = [(sym, "")]
+            # addr2line: innermost first; the last one is the real function.
+            for k, (fn, _) in enumerate(reversed(inl)):
+                chain.append((fn, "" if k == 0 else "(inlined)"))
+        node, parents = root, []
+        for fn, tag in chain:
+            parents.append(node)
+            node = node.child(fn, tag)
+        node.child(f"{name}: {text}", "event")
+        # The caller of the deepest kernel frame: where the kernel goes on
+        # after pcc's callback returns (e.g. do_read_fault -> finish_fault).
+        kidx = max((i for i, (fn, tag) in enumerate(chain) if not tag.startswith("[")), default=None)
+        if kidx is not None:
+            last_k_parent = parents[kidx]
+            # The deepest real (not inlined) kernel function above that frame:
+            # function_graph shows the calls made after the callback under it.
+            last_container = next((chain[i][0] for i in range(kidx - 1, -1, -1)
+                                   if chain[i][1] == ""), None)
+        for i, (fn, tag) in enumerate(chain):
+            if fn == "handle_mm_fault" and not tag:
+                mm_parent = parents[i]
+
+    # Calls recorded by function_graph after pcc's last callback returned,
+    # made by the function that called it (or into which its caller was
+    # inlined), or after handle_mm_fault by do_page_fault
+    # (notrace, so its calls show under do_mem_abort), with their callees.
+    if events:
+        last = events[-1][3]
+        mm, abort = last.ancestor("handle_mm_fault"), last.ancestor("do_mem_abort")
+        box = last.ancestor(last_container) if last_container else None
+        picks = []
+        if box is not None and last_k_parent is not None:
+            picks += [(g, last_k_parent) for g in box.children if g.seq > last.seq]
+        if abort is not None and mm is not None and mm_parent is not None:
+            picks += [(g, mm_parent) for g in abort.children if g.seq > mm.seq]
+        cands = [g for g, _ in picks] + [c for g, _ in picks for c in g.children]
+        src = syms.source_of(sorted({g.name for g in cands if not g.mod and not g.event}))
+
+        def on_path(g):
+            return not g.mod and not g.event and PATH_SOURCES.match(src.get(g.name, ""))
+
+        for g, parent in picks:
+            if on_path(g):
+                node = parent.child(g.name, "(function_graph)")
+                for c in g.children:
+                    if on_path(c):
+                        node.child(c.name, "(function_graph)")
+    return root
+
+
+def render(node, indent=0, out=None):
+    out = [] if out is None else out
+    for c in node.children:
+        label = c.name if c.tag in ("", "event") else f"{c.name} {c.tag}"
+        if c.tag == "event":
+            label = "* " + c.name
+        out.append("  " * indent + label)
+        render(c, indent + 1, out)
+    return out
+
+
+def sequence(node, out=None):
+    """Depth-first names: frames by function name, events by event name."""
+    out = [] if out is None else out
+    for c in node.children:
+        out.append(c.name.split(":")[0] if c.tag == "event" else c.name)
+        sequence(c, out)
+    return out
+
+
+def event_texts(node, out=None):
+    out = [] if out is None else out
+    for c in node.children:
+        if c.tag == "event":
+            out.append(c.name)
+        event_texts(c, out)
+    return out
+
+
+def check(scenario, root):
+    """(ok, reason) for one scenario."""
+    want = CHECKS.get(scenario)
+    if not want:
+        return False, "no check defined"
+    seq = sequence(root)
+    pos = 0
+    for key in want["order"]:
+        try:
+            pos = seq.index(key, pos) + 1
+        except ValueError:
+            return False, f"'{key}' missing or out of order (seen: {' > '.join(seq)})"
+    for key in want["absent"]:
+        if key in seq:
+            return False, f"'{key}' must not be on this path"
+    texts = event_texts(root)
+    for ev, pat in want["events"].items():
+        if not any(t.startswith(ev + ":") and re.search(pat, t) for t in texts):
+            return False, f"no {ev} event matching /{pat}/ (events: {texts})"
+    return True, " > ".join(want["order"])
+
+
+def main():
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    checking = "--check" in sys.argv
+    log, vmlinux, outdir = args
+    os.makedirs(outdir, exist_ok=True)
+    syms = Symbols(vmlinux)
+    seen, results = set(), []
+    for scenario, lines in blocks(log):
+        seen.add(scenario)
+        events, graph = parse(lines)
+        root = build(scenario, events, graph, syms)
+        tree = render(root)
+        with open(os.path.join(outdir, f"{scenario}.graph"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+        with open(os.path.join(outdir, f"{scenario}.tree"), "w") as f:
+            f.write("\n".join(tree) + "\n")
+        ok, why = check(scenario, root) if events else (False, "no pcc event captured")
+        results.append((scenario, ok, why))
+        if not checking:
+            print(f"== {scenario}  ({outdir}/{scenario}.tree, raw: {scenario}.graph)")
+            print("\n".join(tree) if tree else "(no pcc event captured)")
+            print()
+    for scenario in CHECKS:
+        if scenario not in seen:
+            results.append((scenario, False, "no capture for this scenario"))
+    if checking:
+        print("PCC-TEST-BEGIN pcc_fault_paths(host)")
+        print("TAP version 13")
+        print(f"1..{len(results)}")
+        for i, (s, ok, why) in enumerate(results, 1):
+            if not ok:
+                print(f"# FAIL {s}: {why}")
+            print(f"{'ok' if ok else 'not ok'} {i} fault path of {s}: {why if ok else 'FAILED'}")
+        fails = sum(1 for r in results if not r[1])
+        print(f"PCC-TEST-END pcc_fault_paths(host) rc={1 if fails else 0}")
+        return 1 if fails else 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
