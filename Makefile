@@ -10,6 +10,7 @@
 #   make trace           capture the fault paths with ftrace (see README)
 #   make module          only pcc.ko (KDIR=/your/tree to use your own kernel)
 #   make rust-analyzer   rust-project.json for editors
+#   make lint            clippy (the kernel's lints) and rustfmt (the kernel's style)
 #   make clean | cache-clean
 
 PCC_ROOT := $(CURDIR)
@@ -27,14 +28,15 @@ KMAKE = $(MAKE) -C $(KDIR) M=$(PCC_ROOT) MO=$(PCC_OUT)/module ARCH=$(ARCH) LLVM=
 
 CROSS_COMPILE ?= aarch64-linux-gnu-
 USER_CC := $(CROSS_COMPILE)gcc
-# kselftest_harness.h comes from the kernel tree pcc is built against.
-KSRC ?= $(KDIR)
+# kselftest_harness.h comes from the kernel tree pcc is built against
+# (an O= build dir links its source as "source").
+KSRC ?= $(if $(wildcard $(KDIR)/source),$(KDIR)/source,$(KDIR))
 USER_CFLAGS := -static -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -I$(PCC_ROOT)/include/uapi \
 	-I$(KSRC)/tools/testing/selftests -I$(PCC_ROOT)/selftests -D_GNU_SOURCE
 SAMPLES := $(patsubst %.c,$(PCC_OUT)/samples/%,$(notdir $(wildcard samples/*.c)))
 SELFTESTS := $(patsubst %.c,$(PCC_OUT)/selftests/%,$(notdir $(wildcard selftests/*.c)))
 
-.PHONY: all demo check shell run trace module user rust-analyzer clean cache-clean
+.PHONY: all demo check shell run trace module user rust-analyzer lint clean cache-clean
 
 all: module user
 
@@ -61,6 +63,14 @@ module:
 
 rust-analyzer:
 	$(KMAKE) rust-analyzer
+
+# Clippy with the kernel's lint set (undocumented_unsafe_blocks among them),
+# then rustfmt with the kernel's .rustfmt.toml.
+lint:
+	@test -n "$(KDIR)" || { echo "usage: make lint KDIR=<kernel build dir> (scripts/kernel.sh --kdir prints it)"; exit 2; }
+	touch rust/pcc.rs
+	$(KMAKE) CLIPPY=1 CLIPPY_DRIVER=/usr/bin/clippy-driver modules
+	rustfmt --edition 2021 --config-path $(KSRC)/.rustfmt.toml --check rust/pcc.rs
 
 user: $(SAMPLES) $(SELFTESTS)
 

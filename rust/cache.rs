@@ -87,7 +87,7 @@ use kernel::{
             Atomic, //
         },
         Arc,
-        Mutex,
+        Mutex, //
     },
 };
 
@@ -207,7 +207,9 @@ impl PageCache {
         while off < end && !iov.is_empty() {
             let index = (off / PAGE_SIZE as u64) as usize;
             let in_page = (off % PAGE_SIZE as u64) as usize;
-            let len = (PAGE_SIZE - in_page).min(iov.len()).min((end - off) as usize);
+            let len = (PAGE_SIZE - in_page)
+                .min(iov.len())
+                .min((end - off) as usize);
             let n = match self.cached(index) {
                 Some(folio) => folio.copy_to_iter(in_page, len, iov),
                 None => zeros_to_iter(len, iov),
@@ -240,7 +242,9 @@ impl PageCache {
         while off < end && !iov.is_empty() {
             let index = (off / PAGE_SIZE as u64) as usize;
             let in_page = (off % PAGE_SIZE as u64) as usize;
-            let len = (PAGE_SIZE - in_page).min(iov.len()).min((end - off) as usize);
+            let len = (PAGE_SIZE - in_page)
+                .min(iov.len())
+                .min((end - off) as usize);
             let folio = match self.get_locked(index) {
                 Ok((locked, _miss)) => locked.unlock(),
                 Err(e) if off == start => return Err(e),
@@ -278,7 +282,9 @@ impl PageCache {
                 cleaned += 1;
             }
         }
-        self.counters.pages_written_back.add(cleaned as u64, Relaxed);
+        self.counters
+            .pages_written_back
+            .add(cleaned as u64, Relaxed);
         trace::writeback(cleaned);
         cleaned
     }
@@ -302,7 +308,12 @@ impl PageCache {
         let c = &self.counters;
         let (cached, dirty) = {
             let slots = self.slots.lock();
-            let dirty = slots.folios.iter().flatten().filter(|f| f.is_dirty()).count();
+            let dirty = slots
+                .folios
+                .iter()
+                .flatten()
+                .filter(|f| f.is_dirty())
+                .count();
             (slots.cached, dirty)
         };
         Stats {
@@ -329,8 +340,20 @@ impl VmOperations for PageCache {
             (Err(FaultError::SigBus), CacheLookup::None)
         } else {
             match self.get_locked(index) {
-                Ok((folio, true)) => (Ok(Faulted::Page { folio, major: false }), CacheLookup::Miss),
-                Ok((folio, false)) => (Ok(Faulted::Page { folio, major: false }), CacheLookup::Hit),
+                Ok((folio, true)) => (
+                    Ok(Faulted::Page {
+                        folio,
+                        major: false,
+                    }),
+                    CacheLookup::Miss,
+                ),
+                Ok((folio, false)) => (
+                    Ok(Faulted::Page {
+                        folio,
+                        major: false,
+                    }),
+                    CacheLookup::Hit,
+                ),
                 Err(e) => (Err(FaultError::from(e)), CacheLookup::None),
             }
         };

@@ -12,7 +12,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 PKGS=(
-	rustc-web rust-web-src
+	rustc-web rust-web-src rust-web-clippy
 	clang-19 lld-19 llvm-19 libclang-19-dev
 	bc flex bison libelf-dev libssl-dev cpio kmod python3 xz-utils
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross

@@ -110,7 +110,12 @@ impl Folio {
 
     /// Copy `len` bytes at `offset` of the folio to user space
     /// (`copy_page_to_iter`). Returns the bytes copied.
-    pub(crate) fn copy_to_iter(&self, offset: usize, len: usize, iov: &mut IovIterDest<'_>) -> usize {
+    pub(crate) fn copy_to_iter(
+        &self,
+        offset: usize,
+        len: usize,
+        iov: &mut IovIterDest<'_>,
+    ) -> usize {
         // SAFETY: The page is live; `copy_page_to_iter` checks `offset + len`
         // against the page and handles user faults itself.
         unsafe { bindings::copy_page_to_iter(self.page_ptr(), offset, len, iov.as_raw()) }

@@ -17,12 +17,7 @@ use super::{
     },
 };
 use core::ptr::NonNull;
-use kernel::{
-    bindings,
-    error::from_err_ptr,
-    fs::File,
-    prelude::*,
-};
+use kernel::{bindings, error::from_err_ptr, fs::File, prelude::*};
 
 /// The inode and its page cache.
 ///

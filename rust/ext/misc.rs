@@ -69,7 +69,10 @@ unsafe impl<T: SharedMiscDevice> Sync for SharedMiscRegistration<T> {}
 
 impl<T: SharedMiscDevice> SharedMiscRegistration<T> {
     /// Register `/dev/<name>`.
-    pub(crate) fn register(name: &'static CStr, shared: Arc<T::Shared>) -> impl PinInit<Self, Error> {
+    pub(crate) fn register(
+        name: &'static CStr,
+        shared: Arc<T::Shared>,
+    ) -> impl PinInit<Self, Error> {
         let opts = MiscDeviceOptions { name };
         try_pin_init!(Self {
             shared,

@@ -29,7 +29,13 @@ pub(crate) enum CacheLookup {
 pub(crate) fn fault(vmf: &VmFault<'_>, cache: CacheLookup, ret: VmFaultBits) {
     // SAFETY: Plain values; the C function only records them.
     unsafe {
-        ffi::pcc_trace_fault(vmf.pgoff(), vmf.address(), vmf.flags().bits(), cache as i32, ret.0)
+        ffi::pcc_trace_fault(
+            vmf.pgoff(),
+            vmf.address(),
+            vmf.flags().bits(),
+            cache as i32,
+            ret.0,
+        )
     };
 }
 
@@ -37,7 +43,14 @@ pub(crate) fn fault(vmf: &VmFault<'_>, cache: CacheLookup, ret: VmFaultBits) {
 pub(crate) fn map_pages(vmf: &MapPagesFault<'_>, start: usize, end: usize, m: &MappedAround) {
     // SAFETY: Plain values; safe in atomic context (a tracepoint).
     unsafe {
-        ffi::pcc_trace_map_pages(start, end, vmf.address(), vmf.flags().bits(), m.ptes(), m.bits().0)
+        ffi::pcc_trace_map_pages(
+            start,
+            end,
+            vmf.address(),
+            vmf.flags().bits(),
+            m.ptes(),
+            m.bits().0,
+        )
     };
 }
 

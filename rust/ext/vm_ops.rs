@@ -176,7 +176,10 @@ impl Mkwrite<'_> {
 }
 
 /// The `VM_FAULT_*` bits of a fault callback's result.
-pub(crate) fn result_bits<T>(r: &Result<T, FaultError>, ok: impl Fn(&T) -> VmFaultBits) -> VmFaultBits {
+pub(crate) fn result_bits<T>(
+    r: &Result<T, FaultError>,
+    ok: impl Fn(&T) -> VmFaultBits,
+) -> VmFaultBits {
     match r {
         Ok(v) => ok(v),
         Err(e) => e.bits(),
