@@ -121,6 +121,16 @@ impl Counters {
     }
 }
 
+/// The part of a `read`/`write` at byte `off` that falls in one page:
+/// (page index, offset in the page, length), the length bounded by the
+/// page, by what is left of the user buffer (`want`) and by `end`.
+fn chunk(off: u64, end: u64, want: usize) -> (usize, usize, usize) {
+    let index = (off / PAGE_SIZE as u64) as usize;
+    let in_page = (off % PAGE_SIZE as u64) as usize;
+    let len = (PAGE_SIZE - in_page).min(want).min((end - off) as usize);
+    (index, in_page, len)
+}
+
 /// The device's page cache.
 #[pin_data]
 pub(crate) struct PageCache {
@@ -205,11 +215,7 @@ impl PageCache {
         let end = self.capacity_bytes();
         let mut off = start;
         while off < end && !iov.is_empty() {
-            let index = (off / PAGE_SIZE as u64) as usize;
-            let in_page = (off % PAGE_SIZE as u64) as usize;
-            let len = (PAGE_SIZE - in_page)
-                .min(iov.len())
-                .min((end - off) as usize);
+            let (index, in_page, len) = chunk(off, end, iov.len());
             let n = match self.cached(index) {
                 Some(folio) => folio.copy_to_iter(in_page, len, iov),
                 None => zeros_to_iter(len, iov),
@@ -240,11 +246,7 @@ impl PageCache {
         }
         let mut off = start;
         while off < end && !iov.is_empty() {
-            let index = (off / PAGE_SIZE as u64) as usize;
-            let in_page = (off % PAGE_SIZE as u64) as usize;
-            let len = (PAGE_SIZE - in_page)
-                .min(iov.len())
-                .min((end - off) as usize);
+            let (index, in_page, len) = chunk(off, end, iov.len());
             let folio = match self.get_locked(index) {
                 Ok((locked, _miss)) => locked.unlock(),
                 Err(e) if off == start => return Err(e),

@@ -7,18 +7,7 @@ set -euo pipefail
 build_env=$(bash "$PCC_ROOT/scripts/build.sh") || die "build failed"
 eval "$(tail -1 <<< "$build_env")"
 export KDIR MODULE
-job=$(mktemp); trap 'rm -f "$job"' EXIT
-cat > "$job" <<'JOB'
-echo "PCC-OUTPUT-BEGIN"
-/pcc/bin/pcc-demo
-rc=$?
-echo "PCC-OUTPUT-END"
-exit $rc
-JOB
-set +e
-bash "$PCC_ROOT/scripts/vm.sh" --log "$PCC_OUT/demo.log" "$job" "$PCC_OUT/samples/pcc-demo"
-rc=$?
-set -e
-sed -n '/^PCC-OUTPUT-BEGIN/,/^PCC-OUTPUT-END/p' "$PCC_OUT/demo.log" | sed '1d;$d'
+rc=0
+run_in_vm "$PCC_OUT/demo.log" /pcc/bin/pcc-demo "$PCC_OUT/samples/pcc-demo" || rc=$?
 log "guest log: $PCC_OUT/demo.log"
 exit $rc

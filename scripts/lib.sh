@@ -21,3 +21,20 @@ CROSS_CC=aarch64-linux-gnu-gcc
 
 log() { printf '[pcc] %s\n' "$*" >&2; }
 die() { printf '[pcc] error: %s\n' "$*" >&2; exit 1; }
+
+# run_in_vm LOG JOBLINE FILE...: run one shell line (a program of /pcc/bin)
+# in the VM, print what it printed, return its exit status. KDIR and MODULE
+# must be set (scripts/build.sh prints them).
+run_in_vm() {
+	local logf=$1 line=$2 job rc
+	shift 2
+	job=$(mktemp)
+	printf 'echo "PCC-OUTPUT-BEGIN"\n%s\nrc=$?\necho "PCC-OUTPUT-END"\nexit $rc\n' "$line" > "$job"
+	set +e
+	bash "$PCC_ROOT/scripts/vm.sh" --log "$logf" "$job" "$@"
+	rc=$?
+	set -e
+	rm -f "$job"
+	sed -n '/^PCC-OUTPUT-BEGIN/,/^PCC-OUTPUT-END/p' "$logf" | sed '1d;$d'
+	return $rc
+}

@@ -10,18 +10,9 @@ file "$prog" 2>/dev/null | grep -q 'ARM aarch64' || log "warning: $prog does not
 build_env=$(bash "$PCC_ROOT/scripts/build.sh") || die "build failed"
 eval "$(tail -1 <<< "$build_env")"
 export KDIR MODULE
-job=$(mktemp); trap 'rm -f "$job"' EXIT
-{
-	echo 'echo "PCC-OUTPUT-BEGIN"'
-	printf '/pcc/bin/%s' "$(basename "$prog")"
-	for a in "$@"; do printf " '%s'" "${a//\'/\'\\\'\'}"; done
-	echo
-	echo 'rc=$?; echo "PCC-OUTPUT-END"; exit $rc'
-} > "$job"
-set +e
-bash "$PCC_ROOT/scripts/vm.sh" --log "$PCC_OUT/run.log" "$job" "$prog"
-rc=$?
-set -e
-sed -n '/^PCC-OUTPUT-BEGIN/,/^PCC-OUTPUT-END/p' "$PCC_OUT/run.log" | sed '1d;$d'
+line="/pcc/bin/$(basename "$prog")"
+for a in "$@"; do line+=" '$(printf '%s' "$a" | sed "s/'/'\\\\''/g")'"; done
+rc=0
+run_in_vm "$PCC_OUT/run.log" "$line" "$prog" || rc=$?
 log "exit status $rc; guest log: $PCC_OUT/run.log"
 exit $rc

@@ -81,7 +81,7 @@ TEST(size_pages_sets_the_capacity_and_bad_values_are_refused)
 	EXPECT_EQ(16 * psz, (long)size);
 	EXPECT_EQ(16 * psz, lseek(fd, 0, SEEK_END));
 	close(fd);
-	ASSERT_EQ(0, pcc_unload());
+	ASSERT_EQ(0, pcc_unload_wait());
 	EXPECT_EQ(-1, pcc_load("size_pages=0"));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, pcc_load("size_pages=2000000"));
@@ -106,7 +106,7 @@ TEST(rmmod_is_refused_while_mapped_and_works_after_munmap)
 	EXPECT_EQ(EWOULDBLOCK, errno);
 	EXPECT_EQ(1, p[0]) TH_LOG("the mapping must keep working");
 	munmap(p, psz);
-	EXPECT_EQ(0, pcc_unload()) TH_LOG("unload after munmap: %s", strerror(errno));
+	EXPECT_EQ(0, pcc_unload_wait()) TH_LOG("unload after munmap: %s", strerror(errno));
 	EXPECT_NE(0, access(PCC_DEVICE, F_OK));
 	EXPECT_EQ(0, pcc_load("")) TH_LOG("reload: %s", strerror(errno));
 	EXPECT_EQ(0, access(PCC_DEVICE, F_OK));
@@ -137,7 +137,7 @@ TEST(unload_frees_every_cached_page)
 	close(fd);
 	free(buf);
 	EXPECT_LE(before + n - slack, cached) TH_LOG("pcc's pages are not page cache?");
-	ASSERT_EQ(0, pcc_unload());
+	ASSERT_EQ(0, pcc_unload_wait());
 	after = file_pages();
 	TH_LOG("nr_file_pages: %ld before, %ld with %d pages cached, %ld after unload",
 	       before, cached, n, after);

@@ -8,6 +8,17 @@ ok() { n=$((n + 1)); echo "ok $n $1"; }
 notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $1"; }
 check() { desc=$1; shift; if "$@"; then ok "$desc"; else notok "$desc"; fi; }
 is_loaded() { grep -q '^pcc ' /proc/modules; }
+# rmmod, waiting up to 5 s while the last user's file release is still
+# pending (it can be deferred to a workqueue after the user exited).
+rmmod_wait() {
+	i=0
+	while ! rmmod pcc 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -ge 50 ] && { rmmod pcc; return 1; }
+		sleep 0.1
+	done
+	[ $i = 0 ] || echo "# pcc was busy for $((i * 100)) ms before unloading"
+}
 
 echo "TAP version 13"
 if [ ! -e /dev/pcc ]; then
@@ -16,7 +27,7 @@ if [ ! -e /dev/pcc ]; then
 fi
 echo "1..6"
 check "pcc is loaded and /dev/pcc is a char device" sh -c 'grep -q "^pcc " /proc/modules && [ -c /dev/pcc ]'
-check "rmmod pcc succeeds when nothing holds it" rmmod pcc
+check "rmmod pcc succeeds when nothing holds it" rmmod_wait
 check "/dev/pcc is gone after rmmod" sh -c '! grep -q "^pcc " /proc/modules && [ ! -e /dev/pcc ]'
 check "insmod pcc.ko works again" insmod "$ko"
 check "/dev/pcc is back after insmod" test -c /dev/pcc

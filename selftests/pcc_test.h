@@ -60,10 +60,33 @@ static inline int pcc_load(const char *params)
 	return ret;
 }
 
+/*
+ * Unload, waiting up to 5 s while pcc is still in use: the last reference
+ * of a process that just exited or unmapped can be dropped a moment later
+ * (a file's release may be deferred to a workqueue, delayed_fput). Says so
+ * when it had to wait. Use pcc_unload() to check that unload is refused.
+ */
+static inline int pcc_unload_wait(void)
+{
+	int i;
+
+	for (i = 0; i < 50; i++) {
+		if (pcc_unload() == 0) {
+			if (i)
+				printf("# pcc was busy for %d ms before unloading\n", i * 100);
+			return 0;
+		}
+		if (errno != EWOULDBLOCK)
+			return -1;
+		usleep(100 * 1000);
+	}
+	return -1;
+}
+
 /* Unload and load again with params; 0 on success, -1 with errno set. */
 static inline int pcc_reload(const char *params)
 {
-	if (pcc_unload() != 0 && errno != ENOENT)
+	if (pcc_unload_wait() != 0 && errno != ENOENT)
 		return -1;
 	return pcc_load(params);
 }
