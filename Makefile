@@ -61,8 +61,12 @@ module:
 	@mkdir -p $(PCC_OUT)/module
 	$(KMAKE) modules
 
+# Editors look for rust-project.json at the project root.
 rust-analyzer:
+	@test -n "$(KDIR)" || { echo "usage: make rust-analyzer KDIR=<kernel build dir> (scripts/kernel.sh --kdir prints it)"; exit 2; }
+	@mkdir -p $(PCC_OUT)/module
 	$(KMAKE) rust-analyzer
+	python3 scripts/rust_project.py $(PCC_OUT)/module/rust-project.json rust-project.json rust/pcc.rs
 
 # Clippy with the kernel's lint set (undocumented_unsafe_blocks among them),
 # then rustfmt with the kernel's .rustfmt.toml.
