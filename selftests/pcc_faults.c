@@ -344,6 +344,34 @@ TEST_F(pcc, reset_empties_the_cache_and_mapped_pages_read_zeros)
 	munmap(p, 2 * self->psz);
 }
 
+TEST_F(shared, clean_pages_survive_reclaim_hints_and_drop_caches)
+{
+	const int n = 8;
+	struct pcc_stats st;
+	char *p;
+	int i, dc;
+
+	p = map_at(self->fd, self->psz, n, MAP_SHARED, 20);
+	ASSERT_NE(MAP_FAILED, p);
+	for (i = 0; i < n; i++)
+		p[i * self->psz] = 'k' + i;
+	ASSERT_EQ(n, ioctl(self->fd, PCC_IOC_WRITEBACK));	/* now clean: no backing store */
+	/* Everything that may drop clean page-cache pages. */
+	EXPECT_EQ(0, posix_fadvise(self->fd, 0, 0, POSIX_FADV_DONTNEED));
+	EXPECT_EQ(0, posix_fadvise(self->fd, 0, 0, POSIX_FADV_WILLNEED));
+	EXPECT_EQ(0, madvise(p, n * self->psz, MADV_PAGEOUT));
+	EXPECT_EQ(0, madvise(p, n * self->psz, MADV_DONTNEED));
+	dc = open("/proc/sys/vm/drop_caches", O_WRONLY);
+	ASSERT_LE(0, dc);
+	EXPECT_EQ(1, write(dc, "3", 1));
+	close(dc);
+	ASSERT_EQ(0, pcc_stats(self->fd, &st));
+	EXPECT_EQ(n, st.pages_cached);
+	for (i = 0; i < n; i++)
+		EXPECT_EQ('k' + i, p[i * self->psz]) TH_LOG("page %d lost its data", i);
+	munmap(p, n * self->psz);
+}
+
 static sigjmp_buf sigbus_jmp;
 static volatile int sigbus_code;
 static void *volatile sigbus_addr;
