@@ -342,19 +342,16 @@ impl VmOperations for PageCache {
             (Err(FaultError::SigBus), CacheLookup::None)
         } else {
             match self.get_locked(index) {
-                Ok((folio, true)) => (
+                Ok((folio, miss)) => (
                     Ok(Faulted::Page {
                         folio,
                         major: false,
                     }),
-                    CacheLookup::Miss,
-                ),
-                Ok((folio, false)) => (
-                    Ok(Faulted::Page {
-                        folio,
-                        major: false,
-                    }),
-                    CacheLookup::Hit,
+                    if miss {
+                        CacheLookup::Miss
+                    } else {
+                        CacheLookup::Hit
+                    },
                 ),
                 Err(e) => (Err(FaultError::from(e)), CacheLookup::None),
             }

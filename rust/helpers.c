@@ -35,12 +35,10 @@ void pcc_folio_zero(struct folio *folio) { folio_zero_range(folio, 0, folio_size
 
 /* --- address_space ---------------------------------------------------- */
 
-/* Look up (FGP flags 0) or lock-and-create (FGP_LOCK | FGP_CREAT). */
-struct folio *pcc_filemap_get_folio(struct address_space *mapping, pgoff_t index, bool create)
+/* The folio at index, locked, allocated and added if absent. */
+struct folio *pcc_filemap_lock_folio_create(struct address_space *mapping, pgoff_t index)
 {
-	fgf_t fgp = create ? FGP_LOCK | FGP_CREAT : 0;
-
-	return __filemap_get_folio(mapping, index, fgp, mapping_gfp_mask(mapping));
+	return __filemap_get_folio(mapping, index, FGP_LOCK | FGP_CREAT, mapping_gfp_mask(mapping));
 }
 
 unsigned long pcc_mm_file_rss(struct mm_struct *mm)

@@ -20,7 +20,7 @@ struct address_space *pcc_folio_mapping(struct folio *folio);
 struct page *pcc_folio_page(struct folio *folio);
 struct folio *pcc_page_folio(struct page *page);
 void pcc_folio_zero(struct folio *folio);
-struct folio *pcc_filemap_get_folio(struct address_space *mapping, pgoff_t index, bool create);
+struct folio *pcc_filemap_lock_folio_create(struct address_space *mapping, pgoff_t index);
 unsigned long pcc_mm_file_rss(struct mm_struct *mm);
 struct inode *pcc_inode_new(loff_t size);
 void pcc_inode_free(struct inode *inode);

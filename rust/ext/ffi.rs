@@ -27,10 +27,9 @@ extern "C" {
     pub(crate) fn pcc_page_folio(page: *mut bindings::page) -> *mut bindings::folio;
     pub(crate) fn pcc_folio_zero(folio: *mut bindings::folio);
 
-    pub(crate) fn pcc_filemap_get_folio(
+    pub(crate) fn pcc_filemap_lock_folio_create(
         mapping: *mut bindings::address_space,
         index: usize,
-        create: bool,
     ) -> *mut bindings::folio;
     pub(crate) fn pcc_mm_file_rss(mm: *mut bindings::mm_struct) -> kernel::ffi::c_ulong;
 

@@ -17,7 +17,12 @@ use super::{
     },
 };
 use core::ptr::NonNull;
-use kernel::{bindings, error::from_err_ptr, fs::File, prelude::*};
+use kernel::{
+    bindings,
+    error::from_err_ptr,
+    fs::File,
+    prelude::*, //
+};
 
 /// The inode and its page cache.
 ///
@@ -76,7 +81,7 @@ impl PageCacheInode {
     pub(crate) fn get_or_create_locked(&self, index: usize) -> Result<LockedFolioRef> {
         // SAFETY: `mapping` is live; returns a locked, referenced folio or
         // an ERR_PTR (-ENOMEM).
-        let f = from_err_ptr(unsafe { ffi::pcc_filemap_get_folio(self.mapping(), index, true) })?;
+        let f = from_err_ptr(unsafe { ffi::pcc_filemap_lock_folio_create(self.mapping(), index) })?;
         let f = NonNull::new(f).ok_or(ENOMEM)?;
         // SAFETY: FGP_LOCK returned the folio locked with one reference.
         Ok(unsafe { LockedFolioRef::from_raw_locked(f) })

@@ -465,22 +465,21 @@ impl<T: VmOperations> VmOpsTable<T> {
         let f = unsafe { VmFault::from_raw(vmf) };
         // SAFETY: The VMA was set up by `install`.
         let data = unsafe { Self::data(f.vma().as_ptr()) };
-        match data.page_mkwrite(f) {
-            Ok(Mkwrite::Locked(guard)) => {
-                let expected = f.folio().map(Folio::as_ptr);
-                if expected != Some(guard.locked_folio().as_ptr()) {
-                    // The driver locked some other folio: a bug. Unlock it
-                    // (drop) and fail this access rather than corrupt state.
-                    drop(guard);
-                    pr_err!("page_mkwrite returned a folio other than vmf->page\n");
-                    return bindings::vm_fault_reason_VM_FAULT_SIGBUS;
-                }
-                guard.into_kernel();
-                bindings::vm_fault_reason_VM_FAULT_LOCKED
+        let r = data.page_mkwrite(f);
+        let bits = result_bits(&r, Mkwrite::bits).0;
+        if let Ok(Mkwrite::Locked(guard)) = r {
+            if f.folio().map(Folio::as_ptr) != Some(guard.locked_folio().as_ptr()) {
+                // The driver locked some other folio: a bug. Unlock it
+                // (drop) and fail this access rather than corrupt state.
+                drop(guard);
+                pr_err!("page_mkwrite returned a folio other than vmf->page\n");
+                return FaultError::SigBus.bits().0;
             }
-            Ok(Mkwrite::NoPage) => bindings::vm_fault_reason_VM_FAULT_NOPAGE,
-            Err(e) => e.bits().0,
+            // The lock passes to the kernel, as `VM_FAULT_LOCKED` in `bits`
+            // says.
+            guard.into_kernel();
         }
+        bits
     }
 
     const WITH_MAP_PAGES: bindings::vm_operations_struct = bindings::vm_operations_struct {
