@@ -10,9 +10,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 t0=$SECONDS
-build_env=$(bash "$PCC_ROOT/scripts/build.sh") || die "build failed"
-eval "$(tail -1 <<< "$build_env")"
-export KDIR MODULE
+build_all
 log "build done in $((SECONDS - t0)) s"
 
 stage=$PCC_OUT/stage-check

@@ -4,9 +4,7 @@
 # samples/pcc-demo, printing its output.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-build_env=$(bash "$PCC_ROOT/scripts/build.sh") || die "build failed"
-eval "$(tail -1 <<< "$build_env")"
-export KDIR MODULE
+build_all
 rc=0
 run_in_vm "$PCC_OUT/demo.log" /pcc/bin/pcc-demo "$PCC_OUT/samples/pcc-demo" || rc=$?
 log "guest log: $PCC_OUT/demo.log"

@@ -22,6 +22,15 @@ CROSS_CC=aarch64-linux-gnu-gcc
 log() { printf '[pcc] %s\n' "$*" >&2; }
 die() { printf '[pcc] error: %s\n' "$*" >&2; exit 1; }
 
+# build_all: scripts/build.sh (toolchain, kernel, pcc.ko, user programs),
+# then export the KDIR and MODULE it printed, for vm.sh.
+build_all() {
+	local env
+	env=$(bash "$PCC_ROOT/scripts/build.sh") || die "build failed"
+	eval "$(tail -1 <<< "$env")"
+	export KDIR MODULE
+}
+
 # run_in_vm LOG JOBLINE FILE...: run one shell line (a program of /pcc/bin)
 # in the VM, print what it printed, return its exit status. KDIR and MODULE
 # must be set (scripts/build.sh prints them).

@@ -7,9 +7,7 @@ set -euo pipefail
 prog=$(readlink -f "$1"); shift
 [ -f "$prog" ] || die "no program at $prog"
 file "$prog" 2>/dev/null | grep -q 'ARM aarch64' || log "warning: $prog does not look like an arm64 executable"
-build_env=$(bash "$PCC_ROOT/scripts/build.sh") || die "build failed"
-eval "$(tail -1 <<< "$build_env")"
-export KDIR MODULE
+build_all
 line="/pcc/bin/$(basename "$prog")"
 for a in "$@"; do line+=" '$(printf '%s' "$a" | sed "s/'/'\\\\''/g")'"; done
 rc=0

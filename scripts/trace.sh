@@ -11,9 +11,7 @@
 # PCC_SCENARIOS="cold-read sigbus" limits the run to some scenarios.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-build_env=$(bash "$PCC_ROOT/scripts/build.sh") || die "build failed"
-eval "$(tail -1 <<< "$build_env")"
-export KDIR MODULE
+build_all
 [ -f "$KDIR/vmlinux" ] || die "no vmlinux in $KDIR: stack decoding needs it"
 job=$(mktemp); trap 'rm -f "$job"' EXIT
 { [ -n "${PCC_SCENARIOS:-}" ] && echo "PCC_SCENARIOS='$PCC_SCENARIOS'"; cat "$PCC_ROOT/scripts/guest/trace.job"; } > "$job"

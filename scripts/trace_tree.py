@@ -171,7 +171,6 @@ class Symbols:
             parts = line.split()
             if len(parts) == 3 and parts[1] in "tTwW":
                 self.addr.setdefault(parts[2], int(parts[0], 16))
-        self.srcroot = None
 
     def decode(self, queries):
         """{(sym, off): [(func, file), ...] innermost first} for call sites."""
@@ -227,7 +226,7 @@ def demangle(names):
     return res
 
 
-def build(scenario, events, graph, syms):
+def build(events, graph, syms):
     """The merged tree of one scenario, and the key sequence (depth first)."""
     kernel_sites = {(s, o) for (_, _, fr, _) in events for (s, o, m) in fr if not m}
     decoded = syms.decode(sorted(kernel_sites))
@@ -357,7 +356,7 @@ def main():
     for scenario, lines in blocks(log):
         seen.add(scenario)
         events, graph = parse(lines)
-        root = build(scenario, events, graph, syms)
+        root = build(events, graph, syms)
         tree = render(root)
         with open(os.path.join(outdir, f"{scenario}.graph"), "w") as f:
             f.write("\n".join(lines) + "\n")
