@@ -51,21 +51,23 @@ use crate::{
         folio::{
             zeros_to_iter,
             Folio,
-            Locked,
-            LockedFolioRef, //
+            FolioGuard, //
         },
         mapping::PageCacheInode,
         trace::{
             self,
-            CacheLookup, //
+            CacheLookup,
+            MapPagesCall, //
         },
         vm_ops::{
             result_bits,
+            Borrowed,
             FaultError,
             Faulted,
             MapPagesFault,
             MappedAround,
             Mkwrite,
+            MkwriteFault,
             VmFault,
             VmOperations, //
         },
@@ -181,10 +183,10 @@ impl PageCache {
 
     /// The folio at `index`, locked, allocating and zeroing it on a miss.
     /// Returns whether it was a miss. `index` must be below capacity.
-    fn get_locked(&self, index: usize) -> Result<(LockedFolioRef, bool)> {
+    fn get_locked(&self, index: usize) -> Result<(FolioGuard<ARef<Folio>>, bool)> {
         loop {
             if let Some(folio) = self.cached(index) {
-                let locked = LockedFolioRef::lock(folio);
+                let locked = FolioGuard::new(folio);
                 if self.inode.owns(&locked) {
                     return Ok((locked, false));
                 }
@@ -200,8 +202,7 @@ impl PageCache {
             let locked = self.inode.get_or_create_locked(index)?;
             let miss = !locked.is_uptodate();
             if miss {
-                locked.zero();
-                locked.mark_uptodate();
+                locked.zero_fill();
             }
             *slot = Some(ARef::from(&*locked));
             slots.cached += 1;
@@ -217,7 +218,12 @@ impl PageCache {
         while off < end && !iov.is_empty() {
             let (index, in_page, len) = chunk(off, end, iov.len());
             let n = match self.cached(index) {
-                Some(folio) => folio.copy_to_iter(in_page, len, iov),
+                // Cached folios are uptodate: `get_locked` fills them first.
+                Some(folio) => match folio.copy_to_iter(in_page, len, iov) {
+                    Ok(n) => n,
+                    Err(e) if off == start => return Err(e),
+                    Err(_) => break,
+                },
                 None => zeros_to_iter(len, iov),
             };
             off += n as u64;
@@ -254,9 +260,9 @@ impl PageCache {
             };
             // No lock is held while copying from user space (see the lock
             // order above).
-            let n = folio.copy_from_iter(in_page, len, iov);
+            let n = folio.copy_from_iter(in_page, len, iov)?;
             if n > 0 {
-                let locked = LockedFolioRef::lock(folio);
+                let locked = FolioGuard::new(folio);
                 if self.inode.owns(&locked) {
                     locked.mark_dirty();
                 }
@@ -329,13 +335,10 @@ impl PageCache {
             pages_written_back: c.pages_written_back.load(Relaxed),
         }
     }
-}
 
-#[vtable]
-impl VmOperations for PageCache {
-    /// A page is not mapped: return it locked, allocating it on a miss;
-    /// past capacity, `SIGBUS` (like a file's end).
-    fn fault(&self, vmf: &VmFault<'_>) -> Result<Faulted, FaultError> {
+    /// `->fault`: a page is not mapped: return it locked, allocating it on
+    /// a miss; past capacity, `SIGBUS` (like a file's end).
+    fn fault<'a>(&self, vmf: VmFault<'a>) -> Result<Faulted<'a>, FaultError> {
         self.counters.faults.add(1u64, Relaxed);
         let index = vmf.pgoff();
         let (result, lookup) = if index >= self.capacity {
@@ -343,10 +346,7 @@ impl VmOperations for PageCache {
         } else {
             match self.get_locked(index) {
                 Ok((folio, miss)) => (
-                    Ok(Faulted::Page {
-                        folio,
-                        major: false,
-                    }),
+                    vmf.page(folio, false),
                     if miss {
                         CacheLookup::Miss
                     } else {
@@ -359,39 +359,77 @@ impl VmOperations for PageCache {
         if let CacheLookup::Miss = lookup {
             self.counters.fault_misses.add(1u64, Relaxed);
         }
-        trace::fault(vmf, lookup, result_bits(&result, Faulted::bits));
+        trace::fault(&vmf, lookup, result_bits(&result, Faulted::bits));
         result
     }
 
-    /// Fault-around: map what is cached near the fault; never allocates.
-    fn map_pages(&self, vmf: &MapPagesFault<'_>, start: usize, end: usize) -> MappedAround {
+    /// `->map_pages`: fault-around maps what is cached near the fault;
+    /// never allocates.
+    fn map_pages<'a>(&self, vmf: MapPagesFault<'a>) -> MappedAround<'a> {
         self.counters.map_pages_calls.add(1u64, Relaxed);
-        let mapped = vmf.map_cached_pages(start, end);
+        let call = MapPagesCall::of(&vmf);
+        let mapped = vmf.map_cached_pages();
         self.counters
             .pages_mapped_around
             .add(mapped.ptes() as u64, Relaxed);
-        trace::map_pages(vmf, start, end, &mapped);
+        trace::map_pages(&call, &mapped);
         mapped
     }
 
-    /// A clean page is about to become writable: mark it dirty and hand it
-    /// back locked, so writeback cannot clean it before the PTE is set.
-    fn page_mkwrite<'a>(&self, vmf: &'a VmFault<'a>) -> Result<Mkwrite<'a>, FaultError> {
+    /// `->page_mkwrite`: a clean page is about to become writable: mark it
+    /// dirty and hand it back locked, so writeback cannot clean it before
+    /// the PTE is set. A page that reset removed meanwhile faults again.
+    fn page_mkwrite<'a>(&self, vmf: MkwriteFault<'a>) -> Result<Mkwrite<'a>, FaultError> {
         self.counters.mkwrite_calls.add(1u64, Relaxed);
-        let result = match vmf.folio() {
-            None => Err(FaultError::SigBus),
-            Some(folio) => {
-                let guard = folio.lock();
-                if self.inode.owns(folio) {
-                    guard.mark_dirty();
-                    Ok(Mkwrite::Locked(guard))
-                } else {
-                    // Reset removed it: let the access fault again.
-                    Ok(Mkwrite::NoPage)
-                }
-            }
-        };
-        trace::page_mkwrite(vmf, result_bits(&result, Mkwrite::bits));
-        result
+        let result = vmf.lock();
+        if let Mkwrite::Locked(folio) = &result {
+            folio.mark_dirty();
+        }
+        trace::page_mkwrite(&vmf, result.bits());
+        Ok(result)
+    }
+}
+
+/// pcc's `vm_operations_struct` with fault-around: `fault`, `map_pages`
+/// and `page_mkwrite`.
+pub(crate) struct WithFaultAround;
+
+/// pcc's `vm_operations_struct` without `map_pages` (`fault_around=0`):
+/// every read fault calls `fault`.
+pub(crate) struct WithoutFaultAround;
+
+#[vtable]
+impl VmOperations for WithFaultAround {
+    type Ptr = Arc<PageCache>;
+
+    fn fault<'a>(cache: Borrowed<'_, Self>, vmf: VmFault<'a>) -> Result<Faulted<'a>, FaultError> {
+        cache.fault(vmf)
+    }
+
+    fn map_pages<'a>(cache: Borrowed<'_, Self>, vmf: MapPagesFault<'a>) -> MappedAround<'a> {
+        cache.map_pages(vmf)
+    }
+
+    fn page_mkwrite<'a>(
+        cache: Borrowed<'_, Self>,
+        vmf: MkwriteFault<'a>,
+    ) -> Result<Mkwrite<'a>, FaultError> {
+        cache.page_mkwrite(vmf)
+    }
+}
+
+#[vtable]
+impl VmOperations for WithoutFaultAround {
+    type Ptr = Arc<PageCache>;
+
+    fn fault<'a>(cache: Borrowed<'_, Self>, vmf: VmFault<'a>) -> Result<Faulted<'a>, FaultError> {
+        cache.fault(vmf)
+    }
+
+    fn page_mkwrite<'a>(
+        cache: Borrowed<'_, Self>,
+        vmf: MkwriteFault<'a>,
+    ) -> Result<Mkwrite<'a>, FaultError> {
+        cache.page_mkwrite(vmf)
     }
 }

@@ -4,12 +4,18 @@
 //! [`PageCache`].
 
 use crate::{
-    cache::PageCache,
+    cache::{
+        PageCache,
+        WithFaultAround,
+        WithoutFaultAround, //
+    },
     ext::{
+        mapping::PageCacheInode,
         misc::SharedMiscDevice,
         vm_ops::{
-            self,
-            FaultAround, //
+            Installed,
+            VmaNewVmOps,
+            VmaRefExt, //
         },
     },
     uapi::{
@@ -28,10 +34,6 @@ use kernel::{
         IovIterDest,
         IovIterSource, //
     },
-    miscdevice::{
-        MiscDevice,
-        MiscDeviceRegistration, //
-    },
     mm::virt::VmaNew,
     prelude::*,
     sync::{
@@ -45,16 +47,21 @@ use kernel::{
 };
 
 #[vtable]
-impl MiscDevice for PageCache {
-    type Ptr = Arc<PageCache>;
-
-    /// Never called: `SharedMiscRegistration` installs `open_shared`.
-    fn open(_file: &File, _misc: &MiscDeviceRegistration<Self>) -> Result<Arc<PageCache>> {
-        Err(ENODEV)
+impl SharedMiscDevice for PageCache {
+    fn page_cache(&self) -> &PageCacheInode {
+        self.inode()
     }
 
-    fn mmap(cache: ArcBorrow<'_, PageCache>, _file: &File, vma: &VmaNew) -> Result {
-        let pgoff = vm_ops::vma_pgoff(vma);
+    /// A mapping must start below capacity. It can never grow past where
+    /// it was checked: `VM_DONTEXPAND` makes `mremap` refuse to expand it
+    /// and keeps a later `mmap` of the next offsets from being merged into
+    /// it without a call here (`vma_merge_new_range` skips special VMAs).
+    fn mmap<'a>(
+        cache: ArcBorrow<'_, PageCache>,
+        _file: &File,
+        vma: &'a VmaNew,
+    ) -> Result<Installed<'a>> {
+        let pgoff = vma.pgoff();
         if pgoff >= cache.capacity_pages() {
             pr_info!(
                 "mmap at page offset {pgoff} refused: the device holds {} pages (EINVAL)\n",
@@ -62,21 +69,23 @@ impl MiscDevice for PageCache {
             );
             return Err(EINVAL);
         }
-        let around = if cache.fault_around() {
-            FaultAround::Enabled
+        vma.set_dontexpand();
+        if cache.fault_around() {
+            vma.install::<WithFaultAround>(cache.into())
         } else {
-            FaultAround::Disabled
-        };
-        vm_ops::install(vma, cache.into(), around);
-        Ok(())
+            vma.install::<WithoutFaultAround>(cache.into())
+        }
     }
 
-    fn read_iter(mut kiocb: Kiocb<'_, Self::Ptr>, iov: &mut IovIterDest<'_>) -> Result<usize> {
+    fn read_iter(mut kiocb: Kiocb<'_, Arc<PageCache>>, iov: &mut IovIterDest<'_>) -> Result<usize> {
         let cache = kiocb.file();
         cache.read(kiocb.ki_pos_mut(), iov)
     }
 
-    fn write_iter(mut kiocb: Kiocb<'_, Self::Ptr>, iov: &mut IovIterSource<'_>) -> Result<usize> {
+    fn write_iter(
+        mut kiocb: Kiocb<'_, Arc<PageCache>>,
+        iov: &mut IovIterSource<'_>,
+    ) -> Result<usize> {
         let cache = kiocb.file();
         cache.write(kiocb.ki_pos_mut(), iov)
     }
@@ -103,14 +112,5 @@ impl MiscDevice for PageCache {
             }
             _ => Err(ENOTTY),
         }
-    }
-}
-
-impl SharedMiscDevice for PageCache {
-    type Shared = PageCache;
-
-    fn open_shared(file: &File, cache: &Arc<PageCache>) -> Result<Arc<PageCache>> {
-        cache.inode().attach(file);
-        Ok(cache.clone())
     }
 }

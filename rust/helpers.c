@@ -13,6 +13,7 @@
 #include <linux/pagemap.h>
 #include <linux/pseudo_fs.h>
 #include <linux/rmap.h>
+#include <linux/uio.h>
 
 #include "pcc_helpers.h"
 
@@ -29,7 +30,17 @@ bool pcc_folio_test_clear_dirty(struct folio *folio) { return folio_test_clear_d
 bool pcc_folio_mark_dirty(struct folio *folio) { return folio_mark_dirty(folio); }
 int pcc_folio_mkclean(struct folio *folio) { return folio_mkclean(folio); }
 struct address_space *pcc_folio_mapping(struct folio *folio) { return READ_ONCE(folio->mapping); }
-struct page *pcc_folio_page(struct folio *folio) { return folio_page(folio, 0); }
+struct page *pcc_folio_file_page(struct folio *folio, pgoff_t index) { return folio_file_page(folio, index); }
+bool pcc_folio_contains(struct folio *folio, pgoff_t index) { return folio_contains(folio, index); }
+size_t pcc_folio_size(struct folio *folio) { return folio_size(folio); }
+size_t pcc_copy_folio_to_iter(struct folio *folio, size_t offset, size_t len, struct iov_iter *i)
+{
+	return copy_folio_to_iter(folio, offset, len, i);
+}
+size_t pcc_copy_folio_from_iter(struct folio *folio, size_t offset, size_t len, struct iov_iter *i)
+{
+	return copy_folio_from_iter(folio, offset, len, i);
+}
 struct folio *pcc_page_folio(struct page *page) { return page_folio(page); }
 void pcc_folio_zero(struct folio *folio) { folio_zero_range(folio, 0, folio_size(folio)); }
 
@@ -39,6 +50,11 @@ void pcc_folio_zero(struct folio *folio) { folio_zero_range(folio, 0, folio_size
 struct folio *pcc_filemap_lock_folio_create(struct address_space *mapping, pgoff_t index)
 {
 	return __filemap_get_folio(mapping, index, FGP_LOCK | FGP_CREAT, mapping_gfp_mask(mapping));
+}
+
+struct address_space *pcc_vma_file_mapping(struct vm_area_struct *vma)
+{
+	return vma->vm_file->f_mapping;
 }
 
 unsigned long pcc_mm_file_rss(struct mm_struct *mm)

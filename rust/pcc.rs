@@ -15,9 +15,6 @@ use kernel::{
     sync::Arc, //
 };
 
-// The abstractions are a complete API over their C types; the driver does
-// not use every part of it.
-#[allow(dead_code)]
 mod ext;
 
 #[forbid(unsafe_code)]

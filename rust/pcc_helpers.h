@@ -5,6 +5,7 @@
 
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/uio.h>
 
 void pcc_folio_get(struct folio *folio);
 void pcc_folio_put(struct folio *folio);
@@ -17,7 +18,12 @@ bool pcc_folio_test_clear_dirty(struct folio *folio);
 bool pcc_folio_mark_dirty(struct folio *folio);
 int pcc_folio_mkclean(struct folio *folio);
 struct address_space *pcc_folio_mapping(struct folio *folio);
-struct page *pcc_folio_page(struct folio *folio);
+struct page *pcc_folio_file_page(struct folio *folio, pgoff_t index);
+bool pcc_folio_contains(struct folio *folio, pgoff_t index);
+size_t pcc_folio_size(struct folio *folio);
+size_t pcc_copy_folio_to_iter(struct folio *folio, size_t offset, size_t len, struct iov_iter *i);
+size_t pcc_copy_folio_from_iter(struct folio *folio, size_t offset, size_t len, struct iov_iter *i);
+struct address_space *pcc_vma_file_mapping(struct vm_area_struct *vma);
 struct folio *pcc_page_folio(struct page *page);
 void pcc_folio_zero(struct folio *folio);
 struct folio *pcc_filemap_lock_folio_create(struct address_space *mapping, pgoff_t index);

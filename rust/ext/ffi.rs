@@ -23,7 +23,27 @@ extern "C" {
     pub(crate) fn pcc_folio_mark_dirty(folio: *mut bindings::folio) -> bool;
     pub(crate) fn pcc_folio_mkclean(folio: *mut bindings::folio) -> kernel::ffi::c_int;
     pub(crate) fn pcc_folio_mapping(folio: *mut bindings::folio) -> *mut bindings::address_space;
-    pub(crate) fn pcc_folio_page(folio: *mut bindings::folio) -> *mut bindings::page;
+    pub(crate) fn pcc_folio_file_page(
+        folio: *mut bindings::folio,
+        index: usize,
+    ) -> *mut bindings::page;
+    pub(crate) fn pcc_folio_contains(folio: *mut bindings::folio, index: usize) -> bool;
+    pub(crate) fn pcc_folio_size(folio: *mut bindings::folio) -> usize;
+    pub(crate) fn pcc_copy_folio_to_iter(
+        folio: *mut bindings::folio,
+        offset: usize,
+        len: usize,
+        iter: *mut bindings::iov_iter,
+    ) -> usize;
+    pub(crate) fn pcc_copy_folio_from_iter(
+        folio: *mut bindings::folio,
+        offset: usize,
+        len: usize,
+        iter: *mut bindings::iov_iter,
+    ) -> usize;
+    pub(crate) fn pcc_vma_file_mapping(
+        vma: *mut bindings::vm_area_struct,
+    ) -> *mut bindings::address_space;
     pub(crate) fn pcc_page_folio(page: *mut bindings::page) -> *mut bindings::folio;
     pub(crate) fn pcc_folio_zero(folio: *mut bindings::folio);
 

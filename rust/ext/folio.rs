@@ -4,10 +4,17 @@
 //!
 //! C header: [`include/linux/mm.h`](srctree/include/linux/mm.h),
 //! [`include/linux/pagemap.h`](srctree/include/linux/pagemap.h).
+//!
+//! [`Folio`] is to `struct folio` what [`kernel::page::Page`] is to
+//! `struct page`, except that a folio is never owned outright: it is reached
+//! through a reference count ([`ARef<Folio>`]) or a borrow that the kernel
+//! keeps alive. [`FolioGuard`] is the folio lock, held on either kind of
+//! handle; everything that needs the lock is a method of the guard.
 
 use super::ffi;
 use core::{
     mem::ManuallyDrop,
+    ops::Deref,
     ptr::NonNull, //
 };
 use kernel::{
@@ -16,6 +23,7 @@ use kernel::{
         IovIterDest,
         IovIterSource, //
     },
+    prelude::*,
     sync::aref::{
         ARef,
         AlwaysRefCounted, //
@@ -23,7 +31,7 @@ use kernel::{
     types::Opaque,
 };
 
-/// A `struct folio` (always order 0 in pcc: its mapping has no large folios).
+/// A `struct folio`.
 ///
 /// # Invariants
 ///
@@ -74,101 +82,156 @@ impl Folio {
         unsafe { ARef::from_raw(ptr.cast()) }
     }
 
+    /// The raw `struct folio`.
     pub(crate) fn as_ptr(&self) -> *mut bindings::folio {
         self.0.get()
     }
 
-    /// The folio's first (and only) page.
-    pub(crate) fn page_ptr(&self) -> *mut bindings::page {
-        // SAFETY: `self` is a live folio.
-        unsafe { ffi::pcc_folio_page(self.as_ptr()) }
-    }
-
-    /// The folio's `address_space`, or null once truncated.
+    /// The folio's `address_space`, or null once truncated. Stable while
+    /// the folio is locked.
     pub(crate) fn mapping_ptr(&self) -> *mut bindings::address_space {
         // SAFETY: `self` is a live folio; `folio->mapping` is read once.
         unsafe { ffi::pcc_folio_mapping(self.as_ptr()) }
     }
 
+    /// Whether page offset `index` of the file is in this folio
+    /// (`folio_contains`).
+    pub(crate) fn contains(&self, index: usize) -> bool {
+        // SAFETY: `self` is a live folio.
+        unsafe { ffi::pcc_folio_contains(self.as_ptr(), index) }
+    }
+
+    /// `folio_test_dirty`.
     pub(crate) fn is_dirty(&self) -> bool {
         // SAFETY: `self` is a live folio; the flag is read atomically.
         unsafe { ffi::pcc_folio_test_dirty(self.as_ptr()) }
     }
 
+    /// `folio_test_uptodate`: its contents are valid.
     pub(crate) fn is_uptodate(&self) -> bool {
         // SAFETY: `self` is a live folio; the flag is read atomically.
         unsafe { ffi::pcc_folio_test_uptodate(self.as_ptr()) }
     }
 
     /// Sleep until the folio lock is ours (`folio_lock`).
-    pub(crate) fn lock(&self) -> FolioGuard<'_> {
-        // SAFETY: `self` is a live folio; the lock is released by the guard.
-        unsafe { ffi::pcc_folio_lock(self.as_ptr()) };
-        // INVARIANT: we just took the folio lock.
-        FolioGuard { folio: self }
+    pub(crate) fn lock(&self) -> FolioGuard<&Folio> {
+        FolioGuard::new(self)
     }
 
-    /// Copy `len` bytes at `offset` of the folio to user space
-    /// (`copy_page_to_iter`). Returns the bytes copied.
+    /// The page of this folio that holds file page `index`
+    /// (`folio_file_page`), or `None` if the folio does not hold it.
+    pub(crate) fn file_page(&self, index: usize) -> Option<*mut bindings::page> {
+        if !self.contains(index) {
+            return None;
+        }
+        // SAFETY: `self` is a live folio that contains `index`.
+        Some(unsafe { ffi::pcc_folio_file_page(self.as_ptr(), index) })
+    }
+
+    /// Copy `len` bytes at byte `offset` of the folio to user space
+    /// (`copy_folio_to_iter`). Returns the bytes copied, `EIO` if the folio
+    /// is not uptodate (its memory holds nothing valid yet: as
+    /// `filemap_read()` does), `EINVAL` if the range is not in the folio.
     pub(crate) fn copy_to_iter(
         &self,
         offset: usize,
         len: usize,
         iov: &mut IovIterDest<'_>,
-    ) -> usize {
-        // SAFETY: The page is live; `copy_page_to_iter` checks `offset + len`
-        // against the page and handles user faults itself.
-        unsafe { bindings::copy_page_to_iter(self.page_ptr(), offset, len, iov.as_raw()) }
+    ) -> Result<usize> {
+        self.check_range(offset, len)?;
+        if !self.is_uptodate() {
+            return Err(EIO);
+        }
+        // SAFETY: The folio is live and `offset + len` is inside it (checked
+        // above); the call handles user faults itself.
+        Ok(unsafe { ffi::pcc_copy_folio_to_iter(self.as_ptr(), offset, len, iov.as_raw()) })
     }
 
-    /// Copy `len` bytes from user space into the folio at `offset`
-    /// (`copy_page_from_iter`). Returns the bytes copied.
+    /// Copy `len` bytes from user space into the folio at byte `offset`
+    /// (`copy_folio_from_iter`). Returns the bytes copied, or `EINVAL` if
+    /// the range is not in the folio.
     pub(crate) fn copy_from_iter(
         &self,
         offset: usize,
         len: usize,
         iov: &mut IovIterSource<'_>,
-    ) -> usize {
+    ) -> Result<usize> {
+        self.check_range(offset, len)?;
         // SAFETY: As for `copy_to_iter`, in the other direction.
-        unsafe { bindings::copy_page_from_iter(self.page_ptr(), offset, len, iov.as_raw()) }
+        Ok(unsafe { ffi::pcc_copy_folio_from_iter(self.as_ptr(), offset, len, iov.as_raw()) })
+    }
+
+    fn check_range(&self, offset: usize, len: usize) -> Result {
+        // SAFETY: `self` is a live folio.
+        let size = unsafe { ffi::pcc_folio_size(self.as_ptr()) };
+        match offset.checked_add(len) {
+            Some(end) if end <= size => Ok(()),
+            _ => Err(EINVAL),
+        }
     }
 }
 
-/// Operations that need the folio lock, for every type that holds it.
+/// The folio lock (`folio_lock` ... `folio_unlock`), held on a folio that
+/// `P` keeps alive: `&Folio` (a borrow) or `ARef<Folio>` (a reference of
+/// its own). Unlocks on drop.
 ///
-/// # Safety
+/// # Invariants
 ///
-/// Implementors must hold the lock of the folio `locked_folio` returns for
-/// as long as they exist.
-pub(crate) unsafe trait Locked {
-    /// The locked folio.
-    fn locked_folio(&self) -> &Folio;
+/// The folio lock of `*folio` is held by this guard.
+pub(crate) struct FolioGuard<P: Deref<Target = Folio>> {
+    folio: ManuallyDrop<P>,
+}
 
-    /// Fill the folio with zeros (`folio_zero_range`).
-    fn zero(&self) {
-        // SAFETY: The folio is locked (trait contract), so nobody else fills
-        // it through the page cache meanwhile.
-        unsafe { ffi::pcc_folio_zero(self.locked_folio().as_ptr()) };
+impl<P: Deref<Target = Folio>> FolioGuard<P> {
+    /// Lock `folio`, sleeping until the lock is ours.
+    pub(crate) fn new(folio: P) -> Self {
+        // SAFETY: `P` keeps the folio alive; the lock is released by `Drop`
+        // or passed on by `into_kernel`.
+        unsafe { ffi::pcc_folio_lock(folio.as_ptr()) };
+        // INVARIANT: the lock was just taken.
+        Self {
+            folio: ManuallyDrop::new(folio),
+        }
     }
 
-    /// `folio_mark_uptodate`: its contents are valid from now on.
-    fn mark_uptodate(&self) {
-        // SAFETY: The folio is locked, as `folio_mark_uptodate` requires.
-        unsafe { ffi::pcc_folio_mark_uptodate(self.locked_folio().as_ptr()) };
+    /// Wrap a folio whose lock the caller holds.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the lock of `*folio` and gives it to the guard.
+    pub(crate) unsafe fn from_locked(folio: P) -> Self {
+        // INVARIANT: the caller passes the lock.
+        Self {
+            folio: ManuallyDrop::new(folio),
+        }
+    }
+
+    /// Fill the folio with zeros and mark it uptodate
+    /// (`folio_zero_range`, `folio_mark_uptodate`): what a page that was
+    /// never written holds. The only way to make a folio uptodate, so no
+    /// folio is handed out before its every byte was written.
+    pub(crate) fn zero_fill(&self) {
+        let f = self.folio.as_ptr();
+        // SAFETY: The folio is locked (type invariant), as
+        // `folio_mark_uptodate` requires; zeroing writes only its own memory.
+        unsafe {
+            ffi::pcc_folio_zero(f);
+            ffi::pcc_folio_mark_uptodate(f);
+        }
     }
 
     /// `folio_mark_dirty`: returns true if it was clean before.
-    fn mark_dirty(&self) -> bool {
+    pub(crate) fn mark_dirty(&self) -> bool {
         // SAFETY: The folio is locked, so it cannot be truncated meanwhile.
-        unsafe { ffi::pcc_folio_mark_dirty(self.locked_folio().as_ptr()) }
+        unsafe { ffi::pcc_folio_mark_dirty(self.folio.as_ptr()) }
     }
 
     /// Clean the folio for writeback, like `folio_clear_dirty_for_io()`:
     /// write-protect it in every mapping (`folio_mkclean`), carry a dirty
     /// PTE over into the folio's dirty flag, then clear that flag. Returns
     /// whether the folio was dirty.
-    fn clear_dirty_for_io(&self) -> bool {
-        let f = self.locked_folio().as_ptr();
+    pub(crate) fn clear_dirty_for_io(&self) -> bool {
+        let f = self.folio.as_ptr();
         // SAFETY: The folio is locked, which `folio_mkclean` requires, and
         // live. No new writable PTE can appear meanwhile: that goes through
         // `->page_mkwrite`, which waits for this lock.
@@ -179,99 +242,26 @@ pub(crate) unsafe trait Locked {
             ffi::pcc_folio_test_clear_dirty(f)
         }
     }
-}
 
-/// The folio lock, held on a borrowed folio (`folio_lock` ... `folio_unlock`).
-///
-/// # Invariants
-///
-/// The folio lock of `folio` is held by this guard.
-pub(crate) struct FolioGuard<'a> {
-    folio: &'a Folio,
-}
-
-// SAFETY: By the type invariant the guard holds the lock.
-unsafe impl Locked for FolioGuard<'_> {
-    fn locked_folio(&self) -> &Folio {
-        self.folio
-    }
-}
-
-impl<'a> FolioGuard<'a> {
-    /// Hand the lock over without unlocking: the kernel unlocks it later
-    /// (`VM_FAULT_LOCKED` from `->page_mkwrite`). Returns the folio.
-    pub(super) fn into_kernel(self) -> &'a Folio {
-        let me = ManuallyDrop::new(self);
-        me.folio
-    }
-}
-
-impl Drop for FolioGuard<'_> {
-    fn drop(&mut self) {
-        // SAFETY: By the type invariant the lock is held by us.
-        unsafe { ffi::pcc_folio_unlock(self.folio.as_ptr()) };
-    }
-}
-
-/// A locked folio with a reference of its own: what `->fault` hands back to
-/// the kernel in `vmf->page` with `VM_FAULT_LOCKED`.
-///
-/// # Invariants
-///
-/// `folio` holds one reference and its folio lock is held by this object.
-pub(crate) struct LockedFolioRef {
-    folio: ManuallyDrop<ARef<Folio>>,
-}
-
-// SAFETY: By the type invariant the lock is held by us.
-unsafe impl Locked for LockedFolioRef {
-    fn locked_folio(&self) -> &Folio {
-        &self.folio
-    }
-}
-
-impl LockedFolioRef {
-    /// Lock `folio`, sleeping until the lock is ours.
-    pub(crate) fn lock(folio: ARef<Folio>) -> Self {
-        // SAFETY: The folio is live (we hold a reference); the lock is
-        // released by `Drop` or passed on by `into_raw_page`.
-        unsafe { ffi::pcc_folio_lock(folio.as_ptr()) };
-        // INVARIANT: reference owned, lock just taken.
-        Self {
-            folio: ManuallyDrop::new(folio),
-        }
-    }
-
-    /// Wrap a folio that `__filemap_get_folio(FGP_LOCK)` returned.
-    ///
-    /// # Safety
-    ///
-    /// The caller owns one reference to `ptr` and holds its lock.
-    pub(super) unsafe fn from_raw_locked(ptr: NonNull<bindings::folio>) -> Self {
-        // INVARIANT: the caller passes a reference and the lock.
-        Self {
-            // SAFETY: The caller owns one reference.
-            folio: ManuallyDrop::new(unsafe { Folio::from_raw_owned(ptr) }),
-        }
-    }
-
-    /// Unlock, keeping the reference.
-    pub(crate) fn unlock(self) -> ARef<Folio> {
+    /// Unlock, keeping the handle.
+    pub(crate) fn unlock(self) -> P {
         let mut me = ManuallyDrop::new(self);
         // SAFETY: By the type invariant we hold the lock.
         unsafe { ffi::pcc_folio_unlock(me.folio.as_ptr()) };
-        // SAFETY: `me` is forgotten, so the reference moves out exactly once.
+        // SAFETY: `me` is forgotten, so the handle moves out exactly once.
         unsafe { ManuallyDrop::take(&mut me.folio) }
     }
 
-    /// Give both the reference and the lock to the kernel; returns the page.
-    pub(super) fn into_raw_page(self) -> *mut bindings::page {
-        let me = ManuallyDrop::new(self);
-        me.folio.page_ptr()
+    /// Give the lock to the kernel without unlocking (`VM_FAULT_LOCKED`):
+    /// the kernel unlocks the folio later. Returns the handle.
+    pub(crate) fn into_kernel(self) -> P {
+        let mut me = ManuallyDrop::new(self);
+        // SAFETY: `me` is forgotten, so the handle moves out exactly once.
+        unsafe { ManuallyDrop::take(&mut me.folio) }
     }
 }
 
-impl core::ops::Deref for LockedFolioRef {
+impl<P: Deref<Target = Folio>> Deref for FolioGuard<P> {
     type Target = Folio;
 
     fn deref(&self) -> &Folio {
@@ -279,7 +269,7 @@ impl core::ops::Deref for LockedFolioRef {
     }
 }
 
-impl Drop for LockedFolioRef {
+impl<P: Deref<Target = Folio>> Drop for FolioGuard<P> {
     fn drop(&mut self) {
         // SAFETY: By the type invariant we hold the lock.
         unsafe { ffi::pcc_folio_unlock(self.folio.as_ptr()) };
@@ -288,8 +278,8 @@ impl Drop for LockedFolioRef {
     }
 }
 
-/// Write `len` zero bytes to user space (`iov_iter_zero`): what a page
-/// that is not cached reads as. Returns the bytes written.
+/// Write `len` zero bytes to user space (`iov_iter_zero`): what a page that
+/// is not cached reads as. Returns the bytes written.
 pub(crate) fn zeros_to_iter(len: usize, iov: &mut IovIterDest<'_>) -> usize {
     // SAFETY: `iov` is a live destination iterator; the call handles user
     // faults itself.

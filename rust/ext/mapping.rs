@@ -13,15 +13,15 @@ use super::{
     ffi,
     folio::{
         Folio,
-        LockedFolioRef, //
+        FolioGuard, //
     },
 };
 use core::ptr::NonNull;
 use kernel::{
     bindings,
     error::from_err_ptr,
-    fs::File,
-    prelude::*, //
+    prelude::*,
+    sync::aref::ARef, //
 };
 
 /// The inode and its page cache.
@@ -57,7 +57,9 @@ impl PageCacheInode {
         })
     }
 
-    fn mapping(&self) -> *mut bindings::address_space {
+    /// The `address_space`: what a file of the device points `f_mapping`
+    /// at (only [`super::misc`] does, at open).
+    pub(super) fn mapping(&self) -> *mut bindings::address_space {
         self.mapping.as_ptr()
     }
 
@@ -66,25 +68,17 @@ impl PageCacheInode {
         folio.mapping_ptr() == self.mapping()
     }
 
-    /// Make `file` use this page cache: `file->f_mapping = i_mapping`.
-    /// Called from `open`, before the file can be mapped or read.
-    pub(crate) fn attach(&self, file: &File) {
-        // SAFETY: The file is being opened by this thread (see the caller,
-        // `open`): nothing else uses `f_mapping` yet. The inode outlives the
-        // file, which holds a reference on the module owning this inode.
-        unsafe { (*file.as_ptr()).f_mapping = self.mapping() };
-    }
-
     /// `__filemap_get_folio(FGP_LOCK | FGP_CREAT)`: the folio at `index`,
     /// locked, allocated and added to the page cache if it was absent (a
     /// new folio is not uptodate: the caller fills it).
-    pub(crate) fn get_or_create_locked(&self, index: usize) -> Result<LockedFolioRef> {
+    pub(crate) fn get_or_create_locked(&self, index: usize) -> Result<FolioGuard<ARef<Folio>>> {
         // SAFETY: `mapping` is live; returns a locked, referenced folio or
         // an ERR_PTR (-ENOMEM).
         let f = from_err_ptr(unsafe { ffi::pcc_filemap_lock_folio_create(self.mapping(), index) })?;
         let f = NonNull::new(f).ok_or(ENOMEM)?;
-        // SAFETY: FGP_LOCK returned the folio locked with one reference.
-        Ok(unsafe { LockedFolioRef::from_raw_locked(f) })
+        // SAFETY: FGP_LOCK returned the folio locked with one reference,
+        // both of which pass to the guard.
+        Ok(unsafe { FolioGuard::from_locked(Folio::from_raw_owned(f)) })
     }
 
     /// `unmap_mapping_range(mapping, 0, 0, 0)`: remove every PTE of every

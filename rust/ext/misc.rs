@@ -1,97 +1,134 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A misc device whose files share one object, and that can seek.
+//! A misc device whose open files share one object and its page cache.
 //!
 //! C header: [`include/linux/miscdevice.h`](srctree/include/linux/miscdevice.h).
 //!
-//! Upstream's [`kernel::miscdevice`] gives `open` no way to reach data that
-//! belongs to the device (rather than to one open file), and its file
-//! operations have no `llseek`. [`SharedMiscRegistration`] adds both while
-//! keeping upstream's trampolines for everything else: it copies the
-//! `file_operations` that [`MiscDeviceOptions::into_raw`] builds for `T`,
-//! replaces `open` with one that passes the registration's shared `Arc` to
-//! [`SharedMiscDevice::open_shared`], and sets `llseek` to
-//! `generic_file_llseek()` (which seeks within `f_mapping->host`'s
-//! `i_size`, so `SEEK_END` is the end of the device's data).
+//! Shaped like upstream's [`kernel::miscdevice`] (a `#[vtable]` trait,
+//! private trampolines, one `const` `file_operations` per type, so every
+//! open file's `f_op` points at a `'static` table that outlives any
+//! registration), with what that module does not offer:
+//!
+//! - every open file holds an `Arc` of the device's shared object, given to
+//!   every callback as an [`ArcBorrow`];
+//! - the shared object owns a [`PageCacheInode`], and `open` points the
+//!   file's `f_mapping` at it (as DRM does with its anonymous inode), so the
+//!   kernel's page-cache machinery works on the device; nothing else can
+//!   change `f_mapping`;
+//! - `llseek` is `generic_file_llseek()` over that inode's `i_size`, so
+//!   `SEEK_END` is the end of the device's data;
+//! - `mmap` returns the [`Installed`] of [`VmaNewVmOps::install`], so a
+//!   failed `mmap` cannot leave a table or its data behind.
+//!
+//! [`VmaNewVmOps::install`]: super::vm_ops::VmaNewVmOps::install
 
-use core::{
-    marker::PhantomPinned,
-    mem::offset_of, //
+use super::{
+    mapping::PageCacheInode,
+    vm_ops::Installed, //
+};
+use core::marker::{
+    PhantomData,
+    PhantomPinned, //
 };
 use kernel::{
     bindings,
-    error::to_result,
-    fs::File,
-    miscdevice::{
-        MiscDevice,
-        MiscDeviceOptions, //
+    error::{
+        to_result,
+        VTABLE_DEFAULT_ERROR, //
     },
+    fs::{
+        File,
+        Kiocb, //
+    },
+    iov::{
+        IovIterDest,
+        IovIterSource, //
+    },
+    mm::virt::VmaNew,
+    module::this_module,
     prelude::*,
-    sync::Arc,
+    sync::{
+        Arc,
+        ArcBorrow, //
+    },
     types::{
         ForeignOwnable,
         Opaque, //
     },
 };
 
-/// A [`MiscDevice`] whose `open` receives the device's shared data.
-pub(crate) trait SharedMiscDevice: MiscDevice {
-    /// What every open file of the device shares.
-    type Shared: Send + Sync;
+/// The shared object of a misc device: what every open file of it holds.
+#[vtable]
+pub(crate) trait SharedMiscDevice: Send + Sync + Sized + 'static {
+    /// The page cache every open file's `f_mapping` points at. It lives as
+    /// long as `self`, which every open file keeps alive.
+    fn page_cache(&self) -> &PageCacheInode;
 
-    /// Called instead of [`MiscDevice::open`].
-    fn open_shared(file: &File, shared: &Arc<Self::Shared>) -> Result<Self::Ptr>;
+    /// `->open`: may refuse the open. On success the file holds an
+    /// `Arc<Self>` until it is released.
+    fn open(_this: ArcBorrow<'_, Self>, _file: &File) -> Result {
+        Ok(())
+    }
+
+    /// `->mmap`: check the new VMA and install its operations; return the
+    /// [`Installed`] to keep them.
+    fn mmap<'a>(
+        _this: ArcBorrow<'_, Self>,
+        _file: &File,
+        _vma: &'a VmaNew,
+    ) -> Result<Installed<'a>> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `->read_iter`.
+    fn read_iter(_kiocb: Kiocb<'_, Arc<Self>>, _iov: &mut IovIterDest<'_>) -> Result<usize> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `->write_iter`.
+    fn write_iter(_kiocb: Kiocb<'_, Arc<Self>>, _iov: &mut IovIterSource<'_>) -> Result<usize> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `->unlocked_ioctl`.
+    fn ioctl(_this: ArcBorrow<'_, Self>, _file: &File, _cmd: u32, _arg: usize) -> Result<isize> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
 }
 
-/// A registered misc device with shared data.
+/// A registered misc device with a shared object.
 ///
 /// # Invariants
 ///
 /// `misc` is the first field (`repr(C)`), so the `struct miscdevice *` that
-/// `misc_open()` stores in `file->private_data` points to `Self`; it stays
-/// registered, with `fops`, from a successful `register` until `Drop`.
+/// `misc_open()` stores in `file->private_data` points to `Self`; it is
+/// registered, with `T`'s `'static` table, from a successful `register`
+/// until `Drop`.
 #[repr(C)]
 #[pin_data(PinnedDrop)]
 pub(crate) struct SharedMiscRegistration<T: SharedMiscDevice> {
     #[pin]
     misc: Opaque<bindings::miscdevice>,
-    #[pin]
-    fops: Opaque<bindings::file_operations>,
-    shared: Arc<T::Shared>,
+    shared: Arc<T>,
     #[pin]
     _pin: PhantomPinned,
 }
 
 // SAFETY: `misc_deregister` may run on any thread; `shared` is `Send`.
 unsafe impl<T: SharedMiscDevice> Send for SharedMiscRegistration<T> {}
-// SAFETY: `&self` only gives out `&Arc<Shared>`, and `Shared` is `Sync`.
+// SAFETY: `&self` only gives out `&Arc<T>`, and `T` is `Sync`.
 unsafe impl<T: SharedMiscDevice> Sync for SharedMiscRegistration<T> {}
 
 impl<T: SharedMiscDevice> SharedMiscRegistration<T> {
-    /// Register `/dev/<name>`.
-    pub(crate) fn register(
-        name: &'static CStr,
-        shared: Arc<T::Shared>,
-    ) -> impl PinInit<Self, Error> {
-        let opts = MiscDeviceOptions { name };
+    /// Register `/dev/<name>`, whose files share `shared`.
+    pub(crate) fn register(name: &'static CStr, shared: Arc<T>) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
             shared,
-            fops <- Opaque::ffi_init(move |slot: *mut bindings::file_operations| {
-                // SAFETY: `into_raw` returns a pointer to a `'static` table.
-                let mut fops = unsafe { *opts.into_raw::<T>().fops };
-                fops.open = Some(Self::open);
-                fops.llseek = Some(bindings::generic_file_llseek);
-                // SAFETY: The initializer may write to `slot`.
-                unsafe { slot.write(fops) };
-            }),
             misc <- Opaque::try_ffi_init(move |slot: *mut bindings::miscdevice| {
-                let mut misc = opts.into_raw::<T>();
-                // `misc` is at offset 0 (`repr(C)`), so `slot` is `Self`'s
-                // address and `fops`, initialized above, is at its offset.
-                misc.fops = slot
-                    .cast::<u8>()
-                    .wrapping_add(offset_of!(Self, fops))
-                    .cast::<bindings::file_operations>();
+                let mut misc: bindings::miscdevice = pin_init::zeroed();
+                misc.minor = bindings::MISC_DYNAMIC_MINOR as c_int;
+                misc.name = name.as_char_ptr();
+                misc.fops = MiscVTable::<T>::build();
                 // SAFETY: The initializer may write to `slot`.
                 unsafe { slot.write(misc) };
                 // SAFETY: `slot` holds a filled-in miscdevice whose memory
@@ -102,11 +139,25 @@ impl<T: SharedMiscDevice> SharedMiscRegistration<T> {
             _pin: PhantomPinned,
         })
     }
+}
 
+#[pinned_drop]
+impl<T: SharedMiscDevice> PinnedDrop for SharedMiscRegistration<T> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: Registered by the type invariant; deregistered once. Files
+        // still open keep working: their `f_op` is `T`'s `'static` table,
+        // their `private_data` an `Arc<T>` of their own.
+        unsafe { bindings::misc_deregister(self.misc.get()) };
+    }
+}
+
+struct MiscVTable<T>(PhantomData<T>);
+
+impl<T: SharedMiscDevice> MiscVTable<T> {
     /// # Safety
     ///
     /// Called by the VFS through `misc_open()` for a file of a device
-    /// registered by [`Self::register`].
+    /// registered by [`SharedMiscRegistration::register`] with this `T`.
     unsafe extern "C" fn open(inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
         // SAFETY: The pointers are valid and for a file being opened.
         let ret = unsafe { bindings::generic_file_open(inode, file) };
@@ -114,29 +165,152 @@ impl<T: SharedMiscDevice> SharedMiscRegistration<T> {
             return ret;
         }
         // SAFETY: `misc_open()` set `private_data` to our `struct
-        // miscdevice`, the first field of a live `Self` (type invariant); it
-        // cannot be deregistered during open.
-        let this = unsafe { &*(*file).private_data.cast::<Self>() };
+        // miscdevice`, the first field of a live registration (type
+        // invariant); it cannot be deregistered during open.
+        let reg = unsafe { &*(*file).private_data.cast::<SharedMiscRegistration<T>>() };
+        let shared = reg.shared.clone();
         // SAFETY: The file is valid for the call; no fdget_pos region is
         // active on it.
         let f = unsafe { File::from_raw_file(file) };
-        match T::open_shared(f, &this.shared) {
-            Ok(ptr) => {
-                // SAFETY: Like upstream's miscdevice `open`: from now on
-                // `private_data` is `T::Ptr`, which the upstream trampolines
-                // in `fops` expect.
-                unsafe { (*file).private_data = ptr.into_foreign() };
+        if let Err(e) = T::open(shared.as_arc_borrow(), f) {
+            return e.to_errno();
+        }
+        // SAFETY: The file is being opened by this thread: nothing else uses
+        // `f_mapping` or `private_data` yet. The page cache lives as long as
+        // `shared`, which the file owns from here to `release`, so it
+        // outlives every use of `f_mapping` through this file and its
+        // mappings (a VMA holds its file).
+        unsafe {
+            (*file).f_mapping = shared.page_cache().mapping();
+            (*file).private_data = shared.into_foreign();
+        }
+        0
+    }
+
+    /// # Safety
+    ///
+    /// Called by the VFS once, when a file opened by [`Self::open`] goes away.
+    unsafe extern "C" fn release(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
+        // SAFETY: `open` stored an `Arc<T>` in `private_data`; release owns it.
+        drop(unsafe { Arc::<T>::from_foreign((*file).private_data) });
+        0
+    }
+
+    /// # Safety
+    ///
+    /// `file` was opened by [`Self::open`] and is not yet released.
+    unsafe fn shared<'a>(file: *mut bindings::file) -> ArcBorrow<'a, T> {
+        // SAFETY: `private_data` is the `Arc<T>` `open` stored, alive until
+        // `release`, which cannot run during another file operation.
+        unsafe { Arc::<T>::borrow((*file).private_data) }
+    }
+
+    /// # Safety
+    ///
+    /// `kiocb` is for a file opened by [`Self::open`]; `iter` is a valid
+    /// destination `struct iov_iter`.
+    unsafe extern "C" fn read_iter(
+        kiocb: *mut bindings::kiocb,
+        iter: *mut bindings::iov_iter,
+    ) -> isize {
+        // SAFETY: The file's private data is an `Arc<T>` (see `open`).
+        let kiocb = unsafe { Kiocb::<Arc<T>>::from_raw(kiocb) };
+        // SAFETY: A valid `struct iov_iter` for writing.
+        let iov = unsafe { IovIterDest::from_raw(iter) };
+        match T::read_iter(kiocb, iov) {
+            Ok(n) => n as isize,
+            Err(e) => e.to_errno() as isize,
+        }
+    }
+
+    /// # Safety
+    ///
+    /// `kiocb` is for a file opened by [`Self::open`]; `iter` is a valid
+    /// source `struct iov_iter`.
+    unsafe extern "C" fn write_iter(
+        kiocb: *mut bindings::kiocb,
+        iter: *mut bindings::iov_iter,
+    ) -> isize {
+        // SAFETY: The file's private data is an `Arc<T>` (see `open`).
+        let kiocb = unsafe { Kiocb::<Arc<T>>::from_raw(kiocb) };
+        // SAFETY: A valid `struct iov_iter` for reading.
+        let iov = unsafe { IovIterSource::from_raw(iter) };
+        match T::write_iter(kiocb, iov) {
+            Ok(n) => n as isize,
+            Err(e) => e.to_errno() as isize,
+        }
+    }
+
+    /// # Safety
+    ///
+    /// `file` was opened by [`Self::open`]; `vma` is being set up by
+    /// `mmap` for it.
+    unsafe extern "C" fn mmap(
+        file: *mut bindings::file,
+        vma: *mut bindings::vm_area_struct,
+    ) -> c_int {
+        // SAFETY: See `shared`.
+        let this = unsafe { Self::shared(file) };
+        // SAFETY: The VMA is undergoing its initial setup.
+        let area = unsafe { VmaNew::from_raw(vma) };
+        // SAFETY: The file is valid for the call; no fdget_pos region is
+        // active on it.
+        let f = unsafe { File::from_raw_file(file) };
+        match T::mmap(this, f, area) {
+            Ok(installed) => {
+                installed.keep();
                 0
             }
             Err(e) => e.to_errno(),
         }
     }
-}
 
-#[pinned_drop]
-impl<T: SharedMiscDevice> PinnedDrop for SharedMiscRegistration<T> {
-    fn drop(self: Pin<&mut Self>) {
-        // SAFETY: Registered by the type invariant; deregistered once.
-        unsafe { bindings::misc_deregister(self.misc.get()) };
+    /// # Safety
+    ///
+    /// `file` was opened by [`Self::open`].
+    unsafe extern "C" fn ioctl(file: *mut bindings::file, cmd: c_uint, arg: c_ulong) -> c_long {
+        // SAFETY: See `shared`.
+        let this = unsafe { Self::shared(file) };
+        // SAFETY: The file is valid for the call; no fdget_pos region is
+        // active on it.
+        let f = unsafe { File::from_raw_file(file) };
+        match T::ioctl(this, f, cmd, arg) {
+            Ok(ret) => ret as c_long,
+            Err(e) => e.to_errno() as c_long,
+        }
+    }
+
+    const VTABLE: bindings::file_operations = bindings::file_operations {
+        open: Some(Self::open),
+        release: Some(Self::release),
+        llseek: Some(bindings::generic_file_llseek),
+        mmap: if T::HAS_MMAP { Some(Self::mmap) } else { None },
+        read_iter: if T::HAS_READ_ITER {
+            Some(Self::read_iter)
+        } else {
+            None
+        },
+        write_iter: if T::HAS_WRITE_ITER {
+            Some(Self::write_iter)
+        } else {
+            None
+        },
+        unlocked_ioctl: if T::HAS_IOCTL {
+            Some(Self::ioctl)
+        } else {
+            None
+        },
+        #[cfg(CONFIG_COMPAT)]
+        compat_ioctl: if T::HAS_IOCTL {
+            bindings::compat_ptr_ioctl
+        } else {
+            None
+        },
+        owner: this_module::<T::OwnerModule>().as_ptr(),
+        ..pin_init::zeroed()
+    };
+
+    const fn build() -> &'static bindings::file_operations {
+        &Self::VTABLE
     }
 }

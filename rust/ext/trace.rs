@@ -9,8 +9,10 @@
 use super::{
     ffi,
     vm_ops::{
+        FaultFlags,
         MapPagesFault,
         MappedAround,
+        MkwriteFault,
         VmFault,
         VmFaultBits, //
     },
@@ -32,32 +34,58 @@ pub(crate) fn fault(vmf: &VmFault<'_>, cache: CacheLookup, ret: VmFaultBits) {
         ffi::pcc_trace_fault(
             vmf.pgoff(),
             vmf.address(),
-            vmf.flags().bits(),
+            u32::from(vmf.flags()),
             cache as i32,
-            ret.0,
+            ret.bits(),
         )
     };
 }
 
+/// The fields of a `->map_pages` call, read before its view is consumed.
+pub(crate) struct MapPagesCall {
+    start: usize,
+    end: usize,
+    address: usize,
+    flags: FaultFlags,
+}
+
+impl MapPagesCall {
+    pub(crate) fn of(vmf: &MapPagesFault<'_>) -> Self {
+        Self {
+            start: vmf.start_pgoff(),
+            end: vmf.end_pgoff(),
+            address: vmf.address(),
+            flags: vmf.flags(),
+        }
+    }
+}
+
 /// `pcc:pcc_map_pages`.
-pub(crate) fn map_pages(vmf: &MapPagesFault<'_>, start: usize, end: usize, m: &MappedAround) {
+pub(crate) fn map_pages(call: &MapPagesCall, m: &MappedAround<'_>) {
     // SAFETY: Plain values; safe in atomic context (a tracepoint).
     unsafe {
         ffi::pcc_trace_map_pages(
-            start,
-            end,
-            vmf.address(),
-            vmf.flags().bits(),
+            call.start,
+            call.end,
+            call.address,
+            u32::from(call.flags),
             m.ptes(),
-            m.bits().0,
+            m.bits().bits(),
         )
     };
 }
 
 /// `pcc:pcc_page_mkwrite`.
-pub(crate) fn page_mkwrite(vmf: &VmFault<'_>, ret: VmFaultBits) {
+pub(crate) fn page_mkwrite(vmf: &MkwriteFault<'_>, ret: VmFaultBits) {
     // SAFETY: Plain values; the C function only records them.
-    unsafe { ffi::pcc_trace_page_mkwrite(vmf.pgoff(), vmf.address(), vmf.flags().bits(), ret.0) };
+    unsafe {
+        ffi::pcc_trace_page_mkwrite(
+            vmf.pgoff(),
+            vmf.address(),
+            u32::from(vmf.flags()),
+            ret.bits(),
+        )
+    };
 }
 
 /// `pcc:pcc_writeback`.

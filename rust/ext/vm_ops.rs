@@ -4,34 +4,44 @@
 //!
 //! C header: [`include/linux/mm.h`](srctree/include/linux/mm.h).
 //!
-//! A driver implements [`VmOperations`] and installs it on a new VMA from its
-//! `mmap` with [`install`]. The kernel then calls back into the driver from
-//! the page-fault path:
+//! A driver implements [`VmOperations`] on a type of its own (often a
+//! marker: the data the callbacks work on is [`VmOperations::Ptr`]) and
+//! installs it on a new VMA from its `->mmap` with
+//! [`VmaNewVmOps::install`]. The kernel then calls back into the driver
+//! from the page-fault path:
 //!
 //! - `->fault` from `__do_fault()` (via `do_read_fault()`, `do_cow_fault()`
-//!   or `do_shared_fault()`), with a [`VmFault`] valid for the call only;
+//!   or `do_shared_fault()`), with a [`VmFault`];
 //! - `->map_pages` from `do_fault_around()`, under `rcu_read_lock()`, with a
-//!   [`MapPagesFault`], which only offers what may run in atomic context;
+//!   [`MapPagesFault`], which offers only what may run in atomic context;
 //! - `->page_mkwrite` from `do_page_mkwrite()` (via `do_shared_fault()` or
-//!   `wp_page_shared()`), before a shared page becomes writable.
+//!   `wp_page_shared()`), with a [`MkwriteFault`].
 //!
-//! Return values are typed ([`Faulted`], [`Mkwrite`], [`FaultError`],
-//! [`MappedAround`]) and turned into `VM_FAULT_*` bits only here.
+//! Each view of `struct vm_fault` carries an invariant lifetime `'a` that
+//! names one callback invocation, and every value a callback may return
+//! ([`Faulted`], [`MappedAround`], [`Mkwrite`]) carries the same `'a`, so a
+//! callback can only return what was made from its own fault: a page checked
+//! against this fault's file and offset, the PTEs mapped for this fault's
+//! range. Return values become `VM_FAULT_*` bits only in the trampolines.
 //!
-//! The data passed to [`install`] is an `Arc<T>` kept in `vm_private_data`;
-//! `->open` (fork, split, mremap) takes a reference for the new VMA and
-//! `->close` drops it, so the data lives as long as any VMA using it.
+//! Mapped to 7.3's `->mmap_prepare`: [`VmaNewVmOps::install`] is what a
+//! driver does by filling `vm_area_desc::vm_ops` and `private_data`; as
+//! there, the table and the data only take effect when `->mmap` succeeds
+//! ([`Installed`] undoes them otherwise).
 
 use super::{
     ffi,
     folio::{
         Folio,
-        FolioGuard,
-        Locked,
-        LockedFolioRef, //
+        FolioGuard, //
     },
 };
-use core::marker::PhantomData;
+use core::{
+    ffi::c_void,
+    marker::PhantomData,
+    mem::ManuallyDrop,
+    ptr::NonNull, //
+};
 use kernel::{
     bindings,
     error::VTABLE_DEFAULT_ERROR,
@@ -40,85 +50,72 @@ use kernel::{
         VmaRef, //
     },
     prelude::*,
-    sync::Arc,
-    types::{
-        ForeignOwnable,
-        Opaque, //
-    },
+    sync::aref::ARef,
+    types::ForeignOwnable,
 };
 
-/// `enum fault_flag`: why and how a fault is being handled.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) struct FaultFlags(u32);
+kernel::impl_flags!(
+    /// `vmf->flags`: a set of [`FaultFlag`]s (`enum fault_flag`).
+    #[derive(Clone, Copy, Default, PartialEq, Eq)]
+    pub(crate) struct FaultFlags(u32);
 
-macro_rules! fault_flags {
-    ($($(#[$m:meta])* $name:ident = $c:ident;)*) => {
-        impl FaultFlags {
-            $($(#[$m])* pub(crate) const $name: FaultFlags = FaultFlags(bindings::$c as u32);)*
-        }
-    };
-}
-
-fault_flags! {
-    /// The access was a store.
-    WRITE = fault_flag_FAULT_FLAG_WRITE;
-    /// `do_page_mkwrite()` is making an existing PTE writable.
-    MKWRITE = fault_flag_FAULT_FLAG_MKWRITE;
-    /// The handler may drop the lock and ask for a retry.
-    ALLOW_RETRY = fault_flag_FAULT_FLAG_ALLOW_RETRY;
-    /// Retry without waiting.
-    RETRY_NOWAIT = fault_flag_FAULT_FLAG_RETRY_NOWAIT;
-    /// The task can be killed while waiting.
-    KILLABLE = fault_flag_FAULT_FLAG_KILLABLE;
-    /// This is a retry.
-    TRIED = fault_flag_FAULT_FLAG_TRIED;
-    /// The fault came from user space.
-    USER = fault_flag_FAULT_FLAG_USER;
-    /// The fault is for another task's mm (e.g. `access_process_vm`).
-    REMOTE = fault_flag_FAULT_FLAG_REMOTE;
-    /// An instruction fetch.
-    INSTRUCTION = fault_flag_FAULT_FLAG_INSTRUCTION;
-    /// Interruptible by non-fatal signals.
-    INTERRUPTIBLE = fault_flag_FAULT_FLAG_INTERRUPTIBLE;
-    /// Unshare a COW page.
-    UNSHARE = fault_flag_FAULT_FLAG_UNSHARE;
-    /// `vmf->orig_pte` is valid.
-    ORIG_PTE_VALID = fault_flag_FAULT_FLAG_ORIG_PTE_VALID;
-    /// Handled under the per-VMA lock, not `mmap_lock`.
-    VMA_LOCK = fault_flag_FAULT_FLAG_VMA_LOCK;
-}
-
-impl FaultFlags {
-    /// Whether every flag of `other` is set.
-    pub(crate) fn contains(self, other: FaultFlags) -> bool {
-        self.0 & other.0 == other.0
+    /// One `FAULT_FLAG_*` of `enum fault_flag`.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub(crate) enum FaultFlag {
+        /// The access was a store.
+        Write = bindings::fault_flag_FAULT_FLAG_WRITE,
+        /// `do_page_mkwrite()` is making an existing PTE writable.
+        Mkwrite = bindings::fault_flag_FAULT_FLAG_MKWRITE,
+        /// The handler may drop the fault lock and ask for a retry.
+        AllowRetry = bindings::fault_flag_FAULT_FLAG_ALLOW_RETRY,
+        /// Ask for a retry without waiting.
+        RetryNowait = bindings::fault_flag_FAULT_FLAG_RETRY_NOWAIT,
+        /// The task can be killed while waiting.
+        Killable = bindings::fault_flag_FAULT_FLAG_KILLABLE,
+        /// This is a retry.
+        Tried = bindings::fault_flag_FAULT_FLAG_TRIED,
+        /// The fault came from user space.
+        User = bindings::fault_flag_FAULT_FLAG_USER,
+        /// The fault is for another task's mm (e.g. `access_process_vm`).
+        Remote = bindings::fault_flag_FAULT_FLAG_REMOTE,
+        /// An instruction fetch.
+        Instruction = bindings::fault_flag_FAULT_FLAG_INSTRUCTION,
+        /// Interruptible by non-fatal signals.
+        Interruptible = bindings::fault_flag_FAULT_FLAG_INTERRUPTIBLE,
+        /// Unshare a COW page.
+        Unshare = bindings::fault_flag_FAULT_FLAG_UNSHARE,
+        /// `vmf->orig_pte` is valid.
+        OrigPteValid = bindings::fault_flag_FAULT_FLAG_ORIG_PTE_VALID,
+        /// Handled under the per-VMA lock, not `mmap_lock`.
+        VmaLock = bindings::fault_flag_FAULT_FLAG_VMA_LOCK,
     }
+);
 
+/// `vm_fault_t`: the `VM_FAULT_*` bits a callback returned to the kernel.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct VmFaultBits(u32);
+
+impl VmFaultBits {
+    /// The raw bits.
     pub(crate) fn bits(self) -> u32 {
         self.0
     }
 }
-
-/// The `VM_FAULT_*` bits a callback returned (named in trace output).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) struct VmFaultBits(pub(crate) u32);
 
 /// A fault that cannot be served.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum FaultError {
     /// `VM_FAULT_SIGBUS`: e.g. an offset past the end of the object.
     SigBus,
-    /// `VM_FAULT_SIGSEGV`.
-    SigSegv,
     /// `VM_FAULT_OOM`: no memory for the page.
     Oom,
 }
 
 impl FaultError {
+    /// The `VM_FAULT_*` bit.
     pub(crate) fn bits(self) -> VmFaultBits {
         VmFaultBits(match self {
             FaultError::SigBus => bindings::vm_fault_reason_VM_FAULT_SIGBUS,
-            FaultError::SigSegv => bindings::vm_fault_reason_VM_FAULT_SIGSEGV,
             FaultError::Oom => bindings::vm_fault_reason_VM_FAULT_OOM,
         })
     }
@@ -135,47 +132,7 @@ impl From<Error> for FaultError {
     }
 }
 
-/// What `->fault` hands back.
-pub(crate) enum Faulted {
-    /// `vmf->page` = this folio's page, with its reference and its lock:
-    /// `VM_FAULT_LOCKED`, plus `VM_FAULT_MAJOR` if `major`.
-    Page { folio: LockedFolioRef, major: bool },
-    /// `VM_FAULT_NOPAGE`: nothing to map now (e.g. lost a race with
-    /// truncation); the access is retried.
-    NoPage,
-}
-
-impl Faulted {
-    pub(crate) fn bits(&self) -> VmFaultBits {
-        VmFaultBits(match self {
-            Faulted::Page { major: false, .. } => bindings::vm_fault_reason_VM_FAULT_LOCKED,
-            Faulted::Page { major: true, .. } => {
-                bindings::vm_fault_reason_VM_FAULT_LOCKED | bindings::vm_fault_reason_VM_FAULT_MAJOR
-            }
-            Faulted::NoPage => bindings::vm_fault_reason_VM_FAULT_NOPAGE,
-        })
-    }
-}
-
-/// What `->page_mkwrite` hands back.
-pub(crate) enum Mkwrite<'a> {
-    /// `VM_FAULT_LOCKED`: the faulting folio, locked; the kernel makes the
-    /// PTE writable, marks the folio dirty and unlocks it.
-    Locked(FolioGuard<'a>),
-    /// `VM_FAULT_NOPAGE`: the folio was truncated meanwhile; retry.
-    NoPage,
-}
-
-impl Mkwrite<'_> {
-    pub(crate) fn bits(&self) -> VmFaultBits {
-        VmFaultBits(match self {
-            Mkwrite::Locked(_) => bindings::vm_fault_reason_VM_FAULT_LOCKED,
-            Mkwrite::NoPage => bindings::vm_fault_reason_VM_FAULT_NOPAGE,
-        })
-    }
-}
-
-/// The `VM_FAULT_*` bits of a fault callback's result.
+/// The `VM_FAULT_*` bits of a callback's result.
 pub(crate) fn result_bits<T>(
     r: &Result<T, FaultError>,
     ok: impl Fn(&T) -> VmFaultBits,
@@ -186,14 +143,317 @@ pub(crate) fn result_bits<T>(
     }
 }
 
-/// What `->map_pages` did: the result of `filemap_map_pages()`.
+/// Makes `'a` invariant: a value branded with one callback's `'a` cannot
+/// stand for another's, and no `'a` can be widened to `'static`.
+type Brand<'a> = PhantomData<fn(&'a ()) -> &'a ()>;
+
+/// The `struct vm_fault` of one callback.
+///
+/// # Invariants
+///
+/// `ptr` is the `vm_fault` the kernel passed to the callback running now;
+/// the fault path holds the mmap lock or the VMA lock for all of `'a`.
 #[derive(Clone, Copy)]
-pub(crate) struct MappedAround {
-    ret: u32,
-    ptes: usize,
+struct RawFault<'a> {
+    ptr: NonNull<bindings::vm_fault>,
+    _brand: Brand<'a>,
 }
 
-impl MappedAround {
+impl<'a> RawFault<'a> {
+    /// # Safety
+    ///
+    /// `vmf` is the `vm_fault` of the callback that is running, and `'a`
+    /// does not outlive that callback.
+    unsafe fn new(vmf: *mut bindings::vm_fault) -> Self {
+        Self {
+            // SAFETY: The kernel passes a valid, hence non-null, `vmf`.
+            ptr: unsafe { NonNull::new_unchecked(vmf) },
+            _brand: PhantomData,
+        }
+    }
+
+    fn raw(self) -> *mut bindings::vm_fault {
+        self.ptr.as_ptr()
+    }
+
+    fn pgoff(self) -> usize {
+        // SAFETY: The const fields of a live `vm_fault` are set before any
+        // callback and never change.
+        unsafe { (*self.raw()).__bindgen_anon_1.pgoff }
+    }
+
+    fn address(self) -> usize {
+        // SAFETY: As for `pgoff`.
+        unsafe { (*self.raw()).__bindgen_anon_1.address }
+    }
+
+    fn flags(self) -> FaultFlags {
+        // SAFETY: `flags` is only changed by the faulting thread, which is
+        // the one running this callback.
+        FaultFlags(unsafe { (*self.raw()).flags })
+    }
+
+    fn vma_ptr(self) -> *mut bindings::vm_area_struct {
+        // SAFETY: As for `pgoff`.
+        unsafe { (*self.raw()).__bindgen_anon_1.vma }
+    }
+
+    fn vma(self) -> &'a VmaRef {
+        // SAFETY: The fault path holds the mmap lock or the VMA lock for all
+        // of `'a` (type invariant).
+        unsafe { VmaRef::from_raw(self.vma_ptr()) }
+    }
+
+    /// `vma->vm_file->f_mapping`: the page cache this fault maps from.
+    fn file_mapping(self) -> *mut bindings::address_space {
+        // SAFETY: `vm_file` of a VMA with our `vm_ops` is the file that was
+        // mapped (set before `->mmap`), alive as long as the VMA; its
+        // `f_mapping` is set at open and not changed afterwards.
+        unsafe { ffi::pcc_vma_file_mapping(self.vma_ptr()) }
+    }
+}
+
+macro_rules! common_accessors {
+    () => {
+        /// Page offset of the access in the mapped file (`vmf->pgoff`).
+        pub(crate) fn pgoff(&self) -> usize {
+            self.raw.pgoff()
+        }
+
+        address_and_flags!();
+    };
+}
+
+macro_rules! address_and_flags {
+    () => {
+        /// Faulting user address, page aligned (`vmf->address`).
+        pub(crate) fn address(&self) -> usize {
+            self.raw.address()
+        }
+
+        /// `vmf->flags`.
+        pub(crate) fn flags(&self) -> FaultFlags {
+            self.raw.flags()
+        }
+    };
+}
+
+/// `struct vm_fault` inside `->fault`: process context, may sleep.
+///
+/// # Invariants
+///
+/// `raw` is the fault of the `->fault` call running now, which lasts `'a`.
+pub(crate) struct VmFault<'a> {
+    raw: RawFault<'a>,
+}
+
+impl<'a> VmFault<'a> {
+    common_accessors!();
+
+    /// The page for this fault, mirroring the checks of `filemap_fault()`
+    /// before it hands a folio back: it must belong to this file's page
+    /// cache (a folio truncated meanwhile gives [`Faulted::no_page`]: the
+    /// access is retried, as `filemap_fault()` retries its lookup), hold
+    /// this fault's offset, and be uptodate (else `SIGBUS`, as after a read
+    /// error). The reference and the lock pass to the kernel
+    /// (`VM_FAULT_LOCKED`); `major` adds `VM_FAULT_MAJOR`.
+    pub(crate) fn page(
+        &self,
+        folio: FolioGuard<ARef<Folio>>,
+        major: bool,
+    ) -> Result<Faulted<'a>, FaultError> {
+        let mapping = folio.mapping_ptr();
+        if mapping.is_null() {
+            return Ok(self.no_page());
+        }
+        let pgoff = self.pgoff();
+        if mapping != self.raw.file_mapping() || !folio.contains(pgoff) {
+            pr_err!("->fault at page offset {pgoff} returned a folio of another file or offset\n");
+            return Err(FaultError::SigBus);
+        }
+        if !folio.is_uptodate() {
+            return Err(FaultError::SigBus);
+        }
+        let page = folio.file_page(pgoff).ok_or(FaultError::SigBus)?;
+        // INVARIANT: `page` is `folio_file_page(folio, vmf->pgoff)`.
+        Ok(Faulted {
+            page: Some(FaultedPage { folio, page, major }),
+            _brand: PhantomData,
+        })
+    }
+
+    /// `VM_FAULT_NOPAGE`: nothing to map now; the access is retried.
+    pub(crate) fn no_page(&self) -> Faulted<'a> {
+        Faulted {
+            page: None,
+            _brand: PhantomData,
+        }
+    }
+}
+
+/// What `->fault` hands back; made only by [`VmFault::page`] or
+/// [`VmFault::no_page`] of the same call.
+pub(crate) struct Faulted<'a> {
+    page: Option<FaultedPage>,
+    _brand: Brand<'a>,
+}
+
+/// # Invariants
+///
+/// `folio` is locked, uptodate, in the faulting file's page cache, and
+/// `page` is its page for the fault's `pgoff` (`folio_file_page`).
+struct FaultedPage {
+    folio: FolioGuard<ARef<Folio>>,
+    page: *mut bindings::page,
+    major: bool,
+}
+
+impl Faulted<'_> {
+    /// The `VM_FAULT_*` bits this result becomes.
+    pub(crate) fn bits(&self) -> VmFaultBits {
+        VmFaultBits(match self.page {
+            Some(FaultedPage { major: false, .. }) => bindings::vm_fault_reason_VM_FAULT_LOCKED,
+            Some(FaultedPage { major: true, .. }) => {
+                bindings::vm_fault_reason_VM_FAULT_LOCKED | bindings::vm_fault_reason_VM_FAULT_MAJOR
+            }
+            None => bindings::vm_fault_reason_VM_FAULT_NOPAGE,
+        })
+    }
+}
+
+/// `struct vm_fault` inside `->page_mkwrite`: process context, may sleep;
+/// the page is about to become writable in a shared mapping.
+///
+/// # Invariants
+///
+/// `raw` is the fault of the `->page_mkwrite` call running now, which lasts
+/// `'a`; `folio` is `page_folio(vmf->page)`, referenced by the fault path
+/// for all of `'a`.
+pub(crate) struct MkwriteFault<'a> {
+    raw: RawFault<'a>,
+    folio: &'a Folio,
+}
+
+impl<'a> MkwriteFault<'a> {
+    common_accessors!();
+
+    /// Lock the folio and check that it still belongs to this file's page
+    /// cache, as `filemap_page_mkwrite()` does: [`Mkwrite::Locked`] if it
+    /// does (return it, and the kernel makes the PTE writable and unlocks
+    /// the folio), [`Mkwrite::NoPage`] if it was truncated meanwhile (the
+    /// access is retried).
+    pub(crate) fn lock(&self) -> Mkwrite<'a> {
+        let guard = self.folio.lock();
+        if guard.mapping_ptr() != self.raw.file_mapping() {
+            return Mkwrite::NoPage;
+        }
+        Mkwrite::Locked(MkwriteLocked {
+            guard,
+            _brand: PhantomData,
+        })
+    }
+}
+
+/// The folio of a `->page_mkwrite` call, locked and checked by
+/// [`MkwriteFault::lock`].
+pub(crate) struct MkwriteLocked<'a> {
+    guard: FolioGuard<&'a Folio>,
+    _brand: Brand<'a>,
+}
+
+impl<'a> core::ops::Deref for MkwriteLocked<'a> {
+    type Target = FolioGuard<&'a Folio>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.guard
+    }
+}
+
+/// What `->page_mkwrite` hands back.
+pub(crate) enum Mkwrite<'a> {
+    /// `VM_FAULT_LOCKED`: this call's folio, locked and still in the file's
+    /// page cache; the kernel makes the PTE writable, marks the folio dirty
+    /// and unlocks it.
+    Locked(MkwriteLocked<'a>),
+    /// `VM_FAULT_NOPAGE`: the folio was truncated meanwhile; retry.
+    NoPage,
+}
+
+impl Mkwrite<'_> {
+    /// The `VM_FAULT_*` bits this result becomes.
+    pub(crate) fn bits(&self) -> VmFaultBits {
+        VmFaultBits(match self {
+            Mkwrite::Locked(_) => bindings::vm_fault_reason_VM_FAULT_LOCKED,
+            Mkwrite::NoPage => bindings::vm_fault_reason_VM_FAULT_NOPAGE,
+        })
+    }
+}
+
+/// `struct vm_fault` inside `->map_pages`: atomic context (RCU read lock),
+/// so it offers only what cannot sleep, and only the range the kernel
+/// computed (`do_fault_around()` clamps it to the VMA and to one page
+/// table). Consumed by [`Self::map_cached_pages`].
+///
+/// # Invariants
+///
+/// `raw` is the fault of the `->map_pages` call running now, which lasts
+/// `'a`; `start..=end` are the page offsets the kernel passed with it.
+pub(crate) struct MapPagesFault<'a> {
+    raw: RawFault<'a>,
+    start: usize,
+    end: usize,
+}
+
+impl<'a> MapPagesFault<'a> {
+    address_and_flags!();
+
+    /// First page offset of the fault-around window.
+    pub(crate) fn start_pgoff(&self) -> usize {
+        self.start
+    }
+
+    /// Last page offset of the fault-around window (inclusive).
+    pub(crate) fn end_pgoff(&self) -> usize {
+        self.end
+    }
+
+    /// `filemap_map_pages()` over the kernel's window: map the uptodate,
+    /// unlocked folios of the file's page cache whose PTEs are empty.
+    /// Never allocates, never sleeps.
+    ///
+    /// The PTE count is the growth of the mm's file RSS across the call,
+    /// which `filemap_map_pages()` raises by exactly the PTEs it sets; a
+    /// concurrent fault of another thread of the same mm would be counted
+    /// too.
+    pub(crate) fn map_cached_pages(self) -> MappedAround<'a> {
+        let vmf = self.raw.raw();
+        let mm = self.raw.vma().mm().as_raw();
+        // SAFETY: `mm` is live while its VMA is locked; the sum takes a raw
+        // spinlock only, allowed under RCU.
+        let before = unsafe { ffi::pcc_mm_file_rss(mm) };
+        // SAFETY: We are in `->map_pages` (type invariant), the context
+        // `filemap_map_pages` is written for, with this `vmf` and the range
+        // the kernel computed for it.
+        let ret = unsafe { bindings::filemap_map_pages(vmf, self.start, self.end) };
+        // SAFETY: As above.
+        let after = unsafe { ffi::pcc_mm_file_rss(mm) };
+        MappedAround {
+            ret,
+            ptes: after.saturating_sub(before) as usize,
+            _brand: PhantomData,
+        }
+    }
+}
+
+/// What `->map_pages` did; made only from the same call's
+/// [`MapPagesFault`].
+pub(crate) struct MappedAround<'a> {
+    ret: u32,
+    ptes: usize,
+    _brand: Brand<'a>,
+}
+
+impl MappedAround<'_> {
     /// PTEs installed by this call.
     pub(crate) fn ptes(&self) -> usize {
         self.ptes
@@ -206,182 +466,122 @@ impl MappedAround {
     }
 }
 
-/// Common accessors of `struct vm_fault`.
-///
-/// # Invariants
-///
-/// `self.0` is the `vm_fault` the kernel passed to the running callback.
-#[repr(transparent)]
-struct RawFault(Opaque<bindings::vm_fault>);
+/// Accessors of `struct vm_area_struct` that [`VmaRef`] lacks.
+pub(crate) trait VmaRefExt {
+    /// The file page offset the VMA maps at its start (`vma->vm_pgoff`).
+    fn pgoff(&self) -> usize;
+}
 
-impl RawFault {
-    fn raw(&self) -> *mut bindings::vm_fault {
-        self.0.get()
-    }
-
+impl VmaRefExt for VmaRef {
     fn pgoff(&self) -> usize {
-        // SAFETY: The const fields of a live `vm_fault` are set before any
-        // callback and never change.
-        unsafe { (*self.raw()).__bindgen_anon_1.pgoff }
-    }
-
-    fn address(&self) -> usize {
-        // SAFETY: As for `pgoff`.
-        unsafe { (*self.raw()).__bindgen_anon_1.address }
-    }
-
-    fn flags(&self) -> FaultFlags {
-        // SAFETY: `flags` is only changed by the faulting thread, which is
-        // the one running this callback.
-        FaultFlags(unsafe { (*self.raw()).flags })
-    }
-
-    fn vma(&self) -> &VmaRef {
-        // SAFETY: The fault path holds the mmap lock or the VMA lock for the
-        // whole callback, which outlives `&self`.
-        unsafe { VmaRef::from_raw((*self.raw()).__bindgen_anon_1.vma) }
+        // SAFETY: `vm_pgoff` is stable under the lock a `VmaRef` stands for.
+        unsafe { (*self.as_ptr()).vm_pgoff }
     }
 }
 
-/// `struct vm_fault` inside `->fault` or `->page_mkwrite` (process context,
-/// may sleep).
+/// The data of a VMA, as callbacks see it.
+pub(crate) type Borrowed<'b, T> = <<T as VmOperations>::Ptr as ForeignOwnable>::Borrowed<'b>;
+
+/// Callbacks of a `vm_operations_struct`. One C table per implementing
+/// type, with `->map_pages` and `->page_mkwrite` only if implemented
+/// (`HAS_MAP_PAGES`, `HAS_PAGE_MKWRITE`); a driver that wants a choice
+/// (e.g. fault-around on or off) implements two types and installs one.
+#[vtable]
+pub(crate) trait VmOperations: Sized + 'static {
+    /// The data installed in `vm_private_data`. VMAs copied from one (fork,
+    /// split, `mremap`) share it, so a borrow must turn into a new owner.
+    type Ptr: ForeignOwnable + Send + Sync + 'static + for<'b> From<Borrowed<'b, Self>>;
+
+    /// `->fault`: provide the page for `vmf.pgoff()`.
+    fn fault<'a>(data: Borrowed<'_, Self>, vmf: VmFault<'a>) -> Result<Faulted<'a>, FaultError>;
+
+    /// `->map_pages`: map what is already cached in the kernel's window,
+    /// in atomic context (fault-around).
+    fn map_pages<'a>(_data: Borrowed<'_, Self>, _vmf: MapPagesFault<'a>) -> MappedAround<'a> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `->page_mkwrite`: `vmf->page` is about to become writable in a
+    /// shared mapping.
+    fn page_mkwrite<'a>(
+        _data: Borrowed<'_, Self>,
+        _vmf: MkwriteFault<'a>,
+    ) -> Result<Mkwrite<'a>, FaultError> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// Installing a [`VmOperations`] table on a VMA being set up by `->mmap`.
+pub(crate) trait VmaNewVmOps {
+    /// Make this VMA use `T`'s callbacks with `data` (`vma->vm_ops`,
+    /// `vma->vm_private_data`). The returned [`Installed`] must be returned
+    /// from `->mmap`: dropping it (an error after `install`) undoes the
+    /// installation and frees the data, because the kernel calls no
+    /// `->close` for a VMA whose `->mmap` failed (`mmap_file()` replaces
+    /// `vm_ops` with `vma_dummy_vm_ops`). `EBUSY` if this VMA already has
+    /// data installed.
+    fn install<T: VmOperations>(&self, data: T::Ptr) -> Result<Installed<'_>>;
+}
+
+impl VmaNewVmOps for VmaNew {
+    fn install<T: VmOperations>(&self, data: T::Ptr) -> Result<Installed<'_>> {
+        let raw = self.as_ptr();
+        // SAFETY: The VMA is being set up in `->mmap` (what `VmaNew` stands
+        // for), so only this thread reads or writes these fields.
+        let (prev_ops, prev_data) = unsafe { ((*raw).vm_ops, (*raw).vm_private_data) };
+        if !prev_data.is_null() {
+            pr_err!("a second vm_operations install on one VMA refused (EBUSY)\n");
+            return Err(EBUSY);
+        }
+        // SAFETY: As above; `vm_private_data` now owns one reference, given
+        // back by `->close` or by `Installed`'s drop.
+        unsafe {
+            (*raw).vm_ops = VmOpsTable::<T>::build();
+            (*raw).vm_private_data = data.into_foreign();
+        }
+        // INVARIANT: we just installed `T`'s table and data.
+        Ok(Installed {
+            vma: self,
+            prev_ops,
+            release: VmOpsTable::<T>::release_data,
+        })
+    }
+}
+
+/// A [`VmOperations`] table and its data installed on a VMA in `->mmap`;
+/// returning it from `->mmap` keeps them, dropping it undoes them.
 ///
 /// # Invariants
 ///
-/// Valid only for the callback it was given to: its lifetime `'a` ends
-/// when the callback returns.
-#[repr(transparent)]
-pub(crate) struct VmFault<'a>(RawFault, PhantomData<&'a ()>);
+/// `vma`'s `vm_private_data` holds a reference that `release` gives back,
+/// and `prev_ops` is the `vm_ops` it had before.
+#[must_use = "return it from ->mmap; dropping it undoes the install"]
+pub(crate) struct Installed<'a> {
+    vma: &'a VmaNew,
+    prev_ops: *const bindings::vm_operations_struct,
+    release: unsafe fn(*mut c_void),
+}
 
-/// `struct vm_fault` inside `->map_pages`: atomic context (RCU read lock),
-/// so it offers only what cannot sleep.
-#[repr(transparent)]
-pub(crate) struct MapPagesFault<'a>(RawFault, PhantomData<&'a ()>);
+impl Installed<'_> {
+    /// `->mmap` succeeded: the VMA keeps the table and the data, and the
+    /// kernel calls `->close` when it goes away.
+    pub(crate) fn keep(self) {
+        let _ = ManuallyDrop::new(self);
+    }
+}
 
-macro_rules! fault_accessors {
-    ($t:ident) => {
-        impl<'a> $t<'a> {
-            /// # Safety
-            ///
-            /// `vmf` must be the `vm_fault` of the callback that is running,
-            /// and the reference must not outlive it.
-            unsafe fn from_raw(vmf: *mut bindings::vm_fault) -> &'a Self {
-                // SAFETY: Transparent wrapper; validity is the caller's promise.
-                unsafe { &*vmf.cast() }
-            }
-
-            /// Page offset of the access in the mapped object (`vmf->pgoff`).
-            pub(crate) fn pgoff(&self) -> usize {
-                self.0.pgoff()
-            }
-
-            /// Faulting user address, page aligned (`vmf->address`).
-            pub(crate) fn address(&self) -> usize {
-                self.0.address()
-            }
-
-            /// `vmf->flags`.
-            pub(crate) fn flags(&self) -> FaultFlags {
-                self.0.flags()
-            }
-
-            /// The VMA, under the lock the fault path holds.
-            pub(crate) fn vma(&self) -> &VmaRef {
-                self.0.vma()
-            }
+impl Drop for Installed<'_> {
+    fn drop(&mut self) {
+        let raw = self.vma.as_ptr();
+        // SAFETY: Still in `->mmap` (`'a`), so the fields are ours alone and
+        // the VMA was never visible to `->open`/`->close`; the reference in
+        // `vm_private_data` is given back once (type invariant).
+        unsafe {
+            let data = (*raw).vm_private_data;
+            (*raw).vm_private_data = core::ptr::null_mut();
+            (*raw).vm_ops = self.prev_ops;
+            (self.release)(data);
         }
-    };
-}
-fault_accessors!(VmFault);
-fault_accessors!(MapPagesFault);
-
-impl VmFault<'_> {
-    /// The folio `->page_mkwrite` is asked about (`page_folio(vmf->page)`);
-    /// `None` in `->fault`, where the handler provides the page.
-    pub(crate) fn folio(&self) -> Option<&Folio> {
-        // SAFETY: `vmf->page` is either null or a page the fault path holds
-        // a reference on for the whole callback.
-        let page = unsafe { (*self.0.raw()).page };
-        if page.is_null() {
-            return None;
-        }
-        // SAFETY: `page` is live (see above), and so is its folio.
-        Some(unsafe { Folio::from_raw(ffi::pcc_page_folio(page)) })
-    }
-}
-
-impl MapPagesFault<'_> {
-    /// `filemap_map_pages()`: map the uptodate, unlocked folios of the
-    /// file's page cache in `[start, end]` whose PTEs are empty. Never
-    /// allocates, never sleeps.
-    ///
-    /// The PTE count is the growth of the mm's file RSS across the call,
-    /// which `filemap_map_pages()` raises by exactly the PTEs it sets; a
-    /// concurrent fault of another thread of the same mm would be counted
-    /// too.
-    pub(crate) fn map_cached_pages(&self, start: usize, end: usize) -> MappedAround {
-        let vmf = self.0.raw();
-        let mm = self.vma().mm().as_raw();
-        // SAFETY: `mm` is live while its VMA is locked; the sum takes a raw
-        // spinlock only, allowed under RCU.
-        let before = unsafe { ffi::pcc_mm_file_rss(mm) };
-        // SAFETY: We are in `->map_pages`, the context `filemap_map_pages`
-        // is written for, with this `vmf`.
-        let ret = unsafe { bindings::filemap_map_pages(vmf, start, end) };
-        // SAFETY: As above.
-        let after = unsafe { ffi::pcc_mm_file_rss(mm) };
-        MappedAround {
-            ret,
-            ptes: after.saturating_sub(before) as usize,
-        }
-    }
-}
-
-/// The page offset a VMA maps its start at (`vma->vm_pgoff`).
-pub(crate) fn vma_pgoff(vma: &VmaRef) -> usize {
-    // SAFETY: `vm_pgoff` is stable under the lock a `VmaRef` stands for.
-    unsafe { (*vma.as_ptr()).vm_pgoff }
-}
-
-/// Callbacks of a `vm_operations_struct`, on the data given to [`install`].
-#[vtable]
-pub(crate) trait VmOperations: Send + Sync + Sized + 'static {
-    /// `->fault`: provide the page for `vmf.pgoff()`.
-    fn fault(&self, vmf: &VmFault<'_>) -> Result<Faulted, FaultError>;
-
-    /// `->map_pages`: map what is already cached in `[start, end]`, in
-    /// atomic context (fault-around).
-    fn map_pages(&self, _vmf: &MapPagesFault<'_>, _start: usize, _end: usize) -> MappedAround {
-        build_error!(VTABLE_DEFAULT_ERROR)
-    }
-
-    /// `->page_mkwrite`: the page `vmf.folio()` is about to become
-    /// writable in a shared mapping.
-    fn page_mkwrite<'a>(&self, _vmf: &'a VmFault<'a>) -> Result<Mkwrite<'a>, FaultError> {
-        build_error!(VTABLE_DEFAULT_ERROR)
-    }
-}
-
-/// Whether the installed table has `->map_pages` (fault-around).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FaultAround {
-    Enabled,
-    Disabled,
-}
-
-/// Make `vma` use `T`'s callbacks with `data`. Called from `mmap`.
-pub(crate) fn install<T: VmOperations>(vma: &VmaNew, data: Arc<T>, around: FaultAround) {
-    let table: &'static bindings::vm_operations_struct = match around {
-        FaultAround::Enabled => &VmOpsTable::<T>::WITH_MAP_PAGES,
-        FaultAround::Disabled => &VmOpsTable::<T>::WITHOUT_MAP_PAGES,
-    };
-    let raw = vma.as_ptr();
-    // SAFETY: The VMA is being set up in `->mmap` (what `VmaNew` stands
-    // for), so nothing else reads these fields yet; `vm_private_data` is
-    // null there and now owns one reference, dropped by `->close`.
-    unsafe {
-        (*raw).vm_ops = table;
-        (*raw).vm_private_data = data.into_foreign();
     }
 }
 
@@ -390,14 +590,21 @@ struct VmOpsTable<T>(PhantomData<T>);
 impl<T: VmOperations> VmOpsTable<T> {
     /// # Safety
     ///
-    /// `vma` must have been set up by [`install`] with this `T`.
-    unsafe fn data<'a>(vma: *mut bindings::vm_area_struct) -> &'a T {
-        // SAFETY: `vm_private_data` holds a reference to an `Arc<T>` for as
-        // long as the VMA exists (see `install`, `open`, `close`), which
-        // covers every callback.
-        let b = unsafe { <Arc<T> as ForeignOwnable>::borrow((*vma).vm_private_data) };
-        // SAFETY: The `Arc` outlives the callback, hence `'a`.
-        unsafe { &*core::ptr::from_ref::<T>(&b) }
+    /// `data` is a `vm_private_data` set by [`VmaNewVmOps::install`] for
+    /// `T`, whose reference the caller gives up.
+    unsafe fn release_data(data: *mut c_void) {
+        // SAFETY: The caller gives back the reference `install` stored.
+        drop(unsafe { T::Ptr::from_foreign(data) });
+    }
+
+    /// # Safety
+    ///
+    /// `vma` was set up by [`VmaNewVmOps::install`] with this `T` and is
+    /// alive for `'b`.
+    unsafe fn data<'b>(vma: *mut bindings::vm_area_struct) -> Borrowed<'b, T> {
+        // SAFETY: `vm_private_data` holds a reference for as long as the VMA
+        // exists (see `install`, `open`, `close`), which covers `'b`.
+        unsafe { T::Ptr::borrow((*vma).vm_private_data) }
     }
 
     /// # Safety
@@ -405,11 +612,9 @@ impl<T: VmOperations> VmOpsTable<T> {
     /// Called by the kernel with a new VMA copied from one of ours.
     unsafe extern "C" fn open(vma: *mut bindings::vm_area_struct) {
         // SAFETY: The copy shares the original's `vm_private_data`, which
-        // holds a live reference.
-        let b = unsafe { <Arc<T> as ForeignOwnable>::borrow((*vma).vm_private_data) };
-        let extra: Arc<T> = b.into();
-        // SAFETY: The new VMA owns the extra reference from now on (it is
-        // the same pointer value).
+        // holds a live reference for the duration of this call.
+        let extra = T::Ptr::from(unsafe { Self::data(vma) });
+        // SAFETY: The new VMA owns the extra reference from now on.
         unsafe { (*vma).vm_private_data = extra.into_foreign() };
     }
 
@@ -419,24 +624,30 @@ impl<T: VmOperations> VmOpsTable<T> {
     unsafe extern "C" fn close(vma: *mut bindings::vm_area_struct) {
         // SAFETY: This VMA owned one reference (see `install` and `open`),
         // given back here; the field is not used again.
-        drop(unsafe { <Arc<T> as ForeignOwnable>::from_foreign((*vma).vm_private_data) });
+        unsafe { Self::release_data((*vma).vm_private_data) };
     }
 
     /// # Safety
     ///
     /// Called by `__do_fault()` with a live `vmf` of one of our VMAs.
     unsafe extern "C" fn fault(vmf: *mut bindings::vm_fault) -> bindings::vm_fault_t {
-        // SAFETY: `vmf` is live for this call.
-        let f = unsafe { VmFault::from_raw(vmf) };
-        // SAFETY: The VMA was set up by `install`.
-        let data = unsafe { Self::data(f.vma().as_ptr()) };
-        let r = data.fault(f);
+        // SAFETY: `vmf` is live for this call, and so is its VMA.
+        let raw = unsafe { RawFault::new(vmf) };
+        // SAFETY: The VMA was set up by `install` for `T`.
+        let data = unsafe { Self::data(raw.vma_ptr()) };
+        let r = T::fault(data, VmFault { raw });
         let bits = result_bits(&r, Faulted::bits).0;
-        if let Ok(Faulted::Page { folio, .. }) = r {
-            // SAFETY: `vmf->page` is the out-parameter of `->fault`; the
-            // reference and the lock pass to the kernel, as `VM_FAULT_LOCKED`
-            // in `bits` says.
-            unsafe { (*vmf).page = folio.into_raw_page() };
+        if let Ok(Faulted {
+            page: Some(FaultedPage { folio, page, .. }),
+            ..
+        }) = r
+        {
+            // SAFETY: `vmf->page` is the out-parameter of `->fault`; `page`
+            // is the page of this fault's offset in a locked, uptodate folio
+            // of the file (`FaultedPage` invariant), whose reference and
+            // lock pass to the kernel, as `VM_FAULT_LOCKED` in `bits` says.
+            unsafe { (*vmf).page = page };
+            ARef::into_raw(folio.into_kernel());
         }
         bits
     }
@@ -449,11 +660,14 @@ impl<T: VmOperations> VmOpsTable<T> {
         start: usize,
         end: usize,
     ) -> bindings::vm_fault_t {
-        // SAFETY: `vmf` is live for this call.
-        let f = unsafe { MapPagesFault::from_raw(vmf) };
-        // SAFETY: The VMA was set up by `install`.
-        let data = unsafe { Self::data(f.vma().as_ptr()) };
-        data.map_pages(f, start, end).bits().0
+        // SAFETY: `vmf` is live for this call, and so is its VMA.
+        let raw = unsafe { RawFault::new(vmf) };
+        // SAFETY: The VMA was set up by `install` for `T`.
+        let data = unsafe { Self::data(raw.vma_ptr()) };
+        // INVARIANT: the kernel's own range for this call.
+        T::map_pages(data, MapPagesFault { raw, start, end })
+            .bits()
+            .0
     }
 
     /// # Safety
@@ -461,28 +675,25 @@ impl<T: VmOperations> VmOpsTable<T> {
     /// Called by `do_page_mkwrite()` with a live `vmf` whose `page` is
     /// referenced.
     unsafe extern "C" fn page_mkwrite(vmf: *mut bindings::vm_fault) -> bindings::vm_fault_t {
-        // SAFETY: `vmf` is live for this call.
-        let f = unsafe { VmFault::from_raw(vmf) };
-        // SAFETY: The VMA was set up by `install`.
-        let data = unsafe { Self::data(f.vma().as_ptr()) };
-        let r = data.page_mkwrite(f);
+        // SAFETY: `vmf` is live for this call, and so is its VMA.
+        let raw = unsafe { RawFault::new(vmf) };
+        // SAFETY: The VMA was set up by `install` for `T`.
+        let data = unsafe { Self::data(raw.vma_ptr()) };
+        // SAFETY: `do_page_mkwrite()` passes the page it holds a reference
+        // on for the whole call (`vmf->page`, never null there), and so its
+        // folio.
+        let folio = unsafe { Folio::from_raw(ffi::pcc_page_folio((*vmf).page)) };
+        let r = T::page_mkwrite(data, MkwriteFault { raw, folio });
         let bits = result_bits(&r, Mkwrite::bits).0;
-        if let Ok(Mkwrite::Locked(guard)) = r {
-            if f.folio().map(Folio::as_ptr) != Some(guard.locked_folio().as_ptr()) {
-                // The driver locked some other folio: a bug. Unlock it
-                // (drop) and fail this access rather than corrupt state.
-                drop(guard);
-                pr_err!("page_mkwrite returned a folio other than vmf->page\n");
-                return FaultError::SigBus.bits().0;
-            }
+        if let Ok(Mkwrite::Locked(locked)) = r {
             // The lock passes to the kernel, as `VM_FAULT_LOCKED` in `bits`
             // says.
-            guard.into_kernel();
+            locked.guard.into_kernel();
         }
         bits
     }
 
-    const WITH_MAP_PAGES: bindings::vm_operations_struct = bindings::vm_operations_struct {
+    const VTABLE: bindings::vm_operations_struct = bindings::vm_operations_struct {
         open: Some(Self::open),
         close: Some(Self::close),
         fault: Some(Self::fault),
@@ -499,8 +710,7 @@ impl<T: VmOperations> VmOpsTable<T> {
         ..pin_init::zeroed()
     };
 
-    const WITHOUT_MAP_PAGES: bindings::vm_operations_struct = bindings::vm_operations_struct {
-        map_pages: None,
-        ..Self::WITH_MAP_PAGES
-    };
+    const fn build() -> &'static bindings::vm_operations_struct {
+        &Self::VTABLE
+    }
 }
