@@ -411,6 +411,88 @@ TEST_F(pcc, mmap_at_or_past_capacity_fails_with_einval)
 	EXPECT_EQ(EINVAL, errno);
 }
 
+/*
+ * Map the device's last page, then ask for the next page offset (the
+ * capacity) right after it: a mapping the kernel could merge into the
+ * first one without calling pcc's mmap. It must fail like any mmap at
+ * capacity.
+ */
+static void map_past_capacity_adjacent(struct __test_metadata *_metadata,
+				       FIXTURE_DATA(pcc) *self, int flags, int fixed)
+{
+	off_t last = self->size / self->psz - 1;
+	char *area, *p, *q;
+
+	/* Reserve two pages so the second address is ours to replace. */
+	area = mmap(NULL, 2 * self->psz, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	p = mmap(area, self->psz, PROT_READ | PROT_WRITE, flags | MAP_FIXED, self->fd,
+		 last * self->psz);
+	ASSERT_EQ(area, p);
+	if (fixed == MAP_FIXED_NOREPLACE)
+		ASSERT_EQ(0, munmap(area + self->psz, self->psz));
+	errno = 0;
+	q = mmap(area + self->psz, self->psz, PROT_READ | PROT_WRITE, flags | fixed, self->fd,
+		 self->size);
+	EXPECT_EQ(MAP_FAILED, q) TH_LOG("a mapping at capacity was merged after the last page");
+	EXPECT_EQ(EINVAL, errno);
+	munmap(area, 2 * self->psz);
+}
+
+TEST_F(pcc, map_fixed_at_capacity_next_to_the_last_page_fails_with_einval)
+{
+	map_past_capacity_adjacent(_metadata, self, variant->flags, MAP_FIXED);
+}
+
+TEST_F(pcc, map_fixed_noreplace_at_capacity_next_to_the_last_page_fails_with_einval)
+{
+	map_past_capacity_adjacent(_metadata, self, variant->flags, MAP_FIXED_NOREPLACE);
+}
+
+/*
+ * mremap cannot grow a mapping of the device at all (VM_DONTEXPAND:
+ * EFAULT), so it cannot grow one past capacity; shrinking and moving
+ * still work.
+ */
+TEST_F(pcc, mremap_cannot_grow_a_mapping_past_capacity)
+{
+	off_t last = self->size / self->psz - 1;
+	char *p, *q;
+
+	p = map_at(self->fd, self->psz, 1, variant->flags, last);
+	ASSERT_NE(MAP_FAILED, p);
+	p[0] = 'e';
+	errno = 0;
+	q = mremap(p, self->psz, 2 * self->psz, MREMAP_MAYMOVE);
+	EXPECT_EQ(MAP_FAILED, q) TH_LOG("mremap grew the last page's mapping past capacity");
+	EXPECT_EQ(EFAULT, errno);
+	errno = 0;
+	q = mremap(p, self->psz, 2 * self->psz, 0);
+	EXPECT_EQ(MAP_FAILED, q);
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ('e', p[0]) TH_LOG("the mapping is unchanged");
+	munmap(p, self->psz);
+}
+
+TEST_F(pcc, mremap_moves_and_shrinks_a_mapping)
+{
+	char *area, *p, *q;
+
+	/* Six reserved pages: the mapping's two, and room to move it to. */
+	area = mmap(NULL, 6 * self->psz, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	p = mmap(area, 2 * self->psz, PROT_READ | PROT_WRITE, variant->flags | MAP_FIXED,
+		 self->fd, 0);
+	ASSERT_EQ(area, p);
+	p[0] = 'm';
+	q = mremap(p, 2 * self->psz, self->psz, 0);
+	EXPECT_EQ(p, q);
+	q = mremap(p, self->psz, self->psz, MREMAP_MAYMOVE | MREMAP_FIXED, area + 4 * self->psz);
+	ASSERT_EQ(area + 4 * self->psz, q);
+	EXPECT_EQ('m', q[0]);
+	munmap(area, 6 * self->psz);
+}
+
 TEST_F(dev, lseek_read_write_at_the_edges)
 {
 	char buf[8] = "12345678", in[8];
