@@ -11,6 +11,7 @@
 #   make module          only pcc.ko (KDIR=/your/tree to use your own kernel)
 #   make rust-analyzer   rust-project.json for editors
 #   make lint            clippy (the kernel's lints) and rustfmt (the kernel's style)
+#   make sound           compile-fail checks: misuse of rust/ext/ must not build
 #   make clean | cache-clean
 
 PCC_ROOT := $(CURDIR)
@@ -36,7 +37,7 @@ USER_CFLAGS := -static -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-comp
 SAMPLES := $(patsubst %.c,$(PCC_OUT)/samples/%,$(notdir $(wildcard samples/*.c)))
 SELFTESTS := $(patsubst %.c,$(PCC_OUT)/selftests/%,$(notdir $(wildcard selftests/*.c)))
 
-.PHONY: all demo check shell run trace module user rust-analyzer lint clean cache-clean
+.PHONY: all demo check shell run trace sound module user rust-analyzer lint clean cache-clean
 
 all: module user
 
@@ -55,6 +56,9 @@ run:
 
 trace:
 	bash scripts/trace.sh
+
+sound:
+	bash -c '. scripts/lib.sh && build_all && bash scripts/sound.sh'
 
 module:
 	@test -n "$(KDIR)" || { echo "KDIR not set: use 'make demo', 'make check', or KDIR=/path/to/kernel make module"; exit 2; }

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-2.0
+//! The control: the same calls the other cases get wrong, made right.
+// expect-success
+
+use crate::ext::{
+    folio::{
+        Folio,
+        FolioGuard, //
+    },
+    vm_ops::{
+        FaultError,
+        Faulted,
+        MapPagesFault,
+        MappedAround,
+        Mkwrite,
+        MkwriteFault,
+        VmFault, //
+    },
+};
+use kernel::sync::aref::ARef;
+
+pub(crate) fn map<'a>(vmf: MapPagesFault<'a>) -> MappedAround<'a> {
+    vmf.map_cached_pages()
+}
+
+pub(crate) fn fault<'a>(
+    vmf: VmFault<'a>,
+    folio: FolioGuard<ARef<Folio>>,
+) -> Result<Faulted<'a>, FaultError> {
+    folio.zero_fill();
+    vmf.page(folio, false)
+}
+
+pub(crate) fn mkwrite<'a>(vmf: MkwriteFault<'a>) -> Mkwrite<'a> {
+    vmf.lock()
+}
