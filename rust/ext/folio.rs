@@ -171,18 +171,33 @@ impl Folio {
     }
 }
 
+mod private {
+    /// Seals [`super::FolioRef`].
+    pub(crate) trait Sealed {}
+}
+
+/// A handle that keeps a folio alive and always derefs to that same folio:
+/// `&Folio` (a borrow) or `ARef<Folio>` (a reference of its own). Sealed,
+/// so that [`FolioGuard`] unlocks exactly the folio it locked.
+pub(crate) trait FolioRef: Deref<Target = Folio> + private::Sealed {}
+
+impl private::Sealed for &Folio {}
+impl FolioRef for &Folio {}
+impl private::Sealed for ARef<Folio> {}
+impl FolioRef for ARef<Folio> {}
+
 /// The folio lock (`folio_lock` ... `folio_unlock`), held on a folio that
-/// `P` keeps alive: `&Folio` (a borrow) or `ARef<Folio>` (a reference of
-/// its own). Unlocks on drop.
+/// `P` keeps alive. Unlocks on drop.
 ///
 /// # Invariants
 ///
-/// The folio lock of `*folio` is held by this guard.
-pub(crate) struct FolioGuard<P: Deref<Target = Folio>> {
+/// The folio lock of `*folio` is held by this guard; `*folio` is the same
+/// folio for the guard's whole life ([`FolioRef`] is sealed).
+pub(crate) struct FolioGuard<P: FolioRef> {
     folio: ManuallyDrop<P>,
 }
 
-impl<P: Deref<Target = Folio>> FolioGuard<P> {
+impl<P: FolioRef> FolioGuard<P> {
     /// Lock `folio`, sleeping until the lock is ours.
     pub(crate) fn new(folio: P) -> Self {
         // SAFETY: `P` keeps the folio alive; the lock is released by `Drop`
@@ -261,7 +276,7 @@ impl<P: Deref<Target = Folio>> FolioGuard<P> {
     }
 }
 
-impl<P: Deref<Target = Folio>> Deref for FolioGuard<P> {
+impl<P: FolioRef> Deref for FolioGuard<P> {
     type Target = Folio;
 
     fn deref(&self) -> &Folio {
@@ -269,7 +284,7 @@ impl<P: Deref<Target = Folio>> Deref for FolioGuard<P> {
     }
 }
 
-impl<P: Deref<Target = Folio>> Drop for FolioGuard<P> {
+impl<P: FolioRef> Drop for FolioGuard<P> {
     fn drop(&mut self) {
         // SAFETY: By the type invariant we hold the lock.
         unsafe { ffi::pcc_folio_unlock(self.folio.as_ptr()) };
