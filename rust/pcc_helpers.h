@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Prototypes of rust/helpers.c and rust/trace.c, called from Rust (rust/ext/ffi.rs). */
+/* Prototypes of rust/helpers/, rust/pcc_fs.c and rust/trace.c, called from Rust (rust/ext/ffi.rs). */
 #ifndef _PCC_HELPERS_H
 #define _PCC_HELPERS_H
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Declarations of the C functions in `rust/helpers.c` and `rust/trace.c`
+//! Declarations of the C functions in `rust/helpers/`, `rust/pcc_fs.c` and `rust/trace.c`
 //! (prototypes in `rust/pcc_helpers.h`).
 //!
 //! They wrap kernel functions that are `static inline` (so `kernel::bindings`

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: GPL-2.0
+/* include/linux/mm.h, include/linux/page-flags.h, include/linux/pagemap.h: folios */
+
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/rmap.h>
+
+#include "pcc_helpers.h"
+
+void pcc_folio_get(struct folio *folio) { folio_get(folio); }
+void pcc_folio_put(struct folio *folio) { folio_put(folio); }
+void pcc_folio_lock(struct folio *folio) { folio_lock(folio); }
+void pcc_folio_unlock(struct folio *folio) { folio_unlock(folio); }
+bool pcc_folio_test_uptodate(struct folio *folio) { return folio_test_uptodate(folio); }
+void pcc_folio_mark_uptodate(struct folio *folio) { folio_mark_uptodate(folio); }
+bool pcc_folio_test_dirty(struct folio *folio) { return folio_test_dirty(folio); }
+bool pcc_folio_test_clear_dirty(struct folio *folio) { return folio_test_clear_dirty(folio); }
+bool pcc_folio_mark_dirty(struct folio *folio) { return folio_mark_dirty(folio); }
+int pcc_folio_mkclean(struct folio *folio) { return folio_mkclean(folio); }
+struct address_space *pcc_folio_mapping(struct folio *folio) { return READ_ONCE(folio->mapping); }
+struct page *pcc_folio_file_page(struct folio *folio, pgoff_t index) { return folio_file_page(folio, index); }
+bool pcc_folio_contains(struct folio *folio, pgoff_t index) { return folio_contains(folio, index); }
+size_t pcc_folio_size(struct folio *folio) { return folio_size(folio); }
+struct folio *pcc_page_folio(struct page *page) { return page_folio(page); }
+void pcc_folio_zero(struct folio *folio) { folio_zero_range(folio, 0, folio_size(folio)); }

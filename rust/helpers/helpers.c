@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pcc's C wrappers, in the manner of upstream's rust/helpers/: kernel
+ * functions that are static inline or macros cannot be called from Rust,
+ * so each gets a one-line exported-to-Rust wrapper of the same name with a
+ * pcc_ prefix (upstream's would be rust_helper_), one file per kernel
+ * header, all built as this one object. Prototypes: rust/pcc_helpers.h;
+ * Rust declarations: rust/ext/ffi.rs. No logic lives here.
+ */
+
+#include "folio.c"
+#include "mm.c"
+#include "pagemap.c"
+#include "uio.c"

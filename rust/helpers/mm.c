@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: GPL-2.0
+/* include/linux/mm.h, include/linux/mm_types.h: mm and VMA fields */
+
+#include <linux/fs.h>
+#include <linux/mm.h>
+
+#include "pcc_helpers.h"
+
+struct address_space *pcc_vma_file_mapping(struct vm_area_struct *vma)
+{
+	return vma->vm_file->f_mapping;
+}
+
+unsigned long pcc_mm_file_rss(struct mm_struct *mm)
+{
+	/* What filemap_map_pages() adds to with add_mm_counter(). */
+	return get_mm_counter_sum(mm, MM_FILEPAGES) + get_mm_counter_sum(mm, MM_SHMEMPAGES);
+}
