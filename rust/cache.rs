@@ -57,6 +57,7 @@ use crate::{
         trace::{
             self,
             CacheLookup,
+            FaultCall,
             MapPagesCall, //
         },
         vm_ops::{
@@ -381,11 +382,12 @@ impl PageCache {
     /// the PTE is set. A page that reset removed meanwhile faults again.
     fn page_mkwrite<'a>(&self, vmf: MkwriteFault<'a>) -> Result<Mkwrite<'a>, FaultError> {
         self.counters.mkwrite_calls.add(1u64, Relaxed);
+        let call = FaultCall::of_mkwrite(&vmf);
         let result = vmf.lock();
         if let Mkwrite::Locked(folio) = &result {
             folio.mark_dirty();
         }
-        trace::page_mkwrite(&vmf, result.bits());
+        trace::page_mkwrite(&call, result.bits());
         Ok(result)
     }
 }

@@ -53,9 +53,10 @@ impl SharedMiscDevice for PageCache {
     }
 
     /// A mapping must start below capacity. It can never grow past where
-    /// it was checked: `VM_DONTEXPAND` makes `mremap` refuse to expand it
+    /// it was checked: `VM_DONTEXPAND` makes `mremap` refuse to expand it,
     /// and keeps a later `mmap` of the next offsets from being merged into
-    /// it without a call here (`vma_merge_new_range` skips special VMAs).
+    /// it without a call here (`is_mergeable_vma` finds the new request's
+    /// flags, which lack `VM_DONTEXPAND`, differ from this VMA's).
     fn mmap<'a>(
         cache: ArcBorrow<'_, PageCache>,
         _file: &File,

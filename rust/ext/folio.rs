@@ -268,8 +268,9 @@ impl<P: FolioRef> FolioGuard<P> {
     }
 
     /// Give the lock to the kernel without unlocking (`VM_FAULT_LOCKED`):
-    /// the kernel unlocks the folio later. Returns the handle.
-    pub(crate) fn into_kernel(self) -> P {
+    /// the kernel unlocks the folio later. Returns the handle. Only the
+    /// fault trampolines call this, for a result that says `VM_FAULT_LOCKED`.
+    pub(super) fn into_kernel(self) -> P {
         let mut me = ManuallyDrop::new(self);
         // SAFETY: `me` is forgotten, so the handle moves out exactly once.
         unsafe { ManuallyDrop::take(&mut me.folio) }

@@ -75,16 +75,28 @@ pub(crate) fn map_pages(call: &MapPagesCall, m: &MappedAround<'_>) {
     };
 }
 
+/// The fields of a `->page_mkwrite` call, read before its view is consumed.
+pub(crate) struct FaultCall {
+    pgoff: usize,
+    address: usize,
+    flags: FaultFlags,
+}
+
+impl FaultCall {
+    pub(crate) fn of_mkwrite(vmf: &MkwriteFault<'_>) -> Self {
+        Self {
+            pgoff: vmf.pgoff(),
+            address: vmf.address(),
+            flags: vmf.flags(),
+        }
+    }
+}
+
 /// `pcc:pcc_page_mkwrite`.
-pub(crate) fn page_mkwrite(vmf: &MkwriteFault<'_>, ret: VmFaultBits) {
+pub(crate) fn page_mkwrite(call: &FaultCall, ret: VmFaultBits) {
     // SAFETY: Plain values; the C function only records them.
     unsafe {
-        ffi::pcc_trace_page_mkwrite(
-            vmf.pgoff(),
-            vmf.address(),
-            u32::from(vmf.flags()),
-            ret.bits(),
-        )
+        ffi::pcc_trace_page_mkwrite(call.pgoff, call.address, u32::from(call.flags), ret.bits())
     };
 }
 

@@ -341,8 +341,8 @@ impl<'a> MkwriteFault<'a> {
     /// cache, as `filemap_page_mkwrite()` does: [`Mkwrite::Locked`] if it
     /// does (return it, and the kernel makes the PTE writable and unlocks
     /// the folio), [`Mkwrite::NoPage`] if it was truncated meanwhile (the
-    /// access is retried).
-    pub(crate) fn lock(&self) -> Mkwrite<'a> {
+    /// access is retried). Consumes the view: the folio is locked once.
+    pub(crate) fn lock(self) -> Mkwrite<'a> {
         let guard = self.folio.lock();
         if guard.mapping_ptr() != self.raw.file_mapping() {
             return Mkwrite::NoPage;
@@ -514,7 +514,11 @@ pub(crate) trait VmOperations: Sized + 'static {
 /// Installing a [`VmOperations`] table on a VMA being set up by `->mmap`.
 pub(crate) trait VmaNewVmOps {
     /// Make this VMA use `T`'s callbacks with `data` (`vma->vm_ops`,
-    /// `vma->vm_private_data`). The returned [`Installed`] must be returned
+    /// `vma->vm_private_data`). Checks made in `->mmap` hold for the VMA as
+    /// set up; the kernel may later merge an adjacent new mapping of the
+    /// same file into it without calling `->mmap`, unless the VMA is
+    /// `VM_DONTEXPAND` (`VmaNew::set_dontexpand`), which also stops
+    /// `mremap` from growing it. The returned [`Installed`] must be returned
     /// from `->mmap`: dropping it (an error after `install`) undoes the
     /// installation and frees the data, because the kernel calls no
     /// `->close` for a VMA whose `->mmap` failed (`mmap_file()` replaces
@@ -564,8 +568,9 @@ pub(crate) struct Installed<'a> {
 
 impl Installed<'_> {
     /// `->mmap` succeeded: the VMA keeps the table and the data, and the
-    /// kernel calls `->close` when it goes away.
-    pub(crate) fn keep(self) {
+    /// kernel calls `->close` when it goes away. Only the `->mmap`
+    /// trampoline calls this, when `->mmap` returned `Ok(self)`.
+    pub(super) fn keep(self) {
         let _ = ManuallyDrop::new(self);
     }
 }
