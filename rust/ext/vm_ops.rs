@@ -267,14 +267,19 @@ impl<'a> VmFault<'a> {
             return Ok(self.no_page());
         }
         let pgoff = self.pgoff();
-        if mapping != self.raw.file_mapping() || !folio.contains(pgoff) {
-            pr_err!("->fault at page offset {pgoff} returned a folio of another file or offset\n");
-            return Err(FaultError::SigBus);
-        }
+        // `file_page` is `None` when the folio does not hold `pgoff`.
+        let page = match folio.file_page(pgoff) {
+            Some(page) if mapping == self.raw.file_mapping() => page,
+            _ => {
+                pr_err!(
+                    "->fault at page offset {pgoff} returned a folio of another file or offset\n"
+                );
+                return Err(FaultError::SigBus);
+            }
+        };
         if !folio.is_uptodate() {
             return Err(FaultError::SigBus);
         }
-        let page = folio.file_page(pgoff).ok_or(FaultError::SigBus)?;
         // INVARIANT: `page` is `folio_file_page(folio, vmf->pgoff)`.
         Ok(Faulted {
             page: Some(FaultedPage { folio, page, major }),
