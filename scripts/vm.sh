@@ -12,6 +12,11 @@
 # Exit status: the job's, or non-zero when the module did not load, the
 # guest did not finish in time, or the guest log shows a kernel splat (the
 # offending lines are printed).
+#
+# Every boot has a disk: a fresh sparse image of PCC_DISK_MB MiB (default
+# 1088: a 1 GiB store and its metadata) at $PCC_OUT/disk.img on virtio-blk, /dev/vda in the guest, for
+# pcc's backing store (insmod pcc.ko backing=/dev/vda). PCC_VM_MB sets the
+# guest's memory (default 2048).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -58,8 +63,13 @@ fi
 for f in "$@"; do cp -r "$f" "$stage/pcc/bin/"; done
 ( cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -1 ) > "$PCC_OUT/initramfs.cpio.gz"
 
-qemu=(qemu-system-aarch64 -machine virt -cpu max -smp 2 -m 2048 -nographic -no-reboot
+disk=$PCC_OUT/disk.img
+rm -f "$disk"
+truncate -s "${PCC_DISK_MB:-1088}M" "$disk"
+
+qemu=(qemu-system-aarch64 -machine virt -cpu max -smp 2 -m "${PCC_VM_MB:-2048}" -nographic -no-reboot
 	-nic none -kernel "$IMAGE" -initrd "$PCC_OUT/initramfs.cpio.gz"
+	-drive "file=$disk,if=none,format=raw,id=store,cache=unsafe" -device virtio-blk-device,drive=store
 	-append "console=ttyAMA0 panic=-1 oops=panic loglevel=7 ${PCC_CMDLINE:-}")
 echo "+ ${qemu[*]}" >&2
 

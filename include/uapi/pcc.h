@@ -43,4 +43,25 @@ struct pcc_stats {
 /* Capacity in bytes (module parameter size_pages * page size). */
 #define PCC_IOC_GET_SIZE	_IOR(PCC_IOC_MAGIC, 4, __u64)
 
+/*
+ * With a backing store (module parameter backing=PATH): drop every clean
+ * page from the cache, unmapping it from every mapping first; dirty pages
+ * and pages under writeback stay. Returns the number of pages dropped.
+ * Without a store it drops nothing (clean pages have nowhere else to
+ * live) and returns 0.
+ */
+#define PCC_IOC_EVICT		_IO(PCC_IOC_MAGIC, 5)
+
+/* Counters of the fault path's I/O since the module was loaded. */
+struct pcc_io_stats {
+	__u64 major_faults;	/* ->fault calls that returned VM_FAULT_MAJOR */
+	__u64 fault_retries;	/* ->fault calls that returned VM_FAULT_RETRY */
+	__u64 store_reads;	/* pages read from the store */
+	__u64 store_writes;	/* pages written to the store */
+	__u64 pages_evicted;	/* pages dropped by PCC_IOC_EVICT or memory pressure */
+};
+
+/* Read the I/O counters. */
+#define PCC_IOC_GET_IO_STATS	_IOR(PCC_IOC_MAGIC, 6, struct pcc_io_stats)
+
 #endif /* _UAPI_PCC_H */
