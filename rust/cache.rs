@@ -49,11 +49,14 @@
 use crate::{
     ext::{
         folio::{
+            fault_in_readable,
             zeros_to_iter,
             Folio,
             FolioGuard, //
         },
         mapping::PageCacheInode,
+        shrinker::Shrink,
+        store::IoQueue,
         trace::{
             self,
             CacheLookup,
@@ -65,6 +68,7 @@ use crate::{
             Borrowed,
             FaultError,
             Faulted,
+            LockOrRetry,
             MapPagesFault,
             MappedAround,
             Mkwrite,
@@ -73,9 +77,21 @@ use crate::{
             VmOperations, //
         },
     },
-    uapi::Stats,
+    store::{
+        Bitmap,
+        ReadWork,
+        Store, //
+    },
+    uapi::{
+        IoStats,
+        Stats, //
+    },
 };
 use kernel::{
+    bindings::{
+        vm_fault_reason_VM_FAULT_MAJOR as VM_FAULT_MAJOR,
+        vm_fault_reason_VM_FAULT_RETRY as VM_FAULT_RETRY, //
+    },
     iov::{
         IovIterDest,
         IovIterSource, //
@@ -100,6 +116,10 @@ struct Slots {
     folios: KVVec<Option<ARef<Folio>>>,
     /// How many slots are `Some`.
     cached: usize,
+    /// Which pages the store holds (empty without a store).
+    held: Bitmap,
+    /// Where the shrinker goes on scanning.
+    cursor: usize,
 }
 
 struct Counters {
@@ -109,6 +129,11 @@ struct Counters {
     pages_mapped_around: Atomic<u64>,
     mkwrite_calls: Atomic<u64>,
     pages_written_back: Atomic<u64>,
+    major_faults: Atomic<u64>,
+    fault_retries: Atomic<u64>,
+    pages_evicted: Atomic<u64>,
+    /// Dirty pages now, as pcc dirtied and cleaned them (for throttling).
+    dirty: Atomic<i64>,
 }
 
 impl Counters {
@@ -120,6 +145,10 @@ impl Counters {
             pages_mapped_around: Atomic::new(0),
             mkwrite_calls: Atomic::new(0),
             pages_written_back: Atomic::new(0),
+            major_faults: Atomic::new(0),
+            fault_retries: Atomic::new(0),
+            pages_evicted: Atomic::new(0),
+            dirty: Atomic::new(0),
         }
     }
 }
@@ -143,23 +172,75 @@ pub(crate) struct PageCache {
     capacity: usize,
     fault_around: bool,
     counters: Counters,
+    store: Option<StoreIo>,
+}
+
+/// The store and what goes with it.
+struct StoreIo {
+    store: Arc<Store>,
+    /// Where fault-started reads run.
+    queue: IoQueue,
+    /// Above this many dirty pages, a writer writes back first.
+    dirty_limit: i64,
+}
+
+/// What [`PageCache::lookup`] found or made.
+enum Lookup {
+    /// Locked and uptodate; `true` if it was just allocated (a miss).
+    Ready(FolioGuard<ARef<Folio>>, bool),
+    /// Cached, maybe locked by I/O; `true` if this call started the read.
+    Cached(ARef<Folio>, bool),
 }
 
 impl PageCache {
     /// A cache of `capacity` pages, empty.
-    pub(crate) fn new(capacity: usize, fault_around: bool) -> Result<Arc<Self>> {
+    /// With `store`, pages come from it on a miss and go back by writeback;
+    /// clean ones may be evicted.
+    pub(crate) fn new(
+        capacity: usize,
+        fault_around: bool,
+        store: Option<(Store, Bitmap)>,
+    ) -> Result<Arc<Self>> {
         let bytes = capacity.checked_mul(PAGE_SIZE).ok_or(EINVAL)?;
         let folios = KVVec::from_elem(None, capacity, GFP_KERNEL)?;
+        let (store, held) = match store {
+            Some((store, held)) => {
+                // As the kernel's own dirty limits do, relative to memory:
+                // an eighth of RAM, so that writeback comes before reclaim
+                // has nothing clean left to take.
+                let ram = crate::ext::store::totalram_pages();
+                let limit = (ram / 8).clamp(256, capacity.max(256));
+                (
+                    Some(StoreIo {
+                        store: Arc::new(store, GFP_KERNEL)?,
+                        queue: IoQueue::new(c"pcc_io")?,
+                        dirty_limit: limit as i64,
+                    }),
+                    held,
+                )
+            }
+            None => (None, Bitmap::empty()),
+        };
         Arc::pin_init(
             try_pin_init!(Self {
-                slots <- new_mutex!(Slots { folios, cached: 0 }),
+                slots <- new_mutex!(Slots {
+                    folios,
+                    cached: 0,
+                    held,
+                    cursor: 0,
+                }),
                 inode: PageCacheInode::new(bytes as u64)?,
                 capacity,
                 fault_around,
                 counters: Counters::new(),
+                store,
             }),
             GFP_KERNEL,
         )
+    }
+
+    pub(crate) fn has_store(&self) -> bool {
+        self.store.is_some()
     }
 
     pub(crate) fn inode(&self) -> &PageCacheInode {
@@ -182,32 +263,101 @@ impl PageCache {
         self.slots.lock().folios.get(index).cloned().flatten()
     }
 
-    /// The folio at `index`, locked, allocating and zeroing it on a miss.
-    /// Returns whether it was a miss. `index` must be below capacity.
-    fn get_locked(&self, index: usize) -> Result<(FolioGuard<ARef<Folio>>, bool)> {
+    /// The folio at `index`: a cached one as it is; on a miss a new one,
+    /// zero-filled when the store does not hold the page (a hole, no I/O),
+    /// else locked and read from the store, on the I/O queue when `queue`
+    /// (a fault: `filemap_fault` starts the read and waits for the folio
+    /// lock) or here (`read`/`write`). `index` must be below capacity.
+    fn lookup(&self, index: usize, queue: bool) -> Result<Lookup> {
         loop {
             if let Some(folio) = self.cached(index) {
-                let locked = FolioGuard::new(folio);
-                if self.inode.owns(&locked) {
-                    return Ok((locked, false));
-                }
-                // Reset removed it while we waited for the lock: look again.
-                continue;
+                return Ok(Lookup::Cached(folio, false));
             }
             let mut slots = self.slots.lock();
+            let held = slots.held.get(index);
             let slot = slots.folios.get_mut(index).ok_or(EINVAL)?;
             if slot.is_some() {
                 // Another task cached it since we looked.
                 continue;
             }
             let locked = self.inode.get_or_create_locked(index)?;
-            let miss = !locked.is_uptodate();
-            if miss {
-                locked.zero_fill();
-            }
             *slot = Some(ARef::from(&*locked));
             slots.cached += 1;
-            return Ok((locked, miss));
+            drop(slots);
+            match &self.store {
+                Some(io) if held && !locked.is_uptodate() => {
+                    let folio = ARef::from(&*locked);
+                    if queue {
+                        ReadWork::start(&io.queue, &io.store, locked, index)?;
+                    } else {
+                        // An error shows as a folio not uptodate (`settle`).
+                        let _ = io.store.read(&locked, index);
+                        drop(locked);
+                    }
+                    return Ok(Lookup::Cached(folio, true));
+                }
+                _ => {
+                    if !locked.is_uptodate() {
+                        locked.zero_fill();
+                    }
+                    return Ok(Lookup::Ready(locked, true));
+                }
+            }
+        }
+    }
+
+    /// A folio of `index` just locked after a wait: `None` if eviction or
+    /// reset took it meanwhile (look again); `EIO` if its read failed, in
+    /// which case it leaves the cache so that the next access reads again.
+    fn settle(
+        &self,
+        index: usize,
+        locked: FolioGuard<ARef<Folio>>,
+    ) -> Result<Option<FolioGuard<ARef<Folio>>>> {
+        if !self.inode.owns(&locked) {
+            return Ok(None);
+        }
+        if locked.is_uptodate() {
+            return Ok(Some(locked));
+        }
+        let folio = locked.unlock();
+        let mut slots = self.slots.lock();
+        if let Some(guard) = FolioGuard::try_new(folio).ok() {
+            if self.inode.evict_locked(&guard) {
+                if let Some(slot) = slots.folios.get_mut(index) {
+                    *slot = None;
+                    slots.cached -= 1;
+                }
+            }
+        }
+        Err(EIO)
+    }
+
+    /// The folio at `index`, locked and uptodate, reading it from the store
+    /// or zero-filling it on a miss. Returns whether it was a miss.
+    fn get_locked(&self, index: usize) -> Result<(FolioGuard<ARef<Folio>>, bool)> {
+        loop {
+            match self.lookup(index, false)? {
+                Lookup::Ready(locked, miss) => return Ok((locked, miss)),
+                Lookup::Cached(folio, miss) => {
+                    let locked = FolioGuard::new_killable(folio).map_err(|_| EINTR)?;
+                    if let Some(locked) = self.settle(index, locked)? {
+                        return Ok((locked, miss));
+                    }
+                }
+            }
+        }
+    }
+
+    /// What `read` copies page `index` from: the cached folio once it is
+    /// uptodate, or the store's page brought into the cache; `None` for a
+    /// hole (zeros, nothing allocated).
+    fn readable(&self, index: usize) -> Result<Option<ARef<Folio>>> {
+        match self.cached(index) {
+            Some(folio) if folio.is_uptodate() => Ok(Some(folio)),
+            Some(_) => Ok(Some(self.get_locked(index)?.0.unlock())),
+            None if self.slots.lock().held.get(index) => Ok(Some(self.get_locked(index)?.0.unlock())),
+            None => Ok(None),
         }
     }
 
@@ -218,14 +368,15 @@ impl PageCache {
         let mut off = start;
         while off < end && !iov.is_empty() {
             let (index, in_page, len) = chunk(off, end, iov.len());
-            let n = match self.cached(index) {
-                // Cached folios are uptodate: `get_locked` fills them first.
-                Some(folio) => match folio.copy_to_iter(in_page, len, iov) {
+            let n = match self.readable(index) {
+                Ok(Some(folio)) => match folio.copy_to_iter(in_page, len, iov) {
                     Ok(n) => n,
                     Err(e) if off == start => return Err(e),
                     Err(_) => break,
                 },
-                None => zeros_to_iter(len, iov),
+                Ok(None) => zeros_to_iter(len, iov),
+                Err(e) if off == start => return Err(e),
+                Err(_) => break,
             };
             off += n as u64;
             if n < len {
@@ -254,35 +405,98 @@ impl PageCache {
         let mut off = start;
         while off < end && !iov.is_empty() {
             let (index, in_page, len) = chunk(off, end, iov.len());
-            let folio = match self.get_locked(index) {
-                Ok((locked, _miss)) => locked.unlock(),
+            // As generic_perform_write(): fault the source in with no lock
+            // held (it may be a mapping of this very device), then copy
+            // under the folio lock with page faults disabled, so that
+            // writeback and eviction see the page dirty with its new data.
+            if fault_in_readable(iov, len) == len {
+                break;
+            }
+            self.throttle();
+            let n = match self.get_locked(index) {
+                Ok((locked, _miss)) => {
+                    locked.wait_stable();
+                    let n = locked.copy_from_iter_atomic(in_page, len, iov)?;
+                    if n > 0 && locked.mark_dirty() {
+                        self.counters.dirty.add(1i64, Relaxed);
+                    }
+                    n
+                }
                 Err(e) if off == start => return Err(e),
                 Err(_) => break,
             };
-            // No lock is held while copying from user space (see the lock
-            // order above).
-            let n = folio.copy_from_iter(in_page, len, iov)?;
-            if n > 0 {
-                let locked = FolioGuard::new(folio);
-                if self.inode.owns(&locked) {
-                    locked.mark_dirty();
-                }
-            }
+            // 0: the source went away between fault-in and copy; try again.
             off += n as u64;
-            if n < len {
-                if off == start {
-                    return Err(EFAULT);
-                }
-                break;
-            }
+        }
+        if off == start {
+            return Err(EFAULT);
         }
         *pos = off as i64;
         Ok((off - start) as usize)
     }
 
     /// `PCC_IOC_WRITEBACK`: clean every dirty page and write-protect it in
-    /// every mapping. Returns how many pages were cleaned.
+    /// every mapping; with a store, write it there under the folio
+    /// writeback state first. Returns how many pages were cleaned.
     pub(crate) fn writeback(&self) -> usize {
+        let Some(io) = &self.store else {
+            return self.clean_all();
+        };
+        // The dirty pages, and the store holds them from now on (their
+        // bits are saved after their data, below).
+        let mut dirty = KVVec::new();
+        {
+            let mut slots = self.slots.lock();
+            let Slots { folios, held, .. } = &mut *slots;
+            for (index, folio) in folios.iter().enumerate() {
+                if let Some(folio) = folio.as_ref().filter(|f| f.is_dirty()) {
+                    if dirty.push((index, folio.clone()), GFP_KERNEL).is_err() {
+                        break;
+                    }
+                    held.set(index);
+                }
+            }
+        }
+        let mut cleaned = 0;
+        for (index, folio) in dirty {
+            let locked = FolioGuard::new(folio);
+            if !self.inode.owns(&locked) {
+                continue;
+            }
+            // One writeback at a time per folio (a store may have dirtied
+            // it again while an earlier one was in flight).
+            locked.wait_stable();
+            if !locked.clear_dirty_for_io() {
+                continue;
+            }
+            cleaned += 1;
+            self.counters.dirty.add(-1i64, Relaxed);
+            let folio = ARef::from(&*locked);
+            let wb = locked.start_writeback();
+            let ok = io.store.write(&wb, index).is_ok();
+            drop(wb);
+            if !ok {
+                // Keep the data: dirty again, for the next writeback.
+                let locked = FolioGuard::new(folio);
+                if self.inode.owns(&locked) && locked.mark_dirty() {
+                    self.counters.dirty.add(1i64, Relaxed);
+                }
+            }
+        }
+        let mut slots = self.slots.lock();
+        if let Err(e) = io.store.save(&mut slots.held) {
+            pr_err!("writeback: saving the store's bitmap failed (errno {})\n", e.to_errno());
+        }
+        drop(slots);
+        self.counters
+            .pages_written_back
+            .add(cleaned as u64, Relaxed);
+        trace::writeback(cleaned);
+        cleaned
+    }
+
+    /// Writeback without a store: clean and write-protect, nothing to write.
+    fn clean_all(&self) -> usize {
         let slots = self.slots.lock();
         let mut cleaned = 0;
         for folio in slots.folios.iter().flatten() {
@@ -291,11 +505,76 @@ impl PageCache {
                 cleaned += 1;
             }
         }
+        self.counters.dirty.store(0i64, Relaxed);
         self.counters
             .pages_written_back
             .add(cleaned as u64, Relaxed);
         trace::writeback(cleaned);
         cleaned
+    }
+
+    /// A writer's share of writeback, as `balance_dirty_pages` makes
+    /// writers do: past the dirty limit, write everything back first, so
+    /// that memory pressure always finds clean pages to evict.
+    fn throttle(&self) {
+        if let Some(io) = &self.store {
+            if self.counters.dirty.load(Relaxed) >= io.dirty_limit {
+                self.writeback();
+            }
+        }
+    }
+
+    /// Drop clean pages, starting at the cursor: all of them (`nr` None,
+    /// `PCC_IOC_EVICT`) or up to `nr` (the shrinker). Dirty pages, pages
+    /// under writeback and locked pages (a read in flight, a fault) stay.
+    /// Returns how many were dropped; `None` if `slots` was taken and
+    /// `try` was asked (reclaim must not wait for pcc's locks).
+    fn evict_some(&self, nr: Option<usize>, try_only: bool) -> Option<usize> {
+        self.store.as_ref()?;
+        let mut slots = if try_only {
+            self.slots.try_lock()?
+        } else {
+            self.slots.lock()
+        };
+        let total = slots.folios.len();
+        let want = nr.unwrap_or(usize::MAX);
+        let mut dropped = 0;
+        let mut i = if nr.is_some() { slots.cursor } else { 0 };
+        for _ in 0..total {
+            if dropped >= want {
+                break;
+            }
+            let index = i;
+            i = (i + 1) % total.max(1);
+            let Some(folio) = slots.folios.get(index).cloned().flatten() else {
+                continue;
+            };
+            if folio.is_dirty() || folio.is_writeback() {
+                continue;
+            }
+            // Trylock: under `slots` we never wait for a folio (lock order).
+            let Ok(locked) = FolioGuard::try_new(folio) else {
+                continue;
+            };
+            if self.inode.evict_locked(&locked) {
+                if let Some(slot) = slots.folios.get_mut(index) {
+                    *slot = None;
+                }
+                slots.cached -= 1;
+                dropped += 1;
+            }
+        }
+        slots.cursor = i;
+        drop(slots);
+        self.counters
+            .pages_evicted
+            .add(dropped as u64, Relaxed);
+        Some(dropped)
+    }
+
+    /// `PCC_IOC_EVICT`: drop every clean page (0 without a store).
+    pub(crate) fn evict(&self) -> usize {
+        self.evict_some(None, false).unwrap_or(0)
     }
 
     /// `PCC_IOC_RESET`: unmap every page from every mapping and free it.
@@ -308,6 +587,14 @@ impl PageCache {
             *slot = None;
         }
         slots.cached = 0;
+        self.counters.dirty.store(0i64, Relaxed);
+        if let Some(io) = &self.store {
+            // Every page a hole again, on the store too.
+            slots.held.clear_all();
+            if let Err(e) = io.store.save(&mut slots.held) {
+                pr_err!("reset: clearing the store's bitmap failed (errno {})\n", e.to_errno());
+            }
+        }
         trace::reset(freed);
         freed
     }
@@ -337,31 +624,89 @@ impl PageCache {
         }
     }
 
+    /// `PCC_IOC_GET_IO_STATS`.
+    pub(crate) fn io_stats(&self) -> IoStats {
+        let c = &self.counters;
+        let (reads, writes) = match &self.store {
+            Some(io) => (io.store.reads.load(Relaxed), io.store.writes.load(Relaxed)),
+            None => (0, 0),
+        };
+        IoStats {
+            major_faults: c.major_faults.load(Relaxed),
+            fault_retries: c.fault_retries.load(Relaxed),
+            store_reads: reads,
+            store_writes: writes,
+            pages_evicted: c.pages_evicted.load(Relaxed),
+        }
+    }
+
     /// `->fault`: a page is not mapped: return it locked, allocating it on
-    /// a miss; past capacity, `SIGBUS` (like a file's end).
+    /// a miss; past capacity, `SIGBUS` (like a file's end). With a store,
+    /// a miss on a page the store holds starts a read and is a major fault,
+    /// and waiting for a folio under I/O goes through the kernel's retry
+    /// protocol ([`VmFault::lock_folio_or_retry`]), as in `filemap_fault`.
     fn fault<'a>(&self, vmf: VmFault<'a>) -> Result<Faulted<'a>, FaultError> {
         self.counters.faults.add(1u64, Relaxed);
         let index = vmf.pgoff();
+        let call = FaultCall::of_fault(&vmf);
         let (result, lookup) = if index >= self.capacity {
             (Err(FaultError::SigBus), CacheLookup::None)
+        } else if self.store.is_some() {
+            self.fault_store(vmf, index)
         } else {
             match self.get_locked(index) {
-                Ok((folio, miss)) => (
-                    vmf.page(folio, false),
-                    if miss {
-                        CacheLookup::Miss
-                    } else {
-                        CacheLookup::Hit
-                    },
-                ),
+                Ok((folio, miss)) => (vmf.page(folio, false), CacheLookup::of(miss)),
                 Err(e) => (Err(FaultError::from(e)), CacheLookup::None),
             }
         };
-        if let CacheLookup::Miss = lookup {
+        if let CacheLookup::Miss | CacheLookup::Read = lookup {
             self.counters.fault_misses.add(1u64, Relaxed);
         }
-        trace::fault(&vmf, lookup, result_bits(&result, Faulted::bits));
+        let bits = result_bits(&result, Faulted::bits).bits();
+        if bits & VM_FAULT_MAJOR != 0 {
+            self.counters.major_faults.add(1u64, Relaxed);
+        }
+        if bits & VM_FAULT_RETRY != 0 {
+            self.counters.fault_retries.add(1u64, Relaxed);
+        }
+        trace::fault(&call, lookup, result_bits(&result, Faulted::bits));
         result
+    }
+
+    /// `fault` with a store (the shape of `filemap_fault`).
+    fn fault_store<'a>(
+        &self,
+        mut vmf: VmFault<'a>,
+        index: usize,
+    ) -> (Result<Faulted<'a>, FaultError>, CacheLookup) {
+        let mut major = false;
+        loop {
+            let (folio, started) = match self.lookup(index, true) {
+                Ok(Lookup::Ready(locked, miss)) => {
+                    return (vmf.page(locked, major), CacheLookup::of(miss))
+                }
+                Ok(Lookup::Cached(folio, started)) => (folio, started),
+                Err(e) => return (Err(FaultError::from(e)), CacheLookup::None),
+            };
+            major |= started;
+            let lookup = if major {
+                CacheLookup::Read
+            } else {
+                CacheLookup::Hit
+            };
+            match vmf.lock_folio_or_retry(folio) {
+                LockOrRetry::Retry(retry) => return (Ok(retry.faulted(major)), lookup),
+                LockOrRetry::Locked(v, locked) => {
+                    vmf = v;
+                    match self.settle(index, locked) {
+                        Ok(Some(locked)) => return (vmf.page(locked, major), lookup),
+                        // Evicted or reset meanwhile: look again.
+                        Ok(None) => continue,
+                        Err(_) => return (Err(FaultError::SigBus), lookup),
+                    }
+                }
+            }
+        }
     }
 
     /// `->map_pages`: fault-around maps what is cached near the fault;
@@ -383,12 +728,36 @@ impl PageCache {
     fn page_mkwrite<'a>(&self, vmf: MkwriteFault<'a>) -> Result<Mkwrite<'a>, FaultError> {
         self.counters.mkwrite_calls.add(1u64, Relaxed);
         let call = FaultCall::of_mkwrite(&vmf);
+        self.throttle();
         let result = vmf.lock();
         if let Mkwrite::Locked(folio) = &result {
-            folio.mark_dirty();
+            // filemap_page_mkwrite(): dirty it, then wait for a writeback
+            // in flight (stable pages) before the PTE becomes writable.
+            if folio.mark_dirty() {
+                self.counters.dirty.add(1i64, Relaxed);
+            }
+            folio.wait_stable();
         }
         trace::page_mkwrite(&call, result.bits());
         Ok(result)
+    }
+}
+
+/// Memory pressure evicts clean pages, as reclaim drops a file's clean
+/// page cache; pcc's index holds a reference on every page, so the kernel's
+/// own LRU reclaim cannot, and the shrinker does it instead.
+impl Shrink for PageCache {
+    fn count(&self) -> usize {
+        if self.store.is_none() {
+            return 0;
+        }
+        let cached = self.slots.try_lock().map_or(0, |s| s.cached);
+        let dirty = self.counters.dirty.load(Relaxed).max(0) as usize;
+        cached.saturating_sub(dirty)
+    }
+
+    fn scan(&self, nr: usize) -> Option<usize> {
+        self.evict_some(Some(nr), true)
     }
 }
 

@@ -19,6 +19,8 @@ use crate::{
         },
     },
     uapi::{
+        PCC_IOC_EVICT,
+        PCC_IOC_GET_IO_STATS,
         PCC_IOC_GET_SIZE,
         PCC_IOC_GET_STATS,
         PCC_IOC_RESET,
@@ -93,14 +95,9 @@ impl SharedMiscDevice for PageCache {
 
     fn ioctl(cache: ArcBorrow<'_, PageCache>, _file: &File, cmd: u32, arg: usize) -> Result<isize> {
         match cmd {
-            PCC_IOC_GET_STATS => {
-                let fields = cache.stats().as_array();
-                let mut w = UserSlice::new(UserPtr::from_addr(arg), size_of_val(&fields)).writer();
-                for v in &fields {
-                    w.write(v)?;
-                }
-                Ok(0)
-            }
+            PCC_IOC_GET_STATS => write_u64s(arg, &cache.stats().as_array()),
+            PCC_IOC_GET_IO_STATS => write_u64s(arg, &cache.io_stats().as_array()),
+            PCC_IOC_EVICT => Ok(cache.evict() as isize),
             PCC_IOC_GET_SIZE => {
                 let mut w = UserSlice::new(UserPtr::from_addr(arg), size_of::<u64>()).writer();
                 w.write(&cache.capacity_bytes())?;
@@ -114,4 +111,13 @@ impl SharedMiscDevice for PageCache {
             _ => Err(ENOTTY),
         }
     }
+}
+
+/// Copy `fields` to user space at `arg`, as a struct of `__u64`s.
+fn write_u64s(arg: usize, fields: &[u64]) -> Result<isize> {
+    let mut w = UserSlice::new(UserPtr::from_addr(arg), size_of_val(fields)).writer();
+    for v in fields {
+        w.write(v)?;
+    }
+    Ok(0)
 }

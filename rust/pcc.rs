@@ -22,10 +22,17 @@ mod cache;
 #[forbid(unsafe_code)]
 mod device;
 #[forbid(unsafe_code)]
+mod store;
+#[forbid(unsafe_code)]
 mod uapi;
 
 use cache::PageCache;
-use ext::misc::SharedMiscRegistration;
+use ext::{
+    misc::SharedMiscRegistration,
+    shrinker::Shrinker,
+    store::backing_param, //
+};
+use store::Store;
 
 /// More would make the slot table alone larger than 8 MiB.
 const MAX_SIZE_PAGES: u64 = 1 << 20;
@@ -45,31 +52,77 @@ module! {
             default: true,
             description: "Provide ->map_pages, so read faults map cached neighbours",
         },
+        io_delay_us: u32 {
+            default: 0,
+            description: "Delay before each backing-store page read and write, in microseconds",
+        },
     },
 }
 
-#[pin_data]
+#[pin_data(PinnedDrop)]
 struct PccModule {
     #[pin]
-    _misc: SharedMiscRegistration<PageCache>,
+    misc: SharedMiscRegistration<PageCache>,
+    cache: Arc<PageCache>,
+    _shrinker: Option<Shrinker<PageCache>>,
 }
 
 fn new_cache() -> Result<Arc<PageCache>> {
     let pages = module_parameters::size_pages.value();
     let around = module_parameters::fault_around.value();
+    let delay = module_parameters::io_delay_us.value();
     if pages == 0 || pages > MAX_SIZE_PAGES {
         pr_err!("size_pages={pages} is out of range 1..={MAX_SIZE_PAGES} (EINVAL)\n");
         return Err(EINVAL);
     }
-    let cache = PageCache::new(pages as usize, around)?;
-    pr_info!("/dev/pcc: {pages} pages, fault_around={around}\n");
+    let backing = backing_param();
+    let store = if backing.is_empty() {
+        None
+    } else {
+        Some(Store::open(backing, pages as usize, delay)?)
+    };
+    let cache = PageCache::new(pages as usize, around, store)?;
+    pr_info!(
+        "/dev/pcc: {pages} pages, fault_around={around}, backing={backing:?}, io_delay_us={delay}\n"
+    );
     Ok(cache)
+}
+
+/// The cache and, with a store, the shrinker that evicts from it.
+fn new_parts() -> Result<(Arc<PageCache>, Option<Shrinker<PageCache>>)> {
+    let cache = new_cache()?;
+    let shrinker = if cache.has_store() {
+        Some(Shrinker::register(c"pcc", cache.clone())?)
+    } else {
+        None
+    };
+    Ok((cache, shrinker))
 }
 
 impl kernel::InPlaceModule for PccModule {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        let (made, shrinker) = match new_parts() {
+            Ok((cache, shrinker)) => (Ok(cache), shrinker),
+            Err(e) => (Err(e), None),
+        };
         try_pin_init!(Self {
-            _misc <- SharedMiscRegistration::register(c"pcc", new_cache()?),
+            misc <- SharedMiscRegistration::register(c"pcc", made.clone()?),
+            cache: made?,
+            _shrinker: shrinker,
         })
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for PccModule {
+    /// Unloading writes every dirty page to the store, as unmounting a
+    /// filesystem does.
+    fn drop(self: Pin<&mut Self>) {
+        if self.cache.has_store() {
+            let n = self.cache.writeback();
+            if n > 0 {
+                pr_info!("unload: {n} dirty pages written to the store\n");
+            }
+        }
     }
 }

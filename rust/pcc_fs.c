@@ -34,8 +34,8 @@ static int pcc_fs_cnt;
 
 /*
  * A new inode of pcc's own: its i_mapping is the page cache pcc manages.
- * Its pages are unevictable (there is no backing store: a clean page must
- * not be dropped) and allocated without __GFP_MOVABLE. Migration may still
+ * Its pages are unevictable to the kernel's LRU (pcc's index holds a
+ * reference on each; with a store, pcc's shrinker evicts clean ones) and allocated without __GFP_MOVABLE. Migration may still
  * try a clean one (fallback_migrate_folio: the empty aops have no
  * ->migrate_folio) and fails on the reference pcc's index holds.
  */
@@ -52,9 +52,16 @@ struct inode *pcc_inode_new(loff_t size)
 		simple_release_fs(&pcc_fs_mnt, &pcc_fs_cnt);
 		return inode;
 	}
+	/*
+	 * A regular file's data pages: generic_error_remove_folio() drops
+	 * one locked folio (eviction) only from such a mapping.
+	 */
+	inode->i_mode |= S_IFREG;
 	i_size_write(inode, size);
 	mapping_set_gfp_mask(inode->i_mapping, GFP_HIGHUSER);
 	mapping_set_unevictable(inode->i_mapping);
+	/* A store or write() waits while a page is under writeback. */
+	mapping_set_stable_writes(inode->i_mapping);
 	return inode;
 }
 

@@ -5,7 +5,9 @@
 
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/shrinker.h>
 #include <linux/uio.h>
+#include <linux/workqueue.h>
 
 void pcc_folio_get(struct folio *folio);
 void pcc_folio_put(struct folio *folio);
@@ -22,12 +24,33 @@ struct page *pcc_folio_file_page(struct folio *folio, pgoff_t index);
 bool pcc_folio_contains(struct folio *folio, pgoff_t index);
 size_t pcc_folio_size(struct folio *folio);
 size_t pcc_copy_folio_to_iter(struct folio *folio, size_t offset, size_t len, struct iov_iter *i);
-size_t pcc_copy_folio_from_iter(struct folio *folio, size_t offset, size_t len, struct iov_iter *i);
 struct address_space *pcc_vma_file_mapping(struct vm_area_struct *vma);
 struct folio *pcc_page_folio(struct page *page);
 void pcc_folio_zero(struct folio *folio);
 struct folio *pcc_filemap_lock_folio_create(struct address_space *mapping, pgoff_t index);
 unsigned long pcc_mm_file_rss(struct mm_struct *mm);
+void pcc_release_fault_lock(struct vm_fault *vmf);
+unsigned long pcc_totalram_pages(void);
+bool pcc_folio_trylock(struct folio *folio);
+int pcc_folio_lock_killable(struct folio *folio);
+void pcc_folio_wait_locked(struct folio *folio);
+int pcc_folio_wait_locked_killable(struct folio *folio);
+bool pcc_folio_test_writeback(struct folio *folio);
+void pcc_folio_start_writeback(struct folio *folio);
+bool pcc_folio_mapped(struct folio *folio);
+size_t pcc_copy_folio_from_iter_atomic(struct folio *folio, size_t offset, size_t len,
+				       struct iov_iter *i);
+loff_t pcc_file_size(struct file *file);
+bool pcc_file_is_reg(struct file *file);
+bool pcc_file_is_blk(struct file *file);
+int pcc_file_truncate(struct file *file, loff_t size);
+ssize_t pcc_file_read_folio(struct file *file, struct folio *folio, loff_t pos);
+ssize_t pcc_file_write_folio(struct file *file, struct folio *folio, loff_t pos);
+struct workqueue_struct *pcc_alloc_io_workqueue(const char *name);
+struct shrinker *pcc_shrinker_new(const char *name, void *data,
+				  unsigned long (*count)(struct shrinker *, struct shrink_control *),
+				  unsigned long (*scan)(struct shrinker *, struct shrink_control *));
+const char *pcc_backing_param(void);
 struct inode *pcc_inode_new(loff_t size);
 void pcc_inode_free(struct inode *inode);
 struct address_space *pcc_inode_mapping(struct inode *inode);

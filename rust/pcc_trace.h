@@ -28,6 +28,7 @@
 #define PCC_CACHE_HIT	0
 #define PCC_CACHE_MISS	1
 #define PCC_CACHE_NONE	2	/* past capacity: no page */
+#define PCC_CACHE_READ	3	/* not cached: read from the backing store */
 
 TRACE_EVENT(pcc_fault,
 	TP_PROTO(unsigned long pgoff, unsigned long address, unsigned int flags,
@@ -51,7 +52,8 @@ TRACE_EVENT(pcc_fault,
 		  __entry->pgoff, __entry->address,
 		  __print_flags(__entry->flags, "|", PCC_FAULT_FLAG_TRACE),
 		  __print_symbolic(__entry->cache, { PCC_CACHE_HIT, "hit" },
-				   { PCC_CACHE_MISS, "miss" }, { PCC_CACHE_NONE, "none" }),
+				   { PCC_CACHE_MISS, "miss" }, { PCC_CACHE_NONE, "none" },
+				   { PCC_CACHE_READ, "read" }),
 		  pcc_print_ret(__entry->ret))
 );
 

@@ -37,7 +37,31 @@ impl Stats {
     }
 }
 
+/// `struct pcc_io_stats`, written field by field in this order.
+pub(crate) struct IoStats {
+    pub(crate) major_faults: u64,
+    pub(crate) fault_retries: u64,
+    pub(crate) store_reads: u64,
+    pub(crate) store_writes: u64,
+    pub(crate) pages_evicted: u64,
+}
+
+impl IoStats {
+    /// The fields in ABI order.
+    pub(crate) fn as_array(&self) -> [u64; 5] {
+        [
+            self.major_faults,
+            self.fault_retries,
+            self.store_reads,
+            self.store_writes,
+            self.pages_evicted,
+        ]
+    }
+}
+
 pub(crate) const PCC_IOC_GET_STATS: u32 = _IOR::<[u64; 8]>(MAGIC, 1);
 pub(crate) const PCC_IOC_WRITEBACK: u32 = _IO(MAGIC, 2);
 pub(crate) const PCC_IOC_RESET: u32 = _IO(MAGIC, 3);
 pub(crate) const PCC_IOC_GET_SIZE: u32 = _IOR::<u64>(MAGIC, 4);
+pub(crate) const PCC_IOC_EVICT: u32 = _IO(MAGIC, 5);
+pub(crate) const PCC_IOC_GET_IO_STATS: u32 = _IOR::<[u64; 5]>(MAGIC, 6);

@@ -7,6 +7,11 @@
  *
  *   pcc-scenario cold-read | fault-around | shared-first-store |
  *                shared-store-after-read | private-store | sigbus
+ *
+ * These three need pcc loaded with a store (backing=/dev/vda), the last
+ * one with io_delay_us long enough to hold a writeback in flight:
+ *
+ *   pcc-scenario major-fault | evict-refault | mkwrite-under-writeback
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +22,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "pcc.h"
@@ -115,9 +121,52 @@ int main(int argc, char **argv)
 			v = p[psz];
 			tracing(0);
 		}
+	} else if (!strcmp(s, "major-fault")) {
+		/* A page the store holds and the cache does not: first access. */
+		if (pwrite(fd, page, sizeof(page), 0) != sizeof(page))
+			die("pwrite");
+		if (ioctl(fd, PCC_IOC_WRITEBACK) != 1 || ioctl(fd, PCC_IOC_EVICT) != 1)
+			die("writeback and evict (is pcc loaded with backing=?)");
+		p = map(1, MAP_SHARED, 0);
+		tracing(1);
+		v = p[0];
+		tracing(0);
+	} else if (!strcmp(s, "evict-refault")) {
+		/* Mapped, written back, evicted (which unmaps it), read again. */
+		p = map(1, MAP_SHARED, 0);
+		p[0] = 'e';
+		if (ioctl(fd, PCC_IOC_WRITEBACK) != 1 || ioctl(fd, PCC_IOC_EVICT) != 1)
+			die("writeback and evict (is pcc loaded with backing=?)");
+		tracing(1);
+		v = p[0];
+		tracing(0);
+	} else if (!strcmp(s, "mkwrite-under-writeback")) {
+		/*
+		 * A child writes the dirty page back (slowly: io_delay_us); the
+		 * store meanwhile write-faults and waits in ->page_mkwrite until
+		 * the writeback ends (stable pages).
+		 */
+		pid_t pid;
+		int status;
+
+		p = map(1, MAP_SHARED, 0);
+		p[0] = 'a';
+		pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid == 0)
+			_exit(ioctl(fd, PCC_IOC_WRITEBACK) == 1 ? 0 : 1);
+		usleep(100000);
+		tracing(1);
+		p[0] = 'b';
+		tracing(0);
+		v = p[0];
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+			die("the child's writeback");
 	} else {
 		fprintf(stderr, "usage: %s cold-read|fault-around|shared-first-store|"
-			"shared-store-after-read|private-store|sigbus\n", argv[0]);
+			"shared-store-after-read|private-store|sigbus|major-fault|"
+			"evict-refault|mkwrite-under-writeback\n", argv[0]);
 		return 2;
 	}
 	printf("%s: value %d%s\n", s, v, got_sigbus ?

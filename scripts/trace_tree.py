@@ -72,6 +72,35 @@ CHECKS = {
         "absent": ["pcc_page_mkwrite", "do_shared_fault"],
         "events": {"pcc_fault": r"flags=WRITE"},
     },
+    # With a store (pcc loaded with backing=). The first pass starts the
+    # read, drops the fault lock and returns RETRY|MAJOR; do_page_fault
+    # retries under the mmap lock with TRIED, and fault-around maps the
+    # page the read brought in. do_mem_abort's own calls show both passes.
+    "major-fault": {
+        "order": ["do_page_fault", "handle_mm_fault", "do_read_fault", "__do_fault", "pcc_fault"],
+        "absent": ["pcc_page_mkwrite"],
+        "events": {"pcc_fault": r"cache=read .*ret=MAJOR\|RETRY",
+                   "pcc_map_pages": r"flags=\S*TRIED\S* .*mapped=1 "},
+        "graph_children": {"do_mem_abort": ["handle_mm_fault", "lock_mm_and_find_vma",
+                                            "handle_mm_fault"]},
+    },
+    "evict-refault": {
+        "order": ["do_page_fault", "handle_mm_fault", "do_read_fault", "__do_fault", "pcc_fault"],
+        "absent": ["pcc_page_mkwrite"],
+        "events": {"pcc_fault": r"cache=read .*ret=MAJOR\|RETRY",
+                   "pcc_map_pages": r"flags=\S*TRIED\S* .*mapped=1 "},
+        "graph_children": {"do_mem_abort": ["handle_mm_fault", "lock_mm_and_find_vma",
+                                            "handle_mm_fault"]},
+    },
+    # A store to a page under writeback waits in ->page_mkwrite
+    # (folio_wait_stable, as filemap_page_mkwrite does).
+    "mkwrite-under-writeback": {
+        "order": ["do_page_fault", "handle_mm_fault", "do_wp_page", "wp_page_shared",
+                  "do_page_mkwrite", "pcc_page_mkwrite"],
+        "absent": ["pcc_fault"],
+        "events": {"pcc_page_mkwrite": r"ret=LOCKED"},
+        "graph_has": ["folio_wait_stable", "folio_wait_writeback"],
+    },
     "sigbus": {
         "order": ["do_page_fault", "handle_mm_fault", "do_read_fault", "__do_fault", "pcc_fault",
                   "arm64_force_sig_fault"],
@@ -324,7 +353,7 @@ def event_texts(node, out=None):
     return out
 
 
-def check(scenario, root):
+def check(scenario, root, graph):
     """(ok, reason) for one scenario."""
     want = CHECKS.get(scenario)
     if not want:
@@ -343,7 +372,28 @@ def check(scenario, root):
     for ev, pat in want["events"].items():
         if not any(t.startswith(ev + ":") and re.search(pat, t) for t in texts):
             return False, f"no {ev} event matching /{pat}/ (events: {texts})"
+    for parent, calls in want.get("graph_children", {}).items():
+        kids = [g.name for p in graph_nodes(graph, parent) for g in p.children if not g.event]
+        pos = 0
+        for key in calls:
+            try:
+                pos = kids.index(key, pos) + 1
+            except ValueError:
+                return False, f"function_graph: {parent} does not call {' then '.join(calls)} (calls: {kids})"
+    for name in want.get("graph_has", []):
+        if not graph_nodes(graph, name):
+            return False, f"function_graph: no call of {name}"
     return True, " > ".join(want["order"])
+
+
+def graph_nodes(node, name, out=None):
+    """Every function_graph call of `name` under `node`."""
+    out = [] if out is None else out
+    for c in node.children:
+        if c.name == name and not c.event:
+            out.append(c)
+        graph_nodes(c, name, out)
+    return out
 
 
 def main():
@@ -362,7 +412,7 @@ def main():
             f.write("\n".join(lines) + "\n")
         with open(os.path.join(outdir, f"{scenario}.tree"), "w") as f:
             f.write("\n".join(tree) + "\n")
-        ok, why = check(scenario, root) if events else (False, "no pcc event captured")
+        ok, why = check(scenario, root, graph) if events else (False, "no pcc event captured")
         results.append((scenario, ok, why))
         if not checking:
             print(f"== {scenario}  ({outdir}/{scenario}.tree, raw: {scenario}.graph)")

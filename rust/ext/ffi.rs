@@ -35,12 +35,6 @@ extern "C" {
         len: usize,
         iter: *mut bindings::iov_iter,
     ) -> usize;
-    pub(crate) fn pcc_copy_folio_from_iter(
-        folio: *mut bindings::folio,
-        offset: usize,
-        len: usize,
-        iter: *mut bindings::iov_iter,
-    ) -> usize;
     pub(crate) fn pcc_vma_file_mapping(
         vma: *mut bindings::vm_area_struct,
     ) -> *mut bindings::address_space;
@@ -52,6 +46,51 @@ extern "C" {
         index: usize,
     ) -> *mut bindings::folio;
     pub(crate) fn pcc_mm_file_rss(mm: *mut bindings::mm_struct) -> kernel::ffi::c_ulong;
+    pub(crate) fn pcc_release_fault_lock(vmf: *mut bindings::vm_fault);
+    pub(crate) fn pcc_totalram_pages() -> kernel::ffi::c_ulong;
+    pub(crate) fn pcc_folio_trylock(folio: *mut bindings::folio) -> bool;
+    pub(crate) fn pcc_folio_lock_killable(folio: *mut bindings::folio) -> kernel::ffi::c_int;
+    pub(crate) fn pcc_folio_wait_locked(folio: *mut bindings::folio);
+    pub(crate) fn pcc_folio_wait_locked_killable(folio: *mut bindings::folio) -> kernel::ffi::c_int;
+    pub(crate) fn pcc_folio_test_writeback(folio: *mut bindings::folio) -> bool;
+    pub(crate) fn pcc_folio_start_writeback(folio: *mut bindings::folio);
+    pub(crate) fn pcc_folio_mapped(folio: *mut bindings::folio) -> bool;
+    pub(crate) fn pcc_copy_folio_from_iter_atomic(
+        folio: *mut bindings::folio,
+        offset: usize,
+        len: usize,
+        iter: *mut bindings::iov_iter,
+    ) -> usize;
+    pub(crate) fn pcc_file_size(file: *mut bindings::file) -> bindings::loff_t;
+    pub(crate) fn pcc_file_is_reg(file: *mut bindings::file) -> bool;
+    pub(crate) fn pcc_file_is_blk(file: *mut bindings::file) -> bool;
+    pub(crate) fn pcc_file_truncate(file: *mut bindings::file, size: bindings::loff_t) -> kernel::ffi::c_int;
+    pub(crate) fn pcc_file_read_folio(
+        file: *mut bindings::file,
+        folio: *mut bindings::folio,
+        pos: bindings::loff_t,
+    ) -> isize;
+    pub(crate) fn pcc_file_write_folio(
+        file: *mut bindings::file,
+        folio: *mut bindings::folio,
+        pos: bindings::loff_t,
+    ) -> isize;
+    pub(crate) fn pcc_alloc_io_workqueue(
+        name: *const kernel::ffi::c_char,
+    ) -> *mut bindings::workqueue_struct;
+    pub(crate) fn pcc_shrinker_new(
+        name: *const kernel::ffi::c_char,
+        data: *mut kernel::ffi::c_void,
+        count: unsafe extern "C" fn(
+            *mut bindings::shrinker,
+            *mut bindings::shrink_control,
+        ) -> kernel::ffi::c_ulong,
+        scan: unsafe extern "C" fn(
+            *mut bindings::shrinker,
+            *mut bindings::shrink_control,
+        ) -> kernel::ffi::c_ulong,
+    ) -> *mut bindings::shrinker;
+    pub(crate) fn pcc_backing_param() -> *const kernel::ffi::c_char;
 
     pub(crate) fn pcc_inode_new(size: bindings::loff_t) -> *mut bindings::inode;
     pub(crate) fn pcc_inode_free(inode: *mut bindings::inode);

@@ -11,7 +11,10 @@
 //! keeps alive. [`FolioGuard`] is the folio lock, held on either kind of
 //! handle; everything that needs the lock is a method of the guard.
 
-use super::ffi;
+use super::{
+    ffi,
+    store::BackingFile, //
+};
 use core::{
     mem::ManuallyDrop,
     ops::Deref,
@@ -113,6 +116,35 @@ impl Folio {
         unsafe { ffi::pcc_folio_test_uptodate(self.as_ptr()) }
     }
 
+    /// Whether the folio is being written to its store (`folio_test_writeback`).
+    pub(crate) fn is_writeback(&self) -> bool {
+        // SAFETY: `self` is a live folio; the flag is read atomically.
+        unsafe { ffi::pcc_folio_test_writeback(self.as_ptr()) }
+    }
+
+    /// Whether any page table maps the folio (`folio_mapped`).
+    pub(crate) fn is_mapped(&self) -> bool {
+        // SAFETY: `self` is a live folio; the counters are read atomically.
+        unsafe { ffi::pcc_folio_mapped(self.as_ptr()) }
+    }
+
+    /// Sleep until nobody holds the folio lock, without taking it
+    /// (`folio_wait_locked`).
+    pub(crate) fn wait_locked(&self) {
+        // SAFETY: `self` is a live folio.
+        unsafe { ffi::pcc_folio_wait_locked(self.as_ptr()) }
+    }
+
+    /// As [`Folio::wait_locked`], but a fatal signal ends the wait with
+    /// `EINTR` (`folio_wait_locked_killable`).
+    pub(crate) fn wait_locked_killable(&self) -> Result {
+        // SAFETY: `self` is a live folio.
+        match unsafe { ffi::pcc_folio_wait_locked_killable(self.as_ptr()) } {
+            0 => Ok(()),
+            _ => Err(EINTR),
+        }
+    }
+
     /// Sleep until the folio lock is ours (`folio_lock`).
     pub(crate) fn lock(&self) -> FolioGuard<&Folio> {
         FolioGuard::new(self)
@@ -145,20 +177,6 @@ impl Folio {
         // SAFETY: The folio is live and `offset + len` is inside it (checked
         // above); the call handles user faults itself.
         Ok(unsafe { ffi::pcc_copy_folio_to_iter(self.as_ptr(), offset, len, iov.as_raw()) })
-    }
-
-    /// Copy `len` bytes from user space into the folio at byte `offset`
-    /// (`copy_folio_from_iter`). Returns the bytes copied, or `EINVAL` if
-    /// the range is not in the folio.
-    pub(crate) fn copy_from_iter(
-        &self,
-        offset: usize,
-        len: usize,
-        iov: &mut IovIterSource<'_>,
-    ) -> Result<usize> {
-        self.check_range(offset, len)?;
-        // SAFETY: As for `copy_to_iter`, in the other direction.
-        Ok(unsafe { ffi::pcc_copy_folio_from_iter(self.as_ptr(), offset, len, iov.as_raw()) })
     }
 
     fn check_range(&self, offset: usize, len: usize) -> Result {
@@ -213,6 +231,33 @@ impl<P: FolioRef> FolioGuard<P> {
     ///
     /// # Safety
     ///
+    /// The lock if it is free now (`folio_trylock`); else the handle back.
+    pub(crate) fn try_new(folio: P) -> core::result::Result<Self, P> {
+        // SAFETY: `P` keeps the folio alive.
+        if unsafe { ffi::pcc_folio_trylock(folio.as_ptr()) } {
+            // INVARIANT: the lock was just taken.
+            Ok(Self {
+                folio: ManuallyDrop::new(folio),
+            })
+        } else {
+            Err(folio)
+        }
+    }
+
+    /// Sleep for the lock; a fatal signal ends the wait and gives the
+    /// handle back (`folio_lock_killable`).
+    pub(crate) fn new_killable(folio: P) -> core::result::Result<Self, P> {
+        // SAFETY: `P` keeps the folio alive.
+        if unsafe { ffi::pcc_folio_lock_killable(folio.as_ptr()) } == 0 {
+            // INVARIANT: the lock was just taken.
+            Ok(Self {
+                folio: ManuallyDrop::new(folio),
+            })
+        } else {
+            Err(folio)
+        }
+    }
+
     /// The caller holds the lock of `*folio` and gives it to the guard.
     pub(crate) unsafe fn from_locked(folio: P) -> Self {
         // INVARIANT: the caller passes the lock.
@@ -258,6 +303,72 @@ impl<P: FolioRef> FolioGuard<P> {
         }
     }
 
+    /// Fill the folio from `store` at byte `pos` and mark it uptodate,
+    /// the way a filesystem's `->read_folio` does. A short read or an I/O
+    /// error leaves it not uptodate.
+    pub(crate) fn read_from(&self, store: &BackingFile, pos: u64) -> Result {
+        let f = self.folio.as_ptr();
+        let pos = i64::try_from(pos).map_err(|_| EINVAL)?;
+        // SAFETY: The folio is locked (type invariant) and not yet handed
+        // out as uptodate, so nobody else reads or writes its memory; the
+        // file is open for as long as `store` lives.
+        let n = unsafe { ffi::pcc_file_read_folio(store.as_ptr(), f, pos) };
+        // SAFETY: As above.
+        let size = unsafe { ffi::pcc_folio_size(f) };
+        if n < 0 {
+            return Err(Error::from_errno(n as i32));
+        }
+        if n as usize != size {
+            return Err(EIO);
+        }
+        // SAFETY: Locked, as `folio_mark_uptodate` requires; every byte was
+        // just read.
+        unsafe { ffi::pcc_folio_mark_uptodate(f) };
+        Ok(())
+    }
+
+    /// Wait while the folio is under writeback, when the mapping asks for
+    /// stable pages (`folio_wait_stable`), as `filemap_page_mkwrite` and
+    /// `write_begin` do before the folio is changed.
+    pub(crate) fn wait_stable(&self) {
+        // SAFETY: The folio is locked, so writeback cannot start anew.
+        unsafe { bindings::folio_wait_stable(self.folio.as_ptr()) };
+    }
+
+    /// Copy from user space into the locked folio with page faults
+    /// disabled (`copy_folio_from_iter_atomic`), as `generic_perform_write`
+    /// does: a fault on a page of this same file would wait for this lock.
+    /// Returns 0 if the source was not resident: fault it in with
+    /// [`fault_in_readable`] outside the lock, then try again.
+    pub(crate) fn copy_from_iter_atomic(
+        &self,
+        offset: usize,
+        len: usize,
+        iov: &mut IovIterSource<'_>,
+    ) -> Result<usize> {
+        self.check_range(offset, len)?;
+        // SAFETY: The folio is live and locked and `offset + len` is inside
+        // it (checked above); page faults are disabled during the copy.
+        Ok(unsafe {
+            ffi::pcc_copy_folio_from_iter_atomic(self.folio.as_ptr(), offset, len, iov.as_raw())
+        })
+    }
+
+    /// Start writeback (`folio_start_writeback`) and unlock: the folio stays
+    /// under writeback, and stable-page waiters wait, until the returned
+    /// handle is dropped (`folio_end_writeback`). Clean it first
+    /// ([`FolioGuard::clear_dirty_for_io`]).
+    pub(crate) fn start_writeback(self) -> FolioWriteback<P> {
+        // SAFETY: The folio is locked, as `folio_start_writeback` requires,
+        // and, being locked, not under writeback (writeback starts only
+        // under the lock, and we end it before unlocking a handle of ours).
+        unsafe { ffi::pcc_folio_start_writeback(self.folio.as_ptr()) };
+        // INVARIANT: writeback was just started.
+        FolioWriteback {
+            folio: ManuallyDrop::new(self.unlock()),
+        }
+    }
+
     /// Unlock, keeping the handle.
     pub(crate) fn unlock(self) -> P {
         let mut me = ManuallyDrop::new(self);
@@ -296,6 +407,65 @@ impl<P: FolioRef> Drop for FolioGuard<P> {
 
 /// Write `len` zero bytes to user space (`iov_iter_zero`): what a page that
 /// is not cached reads as. Returns the bytes written.
+/// A folio under writeback, unlocked.
+///
+/// # Invariants
+///
+/// `folio` is under writeback, started by [`FolioGuard::start_writeback`];
+/// dropping the handle ends it.
+pub(crate) struct FolioWriteback<P: FolioRef> {
+    folio: ManuallyDrop<P>,
+}
+
+impl<P: FolioRef> FolioWriteback<P> {
+    /// Write the folio to `store` at byte `pos`. The folio is not locked,
+    /// but under writeback its content is stable: every writer waits in
+    /// [`FolioGuard::wait_stable`].
+    pub(crate) fn write_to(&self, store: &BackingFile, pos: u64) -> Result {
+        let f = self.folio.as_ptr();
+        let pos = i64::try_from(pos).map_err(|_| EINVAL)?;
+        // SAFETY: The folio is live; the file is open for as long as
+        // `store` lives; reading the folio's memory races with no writer
+        // (stable pages, above).
+        let n = unsafe { ffi::pcc_file_write_folio(store.as_ptr(), f, pos) };
+        // SAFETY: As above.
+        let size = unsafe { ffi::pcc_folio_size(f) };
+        if n < 0 {
+            return Err(Error::from_errno(n as i32));
+        }
+        if n as usize != size {
+            return Err(EIO);
+        }
+        Ok(())
+    }
+}
+
+impl<P: FolioRef> Deref for FolioWriteback<P> {
+    type Target = Folio;
+
+    fn deref(&self) -> &Folio {
+        &self.folio
+    }
+}
+
+impl<P: FolioRef> Drop for FolioWriteback<P> {
+    fn drop(&mut self) {
+        // SAFETY: Writeback was started by us (type invariant) and ends
+        // once.
+        unsafe { bindings::folio_end_writeback(self.folio.as_ptr()) };
+        // SAFETY: `folio` is not used after this.
+        unsafe { ManuallyDrop::drop(&mut self.folio) };
+    }
+}
+
+/// Fault in up to `len` bytes of the source (`fault_in_iov_iter_readable`);
+/// returns how many bytes could not be.
+pub(crate) fn fault_in_readable(iov: &mut IovIterSource<'_>, len: usize) -> usize {
+    // SAFETY: `iov` is a live source iterator; the call only touches user
+    // memory, handling faults itself.
+    unsafe { bindings::fault_in_iov_iter_readable(iov.as_raw(), len) }
+}
+
 pub(crate) fn zeros_to_iter(len: usize, iov: &mut IovIterDest<'_>) -> usize {
     // SAFETY: `iov` is a live destination iterator; the call handles user
     // faults itself.

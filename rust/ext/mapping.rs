@@ -84,6 +84,33 @@ impl PageCacheInode {
     /// `unmap_mapping_range(mapping, 0, 0, 0)`: remove every PTE of every
     /// shared mapping of this page cache. Private COW copies, which belong
     /// to their process, stay.
+    /// Drop a locked, clean folio from the page cache: unmap it from every
+    /// process, then remove it from the mapping (`generic_error_remove_folio`,
+    /// which is `truncate_inode_folio` on one folio: the exported way to take
+    /// one locked folio out of a mapping). Returns whether it was removed.
+    /// A dirty folio or one under writeback stays: it holds data the store
+    /// does not.
+    pub(crate) fn evict_locked(&self, folio: &FolioGuard<ARef<Folio>>) -> bool {
+        if !self.owns(folio) || folio.is_dirty() || folio.is_writeback() {
+            return false;
+        }
+        if folio.is_mapped() {
+            // SAFETY: The mapping is live; lock order folio -> i_mmap_rwsem,
+            // as truncation has it.
+            unsafe { bindings::unmap_mapping_pages(self.mapping(), folio_index(folio), 1, false) };
+            // A dirty PTE, had there been one, moved its bit to the folio.
+            if folio.is_dirty() {
+                return false;
+            }
+        }
+        // SAFETY: The folio is locked (`FolioGuard`), as the call requires,
+        // and belongs to this mapping (checked above, stable under the
+        // lock). Unmapping cannot dirty it: a clean page of a shared
+        // mapping is mapped read-only (write-notify), and a store first
+        // waits in `->page_mkwrite` for the lock we hold.
+        unsafe { bindings::generic_error_remove_folio(self.mapping(), folio.as_ptr()) == 0 }
+    }
+
     pub(crate) fn unmap_all(&self) {
         // SAFETY: `mapping` is live; the call takes its own locks.
         unsafe { bindings::unmap_mapping_range(self.mapping(), 0, 0, 0) };
@@ -103,4 +130,11 @@ impl Drop for PageCacheInode {
         // SAFETY: By the type invariant this is the one release of `inode`.
         unsafe { ffi::pcc_inode_free(self.inode.as_ptr()) };
     }
+}
+
+/// The page offset of a folio of a page cache (`folio->index`).
+fn folio_index(folio: &Folio) -> usize {
+    // SAFETY: `folio` is live; `index` is stable while it is locked in its
+    // mapping, which callers hold.
+    unsafe { (*folio.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.__bindgen_anon_2.index }
 }

@@ -25,23 +25,35 @@ pub(crate) enum CacheLookup {
     Miss = 1,
     /// Past capacity: no page at all.
     None = 2,
+    /// Not cached, and the store holds it: read from the store.
+    Read = 3,
+}
+
+impl CacheLookup {
+    /// `Miss` if the page was just allocated, else `Hit`.
+    pub(crate) fn of(miss: bool) -> Self {
+        if miss {
+            CacheLookup::Miss
+        } else {
+            CacheLookup::Hit
+        }
+    }
 }
 
 /// `pcc:pcc_fault`.
-pub(crate) fn fault(vmf: &VmFault<'_>, cache: CacheLookup, ret: VmFaultBits) {
+pub(crate) fn fault(call: &FaultCall, cache: CacheLookup, ret: VmFaultBits) {
     // SAFETY: Plain values; the C function only records them.
     unsafe {
         ffi::pcc_trace_fault(
-            vmf.pgoff(),
-            vmf.address(),
-            u32::from(vmf.flags()),
+            call.pgoff,
+            call.address,
+            u32::from(call.flags),
             cache as i32,
             ret.bits(),
         )
     };
 }
 
-/// The fields of a `->map_pages` call, read before its view is consumed.
 pub(crate) struct MapPagesCall {
     start: usize,
     end: usize,
@@ -83,6 +95,15 @@ pub(crate) struct FaultCall {
 }
 
 impl FaultCall {
+    /// Taken before the callback may give up the fault lock and its view.
+    pub(crate) fn of_fault(vmf: &VmFault<'_>) -> Self {
+        Self {
+            pgoff: vmf.pgoff(),
+            address: vmf.address(),
+            flags: vmf.flags(),
+        }
+    }
+
     pub(crate) fn of_mkwrite(vmf: &MkwriteFault<'_>) -> Self {
         Self {
             pgoff: vmf.pgoff(),

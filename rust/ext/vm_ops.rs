@@ -245,10 +245,131 @@ macro_rules! address_and_flags {
 /// `raw` is the fault of the `->fault` call running now, which lasts `'a`.
 pub(crate) struct VmFault<'a> {
     raw: RawFault<'a>,
+    state: &'a FaultState,
+}
+
+/// What a `->fault` call did with the fault lock, for the trampoline to read
+/// once the callback has returned.
+///
+/// # Invariants
+///
+/// `pinned` is null, or one reference on the VMA's data taken by `pin`
+/// before the fault lock was released, given back by `unpin` once.
+struct FaultState {
+    released: core::cell::Cell<bool>,
+    pinned: core::cell::Cell<*mut c_void>,
+    pin: unsafe fn(*mut bindings::vm_area_struct) -> *mut c_void,
+    unpin: unsafe fn(*mut c_void),
+}
+
+impl Drop for FaultState {
+    fn drop(&mut self) {
+        let pinned = self.pinned.get();
+        if !pinned.is_null() {
+            // SAFETY: The reference `pin` took (type invariant), once.
+            unsafe { (self.unpin)(pinned) };
+        }
+    }
+}
+
+/// Whether [`VmFault::lock_folio_or_retry`] got the lock.
+pub(crate) enum LockOrRetry<'a> {
+    /// The folio is locked; the fault goes on with its view.
+    Locked(VmFault<'a>, FolioGuard<ARef<Folio>>),
+    /// The fault must be retried: return [`Retry::faulted`].
+    Retry(Retry<'a>),
+}
+
+/// The fault ends in `VM_FAULT_RETRY`, and the kernel retries it.
+///
+/// Made only by [`VmFault`] methods that consume the view. When the fault
+/// lock was released (the mmap lock or the per-VMA lock:
+/// `release_fault_lock()`), the VMA may already be unmapped and freed;
+/// with the view gone, nothing reaches it. The callback's data stays alive
+/// until the callback returns (a reference taken before the release, as
+/// `filemap_fault` pins the file).
+pub(crate) struct Retry<'a> {
+    _brand: Brand<'a>,
+}
+
+impl<'a> Retry<'a> {
+    /// The result of `->fault`: `VM_FAULT_RETRY`, and `VM_FAULT_MAJOR` if
+    /// this call started I/O (the kernel counts the completed fault as
+    /// major either way: `mm_account_fault`).
+    pub(crate) fn faulted(self, major: bool) -> Faulted<'a> {
+        Faulted {
+            page: Outcome::Retry { major },
+            _brand: PhantomData,
+        }
+    }
 }
 
 impl<'a> VmFault<'a> {
     common_accessors!();
+
+    /// Lock `folio`, or give up the fault lock and retry, as the kernel's
+    /// `folio_lock_or_retry()` / `__folio_lock_or_retry()` do for
+    /// `filemap_fault`:
+    ///
+    /// - free: locked at once;
+    /// - first attempt with `FAULT_FLAG_ALLOW_RETRY` and
+    ///   `FAULT_FLAG_RETRY_NOWAIT`: retry, the fault lock kept;
+    /// - first attempt with `FAULT_FLAG_ALLOW_RETRY`: release the fault
+    ///   lock, wait (killably with `FAULT_FLAG_KILLABLE`) until the folio is
+    ///   unlocked, retry: the kernel comes back with `FAULT_FLAG_TRIED`;
+    /// - otherwise sleep for the lock, killably with `FAULT_FLAG_KILLABLE`;
+    ///   a fatal signal releases the fault lock and retries, and the
+    ///   kernel's fault handler then sees the signal.
+    ///
+    /// The view is consumed whenever the fault lock may be gone.
+    pub(crate) fn lock_folio_or_retry(self, folio: ARef<Folio>) -> LockOrRetry<'a> {
+        let folio = match FolioGuard::try_new(folio) {
+            Ok(locked) => return LockOrRetry::Locked(self, locked),
+            Err(folio) => folio,
+        };
+        let flags = self.flags();
+        let killable = flags.contains(FaultFlag::Killable);
+        // fault_flag_allow_retry_first()
+        if flags.contains(FaultFlag::AllowRetry) && !flags.contains(FaultFlag::Tried) {
+            if flags.contains(FaultFlag::RetryNowait) {
+                return LockOrRetry::Retry(Retry {
+                    _brand: PhantomData,
+                });
+            }
+            let retry = self.release_fault_lock();
+            if killable {
+                // A fatal signal ends the wait; the kernel sees it on retry.
+                let _ = folio.wait_locked_killable();
+            } else {
+                folio.wait_locked();
+            }
+            return LockOrRetry::Retry(retry);
+        }
+        if !killable {
+            return LockOrRetry::Locked(self, FolioGuard::new(folio));
+        }
+        match FolioGuard::new_killable(folio) {
+            Ok(locked) => LockOrRetry::Locked(self, locked),
+            Err(_) => LockOrRetry::Retry(self.release_fault_lock()),
+        }
+    }
+
+    /// `release_fault_lock()`: after it, the VMA and the `vm_fault` are not
+    /// ours to touch, which consuming the view enforces.
+    fn release_fault_lock(self) -> Retry<'a> {
+        let vma = self.raw.vma_ptr();
+        // SAFETY: The VMA is live and locked until the release below; `pin`
+        // takes a reference on its data that `FaultState` gives back after
+        // the callback returned.
+        self.state.pinned.set(unsafe { (self.state.pin)(vma) });
+        self.state.released.set(true);
+        // SAFETY: We are in `->fault` holding the lock `vmf->flags` names,
+        // released once: the view is consumed.
+        unsafe { ffi::pcc_release_fault_lock(self.raw.raw()) };
+        Retry {
+            _brand: PhantomData,
+        }
+    }
 
     /// The page for this fault, mirroring the checks of `filemap_fault()`
     /// before it hands a folio back: it must belong to this file's page
@@ -282,7 +403,7 @@ impl<'a> VmFault<'a> {
         }
         // INVARIANT: `page` is `folio_file_page(folio, vmf->pgoff)`.
         Ok(Faulted {
-            page: Some(FaultedPage { folio, page, major }),
+            page: Outcome::Page(FaultedPage { folio, page, major }),
             _brand: PhantomData,
         })
     }
@@ -290,7 +411,7 @@ impl<'a> VmFault<'a> {
     /// `VM_FAULT_NOPAGE`: nothing to map now; the access is retried.
     pub(crate) fn no_page(&self) -> Faulted<'a> {
         Faulted {
-            page: None,
+            page: Outcome::NoPage,
             _brand: PhantomData,
         }
     }
@@ -299,8 +420,14 @@ impl<'a> VmFault<'a> {
 /// What `->fault` hands back; made only by [`VmFault::page`] or
 /// [`VmFault::no_page`] of the same call.
 pub(crate) struct Faulted<'a> {
-    page: Option<FaultedPage>,
+    page: Outcome,
     _brand: Brand<'a>,
+}
+
+enum Outcome {
+    Page(FaultedPage),
+    NoPage,
+    Retry { major: bool },
 }
 
 /// # Invariants
@@ -316,12 +443,19 @@ struct FaultedPage {
 impl Faulted<'_> {
     /// The `VM_FAULT_*` bits this result becomes.
     pub(crate) fn bits(&self) -> VmFaultBits {
-        VmFaultBits(match self.page {
-            Some(FaultedPage { major: false, .. }) => bindings::vm_fault_reason_VM_FAULT_LOCKED,
-            Some(FaultedPage { major: true, .. }) => {
-                bindings::vm_fault_reason_VM_FAULT_LOCKED | bindings::vm_fault_reason_VM_FAULT_MAJOR
+        let major = |m: bool| {
+            if m {
+                bindings::vm_fault_reason_VM_FAULT_MAJOR
+            } else {
+                0
             }
-            None => bindings::vm_fault_reason_VM_FAULT_NOPAGE,
+        };
+        VmFaultBits(match self.page {
+            Outcome::Page(FaultedPage { major: m, .. }) => {
+                bindings::vm_fault_reason_VM_FAULT_LOCKED | major(m)
+            }
+            Outcome::NoPage => bindings::vm_fault_reason_VM_FAULT_NOPAGE,
+            Outcome::Retry { major: m } => bindings::vm_fault_reason_VM_FAULT_RETRY | major(m),
         })
     }
 }
@@ -611,6 +745,16 @@ impl<T: VmOperations> VmOpsTable<T> {
     ///
     /// `vma` was set up by [`VmaNewVmOps::install`] with this `T` and is
     /// alive for `'b`.
+    /// One more reference on the VMA's data, as a foreign pointer.
+    ///
+    /// # Safety
+    ///
+    /// `vma` was set up by `install` for `T` and is live for the call.
+    unsafe fn pin_data(vma: *mut bindings::vm_area_struct) -> *mut c_void {
+        // SAFETY: As the caller promises.
+        T::Ptr::from(unsafe { Self::data(vma) }).into_foreign()
+    }
+
     unsafe fn data<'b>(vma: *mut bindings::vm_area_struct) -> Borrowed<'b, T> {
         // SAFETY: `vm_private_data` holds a reference for as long as the VMA
         // exists (see `install`, `open`, `close`), which covers `'b`.
@@ -645,10 +789,31 @@ impl<T: VmOperations> VmOpsTable<T> {
         let raw = unsafe { RawFault::new(vmf) };
         // SAFETY: The VMA was set up by `install` for `T`.
         let data = unsafe { Self::data(raw.vma_ptr()) };
-        let r = T::fault(data, VmFault { raw });
+        let state = FaultState {
+            released: core::cell::Cell::new(false),
+            pinned: core::cell::Cell::new(core::ptr::null_mut()),
+            pin: Self::pin_data,
+            unpin: Self::release_data,
+        };
+        let r = T::fault(
+            data,
+            VmFault {
+                raw,
+                state: &state,
+            },
+        );
         let bits = result_bits(&r, Faulted::bits).0;
+        if state.released.get() {
+            // The fault lock is gone: only `VM_FAULT_RETRY` may be returned
+            // (`Retry` is the only result a callback can build then; an
+            // error it returned instead is turned into a retry). Whatever
+            // it holds is dropped here, and the data reference taken before
+            // the release is given back when `state` goes.
+            let major = bits & bindings::vm_fault_reason_VM_FAULT_MAJOR;
+            return bindings::vm_fault_reason_VM_FAULT_RETRY | major;
+        }
         if let Ok(Faulted {
-            page: Some(FaultedPage { folio, page, .. }),
+            page: Outcome::Page(FaultedPage { folio, page, .. }),
             ..
         }) = r
         {

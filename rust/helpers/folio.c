@@ -24,3 +24,10 @@ bool pcc_folio_contains(struct folio *folio, pgoff_t index) { return folio_conta
 size_t pcc_folio_size(struct folio *folio) { return folio_size(folio); }
 struct folio *pcc_page_folio(struct page *page) { return page_folio(page); }
 void pcc_folio_zero(struct folio *folio) { folio_zero_range(folio, 0, folio_size(folio)); }
+bool pcc_folio_trylock(struct folio *folio) { return folio_trylock(folio); }
+int pcc_folio_lock_killable(struct folio *folio) { return folio_lock_killable(folio); }
+void pcc_folio_wait_locked(struct folio *folio) { folio_wait_locked(folio); }
+int pcc_folio_wait_locked_killable(struct folio *folio) { return folio_wait_locked_killable(folio); }
+bool pcc_folio_test_writeback(struct folio *folio) { return folio_test_writeback(folio); }
+void pcc_folio_start_writeback(struct folio *folio) { folio_start_writeback(folio); }
+bool pcc_folio_mapped(struct folio *folio) { return folio_mapped(folio); }

@@ -9,6 +9,9 @@
  */
 
 #include "folio.c"
+#include "fs.c"
 #include "mm.c"
 #include "pagemap.c"
+#include "shrinker.c"
 #include "uio.c"
+#include "workqueue.c"

@@ -16,3 +16,6 @@ unsigned long pcc_mm_file_rss(struct mm_struct *mm)
 	/* What filemap_map_pages() adds to with add_mm_counter(). */
 	return get_mm_counter_sum(mm, MM_FILEPAGES) + get_mm_counter_sum(mm, MM_SHMEMPAGES);
 }
+
+void pcc_release_fault_lock(struct vm_fault *vmf) { release_fault_lock(vmf); }
+unsigned long pcc_totalram_pages(void) { return totalram_pages(); }

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! pcc's backing store: where clean pages live when they are not cached.
+//!
+//! # Layout
+//!
+//! A store of `n` pages is `n + 1 + ceil(n / 32768)` pages long:
+//!
+//! ```text
+//! page 0 .. n-1   data: page i of /dev/pcc at byte i * PAGE_SIZE
+//! page n          header: "PCCSTOR1", n (le64), PAGE_SIZE (le64), zeros
+//! page n+1 ..     the allocation bitmap: bit i (le64 words) set when the
+//!                 store holds page i; a clear bit is a hole (zeros)
+//! ```
+//!
+//! The data sits first so that the store is the device's image as is. A
+//! header of zeros is a fresh store: every page a hole. The bitmap is what
+//! lets a page that was never written back fault in without I/O (a minor
+//! fault), as a filesystem knows its holes from its block map. It is
+//! written after the data it describes (`writeback`), and cleared by
+//! `reset`.
+//!
+//! I/O goes through the VFS on the open file (buffered), so a regular
+//! file and a block device work alike; `io_delay_us` sleeps before each
+//! page read and write, as `null_blk`'s `completion_nsec` does.
+
+use crate::ext::{
+    folio::{
+        Folio,
+        FolioGuard,
+        FolioWriteback, //
+    },
+    store::BackingFile,
+};
+use kernel::{
+    new_work,
+    page::PAGE_SIZE,
+    prelude::*,
+    sync::{
+        aref::ARef,
+        Arc,
+        atomic::{
+            ordering::Relaxed,
+            Atomic, //
+        },
+    },
+    time::{
+        delay::fsleep,
+        Delta, //
+    },
+    workqueue::{
+        Queue,
+        Work,
+        WorkItem, //
+    },
+};
+
+const MAGIC: &[u8; 8] = b"PCCSTOR1";
+const BITS_PER_PAGE: usize = PAGE_SIZE * 8;
+
+/// An open store for a cache of `pages` pages.
+pub(crate) struct Store {
+    file: BackingFile,
+    pages: usize,
+    io_delay_us: u32,
+    pub(crate) reads: Atomic<u64>,
+    pub(crate) writes: Atomic<u64>,
+}
+
+/// Which pages the store holds; pcc keeps it under its slots mutex.
+pub(crate) struct Bitmap {
+    words: KVVec<u64>,
+    /// Changed since it was last written to the store.
+    dirty: bool,
+}
+
+impl Bitmap {
+    pub(crate) fn empty() -> Self {
+        Self {
+            words: KVVec::new(),
+            dirty: false,
+        }
+    }
+
+    pub(crate) fn get(&self, i: usize) -> bool {
+        self.words
+            .get(i / 64)
+            .is_some_and(|w| w & (1u64 << (i % 64)) != 0)
+    }
+
+    pub(crate) fn set(&mut self, i: usize) {
+        if let Some(w) = self.words.get_mut(i / 64) {
+            if *w & (1u64 << (i % 64)) == 0 {
+                *w |= 1u64 << (i % 64);
+                self.dirty = true;
+            }
+        }
+    }
+
+    pub(crate) fn clear_all(&mut self) {
+        for w in self.words.iter_mut() {
+            if *w != 0 {
+                *w = 0;
+                self.dirty = true;
+            }
+        }
+    }
+}
+
+fn bitmap_pages(pages: usize) -> usize {
+    pages.div_ceil(BITS_PER_PAGE)
+}
+
+impl Store {
+    /// Open `path` for a cache of `pages` pages: extend a short regular
+    /// file, refuse a short device or a store made for another size, and
+    /// format a fresh one. Returns the store and what it holds.
+    pub(crate) fn open(path: &CStr, pages: usize, io_delay_us: u32) -> Result<(Self, Bitmap)> {
+        let file = BackingFile::open(path).inspect_err(|e| {
+            pr_err!("backing={path:?}: cannot open it (errno {})\n", e.to_errno());
+        })?;
+        let need = ((pages + 1 + bitmap_pages(pages)) * PAGE_SIZE) as u64;
+        let have = file.size();
+        if have < need {
+            if file.is_regular() {
+                file.set_size(need).inspect_err(|e| {
+                    pr_err!("backing={path:?}: cannot extend it to {need} bytes (errno {})\n", e.to_errno());
+                })?;
+            } else {
+                pr_err!(
+                    "backing={path:?} holds {have} bytes; size_pages={pages} needs {need} (data, header, bitmap) (EINVAL)\n"
+                );
+                return Err(EINVAL);
+            }
+        } else if !file.is_regular() && !file.is_block_device() {
+            pr_err!("backing={path:?} is neither a regular file nor a block device (EINVAL)\n");
+            return Err(EINVAL);
+        }
+        let store = Self {
+            file,
+            pages,
+            io_delay_us,
+            reads: Atomic::new(0),
+            writes: Atomic::new(0),
+        };
+        let held = store.load(path)?;
+        Ok((store, held))
+    }
+
+    fn header_pos(&self) -> u64 {
+        (self.pages * PAGE_SIZE) as u64
+    }
+
+    fn header(&self) -> Result<KVVec<u8>> {
+        let mut h = KVVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL)?;
+        h[..8].copy_from_slice(MAGIC);
+        h[8..16].copy_from_slice(&(self.pages as u64).to_le_bytes());
+        h[16..24].copy_from_slice(&(PAGE_SIZE as u64).to_le_bytes());
+        Ok(h)
+    }
+
+    /// Read the header and bitmap, or format a fresh store.
+    fn load(&self, path: &CStr) -> Result<Bitmap> {
+        let mut found = KVVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL)?;
+        self.file.read_exact(self.header_pos(), &mut found)?;
+        let words = KVVec::from_elem(0u64, bitmap_pages(self.pages) * PAGE_SIZE / 8, GFP_KERNEL)?;
+        let mut held = Bitmap {
+            words,
+            dirty: false,
+        };
+        if found.iter().all(|&b| b == 0) {
+            pr_info!("backing={path:?}: a fresh store of {} pages, formatted\n", self.pages);
+            self.file.write_all(self.header_pos(), &self.header()?)?;
+            held.dirty = true;
+            self.save(&mut held)?;
+            return Ok(held);
+        }
+        if found[..] != self.header()?[..] {
+            let n = u64::from_le_bytes(found[8..16].try_into().unwrap_or([0; 8]));
+            if &found[..8] == MAGIC {
+                pr_err!("backing={path:?} is a store of {n} pages, not size_pages={} (EINVAL)\n", self.pages);
+            } else {
+                pr_err!("backing={path:?} has no pcc header at byte {} (EINVAL); zero that page to start afresh\n", self.header_pos());
+            }
+            return Err(EINVAL);
+        }
+        let mut bytes = KVVec::from_elem(0u8, held.words.len() * 8, GFP_KERNEL)?;
+        self.file.read_exact(self.header_pos() + PAGE_SIZE as u64, &mut bytes)?;
+        for (w, b) in held.words.iter_mut().zip(bytes.chunks_exact(8)) {
+            *w = u64::from_le_bytes(b.try_into().map_err(|_| EINVAL)?);
+        }
+        Ok(held)
+    }
+
+    /// Write the bitmap if it changed, then make everything durable.
+    pub(crate) fn save(&self, held: &mut Bitmap) -> Result {
+        if held.dirty {
+            let mut bytes = KVVec::with_capacity(held.words.len() * 8, GFP_KERNEL)?;
+            for w in held.words.iter() {
+                bytes.extend_from_slice(&w.to_le_bytes(), GFP_KERNEL)?;
+            }
+            self.file.write_all(self.header_pos() + PAGE_SIZE as u64, &bytes)?;
+            held.dirty = false;
+        }
+        self.file.sync()
+    }
+
+    fn delay(&self) {
+        if self.io_delay_us > 0 {
+            fsleep(Delta::from_micros(self.io_delay_us.into()));
+        }
+    }
+
+    /// Fill a locked, not uptodate folio with page `index`; it becomes
+    /// uptodate if every byte was read.
+    pub(crate) fn read(&self, folio: &FolioGuard<ARef<Folio>>, index: usize) -> Result {
+        self.delay();
+        let r = folio.read_from(&self.file, (index * PAGE_SIZE) as u64);
+        match &r {
+            Ok(()) => {
+                self.reads.add(1u64, Relaxed);
+            }
+            Err(e) => pr_err!("store read of page {index} failed (errno {})\n", e.to_errno()),
+        }
+        r
+    }
+
+    /// Write a folio under writeback to page `index`.
+    pub(crate) fn write(&self, folio: &FolioWriteback<ARef<Folio>>, index: usize) -> Result {
+        self.delay();
+        let r = folio.write_to(&self.file, (index * PAGE_SIZE) as u64);
+        match &r {
+            Ok(()) => {
+                self.writes.add(1u64, Relaxed);
+            }
+            Err(e) => pr_err!("store write of page {index} failed (errno {})\n", e.to_errno()),
+        }
+        r
+    }
+}
+
+/// A store read in flight: the folio stays locked, and faults on it wait,
+/// until the data is in; then dropping the item unlocks it.
+#[pin_data]
+pub(crate) struct ReadWork {
+    #[pin]
+    work: Work<ReadWork>,
+    folio: FolioGuard<ARef<Folio>>,
+    store: Arc<Store>,
+    index: usize,
+}
+
+kernel::impl_has_work! {
+    impl HasWork<Self> for ReadWork { self.work }
+}
+
+impl WorkItem for ReadWork {
+    type Pointer = Pin<KBox<Self>>;
+
+    fn run(this: Pin<KBox<Self>>) {
+        // An error leaves the folio not uptodate: the fault that waits for
+        // it gets SIGBUS, read() gets EIO (see `PageCache::settle`).
+        let _ = this.store.read(&this.folio, this.index);
+    }
+}
+
+impl ReadWork {
+    /// Start reading page `index` into `folio` (locked, not uptodate) on
+    /// `queue`; the folio is unlocked when the read ends.
+    pub(crate) fn start(
+        queue: &Queue,
+        store: &Arc<Store>,
+        folio: FolioGuard<ARef<Folio>>,
+        index: usize,
+    ) -> Result {
+        let work = KBox::pin_init(
+            pin_init!(ReadWork {
+                work <- new_work!("pcc_store_read"),
+                folio,
+                store: store.clone(),
+                index,
+            }),
+            GFP_KERNEL,
+        )?;
+        queue.enqueue(work);
+        Ok(())
+    }
+}
