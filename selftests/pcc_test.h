@@ -1,20 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Shared helpers of pcc's selftests: open the device (or skip the whole
- * suite when it is truly absent), read the counters, reload the module.
+ * suite when it is truly absent), read the counters, reload the module,
+ * and for the backing store: the task's fault counts, a perf counter of
+ * major faults, the store's layout, its header, and a page pattern.
  */
 #ifndef PCC_TEST_H
 #define PCC_TEST_H
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <linux/perf_event.h>
 
 #include "pcc.h"
 #include "kselftest.h"
@@ -89,6 +95,197 @@ static inline int pcc_reload(const char *params)
 	if (pcc_unload_wait() != 0 && errno != ENOENT)
 		return -1;
 	return pcc_load(params);
+}
+
+static inline int pcc_io_stats(int fd, struct pcc_io_stats *s)
+{
+	return ioctl(fd, PCC_IOC_GET_IO_STATS, s);
+}
+
+/* The calling thread's own fault counts, as getrusage(RUSAGE_THREAD) keeps them. */
+struct pcc_flt {
+	long min, maj;
+};
+
+static inline void pcc_thread_faults(struct pcc_flt *f)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_THREAD, &ru);
+	f->min = ru.ru_minflt;
+	f->maj = ru.ru_majflt;
+}
+
+/*
+ * A software perf counter (e.g. PERF_COUNT_SW_PAGE_FAULTS_MAJ) of the
+ * calling thread, kernel included, created disabled: pcc_perf_start()
+ * zeroes and enables it, pcc_perf_stop() disables it and returns the
+ * count (-1 on error).
+ */
+static inline int pcc_perf_open(__u64 config)
+{
+	struct perf_event_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.type = PERF_TYPE_SOFTWARE;
+	attr.size = sizeof(attr);
+	attr.config = config;
+	attr.disabled = 1;
+	return syscall(__NR_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+static inline int pcc_perf_start(int fd)
+{
+	if (ioctl(fd, PERF_EVENT_IOC_RESET, 0))
+		return -1;
+	return ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
+}
+
+static inline long long pcc_perf_stop(int fd)
+{
+	__u64 n;
+
+	if (ioctl(fd, PERF_EVENT_IOC_DISABLE, 0) || read(fd, &n, sizeof(n)) != sizeof(n))
+		return -1;
+	return n;
+}
+
+/*
+ * The backing store (module parameter backing=PATH). Its layout is in
+ * 4096-byte pages: data page i at byte i * 4096, then at size_pages * 4096
+ * a header page, then the allocation bitmap, one page per 32768 pages.
+ * A store whose header page is all zeros is fresh: every page a hole.
+ */
+#define PCC_STORE_DISK	"/dev/vda"	/* the VM's disk (scripts/vm.sh) */
+#define PCC_STORE_PAGE	4096L
+
+/* Pages a store for size_pages needs: data, header, bitmap. */
+static inline unsigned long pcc_store_pages(unsigned long size_pages)
+{
+	return size_pages + 1 + (size_pages + 32767) / 32768;
+}
+
+/*
+ * pread/pwrite on a store's path. A block device is opened O_DIRECT, so
+ * what is read is what the disk holds, whether pcc writes through the
+ * block device's page cache (a direct read writes that range back first)
+ * or around it; a regular file is read through its page cache, which is
+ * what pcc reads and writes too. len and off: multiples of 512.
+ */
+static inline ssize_t pcc_store_io(const char *path, void *buf, size_t len, off_t off, int write)
+{
+	struct stat st;
+	ssize_t ret = -1;
+	void *bounce;
+	int fd, err;
+
+	if (stat(path, &st))
+		return -1;
+	fd = open(path, (write ? O_WRONLY : O_RDONLY) | O_CLOEXEC |
+		  (S_ISBLK(st.st_mode) ? O_DIRECT : 0));
+	if (fd < 0)
+		return -1;
+	if (posix_memalign(&bounce, PCC_STORE_PAGE, len) == 0) {
+		if (write) {
+			memcpy(bounce, buf, len);
+			ret = pwrite(fd, bounce, len, off);
+			if (ret >= 0 && fsync(fd))
+				ret = -1;
+		} else {
+			ret = pread(fd, bounce, len, off);
+			if (ret > 0)
+				memcpy(buf, bounce, ret);
+		}
+		err = errno;
+		free(bounce);
+		errno = err;
+	}
+	err = errno;
+	close(fd);
+	errno = err;
+	return ret;
+}
+
+static inline ssize_t pcc_store_pread(const char *path, void *buf, size_t len, off_t off)
+{
+	return pcc_store_io(path, buf, len, off, 0);
+}
+
+static inline ssize_t pcc_store_pwrite(const char *path, const void *buf, size_t len, off_t off)
+{
+	return pcc_store_io(path, (void *)buf, len, off, 1);
+}
+
+/*
+ * Zero the header page of a store for size_pages, so that the next load
+ * with that size finds a fresh store. pcc must not be loaded on it.
+ */
+static inline int pcc_wipe_store_header(const char *path, unsigned long size_pages)
+{
+	static const char zero[PCC_STORE_PAGE];
+
+	if (pcc_store_pwrite(path, zero, sizeof(zero), size_pages * PCC_STORE_PAGE) != sizeof(zero))
+		return -1;
+	return 0;
+}
+
+/*
+ * Unload pcc (if loaded), wipe the header of a store for size_pages at
+ * path, and load "backing=path size_pages=N more". The parameters used
+ * are left in params. 0 on success, -1 with errno set.
+ */
+static inline int pcc_reload_fresh_store(const char *path, unsigned long size_pages,
+					 const char *more, char *params, size_t len)
+{
+	snprintf(params, len, "backing=%s size_pages=%lu%s%s", path, size_pages,
+		 more && *more ? " " : "", more ? more : "");
+	if (pcc_unload_wait() != 0 && errno != ENOENT)
+		return -1;
+	if (pcc_wipe_store_header(path, size_pages))
+		return -1;
+	return pcc_load(params);
+}
+
+/*
+ * The 8-byte word 'word' of page 'page' under 'seed' (seed < 2^16):
+ * never zero, so a page that reads as a hole never matches.
+ */
+static inline uint64_t pcc_pattern(unsigned long page, unsigned long word, uint64_t seed)
+{
+	return 0xa5a5000000000000ULL ^ (seed << 32) ^ ((uint64_t)page << 12) ^ word;
+}
+
+static inline void pcc_fill_page(void *p, unsigned long page, uint64_t seed)
+{
+	uint64_t *w = p;
+	unsigned long i;
+
+	for (i = 0; i < PCC_STORE_PAGE / 8; i++)
+		w[i] = pcc_pattern(page, i, seed);
+}
+
+/* Index of the first word of p that differs from the pattern, or -1. */
+static inline long pcc_check_page(const void *p, unsigned long page, uint64_t seed)
+{
+	const uint64_t *w = p;
+	unsigned long i;
+
+	for (i = 0; i < PCC_STORE_PAGE / 8; i++)
+		if (w[i] != pcc_pattern(page, i, seed))
+			return i;
+	return -1;
+}
+
+/* Index of the first non-zero byte of p[0..len), or -1. */
+static inline long pcc_first_nonzero(const void *p, size_t len)
+{
+	const unsigned char *b = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (b[i])
+			return i;
+	return -1;
 }
 
 #endif /* PCC_TEST_H */
