@@ -1,0 +1,1092 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pcc with a backing store (module parameter backing=PATH): holes,
+ * writeback to the store, eviction, major faults through VM_FAULT_RETRY,
+ * two faults on one page being read, SIGKILL during a read, stores waiting
+ * for writeback (stable pages), persistence across unload, reset,
+ * read()/write() on store pages, fault-around without I/O, and the
+ * store's size and header checks.
+ *
+ * The store's layout (see pcc_test.h): data page i at byte i * 4096, the
+ * header page at size_pages * 4096, then the allocation bitmap.
+ *
+ * Every fixture but "nostore" unloads pcc, zeroes the header page of the
+ * store on /dev/vda (a fresh store: every page is a hole) and loads pcc
+ * with backing=/dev/vda, size_pages=1024 and its own fault_around and
+ * io_delay_us. Its teardown runs in the harness's parent process, after
+ * the test's processes (and so their mappings and files) are gone, and
+ * loads pcc with its default parameters again for the test programs that
+ * run after this one. Nothing else may hold /dev/pcc while this runs.
+ */
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/mount.h>		/* BLKGETSIZE64 */
+#include <sys/wait.h>
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "pcc_test.h"
+
+#define PSZ		PCC_STORE_PAGE
+#define SIZE_PAGES	1024UL
+#define STORE_FILE	"/tmp/pcc-store"
+
+/* Everything one measurement compares: pcc's counters and the thread's faults. */
+struct snap {
+	struct pcc_stats s;
+	struct pcc_io_stats io;
+	struct pcc_flt flt;
+};
+
+static void snap(int fd, struct snap *out)
+{
+	if (pcc_stats(fd, &out->s))
+		ksft_exit_fail_msg("PCC_IOC_GET_STATS: %s\n", strerror(errno));
+	if (pcc_io_stats(fd, &out->io))
+		ksft_exit_fail_msg("PCC_IOC_GET_IO_STATS: %s\n", strerror(errno));
+	pcc_thread_faults(&out->flt);
+}
+
+/* after - before, field by field */
+#define D(a, b, f)	((long long)((a).s.f - (b).s.f))
+#define DIO(a, b, f)	((long long)((a).io.f - (b).io.f))
+#define DMIN(a, b)	((a).flt.min - (b).flt.min)
+#define DMAJ(a, b)	((a).flt.maj - (b).flt.maj)
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* One load from a page: the access the fault counters are measured around. */
+static uint64_t load(const void *p)
+{
+	return *(const volatile uint64_t *)p;
+}
+
+static void *map_pages_at(int fd, unsigned long pages, unsigned long pgoff)
+{
+	return mmap(NULL, pages * PSZ, PROT_READ | PROT_WRITE, MAP_SHARED, fd, pgoff * PSZ);
+}
+
+/* Write the pattern of (page, seed) to a whole page with write(). */
+static int pwrite_pattern(int fd, unsigned long page, uint64_t seed)
+{
+	uint64_t buf[PSZ / 8];
+
+	pcc_fill_page(buf, page, seed);
+	return pwrite(fd, buf, PSZ, page * PSZ) == PSZ ? 0 : -1;
+}
+
+/* read() a whole page and compare it: -1 if it holds the pattern. */
+static long pread_check(int fd, unsigned long page, uint64_t seed)
+{
+	uint64_t buf[PSZ / 8];
+
+	if (pread(fd, buf, PSZ, page * PSZ) != PSZ)
+		return -2;
+	return pcc_check_page(buf, page, seed);
+}
+
+/* What the store holds for a page (O_DIRECT on a block device): -1 if the pattern. */
+static long store_check(const char *path, unsigned long page, uint64_t seed)
+{
+	uint64_t buf[PSZ / 8];
+
+	if (pcc_store_pread(path, buf, PSZ, page * PSZ) != PSZ)
+		return -2;
+	return pcc_check_page(buf, page, seed);
+}
+
+/*
+ * First page whose check found a wrong word or byte (bad[i] != -1), or -1;
+ * that word or byte in *at. (One EXPECT after the loop, not one per page.)
+ */
+static int first_bad(const long *bad, int n, long *at)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (bad[i] != -1) {
+			*at = bad[i];
+			return i;
+		}
+	*at = -1;
+	return -1;
+}
+
+/* Every fixture's data; params are what pcc was loaded with, for reloads. */
+#define STORE_DATA	\
+	int fd;		\
+	char params[160]
+
+/*
+ * Load pcc on a fresh store; on failure, load the defaults back before
+ * failing (a setup that fails gets no teardown). Returns the device fd.
+ */
+static int load_fresh_store(struct __test_metadata *_metadata, char *params, size_t len,
+			    int fault_around, long io_delay_us)
+{
+	char more[64];
+	int fd, err;
+
+	if (access(PCC_STORE_DISK, F_OK) != 0)
+		SKIP(return -1, "%s not present: the VM has no disk for the store", PCC_STORE_DISK);
+	ASSERT_EQ(PSZ, sysconf(_SC_PAGESIZE)) TH_LOG("the store's layout is in 4096-byte pages");
+	snprintf(more, sizeof(more), "fault_around=%d io_delay_us=%ld", fault_around, io_delay_us);
+	if (pcc_reload_fresh_store(PCC_STORE_DISK, SIZE_PAGES, more, params, len) != 0) {
+		err = errno;
+		pcc_reload("");
+		ASSERT_EQ(0, err) TH_LOG("load pcc with %s: %s", params, strerror(err));
+	}
+	fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		pcc_reload("");
+		ASSERT_LE(0, fd) TH_LOG("open %s: %s", PCC_DEVICE, strerror(err));
+	}
+	return fd;
+}
+
+/* In the parent: every mapping and file of the test is gone. */
+static void load_defaults_again(struct __test_metadata *_metadata)
+{
+	EXPECT_EQ(0, pcc_reload("")) TH_LOG("load pcc with its defaults again: %s", strerror(errno));
+}
+
+/* Close, unload (rmmod writes dirty pages back), load with the same parameters, open. */
+static void store_reopen(struct __test_metadata *_metadata, int *fd, const char *params)
+{
+	close(*fd);
+	*fd = -1;
+	ASSERT_EQ(0, pcc_unload_wait()) TH_LOG("unload: %s", strerror(errno));
+	ASSERT_EQ(0, pcc_load(params)) TH_LOG("load with %s again: %s", params, strerror(errno));
+	*fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, *fd);
+}
+
+#define STORE_FIXTURE(name, fault_around, io_delay_us)				\
+FIXTURE(name)									\
+{										\
+	STORE_DATA;								\
+};										\
+FIXTURE_SETUP(name)								\
+{										\
+	self->fd = load_fresh_store(_metadata, self->params,			\
+				    sizeof(self->params), fault_around, io_delay_us); \
+}										\
+FIXTURE_TEARDOWN_PARENT(name)							\
+{										\
+	load_defaults_again(_metadata);						\
+}
+
+/* The delays make a store read or write last long enough to act during it. */
+#define DELAY_CONCURRENT_US	300000L
+#define DELAY_KILL_US		1000000L
+#define DELAY_STABLE_US		500000L
+
+STORE_FIXTURE(store, 1, 0);
+STORE_FIXTURE(slow_read, 1, DELAY_CONCURRENT_US);
+STORE_FIXTURE(slower_read, 1, DELAY_KILL_US);
+STORE_FIXTURE(slow_write, 1, DELAY_STABLE_US);
+
+/* Put page 'page' in the store and out of the cache: written, written back, evicted. */
+static void store_only(struct __test_metadata *_metadata, int fd, unsigned long page, uint64_t seed)
+{
+	struct pcc_stats s;
+
+	ASSERT_EQ(0, pwrite_pattern(fd, page, seed));
+	ASSERT_EQ(1, ioctl(fd, PCC_IOC_WRITEBACK));
+	ASSERT_EQ(1, ioctl(fd, PCC_IOC_EVICT));
+	ASSERT_EQ(0, pcc_stats(fd, &s));
+	ASSERT_EQ(0, s.pages_cached);
+}
+
+TEST_F(store, a_hole_is_zero_filled_by_a_minor_fault_without_store_io)
+{
+	char buf[PSZ];
+	struct snap a, b;
+	char *p;
+
+	p = map_pages_at(self->fd, 2, 10);
+	ASSERT_NE(MAP_FAILED, p);
+	snap(self->fd, &a);
+	snap(self->fd, &a);	/* the second one runs warm */
+	load(p);
+	snap(self->fd, &b);
+	EXPECT_EQ(-1, pcc_first_nonzero(p, PSZ));
+	EXPECT_EQ(1, DMIN(b, a));
+	EXPECT_EQ(0, DMAJ(b, a));
+	EXPECT_EQ(0, DIO(b, a, store_reads));
+	EXPECT_EQ(0, DIO(b, a, major_faults));
+	EXPECT_EQ(0, DIO(b, a, fault_retries));
+
+	/*
+	 * A page only read stays a hole after EVICT, while another page is in
+	 * the store: page 20 is written back, page 10 was only read (cached,
+	 * clean, zero), so EVICT drops both and page 10 is a hole again.
+	 */
+	ASSERT_EQ(0, pwrite_pattern(self->fd, 20, 1));
+	ASSERT_EQ(1, ioctl(self->fd, PCC_IOC_WRITEBACK));
+	ASSERT_EQ(2, ioctl(self->fd, PCC_IOC_EVICT));
+	snap(self->fd, &a);
+	load(p);
+	snap(self->fd, &b);
+	EXPECT_EQ(-1, pcc_first_nonzero(p, PSZ));
+	EXPECT_EQ(1, DMIN(b, a)) TH_LOG("EVICT unmapped page 10: one fault to map it again");
+	EXPECT_EQ(0, DMAJ(b, a));
+	EXPECT_EQ(0, DIO(b, a, store_reads));
+	EXPECT_EQ(-1, pread_check(self->fd, 20, 1));
+
+	/* read() of a hole (page 11, never touched): zeros, no store read. */
+	memset(buf, 0xff, sizeof(buf));
+	snap(self->fd, &a);
+	EXPECT_EQ(PSZ, pread(self->fd, buf, PSZ, 11 * PSZ));
+	snap(self->fd, &b);
+	EXPECT_EQ(-1, pcc_first_nonzero(buf, PSZ));
+	EXPECT_EQ(0, DIO(b, a, store_reads));
+	munmap(p, 2 * PSZ);
+}
+
+TEST_F(store, writeback_writes_each_dirty_page_to_the_store_and_write_protects_it)
+{
+	struct snap a, b, c;
+	char *p;
+	int i;
+
+	p = map_pages_at(self->fd, 3, 30);
+	ASSERT_NE(MAP_FAILED, p);
+	for (i = 0; i < 3; i++)
+		pcc_fill_page(p + i * PSZ, 30 + i, 2);
+	snap(self->fd, &a);
+	EXPECT_EQ(3, a.s.pages_dirty);
+	EXPECT_EQ(3, ioctl(self->fd, PCC_IOC_WRITEBACK));
+	snap(self->fd, &b);
+	EXPECT_EQ(0, b.s.pages_dirty);
+	EXPECT_EQ(3, b.s.pages_cached);
+	EXPECT_EQ(3, D(b, a, pages_written_back));
+	EXPECT_EQ(3, DIO(b, a, store_writes));
+	EXPECT_EQ(0, DIO(b, a, store_reads));
+	EXPECT_EQ(0, ioctl(self->fd, PCC_IOC_WRITEBACK)) TH_LOG("nothing left to clean");
+	snap(self->fd, &c);
+	EXPECT_EQ(0, DIO(c, b, store_writes));
+	/* The disk holds each page at byte page * 4096. */
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(-1, store_check(PCC_STORE_DISK, 30 + i, 2)) TH_LOG("store page %d", 30 + i);
+	/* Write-protected again: the next store calls page_mkwrite. */
+	snap(self->fd, &a);
+	p[PSZ] = 'w';
+	snap(self->fd, &b);
+	EXPECT_EQ(1, D(b, a, mkwrite_calls));
+	EXPECT_EQ(0, D(b, a, faults));
+	EXPECT_EQ(1, b.s.pages_dirty);
+	munmap(p, 3 * PSZ);
+}
+
+TEST_F(store, evict_drops_clean_pages_from_every_mapping_and_keeps_dirty_ones)
+{
+	struct snap a, b;
+	unsigned long i;
+	char *p;
+
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, pwrite_pattern(self->fd, i, 3));
+	ASSERT_EQ(4, ioctl(self->fd, PCC_IOC_WRITEBACK));
+	p = map_pages_at(self->fd, 4, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(-1, pcc_check_page(p + i * PSZ, i, 3));	/* all mapped */
+	ASSERT_EQ(0, pwrite_pattern(self->fd, 1, 4));		/* page 1 dirty again */
+	snap(self->fd, &a);
+	EXPECT_EQ(3, ioctl(self->fd, PCC_IOC_EVICT));
+	snap(self->fd, &b);
+	EXPECT_EQ(1, b.s.pages_cached);
+	EXPECT_EQ(1, b.s.pages_dirty);
+	EXPECT_EQ(3, DIO(b, a, pages_evicted));
+	EXPECT_EQ(0, DIO(b, a, store_writes)) TH_LOG("EVICT does not write dirty pages");
+	EXPECT_EQ(0, ioctl(self->fd, PCC_IOC_EVICT)) TH_LOG("only a dirty page is left");
+
+	/* Page 0 was unmapped from the mapping: it comes back from the store. */
+	snap(self->fd, &a);
+	load(p);
+	snap(self->fd, &b);
+	EXPECT_EQ(1, DMAJ(b, a));
+	EXPECT_EQ(1, DIO(b, a, store_reads));
+	EXPECT_EQ(-1, pcc_check_page(p, 0, 3));
+	/* The dirty page kept its new data, without a store read. */
+	snap(self->fd, &a);
+	EXPECT_EQ(-1, pcc_check_page(p + PSZ, 1, 4));
+	snap(self->fd, &b);
+	EXPECT_EQ(0, DIO(b, a, store_reads));
+	munmap(p, 4 * PSZ);
+}
+
+/* The major-fault accounting, with fault-around on and off. */
+FIXTURE(major)
+{
+	STORE_DATA;
+};
+
+FIXTURE_VARIANT(major)
+{
+	int fault_around;
+};
+
+FIXTURE_VARIANT_ADD(major, fault_around_on)
+{
+	.fault_around = 1,
+};
+
+FIXTURE_VARIANT_ADD(major, fault_around_off)
+{
+	.fault_around = 0,
+};
+
+FIXTURE_SETUP(major)
+{
+	self->fd = load_fresh_store(_metadata, self->params, sizeof(self->params),
+				    variant->fault_around, 0);
+}
+
+FIXTURE_TEARDOWN_PARENT(major)
+{
+	load_defaults_again(_metadata);
+}
+
+/*
+ * ->fault starts the read and returns VM_FAULT_RETRY | VM_FAULT_MAJOR;
+ * the kernel retries with FAULT_FLAG_TRIED and counts the fault once, as
+ * major, when it completes (mm_account_fault skips the RETRY result).
+ */
+TEST_F(major, one_read_of_an_evicted_page_is_one_major_fault_after_one_retry)
+{
+	struct snap a, b;
+	long long perf;
+	uint64_t v;
+	char *p;
+	int pfd;
+
+	store_only(_metadata, self->fd, 5, 5);
+	p = map_pages_at(self->fd, 8, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	pfd = pcc_perf_open(PERF_COUNT_SW_PAGE_FAULTS_MAJ);
+	ASSERT_LE(0, pfd) TH_LOG("perf_event_open: %s", strerror(errno));
+	snap(self->fd, &a);
+	ASSERT_EQ(0, pcc_perf_start(pfd));
+	snap(self->fd, &a);
+	v = load(p + 5 * PSZ);
+	snap(self->fd, &b);
+	perf = pcc_perf_stop(pfd);
+	EXPECT_EQ(pcc_pattern(5, 0, 5), v);
+	EXPECT_EQ(-1, pcc_check_page(p + 5 * PSZ, 5, 5));
+	EXPECT_EQ(1, DMAJ(b, a));
+	EXPECT_EQ(0, DMIN(b, a));
+	EXPECT_EQ(1, perf) TH_LOG("PERF_COUNT_SW_PAGE_FAULTS_MAJ");
+	EXPECT_EQ(1, DIO(b, a, major_faults));
+	EXPECT_EQ(1, DIO(b, a, fault_retries));
+	EXPECT_EQ(1, DIO(b, a, store_reads));
+	close(pfd);
+	munmap(p, 8 * PSZ);
+}
+
+TEST_F(store, fault_around_maps_no_page_that_is_only_in_the_store)
+{
+	struct snap a, b;
+	unsigned long i;
+	char *p;
+
+	for (i = 0; i < 16; i++)
+		ASSERT_EQ(0, pwrite_pattern(self->fd, i, 6));
+	ASSERT_EQ(16, ioctl(self->fd, PCC_IOC_WRITEBACK));
+	ASSERT_EQ(16, ioctl(self->fd, PCC_IOC_EVICT));
+	p = map_pages_at(self->fd, 16, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	snap(self->fd, &a);
+	snap(self->fd, &a);
+	load(p + 8 * PSZ);
+	snap(self->fd, &b);
+	EXPECT_EQ(1, DIO(b, a, store_reads)) TH_LOG("map_pages must not start I/O");
+	EXPECT_EQ(1, DMAJ(b, a));
+	EXPECT_EQ(1, b.s.pages_cached);
+	/* The neighbour was not read either: its own major fault, its own read. */
+	snap(self->fd, &a);
+	load(p + 9 * PSZ);
+	snap(self->fd, &b);
+	EXPECT_EQ(1, DIO(b, a, store_reads));
+	EXPECT_EQ(1, DMAJ(b, a));
+	EXPECT_EQ(2, b.s.pages_cached);
+	EXPECT_EQ(-1, pcc_check_page(p + 8 * PSZ, 8, 6));
+	EXPECT_EQ(-1, pcc_check_page(p + 9 * PSZ, 9, 6));
+	munmap(p, 16 * PSZ);
+}
+
+TEST_F(store, read_and_write_reach_evicted_store_pages)
+{
+	static const char partial[] = "PARTIAL!";	/* 8 bytes and the NUL */
+	uint64_t buf[PSZ / 8], want;
+	struct pcc_stats s;
+	struct snap a, b;
+	long bad = -1;
+	unsigned long i;
+
+	store_only(_metadata, self->fd, 5, 7);
+	memset(buf, 0, sizeof(buf));
+	snap(self->fd, &a);
+	EXPECT_EQ(PSZ, pread(self->fd, buf, PSZ, 5 * PSZ));
+	snap(self->fd, &b);
+	EXPECT_EQ(-1, pcc_check_page(buf, 5, 7));
+	EXPECT_EQ(1, DIO(b, a, store_reads));
+	EXPECT_EQ(0, DIO(b, a, major_faults)) TH_LOG("read() calls no ->fault");
+
+	/*
+	 * A write() of 8 bytes into an evicted page keeps the rest of the page
+	 * as the store holds it. (How it gets the rest, by reading the page
+	 * first or otherwise, is the kernel's business: only logged.)
+	 */
+	ioctl(self->fd, PCC_IOC_EVICT);
+	ASSERT_EQ(0, pcc_stats(self->fd, &s));
+	ASSERT_EQ(0, s.pages_cached);
+	snap(self->fd, &a);
+	ASSERT_EQ(8, pwrite(self->fd, partial, 8, 5 * PSZ + 800));
+	snap(self->fd, &b);
+	TH_LOG("store reads for an 8-byte write() into an evicted page: %lld",
+	       DIO(b, a, store_reads));
+	memcpy(&want, partial, 8);
+	ASSERT_EQ(PSZ, pread(self->fd, buf, PSZ, 5 * PSZ));
+	for (i = 0; i < PSZ / 8 && bad < 0; i++)
+		if (buf[i] != (i == 100 ? want : pcc_pattern(5, i, 7)))
+			bad = i;
+	EXPECT_EQ(-1, bad) TH_LOG("word %ld after the partial write", bad);
+
+	/* Written back and evicted, the merged page is what the store gives back. */
+	EXPECT_EQ(1, ioctl(self->fd, PCC_IOC_WRITEBACK));
+	EXPECT_EQ(1, ioctl(self->fd, PCC_IOC_EVICT));
+	memset(buf, 0, sizeof(buf));
+	snap(self->fd, &a);
+	ASSERT_EQ(PSZ, pread(self->fd, buf, PSZ, 5 * PSZ));
+	snap(self->fd, &b);
+	EXPECT_EQ(1, DIO(b, a, store_reads));
+	bad = -1;
+	for (i = 0; i < PSZ / 8 && bad < 0; i++)
+		if (buf[i] != (i == 100 ? want : pcc_pattern(5, i, 7)))
+			bad = i;
+	EXPECT_EQ(-1, bad) TH_LOG("word %ld read back from the store", bad);
+}
+
+/* Report of one child of the concurrent-fault test. */
+struct seen {
+	long bad;		/* first wrong word, -1: none, -3: no access */
+	uint64_t pfn;		/* 0: not present */
+	int64_t t0, t1;		/* around the faulting load */
+};
+
+/* Physical frame of a mapped address, from /proc/self/pagemap (root sees PFNs). */
+static uint64_t pfn_of(const void *addr)
+{
+	uint64_t e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &e, sizeof(e), (uintptr_t)addr / PSZ * sizeof(e)) != sizeof(e))
+		e = 0;
+	close(fd);
+	if (!(e >> 63))
+		return 0;
+	return e & ((1ULL << 55) - 1);
+}
+
+/* Map the page, wait for the go, load from it, report. */
+static void __attribute__((noreturn))
+fault_in_child(int go[2], int out[2], int fd, unsigned long page, uint64_t seed)
+{
+	struct seen s = { .bad = -3 };
+	char *p = mmap(NULL, PSZ, PROT_READ, MAP_SHARED, fd, page * PSZ);
+	char c;
+
+	close(go[1]);	/* so that a test that failed before the go ends it with EOF */
+	close(out[0]);
+	if (p != MAP_FAILED && read(go[0], &c, 1) == 1) {
+		s.t0 = now_ns();
+		load(p);
+		s.t1 = now_ns();
+		s.bad = pcc_check_page(p, page, seed);
+		s.pfn = pfn_of(p);
+	}
+	_exit(write(out[1], &s, sizeof(s)) == sizeof(s) ? 0 : 1);
+}
+
+/*
+ * Two processes fault on the same evicted page at once (each read of the
+ * store takes 300 ms): one store read, the same data, the same physical
+ * page in both.
+ */
+TEST_F(slow_read, two_faults_on_one_page_being_read_share_one_store_read)
+{
+	struct pcc_io_stats a, b;
+	struct seen s[2];
+	int go[2], out[2], i, st;
+	pid_t pid[2];
+
+	store_only(_metadata, self->fd, 2, 8);
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(out));
+	ASSERT_EQ(0, pcc_io_stats(self->fd, &a));
+	for (i = 0; i < 2; i++) {
+		pid[i] = fork();
+		ASSERT_LE(0, pid[i]);
+		if (pid[i] == 0)
+			fault_in_child(go, out, self->fd, 2, 8);
+	}
+	close(go[0]);
+	close(out[1]);
+	ASSERT_EQ(2, write(go[1], "gg", 2));
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(sizeof(s[i]), read(out[0], &s[i], sizeof(s[i])));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(pid[i], waitpid(pid[i], &st, 0));
+		EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	ASSERT_EQ(0, pcc_io_stats(self->fd, &b));
+	EXPECT_EQ(1, (long long)(b.store_reads - a.store_reads));
+	for (i = 0; i < 2; i++) {
+		EXPECT_EQ(-1, s[i].bad) TH_LOG("child %d: word %ld", i, s[i].bad);
+		EXPECT_NE(0, s[i].pfn) TH_LOG("child %d: no PFN in pagemap", i);
+	}
+	EXPECT_EQ(s[0].pfn, s[1].pfn) TH_LOG("the two processes map different pages");
+	/* The premise: the two faults overlapped in time. */
+	EXPECT_TRUE(s[0].t0 < s[1].t1 && s[1].t0 < s[0].t1)
+		TH_LOG("faults did not overlap: [%lld, %lld] and [%lld, %lld] us",
+		       (long long)(s[0].t0 / 1000), (long long)(s[0].t1 / 1000),
+		       (long long)(s[1].t0 / 1000), (long long)(s[1].t1 / 1000));
+	close(go[1]);
+	close(out[0]);
+}
+
+/*
+ * A process killed while its fault waits for a store read (1 s) dies of
+ * SIGKILL, and the page is then readable with the right data: no folio
+ * was left locked.
+ */
+TEST_F_TIMEOUT(slower_read, sigkill_during_a_store_read_leaves_the_page_usable, 60)
+{
+	struct pollfd pfd;
+	int ready[2], done[2], st;
+	char *p, c;
+	pid_t pid;
+
+	store_only(_metadata, self->fd, 4, 9);
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(done));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		char *q = mmap(NULL, PSZ, PROT_READ, MAP_SHARED, self->fd, 4 * PSZ);
+
+		if (q == MAP_FAILED || write(ready[1], "r", 1) != 1)
+			_exit(2);
+		load(q);
+		_exit(write(done[1], "d", 1) == 1 ? 0 : 3);
+	}
+	close(ready[1]);
+	close(done[1]);
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	usleep(300 * 1000);
+	pfd = (struct pollfd){ .fd = done[0], .events = POLLIN };
+	EXPECT_EQ(0, poll(&pfd, 1, 0))
+		TH_LOG("the child's fault finished within 300 ms: io_delay_us not in effect?");
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
+		TH_LOG("status %#x", st);
+	/* Would hang (and time out) on a folio left locked. */
+	p = mmap(NULL, PSZ, PROT_READ, MAP_SHARED, self->fd, 4 * PSZ);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-1, pcc_check_page(p, 4, 9));
+	EXPECT_EQ(-1, pread_check(self->fd, 4, 9));
+	/*
+	 * Not asserted: whether the read the child started was used or done
+	 * again (one or two store reads); the issue leaves that open.
+	 */
+	munmap(p, PSZ);
+	close(ready[0]);
+	close(done[0]);
+}
+
+struct wb_race {
+	int fd;
+	int ncpu;
+	char *page;
+	int ret;
+	int64_t t1_start, t1_end, t2_start, t2_end;
+};
+
+/* Keep the two threads on different CPUs: the wakeup of one cannot preempt the other. */
+static void pin_to(int ncpu, int cpu)
+{
+	cpu_set_t set;
+
+	if (ncpu < 2)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void *writeback_thread(void *arg)
+{
+	struct wb_race *r = arg;
+
+	pin_to(r->ncpu, 0);
+	r->t1_start = now_ns();
+	r->ret = ioctl(r->fd, PCC_IOC_WRITEBACK);
+	r->t1_end = now_ns();
+	return NULL;
+}
+
+static void *store_thread(void *arg)
+{
+	struct wb_race *r = arg;
+
+	pin_to(r->ncpu, 1);
+	r->t2_start = now_ns();
+	pcc_fill_page(r->page, 6, 11);		/* value B */
+	r->t2_end = now_ns();
+	return NULL;
+}
+
+/*
+ * Stable pages: a store to a page under writeback waits for the writeback
+ * to end, so the store gets the page as it was when writeback began.
+ * The page holds A; thread 1 writes it back (each store write is delayed
+ * by 500 ms); 100 ms later thread 2 stores B into it.
+ */
+TEST_F_TIMEOUT(slow_write, a_store_during_writeback_waits_for_it, 60)
+{
+	struct wb_race r = { .fd = self->fd };
+	struct snap a, b;
+	pthread_t t1, t2;
+
+	r.ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	r.page = map_pages_at(self->fd, 1, 6);
+	ASSERT_NE(MAP_FAILED, r.page);
+	pcc_fill_page(r.page, 6, 10);			/* value A */
+	snap(self->fd, &a);
+	ASSERT_EQ(1, a.s.pages_dirty);
+	ASSERT_EQ(0, pthread_create(&t1, NULL, writeback_thread, &r));
+	usleep(100 * 1000);
+	ASSERT_EQ(0, pthread_create(&t2, NULL, store_thread, &r));
+	ASSERT_EQ(0, pthread_join(t2, NULL));
+	ASSERT_EQ(0, pthread_join(t1, NULL));
+	snap(self->fd, &b);
+	TH_LOG("from the ioctl's start: store began %lld ms, ioctl returned %lld ms, store done %lld ms",
+	       (long long)((r.t2_start - r.t1_start) / 1000000),
+	       (long long)((r.t1_end - r.t1_start) / 1000000),
+	       (long long)((r.t2_end - r.t1_start) / 1000000));
+	EXPECT_EQ(1, r.ret);
+	/* The premise: the store began before the delayed store write could be done. */
+	EXPECT_GT(DELAY_STABLE_US * 1000, r.t2_start - r.t1_start);
+	/* Ordering, not speed: the store completed only after the ioctl returned... */
+	EXPECT_LE(r.t1_end, r.t2_end) TH_LOG("the store completed before WRITEBACK returned");
+	/* ...and not before the page's delayed write to the store can have begun. */
+	EXPECT_LE(DELAY_STABLE_US * 1000, r.t2_end - r.t1_start);
+	EXPECT_EQ(-1, store_check(PCC_STORE_DISK, 6, 10)) TH_LOG("the store must hold A");
+	EXPECT_EQ(-1, pcc_check_page(r.page, 6, 11)) TH_LOG("the mapping must hold B");
+	EXPECT_EQ(1, b.s.pages_dirty);
+	EXPECT_EQ(1, DIO(b, a, store_writes));
+	munmap(r.page, PSZ);
+}
+
+TEST_F(store, written_back_data_survives_unload_and_comes_back_by_major_faults)
+{
+	struct snap a, b;
+	long bad[5], at;
+	unsigned long i;
+	char *p;
+
+	ASSERT_EQ(0, pwrite_pattern(self->fd, 0, 12));
+	ASSERT_EQ(0, pwrite_pattern(self->fd, 1, 12));
+	p = map_pages_at(self->fd, 4, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	pcc_fill_page(p + 2 * PSZ, 2, 12);
+	pcc_fill_page(p + 3 * PSZ, 3, 12);
+	munmap(p, 4 * PSZ);
+	ASSERT_EQ(4, ioctl(self->fd, PCC_IOC_WRITEBACK));
+	store_reopen(_metadata, &self->fd, self->params);
+
+	/* Pages 0-3 come from the store, page 4 is a hole. */
+	p = map_pages_at(self->fd, 5, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	snap(self->fd, &a);
+	snap(self->fd, &a);
+	for (i = 0; i < 4; i++)
+		bad[i] = pcc_check_page(p + i * PSZ, i, 12);
+	bad[4] = pcc_first_nonzero(p + 4 * PSZ, PSZ);
+	snap(self->fd, &b);
+	EXPECT_EQ(-1, first_bad(bad, 5, &at)) TH_LOG("word/byte %ld", at);
+	EXPECT_EQ(4, DIO(b, a, store_reads));
+	EXPECT_EQ(4, DIO(b, a, major_faults));
+	EXPECT_EQ(4, DMAJ(b, a));
+	EXPECT_EQ(1, DMIN(b, a)) TH_LOG("the hole");
+	munmap(p, 5 * PSZ);
+}
+
+TEST_F(store, unload_writes_dirty_pages_back)
+{
+	struct snap a, b;
+	char *p;
+
+	snap(self->fd, &a);
+	ASSERT_EQ(0, pwrite_pattern(self->fd, 7, 13));
+	p = map_pages_at(self->fd, 1, 8);
+	ASSERT_NE(MAP_FAILED, p);
+	pcc_fill_page(p, 8, 13);
+	munmap(p, PSZ);
+	snap(self->fd, &b);
+	EXPECT_EQ(2, b.s.pages_dirty);
+	EXPECT_EQ(0, DIO(b, a, store_writes));
+	store_reopen(_metadata, &self->fd, self->params);
+	snap(self->fd, &a);
+	EXPECT_EQ(-1, pread_check(self->fd, 7, 13));
+	EXPECT_EQ(-1, pread_check(self->fd, 8, 13));
+	snap(self->fd, &b);
+	EXPECT_EQ(2, DIO(b, a, store_reads));
+}
+
+/* read() of the whole device: -1 if every byte is zero. */
+static long whole_device_nonzero(int fd)
+{
+	size_t len = SIZE_PAGES * PSZ;
+	char *buf = malloc(len);
+	long ret;
+
+	if (!buf)
+		return -2;
+	memset(buf, 0xff, len);
+	ret = pread(fd, buf, len, 0) == (ssize_t)len ? pcc_first_nonzero(buf, len) : -2;
+	free(buf);
+	return ret;
+}
+
+/* Pages 0-3 through a fresh mapping: zeros, by four minor faults, without I/O. */
+static void expect_holes_mapped(struct __test_metadata *_metadata, int fd, const char *when)
+{
+	struct snap a, b;
+	long bad[4], at;
+	int i;
+	char *p;
+
+	p = map_pages_at(fd, 4, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	snap(fd, &a);
+	snap(fd, &a);
+	for (i = 0; i < 4; i++)
+		bad[i] = pcc_first_nonzero(p + i * PSZ, PSZ);
+	snap(fd, &b);
+	EXPECT_EQ(-1, first_bad(bad, 4, &at)) TH_LOG("%s: byte %ld", when, at);
+	EXPECT_EQ(4, DMIN(b, a)) TH_LOG("%s", when);
+	EXPECT_EQ(0, DMAJ(b, a)) TH_LOG("%s", when);
+	EXPECT_EQ(0, DIO(b, a, store_reads)) TH_LOG("%s", when);
+	munmap(p, 4 * PSZ);
+}
+
+static void expect_all_zero_by_read(struct __test_metadata *_metadata, int fd, const char *when)
+{
+	struct snap a, b;
+	long bad;
+
+	snap(fd, &a);
+	bad = whole_device_nonzero(fd);
+	snap(fd, &b);
+	EXPECT_EQ(-1, bad) TH_LOG("%s: byte %ld of the device", when, bad);
+	EXPECT_EQ(0, DIO(b, a, store_reads)) TH_LOG("%s", when);
+}
+
+/*
+ * After RESET every page is a hole: in the cache, in the store (pages
+ * written back, one evicted too), also after EVICT and after unload/load.
+ * The mapped checks come first in each round, while nothing is cached,
+ * so each of the four pages is its own fault.
+ */
+TEST_F(store, reset_makes_every_page_a_hole_also_after_evict_and_reload)
+{
+	struct pcc_stats s;
+	unsigned long i;
+
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, pwrite_pattern(self->fd, i, 14));
+	ASSERT_EQ(3, ioctl(self->fd, PCC_IOC_WRITEBACK));
+	ASSERT_EQ(0, pwrite_pattern(self->fd, 3, 14));		/* dirty, never written back */
+	ASSERT_EQ(3, ioctl(self->fd, PCC_IOC_EVICT));		/* 0-2 only in the store */
+	ASSERT_EQ(0, pwrite_pattern(self->fd, 2, 15));		/* 2: in the store and dirty */
+	ASSERT_EQ(0, ioctl(self->fd, PCC_IOC_RESET));
+	ASSERT_EQ(0, pcc_stats(self->fd, &s));
+	EXPECT_EQ(0, s.pages_cached);
+	EXPECT_EQ(0, s.pages_dirty);
+	expect_holes_mapped(_metadata, self->fd, "after reset");
+	expect_all_zero_by_read(_metadata, self->fd, "after reset");
+
+	ioctl(self->fd, PCC_IOC_EVICT);
+	ASSERT_EQ(0, pcc_stats(self->fd, &s));
+	EXPECT_EQ(0, s.pages_cached) TH_LOG("every cached page was clean");
+	expect_holes_mapped(_metadata, self->fd, "after reset and evict");
+	expect_all_zero_by_read(_metadata, self->fd, "after reset and evict");
+
+	store_reopen(_metadata, &self->fd, self->params);
+	expect_holes_mapped(_metadata, self->fd, "after reset and reload");
+	expect_all_zero_by_read(_metadata, self->fd, "after reset and reload");
+}
+
+/*
+ * Fixture for tests that load pcc themselves: it only unloads pcc when it
+ * is done (in the parent) and loads the defaults again.
+ */
+FIXTURE(raw)
+{
+	int unused;
+};
+
+FIXTURE_SETUP(raw)
+{
+	if (access(PCC_STORE_DISK, F_OK) != 0)
+		SKIP(return, "%s not present: the VM has no disk for the store", PCC_STORE_DISK);
+	ASSERT_EQ(PSZ, sysconf(_SC_PAGESIZE));
+}
+
+FIXTURE_TEARDOWN_PARENT(raw)
+{
+	load_defaults_again(_metadata);
+	unlink(STORE_FILE);
+}
+
+static int unload_if_loaded(void)
+{
+	if (pcc_unload_wait() == 0 || errno == ENOENT)
+		return 0;
+	return -1;
+}
+
+/* Load with params, expecting failure: the errno, or 0 if it loaded (then unloaded). */
+static int load_fails_with(const char *params)
+{
+	int err;
+
+	if (pcc_load(params) == 0) {
+		pcc_unload_wait();
+		return 0;
+	}
+	err = errno;
+	return err;
+}
+
+TEST_F(raw, a_block_device_too_small_for_the_store_fails_with_einval)
+{
+	unsigned long disk_pages, max;
+	char params[160];
+	uint64_t bytes;
+	__u64 size = 0;
+	int fd;
+
+	fd = open(PCC_STORE_DISK, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioctl(fd, BLKGETSIZE64, &bytes));
+	close(fd);
+	disk_pages = bytes / PSZ;
+	/* The largest size_pages whose data, header and bitmap fit. */
+	for (max = disk_pages; max > 0 && pcc_store_pages(max) > disk_pages; max--)
+		;
+	TH_LOG("%s: %lu pages, the largest store it holds: size_pages=%lu", PCC_STORE_DISK,
+	       disk_pages, max);
+	ASSERT_LT(0, max);
+	if (max + 1 > 1048576)
+		SKIP(return, "the disk holds every size_pages pcc accepts");
+	ASSERT_EQ(0, unload_if_loaded());
+
+	/* One page too many: a fresh header, the only reason to refuse is the size. */
+	if (max + 1 < disk_pages)	/* its header page is on the disk */
+		ASSERT_EQ(0, pcc_wipe_store_header(PCC_STORE_DISK, max + 1));
+	snprintf(params, sizeof(params), "backing=%s size_pages=%lu", PCC_STORE_DISK, max + 1);
+	EXPECT_EQ(EINVAL, load_fails_with(params)) TH_LOG("%s", params);
+	snprintf(params, sizeof(params), "backing=%s size_pages=1048576", PCC_STORE_DISK);
+	EXPECT_EQ(EINVAL, load_fails_with(params)) TH_LOG("%s", params);
+
+	/* Exactly the disk's size: loads. */
+	ASSERT_EQ(0, pcc_wipe_store_header(PCC_STORE_DISK, max));
+	snprintf(params, sizeof(params), "backing=%s size_pages=%lu", PCC_STORE_DISK, max);
+	ASSERT_EQ(0, pcc_load(params)) TH_LOG("%s: %s", params, strerror(errno));
+	fd = open(PCC_DEVICE, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, ioctl(fd, PCC_IOC_GET_SIZE, &size));
+	EXPECT_EQ(max * PSZ, size);
+	close(fd);
+}
+
+TEST_F(raw, a_header_written_for_another_size_fails_with_einval)
+{
+	char params[160], other[160], hdr[PSZ];
+	int fd;
+
+	ASSERT_EQ(0, unload_if_loaded());
+	ASSERT_EQ(0, pcc_wipe_store_header(PCC_STORE_DISK, SIZE_PAGES));
+	ASSERT_EQ(0, pcc_wipe_store_header(PCC_STORE_DISK, 2 * SIZE_PAGES));
+	snprintf(params, sizeof(params), "backing=%s size_pages=%lu", PCC_STORE_DISK, SIZE_PAGES);
+	snprintf(other, sizeof(other), "backing=%s size_pages=%lu", PCC_STORE_DISK, 2 * SIZE_PAGES);
+	ASSERT_EQ(0, pcc_load(params)) TH_LOG("%s: %s", params, strerror(errno));
+	fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pwrite_pattern(fd, 0, 16));
+	ASSERT_EQ(1, ioctl(fd, PCC_IOC_WRITEBACK));
+	close(fd);
+	ASSERT_EQ(0, pcc_unload_wait());
+
+	/* A store that keeps data has a header; copy it where a 2048-page store looks. */
+	ASSERT_EQ(PSZ, pcc_store_pread(PCC_STORE_DISK, hdr, PSZ, SIZE_PAGES * PSZ));
+	ASSERT_LE(0, pcc_first_nonzero(hdr, PSZ)) TH_LOG("no header after writeback and unload");
+	ASSERT_EQ(PSZ, pcc_store_pwrite(PCC_STORE_DISK, hdr, PSZ, 2 * SIZE_PAGES * PSZ));
+	EXPECT_EQ(EINVAL, load_fails_with(other)) TH_LOG("%s over a header for %lu pages",
+							  other, SIZE_PAGES);
+
+	/* With its own size the store loads, data and all. */
+	ASSERT_EQ(0, pcc_load(params)) TH_LOG("%s: %s", params, strerror(errno));
+	fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, pread_check(fd, 0, 16));
+	close(fd);
+}
+
+TEST_F(raw, a_short_regular_file_is_extended_to_the_store_size_and_keeps_data)
+{
+	const long want = pcc_store_pages(SIZE_PAGES) * PSZ;	/* 1026 pages */
+	struct snap a, b;
+	char params[160];
+	struct stat st;
+	long bad[4], at;
+	int fd, i;
+	char *p;
+
+	ASSERT_EQ(0, unload_if_loaded());
+	unlink(STORE_FILE);
+	fd = open(STORE_FILE, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, 2 * PSZ));		/* zeros: a fresh header, were it there */
+	close(fd);
+	snprintf(params, sizeof(params), "backing=%s size_pages=%lu", STORE_FILE, SIZE_PAGES);
+	ASSERT_EQ(0, pcc_load(params)) TH_LOG("%s: %s", params, strerror(errno));
+	ASSERT_EQ(0, stat(STORE_FILE, &st));
+	EXPECT_EQ(want, st.st_size);
+
+	fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, pwrite_pattern(fd, i, 17));
+	p = map_pages_at(fd, 1, 3);
+	ASSERT_NE(MAP_FAILED, p);
+	pcc_fill_page(p, 3, 17);
+	munmap(p, PSZ);
+	snap(fd, &a);
+	EXPECT_EQ(4, ioctl(fd, PCC_IOC_WRITEBACK));
+	snap(fd, &b);
+	EXPECT_EQ(4, DIO(b, a, store_writes));
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(-1, store_check(STORE_FILE, i, 17)) TH_LOG("file page %d", i);
+	close(fd);
+	ASSERT_EQ(0, pcc_unload_wait());
+	ASSERT_EQ(0, stat(STORE_FILE, &st));
+	EXPECT_EQ(want, st.st_size);
+
+	ASSERT_EQ(0, pcc_load(params)) TH_LOG("%s again: %s", params, strerror(errno));
+	fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	p = map_pages_at(fd, 4, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	snap(fd, &a);
+	snap(fd, &a);
+	for (i = 0; i < 4; i++)
+		bad[i] = pcc_check_page(p + i * PSZ, i, 17);
+	snap(fd, &b);
+	EXPECT_EQ(-1, first_bad(bad, 4, &at)) TH_LOG("word %ld", at);
+	EXPECT_EQ(4, DIO(b, a, store_reads));
+	EXPECT_EQ(4, DMAJ(b, a));
+	munmap(p, 4 * PSZ);
+	close(fd);
+}
+
+/* pcc with its default parameters: no store. */
+FIXTURE(nostore)
+{
+	int fd;
+};
+
+FIXTURE_SETUP(nostore)
+{
+	int err = 0;
+
+	if (pcc_reload("") != 0) {	/* fresh counters */
+		err = errno;
+		pcc_load("");
+	}
+	ASSERT_EQ(0, err) TH_LOG("reload pcc: %s", strerror(err));
+	self->fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(nostore)
+{
+	close(self->fd);
+}
+
+TEST_F(nostore, without_a_store_evict_drops_nothing_and_no_io_is_counted)
+{
+	struct pcc_io_stats io;
+	struct pcc_stats s;
+	char *p;
+
+	ASSERT_EQ(0, pwrite_pattern(self->fd, 0, 18));
+	ASSERT_EQ(0, pwrite_pattern(self->fd, 1, 18));
+	p = map_pages_at(self->fd, 1, 2);
+	ASSERT_NE(MAP_FAILED, p);
+	pcc_fill_page(p, 2, 18);
+	ASSERT_EQ(3, ioctl(self->fd, PCC_IOC_WRITEBACK));
+	EXPECT_EQ(0, ioctl(self->fd, PCC_IOC_EVICT)) TH_LOG("clean pages have nowhere to go");
+	ASSERT_EQ(0, pcc_stats(self->fd, &s));
+	EXPECT_EQ(3, s.pages_cached);
+	EXPECT_EQ(0, s.pages_dirty);
+	p[0] = 'x';					/* a dirty page too */
+	EXPECT_EQ(0, ioctl(self->fd, PCC_IOC_EVICT));
+	ASSERT_EQ(0, pcc_stats(self->fd, &s));
+	EXPECT_EQ(3, s.pages_cached);
+	EXPECT_EQ(1, s.pages_dirty);
+	EXPECT_EQ(-1, pread_check(self->fd, 0, 18));
+	EXPECT_EQ(-1, pread_check(self->fd, 1, 18));
+	EXPECT_EQ('x', p[0]);
+	ASSERT_EQ(0, pcc_io_stats(self->fd, &io));
+	EXPECT_EQ(0, io.store_reads);
+	EXPECT_EQ(0, io.store_writes);
+	EXPECT_EQ(0, io.pages_evicted);
+	EXPECT_EQ(0, io.major_faults);
+	EXPECT_EQ(0, io.fault_retries);
+	munmap(p, PSZ);
+}
+
+static pid_t main_pid;
+
+/* Whatever happened (a test that timed out gets no teardown): leave the defaults loaded. */
+static void restore_defaults(void)
+{
+	if (getpid() == main_pid && pcc_reload("") != 0)
+		printf("# could not load pcc with its defaults again: %s\n", strerror(errno));
+}
+
+int main(int argc, char **argv)
+{
+	pcc_require_device();
+	main_pid = getpid();
+	atexit(restore_defaults);
+	return test_harness_run(argc, argv);
+}
