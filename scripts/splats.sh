@@ -3,7 +3,7 @@
 # Scan a guest log for kernel splats; print them and exit 1 if any.
 set -u
 log=$1
-pat='BUG:|WARNING:|Oops|KASAN:|kernel BUG|Kernel panic|Unable to handle kernel|possible circular locking|possible recursive locking|inconsistent lock state|sleeping function called from invalid context|suspicious RCU usage|Call trace:|INFO: task .* blocked|UBSAN:|general protection fault|refcount_t:|list_add corruption|list_del corruption|bad page state|Bad page|rcu_preempt detected stalls|soft lockup|hard LOCKUP|trying to free|memory leak|lockdep is turned off'
+pat='BUG:|WARNING:|Oops|KASAN:|kernel BUG|Kernel panic|Unable to handle kernel|possible circular locking|possible recursive locking|inconsistent lock state|sleeping function called from invalid context|suspicious RCU usage|Call trace:|INFO: task .* blocked|UBSAN:|general protection fault|refcount_t:|list_add corruption|list_del corruption|bad page state|Bad page|rcu_preempt detected stalls|soft lockup|hard LOCKUP|trying to free|suspected memory leaks|unreferenced object|lockdep is turned off'
 if grep -nE "$pat" "$log" > /dev/null; then
 	echo "[pcc] FAIL: kernel splat in the guest log ($log):" >&2
 	grep -nE -A3 "$pat" "$log" | head -60 >&2
