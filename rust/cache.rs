@@ -322,7 +322,7 @@ impl PageCache {
         }
         let folio = locked.unlock();
         let mut slots = self.slots.lock();
-        if let Some(guard) = FolioGuard::try_new(folio).ok() {
+        if let Ok(guard) = FolioGuard::try_new(folio) {
             if self.inode.evict_locked(&guard) {
                 if let Some(slot) = slots.folios.get_mut(index) {
                     *slot = None;
@@ -334,13 +334,19 @@ impl PageCache {
     }
 
     /// The folio at `index`, locked and uptodate, reading it from the store
-    /// or zero-filling it on a miss. Returns whether it was a miss.
-    fn get_locked(&self, index: usize) -> Result<(FolioGuard<ARef<Folio>>, bool)> {
+    /// or zero-filling it on a miss. Returns whether it was a miss. The
+    /// wait for the lock is killable (`EINTR`) for `read`/`write`, not for
+    /// a fault without a store (which has no retry to fall back on here).
+    fn get_locked(&self, index: usize, killable: bool) -> Result<(FolioGuard<ARef<Folio>>, bool)> {
         loop {
             match self.lookup(index, false)? {
                 Lookup::Ready(locked, miss) => return Ok((locked, miss)),
                 Lookup::Cached(folio, miss) => {
-                    let locked = FolioGuard::new_killable(folio).map_err(|_| EINTR)?;
+                    let locked = if killable {
+                        FolioGuard::new_killable(folio).map_err(|_| EINTR)?
+                    } else {
+                        FolioGuard::new(folio)
+                    };
                     if let Some(locked) = self.settle(index, locked)? {
                         return Ok((locked, miss));
                     }
@@ -355,8 +361,10 @@ impl PageCache {
     fn readable(&self, index: usize) -> Result<Option<ARef<Folio>>> {
         match self.cached(index) {
             Some(folio) if folio.is_uptodate() => Ok(Some(folio)),
-            Some(_) => Ok(Some(self.get_locked(index)?.0.unlock())),
-            None if self.slots.lock().held.get(index) => Ok(Some(self.get_locked(index)?.0.unlock())),
+            Some(_) => Ok(Some(self.get_locked(index, true)?.0.unlock())),
+            None if self.slots.lock().held.get(index) => {
+                Ok(Some(self.get_locked(index, true)?.0.unlock()))
+            }
             None => Ok(None),
         }
     }
@@ -413,7 +421,7 @@ impl PageCache {
                 break;
             }
             self.throttle();
-            let n = match self.get_locked(index) {
+            let n = match self.get_locked(index, true) {
                 Ok((locked, _miss)) => {
                     locked.wait_stable();
                     let n = locked.copy_from_iter_atomic(in_page, len, iov)?;
@@ -485,7 +493,10 @@ impl PageCache {
         }
         let mut slots = self.slots.lock();
         if let Err(e) = io.store.save(&mut slots.held) {
-            pr_err!("writeback: saving the store's bitmap failed (errno {})\n", e.to_errno());
+            pr_err!(
+                "writeback: saving the store's bitmap failed (errno {})\n",
+                e.to_errno()
+            );
         }
         drop(slots);
         self.counters
@@ -566,9 +577,7 @@ impl PageCache {
         }
         slots.cursor = i;
         drop(slots);
-        self.counters
-            .pages_evicted
-            .add(dropped as u64, Relaxed);
+        self.counters.pages_evicted.add(dropped as u64, Relaxed);
         Some(dropped)
     }
 
@@ -592,7 +601,10 @@ impl PageCache {
             // Every page a hole again, on the store too.
             slots.held.clear_all();
             if let Err(e) = io.store.save(&mut slots.held) {
-                pr_err!("reset: clearing the store's bitmap failed (errno {})\n", e.to_errno());
+                pr_err!(
+                    "reset: clearing the store's bitmap failed (errno {})\n",
+                    e.to_errno()
+                );
             }
         }
         trace::reset(freed);
@@ -654,7 +666,7 @@ impl PageCache {
         } else if self.store.is_some() {
             self.fault_store(vmf, index)
         } else {
-            match self.get_locked(index) {
+            match self.get_locked(index, false) {
                 Ok((folio, miss)) => (vmf.page(folio, false), CacheLookup::of(miss)),
                 Err(e) => (Err(FaultError::from(e)), CacheLookup::None),
             }

@@ -38,11 +38,11 @@ use kernel::{
     prelude::*,
     sync::{
         aref::ARef,
-        Arc,
         atomic::{
             ordering::Relaxed,
             Atomic, //
         },
+        Arc,
     },
     time::{
         delay::fsleep,
@@ -117,14 +117,20 @@ impl Store {
     /// format a fresh one. Returns the store and what it holds.
     pub(crate) fn open(path: &CStr, pages: usize, io_delay_us: u32) -> Result<(Self, Bitmap)> {
         let file = BackingFile::open(path).inspect_err(|e| {
-            pr_err!("backing={path:?}: cannot open it (errno {})\n", e.to_errno());
+            pr_err!(
+                "backing={path:?}: cannot open it (errno {})\n",
+                e.to_errno()
+            );
         })?;
         let need = ((pages + 1 + bitmap_pages(pages)) * PAGE_SIZE) as u64;
         let have = file.size();
         if have < need {
             if file.is_regular() {
                 file.set_size(need).inspect_err(|e| {
-                    pr_err!("backing={path:?}: cannot extend it to {need} bytes (errno {})\n", e.to_errno());
+                    pr_err!(
+                        "backing={path:?}: cannot extend it to {need} bytes (errno {})\n",
+                        e.to_errno()
+                    );
                 })?;
             } else {
                 pr_err!(
@@ -169,7 +175,10 @@ impl Store {
             dirty: false,
         };
         if found.iter().all(|&b| b == 0) {
-            pr_info!("backing={path:?}: a fresh store of {} pages, formatted\n", self.pages);
+            pr_info!(
+                "backing={path:?}: a fresh store of {} pages, formatted\n",
+                self.pages
+            );
             self.file.write_all(self.header_pos(), &self.header()?)?;
             held.dirty = true;
             self.save(&mut held)?;
@@ -178,14 +187,18 @@ impl Store {
         if found[..] != self.header()?[..] {
             let n = u64::from_le_bytes(found[8..16].try_into().unwrap_or([0; 8]));
             if &found[..8] == MAGIC {
-                pr_err!("backing={path:?} is a store of {n} pages, not size_pages={} (EINVAL)\n", self.pages);
+                pr_err!(
+                    "backing={path:?} is a store of {n} pages, not size_pages={} (EINVAL)\n",
+                    self.pages
+                );
             } else {
                 pr_err!("backing={path:?} has no pcc header at byte {} (EINVAL); zero that page to start afresh\n", self.header_pos());
             }
             return Err(EINVAL);
         }
         let mut bytes = KVVec::from_elem(0u8, held.words.len() * 8, GFP_KERNEL)?;
-        self.file.read_exact(self.header_pos() + PAGE_SIZE as u64, &mut bytes)?;
+        self.file
+            .read_exact(self.header_pos() + PAGE_SIZE as u64, &mut bytes)?;
         for (w, b) in held.words.iter_mut().zip(bytes.chunks_exact(8)) {
             *w = u64::from_le_bytes(b.try_into().map_err(|_| EINVAL)?);
         }
@@ -199,7 +212,8 @@ impl Store {
             for w in held.words.iter() {
                 bytes.extend_from_slice(&w.to_le_bytes(), GFP_KERNEL)?;
             }
-            self.file.write_all(self.header_pos() + PAGE_SIZE as u64, &bytes)?;
+            self.file
+                .write_all(self.header_pos() + PAGE_SIZE as u64, &bytes)?;
             held.dirty = false;
         }
         self.file.sync()
@@ -220,7 +234,10 @@ impl Store {
             Ok(()) => {
                 self.reads.add(1u64, Relaxed);
             }
-            Err(e) => pr_err!("store read of page {index} failed (errno {})\n", e.to_errno()),
+            Err(e) => pr_err!(
+                "store read of page {index} failed (errno {})\n",
+                e.to_errno()
+            ),
         }
         r
     }
@@ -233,7 +250,10 @@ impl Store {
             Ok(()) => {
                 self.writes.add(1u64, Relaxed);
             }
-            Err(e) => pr_err!("store write of page {index} failed (errno {})\n", e.to_errno()),
+            Err(e) => pr_err!(
+                "store write of page {index} failed (errno {})\n",
+                e.to_errno()
+            ),
         }
         r
     }

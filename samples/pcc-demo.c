@@ -27,7 +27,8 @@
 static int fd;
 static long psz;
 static struct pcc_stats before;
-static long minflt_before;
+static struct pcc_io_stats io_before;
+static long minflt_before, majflt_before;
 
 static void die(const char *what)
 {
@@ -43,6 +44,21 @@ static long minflt(void)
 	return ru.ru_minflt;
 }
 
+static long majflt(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_THREAD, &ru);
+	return ru.ru_majflt;
+}
+
+/* The I/O counters; all zero when pcc has no store. */
+static void get_io(struct pcc_io_stats *s)
+{
+	if (ioctl(fd, PCC_IOC_GET_IO_STATS, s))
+		memset(s, 0, sizeof(*s));
+}
+
 static void get(struct pcc_stats *s)
 {
 	if (ioctl(fd, PCC_IOC_GET_STATS, s))
@@ -52,20 +68,26 @@ static void get(struct pcc_stats *s)
 static void begin(void)
 {
 	get(&before);
+	get_io(&io_before);
 	minflt_before = minflt();
+	majflt_before = majflt();
 }
 
 static void row(const char *step, const char *path)
 {
-	long mf = minflt() - minflt_before;
+	long mf = minflt() - minflt_before, jf = majflt() - majflt_before;
+	struct pcc_io_stats io;
 	struct pcc_stats a;
 
 	get(&a);
-	printf("%-22s %6llu %6llu %9llu %7llu %7llu %6llu %5llu %6ld  %s\n", step,
+	get_io(&io);
+	printf("%-22s %6llu %6llu %9llu %7llu %7llu %6llu %5llu %6ld %6ld %5llu %5llu %5llu  %s\n", step,
 	       a.faults - before.faults, a.fault_misses - before.fault_misses,
 	       a.map_pages_calls - before.map_pages_calls,
 	       a.pages_mapped_around - before.pages_mapped_around,
-	       a.mkwrite_calls - before.mkwrite_calls, a.pages_cached, a.pages_dirty, mf, path);
+	       a.mkwrite_calls - before.mkwrite_calls, a.pages_cached, a.pages_dirty, mf, jf,
+	       io.major_faults - io_before.major_faults, io.fault_retries - io_before.fault_retries,
+	       io.store_reads - io_before.store_reads, path);
 }
 
 static char *map(size_t pages, int flags, off_t pgoff)
@@ -93,8 +115,9 @@ int main(void)
 	if (ioctl(fd, PCC_IOC_RESET))
 		die("PCC_IOC_RESET");
 	printf("%s: %llu bytes (%llu pages of %ld)\n\n", PCC_DEVICE, size, size / psz, psz);
-	printf("%-22s %6s %6s %9s %7s %7s %6s %5s %6s  %s\n", "step", "fault", "miss",
-	       "map_pages", "mapped", "mkwrite", "cached", "dirty", "minflt", "kernel path");
+	printf("%-22s %6s %6s %9s %7s %7s %6s %5s %6s %6s %5s %5s %5s  %s\n", "step", "fault", "miss",
+	       "map_pages", "mapped", "mkwrite", "cached", "dirty", "minflt", "majflt", "major",
+	       "retry", "reads", "kernel path");
 
 	begin();
 	p = map(1, MAP_SHARED, 0);
@@ -150,6 +173,21 @@ int main(void)
 	begin();
 	p[0] = 4;
 	row("store after writeback", "do_wp_page -> wp_page_shared -> page_mkwrite");
+
+	/* With a store (make demo loads pcc with backing=/dev/vda). */
+	n = ioctl(fd, PCC_IOC_WRITEBACK);
+	if (n < 0)
+		die("PCC_IOC_WRITEBACK");
+	begin();
+	n = ioctl(fd, PCC_IOC_EVICT);
+	if (n < 0)
+		die("PCC_IOC_EVICT");
+	row("evict", "unmap, drop clean pages (store holds them)");
+	printf("%-22s %d page(s) evicted\n", "", n);
+	begin();
+	buf[0] = p[0];
+	row("read after evict", "fault: read, RETRY|MAJOR; TRIED: map_pages");
+	printf("%-22s byte at page 101 came back from the store: %d\n", "", buf[0]);
 
 	begin();
 	if (ioctl(fd, PCC_IOC_RESET))

@@ -28,6 +28,24 @@ vmrc=$?
 set -e
 log "guest log: $PCC_OUT/check.log (total $((SECONDS - t0)) s)"
 
+# A second boot with less memory than the store: 1 GiB of pages through a
+# 512 MiB guest, which only works if pcc writes back and evicts.
+bigjob=$stage/big.job
+cat > "$bigjob" <<'EOF'
+echo "PCC-TEST-BEGIN pcc_store_big"
+PCC_KO=/pcc/pcc.ko /pcc/bin/pcc_store_big > /tmp/big.out 2>&1
+rc=$?
+cat /tmp/big.out
+echo "PCC-TEST-END pcc_store_big rc=$rc"
+EOF
+set +e
+PCC_VM_MB=512 bash "$PCC_ROOT/scripts/vm.sh" --log "$PCC_OUT/check-big.log" "$bigjob" \
+	"$PCC_OUT/selftests-big/pcc_store_big"
+bigrc=$?
+set -e
+[ $bigrc = 0 ] || vmrc=1
+log "guest log of the 512 MiB boot: $PCC_OUT/check-big.log (total $((SECONDS - t0)) s)"
+
 # The fault-path check decodes the captures on the host (DWARF of vmlinux);
 # its TAP joins the guest's in the count.
 set +e
@@ -36,7 +54,7 @@ python3 "$PCC_ROOT/scripts/trace_tree.py" "$PCC_OUT/check.log" "$KDIR/vmlinux" \
 # The compile-fail checks of the abstractions (make sound) build on the
 # host too.
 bash "$PCC_ROOT/scripts/sound.sh" > "$PCC_OUT/sound.tap"
-cat "$PCC_OUT/check.log" "$PCC_OUT/fault-paths.tap" "$PCC_OUT/sound.tap" > "$PCC_OUT/results.tap"
+cat "$PCC_OUT/check.log" "$PCC_OUT/check-big.log" "$PCC_OUT/fault-paths.tap" "$PCC_OUT/sound.tap" > "$PCC_OUT/results.tap"
 summary=$(python3 "$PCC_ROOT/scripts/tap_summary.py" "$PCC_OUT/results.tap")
 trc=$?
 set -e

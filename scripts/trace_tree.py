@@ -38,6 +38,20 @@ CALL = re.compile(r"^(?P<name>[\w.$]+)(?: \[(?P<mod>\w+)\])?\(\)\s*(?P<open>\{)?
 PATH_SOURCES = re.compile(r"^(mm/(?!kasan/|kmsan/|debug)[^/]+\.c|arch/arm64/mm/.*|"
                           r"arch/arm64/kernel/traps\.c|kernel/signal\.c)$")
 
+# A read of a page only the store holds (pcc loaded with backing=). The
+# first pass starts the read, drops the fault lock and returns RETRY|MAJOR;
+# do_page_fault retries under the mmap lock with TRIED, and fault-around
+# maps the page the read brought in. do_mem_abort's own calls show both
+# passes.
+STORE_READ = {
+    "order": ["do_page_fault", "handle_mm_fault", "do_read_fault", "__do_fault", "pcc_fault"],
+    "absent": ["pcc_page_mkwrite"],
+    "events": {"pcc_fault": r"cache=read .*ret=MAJOR\|RETRY",
+               "pcc_map_pages": r"flags=\S*TRIED\S* .*mapped=1 "},
+    "graph_children": {"do_mem_abort": ["handle_mm_fault", "lock_mm_and_find_vma",
+                                        "handle_mm_fault"]},
+}
+
 # What each scenario must show, in this order (a subsequence of the tree
 # walked depth first), what it must not show, and what its events must say.
 CHECKS = {
@@ -72,26 +86,8 @@ CHECKS = {
         "absent": ["pcc_page_mkwrite", "do_shared_fault"],
         "events": {"pcc_fault": r"flags=WRITE"},
     },
-    # With a store (pcc loaded with backing=). The first pass starts the
-    # read, drops the fault lock and returns RETRY|MAJOR; do_page_fault
-    # retries under the mmap lock with TRIED, and fault-around maps the
-    # page the read brought in. do_mem_abort's own calls show both passes.
-    "major-fault": {
-        "order": ["do_page_fault", "handle_mm_fault", "do_read_fault", "__do_fault", "pcc_fault"],
-        "absent": ["pcc_page_mkwrite"],
-        "events": {"pcc_fault": r"cache=read .*ret=MAJOR\|RETRY",
-                   "pcc_map_pages": r"flags=\S*TRIED\S* .*mapped=1 "},
-        "graph_children": {"do_mem_abort": ["handle_mm_fault", "lock_mm_and_find_vma",
-                                            "handle_mm_fault"]},
-    },
-    "evict-refault": {
-        "order": ["do_page_fault", "handle_mm_fault", "do_read_fault", "__do_fault", "pcc_fault"],
-        "absent": ["pcc_page_mkwrite"],
-        "events": {"pcc_fault": r"cache=read .*ret=MAJOR\|RETRY",
-                   "pcc_map_pages": r"flags=\S*TRIED\S* .*mapped=1 "},
-        "graph_children": {"do_mem_abort": ["handle_mm_fault", "lock_mm_and_find_vma",
-                                            "handle_mm_fault"]},
-    },
+    "major-fault": STORE_READ,
+    "evict-refault": STORE_READ,
     # A store to a page under writeback waits in ->page_mkwrite
     # (folio_wait_stable, as filemap_page_mkwrite does).
     "mkwrite-under-writeback": {

@@ -51,7 +51,8 @@ extern "C" {
     pub(crate) fn pcc_folio_trylock(folio: *mut bindings::folio) -> bool;
     pub(crate) fn pcc_folio_lock_killable(folio: *mut bindings::folio) -> kernel::ffi::c_int;
     pub(crate) fn pcc_folio_wait_locked(folio: *mut bindings::folio);
-    pub(crate) fn pcc_folio_wait_locked_killable(folio: *mut bindings::folio) -> kernel::ffi::c_int;
+    pub(crate) fn pcc_folio_wait_locked_killable(folio: *mut bindings::folio)
+        -> kernel::ffi::c_int;
     pub(crate) fn pcc_folio_test_writeback(folio: *mut bindings::folio) -> bool;
     pub(crate) fn pcc_folio_start_writeback(folio: *mut bindings::folio);
     pub(crate) fn pcc_folio_mapped(folio: *mut bindings::folio) -> bool;
@@ -64,7 +65,10 @@ extern "C" {
     pub(crate) fn pcc_file_size(file: *mut bindings::file) -> bindings::loff_t;
     pub(crate) fn pcc_file_is_reg(file: *mut bindings::file) -> bool;
     pub(crate) fn pcc_file_is_blk(file: *mut bindings::file) -> bool;
-    pub(crate) fn pcc_file_truncate(file: *mut bindings::file, size: bindings::loff_t) -> kernel::ffi::c_int;
+    pub(crate) fn pcc_file_truncate(
+        file: *mut bindings::file,
+        size: bindings::loff_t,
+    ) -> kernel::ffi::c_int;
     pub(crate) fn pcc_file_read_folio(
         file: *mut bindings::file,
         folio: *mut bindings::folio,

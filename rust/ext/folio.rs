@@ -227,10 +227,6 @@ impl<P: FolioRef> FolioGuard<P> {
         }
     }
 
-    /// Wrap a folio whose lock the caller holds.
-    ///
-    /// # Safety
-    ///
     /// The lock if it is free now (`folio_trylock`); else the handle back.
     pub(crate) fn try_new(folio: P) -> core::result::Result<Self, P> {
         // SAFETY: `P` keeps the folio alive.
@@ -258,6 +254,10 @@ impl<P: FolioRef> FolioGuard<P> {
         }
     }
 
+    /// Wrap a folio whose lock the caller holds.
+    ///
+    /// # Safety
+    ///
     /// The caller holds the lock of `*folio` and gives it to the guard.
     pub(crate) unsafe fn from_locked(folio: P) -> Self {
         // INVARIANT: the caller passes the lock.
@@ -313,14 +313,7 @@ impl<P: FolioRef> FolioGuard<P> {
         // out as uptodate, so nobody else reads or writes its memory; the
         // file is open for as long as `store` lives.
         let n = unsafe { ffi::pcc_file_read_folio(store.as_ptr(), f, pos) };
-        // SAFETY: As above.
-        let size = unsafe { ffi::pcc_folio_size(f) };
-        if n < 0 {
-            return Err(Error::from_errno(n as i32));
-        }
-        if n as usize != size {
-            return Err(EIO);
-        }
+        whole_folio(f, n)?;
         // SAFETY: Locked, as `folio_mark_uptodate` requires; every byte was
         // just read.
         unsafe { ffi::pcc_folio_mark_uptodate(f) };
@@ -428,15 +421,7 @@ impl<P: FolioRef> FolioWriteback<P> {
         // `store` lives; reading the folio's memory races with no writer
         // (stable pages, above).
         let n = unsafe { ffi::pcc_file_write_folio(store.as_ptr(), f, pos) };
-        // SAFETY: As above.
-        let size = unsafe { ffi::pcc_folio_size(f) };
-        if n < 0 {
-            return Err(Error::from_errno(n as i32));
-        }
-        if n as usize != size {
-            return Err(EIO);
-        }
-        Ok(())
+        whole_folio(f, n)
     }
 }
 
@@ -456,6 +441,19 @@ impl<P: FolioRef> Drop for FolioWriteback<P> {
         // SAFETY: `folio` is not used after this.
         unsafe { ManuallyDrop::drop(&mut self.folio) };
     }
+}
+
+/// `Ok` if `n`, the result of one folio's I/O, is the whole folio; a short
+/// transfer is `EIO`.
+fn whole_folio(f: *mut bindings::folio, n: isize) -> Result {
+    if n < 0 {
+        return Err(Error::from_errno(n as i32));
+    }
+    // SAFETY: The callers' folio is live.
+    if n as usize != unsafe { ffi::pcc_folio_size(f) } {
+        return Err(EIO);
+    }
+    Ok(())
 }
 
 /// Fault in up to `len` bytes of the source (`fault_in_iov_iter_readable`);

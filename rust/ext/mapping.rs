@@ -136,5 +136,11 @@ impl Drop for PageCacheInode {
 fn folio_index(folio: &Folio) -> usize {
     // SAFETY: `folio` is live; `index` is stable while it is locked in its
     // mapping, which callers hold.
-    unsafe { (*folio.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.__bindgen_anon_2.index }
+    unsafe {
+        (*folio.as_ptr())
+            .__bindgen_anon_1
+            .__bindgen_anon_1
+            .__bindgen_anon_2
+            .index
+    }
 }

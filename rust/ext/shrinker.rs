@@ -73,9 +73,12 @@ impl<T: Shrink> Shrinker<T> {
         // waits for this callback to return.
         let arc = unsafe { Arc::<T>::borrow((*s).private_data) };
         // SAFETY: Same lifetime as the borrow above.
-        unsafe { &*(&*arc as *const T) }
+        unsafe { &*core::ptr::from_ref::<T>(&arc) }
     }
 
+    /// # Safety
+    ///
+    /// Called by reclaim with a shrinker registered by `register` for `T`.
     unsafe extern "C" fn count(
         s: *mut bindings::shrinker,
         _sc: *mut bindings::shrink_control,
@@ -85,6 +88,10 @@ impl<T: Shrink> Shrinker<T> {
         t.count() as kernel::ffi::c_ulong
     }
 
+    /// # Safety
+    ///
+    /// Called by reclaim with a shrinker registered by `register` for `T`
+    /// and a live `shrink_control`.
     unsafe extern "C" fn scan(
         s: *mut bindings::shrinker,
         sc: *mut bindings::shrink_control,
@@ -92,7 +99,7 @@ impl<T: Shrink> Shrinker<T> {
         // SAFETY: Called by reclaim on our registered shrinker, with a live
         // control structure.
         let (t, nr) = unsafe { (Self::data(s), (*sc).nr_to_scan) };
-        match t.scan(nr as usize) {
+        match t.scan(nr) {
             Some(n) => n as kernel::ffi::c_ulong,
             None => !0, // SHRINK_STOP
         }

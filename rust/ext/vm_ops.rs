@@ -741,10 +741,6 @@ impl<T: VmOperations> VmOpsTable<T> {
         drop(unsafe { T::Ptr::from_foreign(data) });
     }
 
-    /// # Safety
-    ///
-    /// `vma` was set up by [`VmaNewVmOps::install`] with this `T` and is
-    /// alive for `'b`.
     /// One more reference on the VMA's data, as a foreign pointer.
     ///
     /// # Safety
@@ -755,6 +751,10 @@ impl<T: VmOperations> VmOpsTable<T> {
         T::Ptr::from(unsafe { Self::data(vma) }).into_foreign()
     }
 
+    /// # Safety
+    ///
+    /// `vma` was set up by [`VmaNewVmOps::install`] with this `T` and is
+    /// alive for `'b`.
     unsafe fn data<'b>(vma: *mut bindings::vm_area_struct) -> Borrowed<'b, T> {
         // SAFETY: `vm_private_data` holds a reference for as long as the VMA
         // exists (see `install`, `open`, `close`), which covers `'b`.
@@ -795,13 +795,7 @@ impl<T: VmOperations> VmOpsTable<T> {
             pin: Self::pin_data,
             unpin: Self::release_data,
         };
-        let r = T::fault(
-            data,
-            VmFault {
-                raw,
-                state: &state,
-            },
-        );
+        let r = T::fault(data, VmFault { raw, state: &state });
         let bits = result_bits(&r, Faulted::bits).0;
         if state.released.get() {
             // The fault lock is gone: only `VM_FAULT_RETRY` may be returned
