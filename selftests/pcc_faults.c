@@ -52,6 +52,7 @@ FIXTURE_SETUP(name)								\
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", PCC_DEVICE, strerror(errno)); \
 	ASSERT_EQ(0, ioctl(self->fd, PCC_IOC_RESET));				\
 	ASSERT_EQ(0, ioctl(self->fd, PCC_IOC_GET_SIZE, &self->size));		\
+	pcc_prefault_self();							\
 }										\
 FIXTURE_TEARDOWN(name)								\
 {										\

@@ -49,6 +49,7 @@ TEST(fault_around_off_means_one_fault_per_page_and_no_map_pages)
 	memset(buf, 'f', psz);
 	for (i = 0; i < n; i++)
 		ASSERT_EQ(psz, pwrite(fd, buf, psz, (off_t)i * psz));
+	pcc_prefault_self();
 	p = mmap(NULL, n * psz, PROT_READ, MAP_SHARED, fd, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	ASSERT_EQ(0, pcc_stats(fd, &a));

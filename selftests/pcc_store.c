@@ -151,6 +151,7 @@ static int load_fresh_store(struct __test_metadata *_metadata, char *params, siz
 		pcc_reload("");
 		ASSERT_LE(0, fd) TH_LOG("open %s: %s", PCC_DEVICE, strerror(err));
 	}
+	pcc_prefault_self();
 	return fd;
 }
 

@@ -10,6 +10,7 @@ use crate::ext::{
     vm_ops::{
         FaultError,
         Faulted,
+        LockOrRetry,
         MapPagesFault,
         MappedAround,
         Mkwrite,
@@ -33,4 +34,11 @@ pub(crate) fn fault<'a>(
 
 pub(crate) fn mkwrite<'a>(vmf: MkwriteFault<'a>) -> Mkwrite<'a> {
     vmf.lock()
+}
+
+pub(crate) fn wait<'a>(vmf: VmFault<'a>, folio: ARef<Folio>) -> Result<Faulted<'a>, FaultError> {
+    match vmf.lock_folio_or_retry(folio) {
+        LockOrRetry::Retry(retry) => Ok(retry.faulted(true)),
+        LockOrRetry::Locked(vmf, locked) => vmf.page(locked, false),
+    }
 }

@@ -12,7 +12,7 @@ use core::marker::PhantomData;
 
 pub(crate) fn forged<'a>(_vmf: VmFault<'a>) -> Faulted<'a> {
     Faulted {
-        page: None,
+        page: todo!(),
         _brand: PhantomData,
     }
 }
