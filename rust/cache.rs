@@ -706,7 +706,12 @@ impl PageCache {
             } else {
                 CacheLookup::Hit
             };
-            match vmf.lock_folio_or_retry(folio) {
+            let waited = if started {
+                vmf.wait_for_read(folio)
+            } else {
+                vmf.lock_folio_or_retry(folio)
+            };
+            match waited {
                 LockOrRetry::Retry(retry) => return (Ok(retry.faulted(major)), lookup),
                 LockOrRetry::Locked(v, locked) => {
                     vmf = v;

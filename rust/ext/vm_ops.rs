@@ -354,6 +354,31 @@ impl<'a> VmFault<'a> {
         }
     }
 
+    /// Wait for a read this fault just started into `folio`, as
+    /// `filemap_fault` does for its own I/O: when the flags allow a retry
+    /// that may wait (first attempt with `FAULT_FLAG_ALLOW_RETRY`, no
+    /// `FAULT_FLAG_RETRY_NOWAIT`), release the fault lock before waiting
+    /// (`maybe_unlock_mmap_for_io()`), wait until the folio is unlocked, and
+    /// retry, however fast the read was (`filemap_fault`: `if (fpin) goto
+    /// out_retry`). Otherwise as [`VmFault::lock_folio_or_retry`].
+    pub(crate) fn wait_for_read(self, folio: ARef<Folio>) -> LockOrRetry<'a> {
+        let flags = self.flags();
+        if flags.contains(FaultFlag::AllowRetry)
+            && !flags.contains(FaultFlag::Tried)
+            && !flags.contains(FaultFlag::RetryNowait)
+        {
+            let retry = self.release_fault_lock();
+            if flags.contains(FaultFlag::Killable) {
+                // A fatal signal ends the wait; the kernel sees it on retry.
+                let _ = folio.wait_locked_killable();
+            } else {
+                folio.wait_locked();
+            }
+            return LockOrRetry::Retry(retry);
+        }
+        self.lock_folio_or_retry(folio)
+    }
+
     /// `release_fault_lock()`: after it, the VMA and the `vm_fault` are not
     /// ours to touch, which consuming the view enforces.
     fn release_fault_lock(self) -> Retry<'a> {
