@@ -55,6 +55,7 @@ use crate::{
             FolioGuard, //
         },
         mapping::PageCacheInode,
+        params::pr_info_ratelimited,
         shrinker::Shrink,
         store::IoQueue,
         trace::{
@@ -407,7 +408,9 @@ impl PageCache {
             return Ok(0);
         }
         if start >= end {
-            pr_info!("write at offset {start} refused: the device holds {end} bytes (ENOSPC)\n");
+            pr_info_ratelimited!(
+                "write at offset {start} refused: the device holds {end} bytes (ENOSPC)\n"
+            );
             return Err(ENOSPC);
         }
         let mut off = start;

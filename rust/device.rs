@@ -12,6 +12,7 @@ use crate::{
     ext::{
         mapping::PageCacheInode,
         misc::SharedMiscDevice,
+        params::pr_info_ratelimited,
         vm_ops::{
             Installed,
             VmaNewVmOps,
@@ -29,6 +30,7 @@ use crate::{
 };
 use kernel::{
     fs::{
+        file::flags,
         File,
         Kiocb, //
     },
@@ -66,7 +68,7 @@ impl SharedMiscDevice for PageCache {
     ) -> Result<Installed<'a>> {
         let pgoff = vma.pgoff();
         if pgoff >= cache.capacity_pages() {
-            pr_info!(
+            pr_info_ratelimited!(
                 "mmap at page offset {pgoff} refused: the device holds {} pages (EINVAL)\n",
                 cache.capacity_pages()
             );
@@ -93,7 +95,17 @@ impl SharedMiscDevice for PageCache {
         cache.write(kiocb.ki_pos_mut(), iov)
     }
 
-    fn ioctl(cache: ArcBorrow<'_, PageCache>, _file: &File, cmd: u32, arg: usize) -> Result<isize> {
+    /// Reading (stats, size) needs any open file; what changes the cache
+    /// (writeback, reset, evict) needs one open for writing, else `EBADF`,
+    /// as a `write()` to a read-only file gets.
+    fn ioctl(cache: ArcBorrow<'_, PageCache>, file: &File, cmd: u32, arg: usize) -> Result<isize> {
+        let changes = matches!(cmd, PCC_IOC_WRITEBACK | PCC_IOC_RESET | PCC_IOC_EVICT);
+        if changes && file.flags() & flags::O_ACCMODE == flags::O_RDONLY {
+            pr_info_ratelimited!(
+                "ioctl {cmd:#x} refused: the file is not open for writing (EBADF)\n"
+            );
+            return Err(EBADF);
+        }
         match cmd {
             PCC_IOC_GET_STATS => write_u64s(arg, &cache.stats().as_array()),
             PCC_IOC_GET_IO_STATS => write_u64s(arg, &cache.io_stats().as_array()),

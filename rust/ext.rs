@@ -10,6 +10,7 @@ pub(crate) mod ffi;
 pub(crate) mod folio;
 pub(crate) mod mapping;
 pub(crate) mod misc;
+pub(crate) mod params;
 pub(crate) mod shrinker;
 pub(crate) mod store;
 pub(crate) mod trace;

@@ -29,8 +29,8 @@ mod uapi;
 use cache::PageCache;
 use ext::{
     misc::SharedMiscRegistration,
-    shrinker::Shrinker,
-    store::backing_param, //
+    params,
+    shrinker::Shrinker, //
 };
 use store::Store;
 
@@ -43,20 +43,6 @@ module! {
     authors: ["pcc developers"],
     description: "Page-cache device: the arm64 page-fault path, visible and testable",
     license: "GPL",
-    params: {
-        size_pages: u64 {
-            default: 4096,
-            description: "Capacity of /dev/pcc in pages (1 to 1048576)",
-        },
-        fault_around: bool {
-            default: true,
-            description: "Provide ->map_pages, so read faults map cached neighbours",
-        },
-        io_delay_us: u32 {
-            default: 0,
-            description: "Delay before each backing-store page read and write, in microseconds",
-        },
-    },
 }
 
 #[pin_data(PinnedDrop)]
@@ -68,14 +54,14 @@ struct PccModule {
 }
 
 fn new_cache() -> Result<Arc<PageCache>> {
-    let pages = module_parameters::size_pages.value();
-    let around = module_parameters::fault_around.value();
-    let delay = module_parameters::io_delay_us.value();
+    let pages = params::size_pages();
+    let around = params::fault_around();
+    let delay = params::io_delay_us();
     if pages == 0 || pages > MAX_SIZE_PAGES {
         pr_err!("size_pages={pages} is out of range 1..={MAX_SIZE_PAGES} (EINVAL)\n");
         return Err(EINVAL);
     }
-    let backing = backing_param();
+    let backing = params::backing();
     let store = if backing.is_empty() {
         None
     } else {

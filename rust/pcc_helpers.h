@@ -50,7 +50,11 @@ struct workqueue_struct *pcc_alloc_io_workqueue(const char *name);
 struct shrinker *pcc_shrinker_new(const char *name, void *data,
 				  unsigned long (*count)(struct shrinker *, struct shrink_control *),
 				  unsigned long (*scan)(struct shrinker *, struct shrink_control *));
-const char *pcc_backing_param(void);
+unsigned long pcc_param_size_pages(void);
+bool pcc_param_fault_around(void);
+const char *pcc_param_backing(void);
+unsigned int pcc_param_io_delay_us(void);
+bool pcc_ratelimit(void);
 struct inode *pcc_inode_new(loff_t size);
 void pcc_inode_free(struct inode *inode);
 struct address_space *pcc_inode_mapping(struct inode *inode);

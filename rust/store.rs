@@ -30,6 +30,7 @@ use crate::ext::{
         FolioGuard,
         FolioWriteback, //
     },
+    params::pr_err_ratelimited,
     store::BackingFile,
 };
 use kernel::{
@@ -234,7 +235,7 @@ impl Store {
             Ok(()) => {
                 self.reads.add(1u64, Relaxed);
             }
-            Err(e) => pr_err!(
+            Err(e) => pr_err_ratelimited!(
                 "store read of page {index} failed (errno {})\n",
                 e.to_errno()
             ),
@@ -250,7 +251,7 @@ impl Store {
             Ok(()) => {
                 self.writes.add(1u64, Relaxed);
             }
-            Err(e) => pr_err!(
+            Err(e) => pr_err_ratelimited!(
                 "store write of page {index} failed (errno {})\n",
                 e.to_errno()
             ),

@@ -5,7 +5,10 @@
  * nothing else may hold /dev/pcc while they run; each leaves pcc loaded
  * with its default parameters.
  */
+#include <sys/klog.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 
 #include "kselftest_harness.h"
 #include "pcc_test.h"
@@ -143,6 +146,185 @@ TEST(unload_frees_every_cached_page)
 	TH_LOG("nr_file_pages: %ld before, %ld with %d pages cached, %ld after unload",
 	       before, cached, n, after);
 	EXPECT_GE(before + slack, after) TH_LOG("unload left pages behind");
+	restore_default(_metadata);
+}
+
+/* The contents of /sys/module/pcc/parameters/NAME, newline cut, or "" on error. */
+static const char *param(const char *name, mode_t *mode)
+{
+	static char buf[256];
+	char path[128];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/module/pcc/parameters/%s", name);
+	buf[0] = 0;
+	if (stat(path, &st) == 0)
+		*mode = st.st_mode & 07777;
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return buf;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[n - 1] = 0;
+	return buf;
+}
+
+TEST(parameters_are_visible_read_only_in_sysfs)
+{
+	mode_t mode = 0;
+
+	ASSERT_EQ(0, pcc_reload("size_pages=2048 fault_around=0 io_delay_us=7"))
+		TH_LOG("reload: %s", strerror(errno));
+	EXPECT_STREQ("2048", param("size_pages", &mode));
+	EXPECT_EQ(0444, mode);
+	mode = 0;
+	EXPECT_STREQ("N", param("fault_around", &mode));
+	EXPECT_EQ(0444, mode);
+	mode = 0;
+	EXPECT_STREQ("7", param("io_delay_us", &mode));
+	EXPECT_EQ(0444, mode);
+	mode = 0;
+	EXPECT_STREQ("", param("backing", &mode));
+	EXPECT_EQ(0444, mode);
+	ASSERT_EQ(0, pcc_reload("")) TH_LOG("reload: %s", strerror(errno));
+	EXPECT_STREQ("4096", param("size_pages", &mode));
+	EXPECT_STREQ("Y", param("fault_around", &mode));
+	EXPECT_STREQ("0", param("io_delay_us", &mode));
+}
+
+/*
+ * A file open read-only may look (stats, size) but not change the cache:
+ * reset, writeback and evict get EBADF, as write() to it does, and every
+ * page stays as it was.
+ */
+TEST(a_read_only_file_cannot_reset_write_back_or_evict)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	struct pcc_stats s;
+	struct pcc_io_stats io;
+	char *buf = malloc(psz);
+	__u64 size;
+	int rw, ro, i;
+
+	rw = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, rw);
+	ASSERT_EQ(0, ioctl(rw, PCC_IOC_RESET));
+	memset(buf, 'r', psz);
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(psz, pwrite(rw, buf, psz, (off_t)i * psz));
+	ro = open(PCC_DEVICE, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, ro);
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(ro, PCC_IOC_RESET));
+	EXPECT_EQ(EBADF, errno);
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(ro, PCC_IOC_WRITEBACK));
+	EXPECT_EQ(EBADF, errno);
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(ro, PCC_IOC_EVICT));
+	EXPECT_EQ(EBADF, errno);
+	errno = 0;
+	EXPECT_EQ(-1, write(ro, buf, psz));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(0, ioctl(ro, PCC_IOC_GET_STATS, &s));
+	EXPECT_EQ(0, ioctl(ro, PCC_IOC_GET_SIZE, &size));
+	EXPECT_EQ(0, ioctl(ro, PCC_IOC_GET_IO_STATS, &io));
+	EXPECT_EQ(4, (long)s.pages_cached);
+	EXPECT_EQ(4, (long)s.pages_dirty);
+	for (i = 0; i < 4; i++) {
+		memset(buf, 0, psz);
+		ASSERT_EQ(psz, pread(ro, buf, psz, (off_t)i * psz));
+		EXPECT_EQ('r', buf[0]);
+		EXPECT_EQ('r', buf[psz - 1]);
+	}
+	EXPECT_EQ(0, ioctl(rw, PCC_IOC_RESET));
+	close(ro);
+	close(rw);
+	free(buf);
+}
+
+/* How many lines of the kernel log contain `what`. */
+static int log_lines(const char *what)
+{
+	int len = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+	char *buf, *p;
+	int n = 0;
+
+	if (len <= 0)
+		return -1;
+	buf = malloc(len + 1);
+	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, len);
+	if (len < 0) {
+		free(buf);
+		return -1;
+	}
+	buf[len] = 0;
+	for (p = buf; (p = strstr(p, what)); p++)
+		n++;
+	free(buf);
+	return n;
+}
+
+/*
+ * 100 refused mmaps leave DEFAULT_RATELIMIT_BURST (10) lines in dmesg, not
+ * 100: pcc's messages about refused requests share one rate limit of 10
+ * lines per 5 s. The test first waits out any window earlier tests opened.
+ */
+TEST(refusal_messages_are_rate_limited)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	int fd, i, before, after;
+	__u64 size;
+
+	fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioctl(fd, PCC_IOC_GET_SIZE, &size));
+	usleep(5200 * 1000);
+	before = log_lines("refused: the device holds");
+	ASSERT_LE(0, before);
+	for (i = 0; i < 100; i++)
+		EXPECT_EQ(MAP_FAILED, mmap(NULL, psz, PROT_READ, MAP_SHARED, fd, size));
+	after = log_lines("refused: the device holds");
+	EXPECT_EQ(10, after - before);
+	close(fd);
+}
+
+/*
+ * vmsplice() puts a reference to a pcc page into a pipe. With every file
+ * and mapping gone pcc can be unloaded; the pipe still holds the page
+ * (its reference keeps it), and reading the pipe afterwards gives the data.
+ */
+TEST(unload_with_a_pcc_page_in_a_pipe_is_safe)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	char *buf = malloc(psz), *p;
+	struct iovec iov;
+	int fd, pipefd[2];
+
+	ASSERT_EQ(0, pipe(pipefd));
+	fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	memset(buf, 'v', psz);
+	ASSERT_EQ(psz, pwrite(fd, buf, psz, 0));
+	p = mmap(NULL, psz, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	iov.iov_base = p;
+	iov.iov_len = psz;
+	ASSERT_EQ(psz, vmsplice(pipefd[1], &iov, 1, 0));
+	munmap(p, psz);
+	close(fd);
+	ASSERT_EQ(0, pcc_unload_wait()) TH_LOG("rmmod: %s", strerror(errno));
+	memset(buf, 0, psz);
+	ASSERT_EQ(psz, read(pipefd[0], buf, psz));
+	EXPECT_EQ('v', buf[0]);
+	EXPECT_EQ('v', buf[psz - 1]);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	free(buf);
 	restore_default(_metadata);
 }
 

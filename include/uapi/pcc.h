@@ -30,6 +30,12 @@ struct pcc_stats {
 	__u64 pages_written_back;	/* total pages cleaned by PCC_IOC_WRITEBACK */
 };
 
+/*
+ * Reading ioctls (GET_STATS, GET_SIZE, GET_IO_STATS) work on any open
+ * file; those that change the cache (WRITEBACK, RESET, EVICT) need a file
+ * open for writing and fail with EBADF otherwise.
+ */
+
 /* Read the counters. */
 #define PCC_IOC_GET_STATS	_IOR(PCC_IOC_MAGIC, 1, struct pcc_stats)
 /*

@@ -168,14 +168,6 @@ impl Drop for IoQueue {
     }
 }
 
-/// The module parameter `backing=` (declared in C, `rust/pcc_params.c`:
-/// this kernel's `module!` takes no strings). Empty when not given.
-pub(crate) fn backing_param() -> &'static CStr {
-    // SAFETY: The parameter is a NUL-terminated string that lives as long
-    // as the module and is read-only after load (mode 0444).
-    unsafe { CStr::from_char_ptr(ffi::pcc_backing_param()) }
-}
-
 /// Pages of RAM (`totalram_pages`).
 pub(crate) fn totalram_pages() -> usize {
     // SAFETY: Reads a counter.

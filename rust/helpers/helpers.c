@@ -12,6 +12,7 @@
 #include "fs.c"
 #include "mm.c"
 #include "pagemap.c"
+#include "ratelimit.c"
 #include "shrinker.c"
 #include "uio.c"
 #include "workqueue.c"

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! pcc's module parameters, declared in C (`rust/pcc_params.c`) so that
+//! they appear read-only under `/sys/module/pcc/parameters/`, and pcc's
+//! one rate limit for runtime messages.
+
+use super::ffi;
+use kernel::prelude::*;
+
+/// `size_pages=`.
+pub(crate) fn size_pages() -> u64 {
+    // SAFETY: Reads a parameter that is read-only after load (mode 0444).
+    unsafe { ffi::pcc_param_size_pages() as u64 }
+}
+
+/// `fault_around=`.
+pub(crate) fn fault_around() -> bool {
+    // SAFETY: As for `size_pages`.
+    unsafe { ffi::pcc_param_fault_around() }
+}
+
+/// `io_delay_us=`.
+pub(crate) fn io_delay_us() -> u32 {
+    // SAFETY: As for `size_pages`.
+    unsafe { ffi::pcc_param_io_delay_us() }
+}
+
+/// `backing=`; empty when not given.
+pub(crate) fn backing() -> &'static CStr {
+    // SAFETY: The parameter is a NUL-terminated string that lives as long
+    // as the module and is read-only after load (mode 0444).
+    unsafe { CStr::from_char_ptr(ffi::pcc_param_backing()) }
+}
+
+/// Whether a rate-limited message may be printed now (`__ratelimit` on
+/// one state for all of pcc: 10 lines per 5 s, as `pr_info_ratelimited`).
+pub(crate) fn ratelimit() -> bool {
+    // SAFETY: Takes the rate limit's own spinlock only.
+    unsafe { ffi::pcc_ratelimit() }
+}
+
+/// `pr_info!`, rate-limited by [`ratelimit`]: for messages that requests
+/// from user space can repeat at will.
+macro_rules! pr_info_ratelimited {
+    ($($arg:tt)*) => {
+        if $crate::ext::params::ratelimit() {
+            ::kernel::pr_info!($($arg)*);
+        }
+    };
+}
+
+/// `pr_err!`, rate-limited by [`ratelimit`].
+macro_rules! pr_err_ratelimited {
+    ($($arg:tt)*) => {
+        if $crate::ext::params::ratelimit() {
+            ::kernel::pr_err!($($arg)*);
+        }
+    };
+}
+
+pub(crate) use pr_err_ratelimited;
+pub(crate) use pr_info_ratelimited;
