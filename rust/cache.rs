@@ -321,6 +321,14 @@ impl PageCache {
         if locked.is_uptodate() {
             return Ok(Some(locked));
         }
+        // The read failed (an I/O error, or the task that started a
+        // synchronous read was killed): read once more ourselves, as
+        // filemap_fault does (page_not_uptodate), before giving up.
+        if let Some(io) = &self.store {
+            if io.store.read(&locked, index).is_ok() {
+                return Ok(Some(locked));
+            }
+        }
         let folio = locked.unlock();
         let mut slots = self.slots.lock();
         if let Ok(guard) = FolioGuard::try_new(folio) {
@@ -482,16 +490,11 @@ impl PageCache {
             }
             cleaned += 1;
             self.counters.dirty.add(-1i64, Relaxed);
-            let folio = ARef::from(&*locked);
             let wb = locked.start_writeback();
-            let ok = io.store.write(&wb, index).is_ok();
-            drop(wb);
-            if !ok {
-                // Keep the data: dirty again, for the next writeback.
-                let locked = FolioGuard::new(folio);
-                if self.inode.owns(&locked) && locked.mark_dirty() {
-                    self.counters.dirty.add(1i64, Relaxed);
-                }
+            // Keep the data if the write failed: dirty again, for the next
+            // writeback, before the writeback state ends.
+            if io.store.write(&wb, index).is_err() && wb.redirty() {
+                self.counters.dirty.add(1i64, Relaxed);
             }
         }
         let mut slots = self.slots.lock();

@@ -62,6 +62,13 @@ struct inode *pcc_inode_new(loff_t size)
 	mapping_set_unevictable(inode->i_mapping);
 	/* A store or write() waits while a page is under writeback. */
 	mapping_set_stable_writes(inode->i_mapping);
+	/*
+	 * No writeback tags, as shmem and swap: the inode belongs to no
+	 * writeback-capable bdi (its folios are dirtied by noop_dirty_folio,
+	 * so inode_attach_wb() never runs, and with CONFIG_CGROUP_WRITEBACK
+	 * inode_to_wb() would be NULL in __folio_start_writeback()).
+	 */
+	mapping_set_no_writeback_tags(inode->i_mapping);
 	return inode;
 }
 

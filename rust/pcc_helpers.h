@@ -30,6 +30,8 @@ void pcc_folio_zero(struct folio *folio);
 struct folio *pcc_filemap_lock_folio_create(struct address_space *mapping, pgoff_t index);
 unsigned long pcc_mm_file_rss(struct mm_struct *mm);
 void pcc_release_fault_lock(struct vm_fault *vmf);
+struct file *pcc_vma_get_file(struct vm_area_struct *vma);
+bool pcc_folio_maybe_dma_pinned(struct folio *folio);
 unsigned long pcc_totalram_pages(void);
 bool pcc_folio_trylock(struct folio *folio);
 int pcc_folio_lock_killable(struct folio *folio);

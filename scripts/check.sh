@@ -39,7 +39,7 @@ cat /tmp/big.out
 echo "PCC-TEST-END pcc_store_big rc=$rc"
 EOF
 set +e
-PCC_VM_MB=512 bash "$PCC_ROOT/scripts/vm.sh" --log "$PCC_OUT/check-big.log" "$bigjob" \
+PCC_VM_MB=512 bash "$PCC_ROOT/scripts/vm.sh" --timeout 1500 --log "$PCC_OUT/check-big.log" "$bigjob" \
 	"$PCC_OUT/selftests-big/pcc_store_big"
 bigrc=$?
 set -e

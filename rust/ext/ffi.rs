@@ -47,6 +47,8 @@ extern "C" {
     ) -> *mut bindings::folio;
     pub(crate) fn pcc_mm_file_rss(mm: *mut bindings::mm_struct) -> kernel::ffi::c_ulong;
     pub(crate) fn pcc_release_fault_lock(vmf: *mut bindings::vm_fault);
+    pub(crate) fn pcc_vma_get_file(vma: *mut bindings::vm_area_struct) -> *mut bindings::file;
+    pub(crate) fn pcc_folio_maybe_dma_pinned(folio: *mut bindings::folio) -> bool;
     pub(crate) fn pcc_totalram_pages() -> kernel::ffi::c_ulong;
     pub(crate) fn pcc_folio_trylock(folio: *mut bindings::folio) -> bool;
     pub(crate) fn pcc_folio_lock_killable(folio: *mut bindings::folio) -> kernel::ffi::c_int;

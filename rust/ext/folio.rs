@@ -266,11 +266,16 @@ impl<P: FolioRef> FolioGuard<P> {
         }
     }
 
-    /// Fill the folio with zeros and mark it uptodate
+    /// Fill a folio that is not uptodate with zeros and mark it uptodate
     /// (`folio_zero_range`, `folio_mark_uptodate`): what a page that was
-    /// never written holds. The only way to make a folio uptodate, so no
-    /// folio is handed out before its every byte was written.
+    /// never written holds. With [`FolioGuard::read_from`], the only way to
+    /// make a folio uptodate, so no folio is handed out before its every
+    /// byte was written. An uptodate folio holds data (it may be mapped):
+    /// it is left alone.
     pub(crate) fn zero_fill(&self) {
+        if self.is_uptodate() {
+            return;
+        }
         let f = self.folio.as_ptr();
         // SAFETY: The folio is locked (type invariant), as
         // `folio_mark_uptodate` requires; zeroing writes only its own memory.
@@ -307,10 +312,15 @@ impl<P: FolioRef> FolioGuard<P> {
     /// the way a filesystem's `->read_folio` does. A short read or an I/O
     /// error leaves it not uptodate.
     pub(crate) fn read_from(&self, store: &BackingFile, pos: u64) -> Result {
+        // An uptodate folio holds data (it may be mapped, or dirty): a read
+        // must not overwrite it, nor a failed one leave it half written.
+        if self.is_uptodate() {
+            return Err(EBUSY);
+        }
         let f = self.folio.as_ptr();
         let pos = i64::try_from(pos).map_err(|_| EINVAL)?;
-        // SAFETY: The folio is locked (type invariant) and not yet handed
-        // out as uptodate, so nobody else reads or writes its memory; the
+        // SAFETY: The folio is locked (type invariant) and not uptodate
+        // (checked above), so nobody else reads or writes its memory; the
         // file is open for as long as `store` lives.
         let n = unsafe { ffi::pcc_file_read_folio(store.as_ptr(), f, pos) };
         whole_folio(f, n)?;
@@ -324,7 +334,13 @@ impl<P: FolioRef> FolioGuard<P> {
     /// stable pages (`folio_wait_stable`), as `filemap_page_mkwrite` and
     /// `write_begin` do before the folio is changed.
     pub(crate) fn wait_stable(&self) {
-        // SAFETY: The folio is locked, so writeback cannot start anew.
+        // `folio_wait_stable` reads the mapping's flags: a truncated folio
+        // has none, and no writeback can start on it any more.
+        if self.mapping_ptr().is_null() {
+            return;
+        }
+        // SAFETY: The folio is locked, so it stays in its mapping and
+        // writeback cannot start anew.
         unsafe { bindings::folio_wait_stable(self.folio.as_ptr()) };
     }
 
@@ -340,8 +356,10 @@ impl<P: FolioRef> FolioGuard<P> {
         iov: &mut IovIterSource<'_>,
     ) -> Result<usize> {
         self.check_range(offset, len)?;
+        self.wait_stable();
         // SAFETY: The folio is live and locked and `offset + len` is inside
-        // it (checked above); page faults are disabled during the copy.
+        // it (checked above); no writeback reads it (waited for above, and
+        // none starts without the lock); page faults are disabled.
         Ok(unsafe {
             ffi::pcc_copy_folio_from_iter_atomic(self.folio.as_ptr(), offset, len, iov.as_raw())
         })
@@ -352,10 +370,14 @@ impl<P: FolioRef> FolioGuard<P> {
     /// handle is dropped (`folio_end_writeback`). Clean it first
     /// ([`FolioGuard::clear_dirty_for_io`]).
     pub(crate) fn start_writeback(self) -> FolioWriteback<P> {
-        // SAFETY: The folio is locked, as `folio_start_writeback` requires,
-        // and, being locked, not under writeback (writeback starts only
-        // under the lock, and we end it before unlocking a handle of ours).
-        unsafe { ffi::pcc_folio_start_writeback(self.folio.as_ptr()) };
+        let f = self.folio.as_ptr();
+        // SAFETY: The folio is locked; a writeback in flight (started under
+        // the lock by someone else, ended without it) is waited for, and
+        // none can start while we hold the lock.
+        unsafe { bindings::folio_wait_writeback(f) };
+        // SAFETY: Locked and not under writeback (above), as
+        // `folio_start_writeback` requires.
+        unsafe { ffi::pcc_folio_start_writeback(f) };
         // INVARIANT: writeback was just started.
         FolioWriteback {
             folio: ManuallyDrop::new(self.unlock()),
@@ -422,6 +444,27 @@ impl<P: FolioRef> FolioWriteback<P> {
         // (stable pages, above).
         let n = unsafe { ffi::pcc_file_write_folio(store.as_ptr(), f, pos) };
         whole_folio(f, n)
+    }
+}
+
+impl<P: FolioRef> FolioWriteback<P> {
+    /// The write failed: dirty the folio again before its writeback ends,
+    /// under its lock, so that no one can find it clean (and evict it)
+    /// with data the store does not hold. Returns whether it was clean.
+    pub(crate) fn redirty(self) -> bool {
+        let mut me = ManuallyDrop::new(self);
+        // SAFETY: `me` is forgotten, so the handle moves out exactly once.
+        let folio = unsafe { ManuallyDrop::take(&mut me.folio) };
+        let f = folio.as_ptr();
+        // SAFETY: The handle keeps the folio alive; we lock, dirty, end the
+        // writeback we started (type invariant) and unlock, in that order.
+        unsafe {
+            ffi::pcc_folio_lock(f);
+            let was_clean = ffi::pcc_folio_mark_dirty(f);
+            bindings::folio_end_writeback(f);
+            ffi::pcc_folio_unlock(f);
+            was_clean
+        }
     }
 }
 

@@ -94,6 +94,13 @@ impl PageCacheInode {
         if !self.owns(folio) || folio.is_dirty() || folio.is_writeback() {
             return false;
         }
+        // A folio pinned for DMA (GUP with FOLL_PIN: O_DIRECT, io_uring
+        // fixed buffers) may still be written through the pin: dropping it
+        // would lose that data, so it stays, as reclaim leaves it.
+        // SAFETY: `folio` is live.
+        if unsafe { ffi::pcc_folio_maybe_dma_pinned(folio.as_ptr()) } {
+            return false;
+        }
         if folio.is_mapped() {
             // SAFETY: The mapping is live; lock order folio -> i_mmap_rwsem,
             // as truncation has it.

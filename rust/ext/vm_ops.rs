@@ -258,6 +258,11 @@ pub(crate) struct VmFault<'a> {
 struct FaultState {
     released: core::cell::Cell<bool>,
     pinned: core::cell::Cell<*mut c_void>,
+    /// The VMA's file, pinned (`get_file`) with the data: it holds the
+    /// module (`f_op->owner`) and the driver's file state, as
+    /// `filemap_fault`'s `fpin` does, so that neither can go while the
+    /// callback still runs after the VMA went.
+    file: core::cell::Cell<*mut bindings::file>,
     pin: unsafe fn(*mut bindings::vm_area_struct) -> *mut c_void,
     unpin: unsafe fn(*mut c_void),
 }
@@ -268,6 +273,13 @@ impl Drop for FaultState {
         if !pinned.is_null() {
             // SAFETY: The reference `pin` took (type invariant), once.
             unsafe { (self.unpin)(pinned) };
+        }
+        let file = self.file.get();
+        if !file.is_null() {
+            // SAFETY: The reference `pcc_vma_get_file` took, once, after
+            // the data's: `fput` defers the final release (and the module
+            // reference it drops) until this task returns to user space.
+            unsafe { bindings::fput(file) };
         }
     }
 }
@@ -387,6 +399,8 @@ impl<'a> VmFault<'a> {
         // takes a reference on its data that `FaultState` gives back after
         // the callback returned.
         self.state.pinned.set(unsafe { (self.state.pin)(vma) });
+        // SAFETY: As above; a file VMA's `vm_file` is live while the VMA is.
+        self.state.file.set(unsafe { ffi::pcc_vma_get_file(vma) });
         self.state.released.set(true);
         // SAFETY: We are in `->fault` holding the lock `vmf->flags` names,
         // released once: the view is consumed.
@@ -817,6 +831,7 @@ impl<T: VmOperations> VmOpsTable<T> {
         let state = FaultState {
             released: core::cell::Cell::new(false),
             pinned: core::cell::Cell::new(core::ptr::null_mut()),
+            file: core::cell::Cell::new(core::ptr::null_mut()),
             pin: Self::pin_data,
             unpin: Self::release_data,
         };

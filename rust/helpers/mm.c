@@ -19,3 +19,6 @@ unsigned long pcc_mm_file_rss(struct mm_struct *mm)
 
 void pcc_release_fault_lock(struct vm_fault *vmf) { release_fault_lock(vmf); }
 unsigned long pcc_totalram_pages(void) { return totalram_pages(); }
+
+/* filemap_fault's fpin: the VMA's file, pinned across a fault lock release. */
+struct file *pcc_vma_get_file(struct vm_area_struct *vma) { return get_file(vma->vm_file); }
