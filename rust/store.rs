@@ -20,8 +20,13 @@
 //! written after the data it describes (`writeback`), and cleared by
 //! `reset`.
 //!
-//! I/O goes through the VFS on the open file (buffered), so a regular
-//! file and a block device work alike; `io_delay_us` sleeps before each
+//! I/O goes through the VFS on the open file, so a regular file and a
+//! block device work alike. Pages are read and written with direct I/O
+//! (`O_DIRECT`, as loop's `use_dio`) where the file allows it: no second
+//! copy of them sits in the device's page cache, and writeback does its
+//! own I/O rather than leaving it to the flusher under memory pressure.
+//! The header and bitmap go through a second, buffered handle (their
+//! buffers are not page-aligned memory), then `vfs_fsync`; `io_delay_us` sleeps before each
 //! page read and write, as `null_blk`'s `completion_nsec` does.
 
 use crate::ext::{
@@ -61,7 +66,10 @@ const BITS_PER_PAGE: usize = PAGE_SIZE * 8;
 
 /// An open store for a cache of `pages` pages.
 pub(crate) struct Store {
+    /// Header, bitmap, size: buffered.
     file: BackingFile,
+    /// Pages: direct I/O if the file supports it, else the same as `file`.
+    data: Option<BackingFile>,
     pages: usize,
     io_delay_us: u32,
     pub(crate) reads: Atomic<u64>,
@@ -117,7 +125,7 @@ impl Store {
     /// file, refuse a short device or a store made for another size, and
     /// format a fresh one. Returns the store and what it holds.
     pub(crate) fn open(path: &CStr, pages: usize, io_delay_us: u32) -> Result<(Self, Bitmap)> {
-        let file = BackingFile::open(path).inspect_err(|e| {
+        let file = BackingFile::open(path, false).inspect_err(|e| {
             pr_err!(
                 "backing={path:?}: cannot open it (errno {})\n",
                 e.to_errno()
@@ -143,8 +151,12 @@ impl Store {
             pr_err!("backing={path:?} is neither a regular file nor a block device (EINVAL)\n");
             return Err(EINVAL);
         }
+        // A file system without direct I/O refuses O_DIRECT (EINVAL): its
+        // pages then go through the buffered handle too.
+        let data = BackingFile::open(path, true).ok();
         let store = Self {
             file,
+            data,
             pages,
             io_delay_us,
             reads: Atomic::new(0),
@@ -217,7 +229,15 @@ impl Store {
                 .write_all(self.header_pos() + PAGE_SIZE as u64, &bytes)?;
             held.dirty = false;
         }
+        if let Some(data) = &self.data {
+            data.sync()?;
+        }
         self.file.sync()
+    }
+
+    /// The handle for page I/O.
+    fn pages(&self) -> &BackingFile {
+        self.data.as_ref().unwrap_or(&self.file)
     }
 
     fn delay(&self) {
@@ -230,7 +250,7 @@ impl Store {
     /// uptodate if every byte was read.
     pub(crate) fn read(&self, folio: &FolioGuard<ARef<Folio>>, index: usize) -> Result {
         self.delay();
-        let r = folio.read_from(&self.file, (index * PAGE_SIZE) as u64);
+        let r = folio.read_from(self.pages(), (index * PAGE_SIZE) as u64);
         match &r {
             Ok(()) => {
                 self.reads.add(1u64, Relaxed);
@@ -246,7 +266,7 @@ impl Store {
     /// Write a folio under writeback to page `index`.
     pub(crate) fn write(&self, folio: &FolioWriteback<ARef<Folio>>, index: usize) -> Result {
         self.delay();
-        let r = folio.write_to(&self.file, (index * PAGE_SIZE) as u64);
+        let r = folio.write_to(self.pages(), (index * PAGE_SIZE) as u64);
         match &r {
             Ok(()) => {
                 self.writes.add(1u64, Relaxed);
