@@ -54,7 +54,10 @@ use crate::{
             Folio,
             FolioGuard, //
         },
-        mapping::PageCacheInode,
+        mapping::{
+            NewFolio,
+            PageCacheInode, //
+        },
         params::pr_info_ratelimited,
         shrinker::Shrink,
         store::IoQueue,
@@ -110,6 +113,9 @@ use kernel::{
         Mutex, //
     },
 };
+
+/// How many clean pages a task that cannot allocate evicts at a time.
+const EVICT_BATCH: usize = 1024;
 
 /// The index of cached folios, under `PageCache::slots`.
 struct Slots {
@@ -274,6 +280,11 @@ impl PageCache {
             if let Some(folio) = self.cached(index) {
                 return Ok(Lookup::Cached(folio, false));
             }
+            // Allocate before taking `slots`: the allocation may reclaim,
+            // and reclaim can only run pcc's shrinker while `slots` is free
+            // (the shrinker try-locks it). Under memory pressure a writer
+            // faulting in new pages is the one that must make room.
+            let new = self.alloc_folio()?;
             let mut slots = self.slots.lock();
             let held = slots.held.get(index);
             let slot = slots.folios.get_mut(index).ok_or(EINVAL)?;
@@ -281,7 +292,7 @@ impl PageCache {
                 // Another task cached it since we looked.
                 continue;
             }
-            let locked = self.inode.get_or_create_locked(index)?;
+            let locked = self.inode.add_locked(new, index)?;
             *slot = Some(ARef::from(&*locked));
             slots.cached += 1;
             drop(slots);
@@ -302,6 +313,32 @@ impl PageCache {
                         locked.zero_fill();
                     }
                     return Ok(Lookup::Ready(locked, true));
+                }
+            }
+        }
+    }
+
+    /// A new folio. With a store, an allocation that reclaim could not
+    /// satisfy (the shrinker only try-locks `slots`, and another task may
+    /// hold it) fails instead of invoking the OOM killer; pcc then evicts
+    /// clean pages itself, waiting for `slots` (it holds nothing here), and
+    /// tries again, as a filesystem under memory pressure gives back its
+    /// own clean cache before the system runs out.
+    fn alloc_folio(&self) -> Result<NewFolio> {
+        if self.store.is_none() {
+            return self.inode.alloc_folio(false);
+        }
+        loop {
+            if let Ok(new) = self.inode.alloc_folio(true) {
+                return Ok(new);
+            }
+            match self.evict_some(Some(EVICT_BATCH), false) {
+                Some(n) if n > 0 => continue,
+                // Nothing clean to drop: write back, then evict, or give up.
+                _ => {
+                    if self.writeback() == 0 {
+                        return self.inode.alloc_folio(false);
+                    }
                 }
             }
         }

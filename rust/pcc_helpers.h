@@ -27,7 +27,8 @@ size_t pcc_copy_folio_to_iter(struct folio *folio, size_t offset, size_t len, st
 struct address_space *pcc_vma_file_mapping(struct vm_area_struct *vma);
 struct folio *pcc_page_folio(struct page *page);
 void pcc_folio_zero(struct folio *folio);
-struct folio *pcc_filemap_lock_folio_create(struct address_space *mapping, pgoff_t index);
+struct folio *pcc_filemap_alloc_folio(struct address_space *mapping, bool may_fail);
+int pcc_filemap_add_folio(struct address_space *mapping, struct folio *folio, pgoff_t index);
 unsigned long pcc_mm_file_rss(struct mm_struct *mm);
 void pcc_release_fault_lock(struct vm_fault *vmf);
 struct file *pcc_vma_get_file(struct vm_area_struct *vma);

@@ -41,10 +41,15 @@ extern "C" {
     pub(crate) fn pcc_page_folio(page: *mut bindings::page) -> *mut bindings::folio;
     pub(crate) fn pcc_folio_zero(folio: *mut bindings::folio);
 
-    pub(crate) fn pcc_filemap_lock_folio_create(
+    pub(crate) fn pcc_filemap_alloc_folio(
         mapping: *mut bindings::address_space,
-        index: usize,
+        may_fail: bool,
     ) -> *mut bindings::folio;
+    pub(crate) fn pcc_filemap_add_folio(
+        mapping: *mut bindings::address_space,
+        folio: *mut bindings::folio,
+        index: usize,
+    ) -> kernel::ffi::c_int;
     pub(crate) fn pcc_mm_file_rss(mm: *mut bindings::mm_struct) -> kernel::ffi::c_ulong;
     pub(crate) fn pcc_release_fault_lock(vmf: *mut bindings::vm_fault);
     pub(crate) fn pcc_vma_get_file(vma: *mut bindings::vm_area_struct) -> *mut bindings::file;

@@ -71,14 +71,35 @@ impl PageCacheInode {
     /// `__filemap_get_folio(FGP_LOCK | FGP_CREAT)`: the folio at `index`,
     /// locked, allocated and added to the page cache if it was absent (a
     /// new folio is not uptodate: the caller fills it).
-    pub(crate) fn get_or_create_locked(&self, index: usize) -> Result<FolioGuard<ARef<Folio>>> {
-        // SAFETY: `mapping` is live; returns a locked, referenced folio or
-        // an ERR_PTR (-ENOMEM).
-        let f = from_err_ptr(unsafe { ffi::pcc_filemap_lock_folio_create(self.mapping(), index) })?;
+    /// A new folio for this mapping, not in it yet (`filemap_alloc_folio`
+    /// with the mapping's gfp mask). Call it holding no lock that the
+    /// driver's shrinker needs: the allocation may reclaim. With
+    /// `may_fail`, it returns `ENOMEM` quietly instead of invoking the OOM
+    /// killer (`__GFP_RETRY_MAYFAIL | __GFP_NOWARN`), for a caller that can
+    /// free memory itself and try again.
+    pub(crate) fn alloc_folio(&self, may_fail: bool) -> Result<NewFolio> {
+        // SAFETY: The mapping is live as long as `self`.
+        let f = unsafe { ffi::pcc_filemap_alloc_folio(self.mapping(), may_fail) };
         let f = NonNull::new(f).ok_or(ENOMEM)?;
-        // SAFETY: FGP_LOCK returned the folio locked with one reference,
-        // both of which pass to the guard.
-        Ok(unsafe { FolioGuard::from_locked(Folio::from_raw_owned(f)) })
+        // SAFETY: A new folio whose one reference is ours.
+        Ok(NewFolio(unsafe { Folio::from_raw_owned(f) }))
+    }
+
+    /// Insert a new folio at `index`, locked (`filemap_add_folio`).
+    /// `EEXIST` if a folio is there already.
+    pub(crate) fn add_locked(
+        &self,
+        new: NewFolio,
+        index: usize,
+    ) -> Result<FolioGuard<ARef<Folio>>> {
+        let folio = new.0;
+        // SAFETY: `folio` is new: no one else knows it (`NewFolio`), as
+        // `filemap_add_folio` requires (it sets the lock bit non-atomically).
+        let r = unsafe { ffi::pcc_filemap_add_folio(self.mapping(), folio.as_ptr(), index) };
+        kernel::error::to_result(r)?;
+        // SAFETY: `filemap_add_folio` returned with the folio locked, and
+        // the page cache holds its own reference; ours passes to the guard.
+        Ok(unsafe { FolioGuard::from_locked(folio) })
     }
 
     /// `unmap_mapping_range(mapping, 0, 0, 0)`: remove every PTE of every
@@ -151,3 +172,7 @@ fn folio_index(folio: &Folio) -> usize {
             .index
     }
 }
+
+/// A folio just allocated for a mapping and not yet in it: only its owner
+/// knows it.
+pub(crate) struct NewFolio(ARef<Folio>);

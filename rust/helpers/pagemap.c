@@ -5,8 +5,23 @@
 
 #include "pcc_helpers.h"
 
-/* The folio at index, locked, allocated and added if absent. */
-struct folio *pcc_filemap_lock_folio_create(struct address_space *mapping, pgoff_t index)
+/*
+ * A new folio for the mapping, not yet in it (filemap_create_folio's first
+ * step). With may_fail, the allocation fails quietly rather than invoke
+ * the OOM killer (__GFP_RETRY_MAYFAIL | __GFP_NOWARN), so that the caller
+ * can free memory of its own and try again.
+ */
+struct folio *pcc_filemap_alloc_folio(struct address_space *mapping, bool may_fail)
 {
-	return __filemap_get_folio(mapping, index, FGP_LOCK | FGP_CREAT, mapping_gfp_mask(mapping));
+	gfp_t gfp = mapping_gfp_mask(mapping);
+
+	if (may_fail)
+		gfp |= __GFP_RETRY_MAYFAIL | __GFP_NOWARN;
+	return filemap_alloc_folio(gfp, 0, NULL);
+}
+
+/* Insert a new folio at index, locked (filemap_create_folio's second step). */
+int pcc_filemap_add_folio(struct address_space *mapping, struct folio *folio, pgoff_t index)
+{
+	return filemap_add_folio(mapping, folio, index, mapping_gfp_mask(mapping));
 }
