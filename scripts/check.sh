@@ -18,9 +18,16 @@ rm -rf "$stage"; mkdir -p "$stage/selftests"
 cp "$PCC_OUT"/selftests/* "$stage/selftests/"
 cp "$PCC_ROOT"/selftests/*.sh "$stage/selftests/" 2>/dev/null || true
 
-# One boot: the selftests, then the fault-path captures of `make trace`.
+# One boot: the selftests, then the fault-path captures of `make trace`,
+# then pcc unloaded and kmemleak asked for leaks.
 job=$stage/job
-cat "$PCC_ROOT/scripts/guest/check.job" "$PCC_ROOT/scripts/guest/trace.job" > "$job"
+{
+	cat "$PCC_ROOT/scripts/guest/check.job"
+	echo "("; cat "$PCC_ROOT/scripts/guest/trace.job"; echo ")"
+	echo 'trace_rc=$?'
+	cat "$PCC_ROOT/scripts/guest/leaks.job"
+	echo 'exit $trace_rc'
+} > "$job"
 set +e
 bash "$PCC_ROOT/scripts/vm.sh" --log "$PCC_OUT/check.log" "$job" \
 	"$stage/selftests" "$PCC_OUT/samples/pcc-scenario"
