@@ -324,8 +324,8 @@ impl<'a> VmFault<'a> {
     /// `filemap_fault`:
     ///
     /// - free: locked at once;
-    /// - first attempt with `FAULT_FLAG_ALLOW_RETRY` and
-    ///   `FAULT_FLAG_RETRY_NOWAIT`: retry, the fault lock kept;
+    /// - `FAULT_FLAG_ALLOW_RETRY` and `FAULT_FLAG_RETRY_NOWAIT`: retry, the
+    ///   fault lock kept, on any attempt (as `lock_folio_maybe_drop_mmap()`);
     /// - first attempt with `FAULT_FLAG_ALLOW_RETRY`: release the fault
     ///   lock, wait (killably with `FAULT_FLAG_KILLABLE`) until the folio is
     ///   unlocked, retry: the kernel comes back with `FAULT_FLAG_TRIED`;
@@ -341,13 +341,15 @@ impl<'a> VmFault<'a> {
         };
         let flags = self.flags();
         let killable = flags.contains(FaultFlag::Killable);
+        // lock_folio_maybe_drop_mmap(): `RETRY_NOWAIT` never waits, on any
+        // attempt (GUP's FOLL_NOWAIT and FOLL_TRIED can come together).
+        if flags.contains(FaultFlag::AllowRetry) && flags.contains(FaultFlag::RetryNowait) {
+            return LockOrRetry::Retry(Retry {
+                _brand: PhantomData,
+            });
+        }
         // fault_flag_allow_retry_first()
         if flags.contains(FaultFlag::AllowRetry) && !flags.contains(FaultFlag::Tried) {
-            if flags.contains(FaultFlag::RetryNowait) {
-                return LockOrRetry::Retry(Retry {
-                    _brand: PhantomData,
-                });
-            }
             let retry = self.release_fault_lock();
             if killable {
                 // A fatal signal ends the wait; the kernel sees it on retry.
