@@ -189,6 +189,9 @@ struct StoreIo {
     queue: IoQueue,
     /// Above this many dirty pages, a writer writes back first.
     dirty_limit: i64,
+    /// Above this many cached pages, a task that needs a new page evicts
+    /// clean ones first.
+    cache_limit: usize,
 }
 
 /// What [`PageCache::lookup`] found or made.
@@ -222,6 +225,7 @@ impl PageCache {
                         store: Arc::new(store, GFP_KERNEL)?,
                         queue: IoQueue::new(c"pcc_io")?,
                         dirty_limit: limit as i64,
+                        cache_limit: (ram / 2).max(1024),
                     }),
                     held,
                 )
@@ -325,8 +329,14 @@ impl PageCache {
     /// tries again, as a filesystem under memory pressure gives back its
     /// own clean cache before the system runs out.
     fn alloc_folio(&self) -> Result<NewFolio> {
-        if self.store.is_none() {
+        let Some(io) = &self.store else {
             return self.inode.alloc_folio(false);
+        };
+        // Keep half of memory for everyone else: reclaim of other kinds
+        // (page tables, slab) cannot always get pcc's pages back in time
+        // through the shrinker, which only try-locks `slots`.
+        if self.slots.lock().cached >= io.cache_limit {
+            self.evict_some(Some(EVICT_BATCH), false);
         }
         loop {
             if let Ok(new) = self.inode.alloc_folio(true) {
