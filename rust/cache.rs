@@ -313,9 +313,7 @@ impl PageCache {
                     return Ok(Lookup::Cached(folio, true));
                 }
                 _ => {
-                    if !locked.is_uptodate() {
-                        locked.zero_fill();
-                    }
+                    locked.zero_fill();
                     return Ok(Lookup::Ready(locked, true));
                 }
             }
@@ -481,7 +479,7 @@ impl PageCache {
             self.throttle();
             let n = match self.get_locked(index, true) {
                 Ok((locked, _miss)) => {
-                    locked.wait_stable();
+                    // Waits for a writeback in flight first (stable pages).
                     let n = locked.copy_from_iter_atomic(in_page, len, iov)?;
                     if n > 0 && locked.mark_dirty() {
                         self.counters.dirty.add(1i64, Relaxed);
@@ -727,14 +725,14 @@ impl PageCache {
         if let CacheLookup::Miss | CacheLookup::Read = lookup {
             self.counters.fault_misses.add(1u64, Relaxed);
         }
-        let bits = result_bits(&result, Faulted::bits).bits();
-        if bits & VM_FAULT_MAJOR != 0 {
+        let bits = result_bits(&result, Faulted::bits);
+        if bits.bits() & VM_FAULT_MAJOR != 0 {
             self.counters.major_faults.add(1u64, Relaxed);
         }
-        if bits & VM_FAULT_RETRY != 0 {
+        if bits.bits() & VM_FAULT_RETRY != 0 {
             self.counters.fault_retries.add(1u64, Relaxed);
         }
-        trace::fault(&call, lookup, result_bits(&result, Faulted::bits));
+        trace::fault(&call, lookup, bits);
         result
     }
 

@@ -47,8 +47,7 @@ loff_t pcc_file_size(struct file *file);
 bool pcc_file_is_reg(struct file *file);
 bool pcc_file_is_blk(struct file *file);
 int pcc_file_truncate(struct file *file, loff_t size);
-ssize_t pcc_file_read_folio(struct file *file, struct folio *folio, loff_t pos);
-ssize_t pcc_file_write_folio(struct file *file, struct folio *folio, loff_t pos);
+ssize_t pcc_file_folio_io(struct file *file, struct folio *folio, loff_t pos, bool write);
 struct workqueue_struct *pcc_alloc_io_workqueue(const char *name);
 struct shrinker *pcc_shrinker_new(const char *name, void *data,
 				  unsigned long (*count)(struct shrinker *, struct shrink_control *),

@@ -249,30 +249,35 @@ impl Store {
     /// Fill a locked, not uptodate folio with page `index`; it becomes
     /// uptodate if every byte was read.
     pub(crate) fn read(&self, folio: &FolioGuard<ARef<Folio>>, index: usize) -> Result {
-        self.delay();
-        let r = folio.read_from(self.pages(), (index * PAGE_SIZE) as u64);
-        match &r {
-            Ok(()) => {
-                self.reads.add(1u64, Relaxed);
-            }
-            Err(e) => pr_err_ratelimited!(
-                "store read of page {index} failed (errno {})\n",
-                e.to_errno()
-            ),
-        }
-        r
+        self.page_io("read", index, &self.reads, |file, pos| {
+            folio.read_from(file, pos)
+        })
     }
 
     /// Write a folio under writeback to page `index`.
     pub(crate) fn write(&self, folio: &FolioWriteback<ARef<Folio>>, index: usize) -> Result {
+        self.page_io("write", index, &self.writes, |file, pos| {
+            folio.write_to(file, pos)
+        })
+    }
+
+    /// One page of I/O at page `index`: the delay, the counter on success,
+    /// a rate-limited line on failure.
+    fn page_io(
+        &self,
+        what: &str,
+        index: usize,
+        done: &Atomic<u64>,
+        io: impl FnOnce(&BackingFile, u64) -> Result,
+    ) -> Result {
         self.delay();
-        let r = folio.write_to(self.pages(), (index * PAGE_SIZE) as u64);
+        let r = io(self.pages(), (index * PAGE_SIZE) as u64);
         match &r {
             Ok(()) => {
-                self.writes.add(1u64, Relaxed);
+                done.add(1u64, Relaxed);
             }
             Err(e) => pr_err_ratelimited!(
-                "store write of page {index} failed (errno {})\n",
+                "store {what} of page {index} failed (errno {})\n",
                 e.to_errno()
             ),
         }

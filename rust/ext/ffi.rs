@@ -76,15 +76,11 @@ extern "C" {
         file: *mut bindings::file,
         size: bindings::loff_t,
     ) -> kernel::ffi::c_int;
-    pub(crate) fn pcc_file_read_folio(
+    pub(crate) fn pcc_file_folio_io(
         file: *mut bindings::file,
         folio: *mut bindings::folio,
         pos: bindings::loff_t,
-    ) -> isize;
-    pub(crate) fn pcc_file_write_folio(
-        file: *mut bindings::file,
-        folio: *mut bindings::folio,
-        pos: bindings::loff_t,
+        write: bool,
     ) -> isize;
     pub(crate) fn pcc_alloc_io_workqueue(
         name: *const kernel::ffi::c_char,

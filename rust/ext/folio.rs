@@ -13,7 +13,10 @@
 
 use super::{
     ffi,
-    store::BackingFile, //
+    store::{
+        transferred,
+        BackingFile, //
+    },
 };
 use core::{
     mem::ManuallyDrop,
@@ -322,7 +325,7 @@ impl<P: FolioRef> FolioGuard<P> {
         // SAFETY: The folio is locked (type invariant) and not uptodate
         // (checked above), so nobody else reads or writes its memory; the
         // file is open for as long as `store` lives.
-        let n = unsafe { ffi::pcc_file_read_folio(store.as_ptr(), f, pos) };
+        let n = unsafe { ffi::pcc_file_folio_io(store.as_ptr(), f, pos, false) };
         whole_folio(f, n)?;
         // SAFETY: Locked, as `folio_mark_uptodate` requires; every byte was
         // just read.
@@ -442,7 +445,7 @@ impl<P: FolioRef> FolioWriteback<P> {
         // SAFETY: The folio is live; the file is open for as long as
         // `store` lives; reading the folio's memory races with no writer
         // (stable pages, above).
-        let n = unsafe { ffi::pcc_file_write_folio(store.as_ptr(), f, pos) };
+        let n = unsafe { ffi::pcc_file_folio_io(store.as_ptr(), f, pos, true) };
         whole_folio(f, n)
     }
 }
@@ -486,17 +489,10 @@ impl<P: FolioRef> Drop for FolioWriteback<P> {
     }
 }
 
-/// `Ok` if `n`, the result of one folio's I/O, is the whole folio; a short
-/// transfer is `EIO`.
+/// `Ok` if `n`, the result of one folio's I/O, is the whole folio.
 fn whole_folio(f: *mut bindings::folio, n: isize) -> Result {
-    if n < 0 {
-        return Err(Error::from_errno(n as i32));
-    }
     // SAFETY: The callers' folio is live.
-    if n as usize != unsafe { ffi::pcc_folio_size(f) } {
-        return Err(EIO);
-    }
-    Ok(())
+    transferred(n, unsafe { ffi::pcc_folio_size(f) })
 }
 
 /// Fault in up to `len` bytes of the source (`fault_in_iov_iter_readable`);

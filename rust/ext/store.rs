@@ -99,11 +99,7 @@ impl BackingFile {
         let n = unsafe {
             bindings::kernel_read(self.as_ptr(), buf.as_mut_ptr().cast(), buf.len(), &mut pos)
         };
-        match n {
-            n if n < 0 => Err(Error::from_errno(n as i32)),
-            n if n as usize == buf.len() => Ok(()),
-            _ => Err(EIO),
-        }
+        transferred(n, buf.len())
     }
 
     /// Write all of `buf` at byte `pos` (`kernel_write`).
@@ -113,17 +109,23 @@ impl BackingFile {
         let n = unsafe {
             bindings::kernel_write(self.as_ptr(), buf.as_ptr().cast(), buf.len(), &mut pos)
         };
-        match n {
-            n if n < 0 => Err(Error::from_errno(n as i32)),
-            n if n as usize == buf.len() => Ok(()),
-            _ => Err(EIO),
-        }
+        transferred(n, buf.len())
     }
 
     /// Make what was written durable (`vfs_fsync`).
     pub(crate) fn sync(&self) -> Result {
         // SAFETY: The file is open (type invariant).
         kernel::error::to_result(unsafe { bindings::vfs_fsync(self.as_ptr(), 0) })
+    }
+}
+
+/// `Ok` if `n`, what one VFS read or write returned, is all `want` bytes;
+/// a negative `n` is its errno, a short transfer `EIO`.
+pub(super) fn transferred(n: isize, want: usize) -> Result {
+    match n {
+        n if n < 0 => Err(Error::from_errno(n as i32)),
+        n if n as usize == want => Ok(()),
+        _ => Err(EIO),
     }
 }
 

@@ -350,14 +350,7 @@ impl<'a> VmFault<'a> {
         }
         // fault_flag_allow_retry_first()
         if flags.contains(FaultFlag::AllowRetry) && !flags.contains(FaultFlag::Tried) {
-            let retry = self.release_fault_lock();
-            if killable {
-                // A fatal signal ends the wait; the kernel sees it on retry.
-                let _ = folio.wait_locked_killable();
-            } else {
-                folio.wait_locked();
-            }
-            return LockOrRetry::Retry(retry);
+            return LockOrRetry::Retry(self.release_and_wait(&folio));
         }
         if !killable {
             return LockOrRetry::Locked(self, FolioGuard::new(folio));
@@ -381,16 +374,23 @@ impl<'a> VmFault<'a> {
             && !flags.contains(FaultFlag::Tried)
             && !flags.contains(FaultFlag::RetryNowait)
         {
-            let retry = self.release_fault_lock();
-            if flags.contains(FaultFlag::Killable) {
-                // A fatal signal ends the wait; the kernel sees it on retry.
-                let _ = folio.wait_locked_killable();
-            } else {
-                folio.wait_locked();
-            }
-            return LockOrRetry::Retry(retry);
+            return LockOrRetry::Retry(self.release_and_wait(&folio));
         }
         self.lock_folio_or_retry(folio)
+    }
+
+    /// Release the fault lock, then wait until `folio` is unlocked,
+    /// killably with `FAULT_FLAG_KILLABLE` (a fatal signal ends the wait;
+    /// the kernel's fault handler sees it on return).
+    fn release_and_wait(self, folio: &Folio) -> Retry<'a> {
+        let killable = self.flags().contains(FaultFlag::Killable);
+        let retry = self.release_fault_lock();
+        if killable {
+            let _ = folio.wait_locked_killable();
+        } else {
+            folio.wait_locked();
+        }
+        retry
     }
 
     /// `release_fault_lock()`: after it, the VMA and the `vm_fault` are not

@@ -13,23 +13,13 @@ bool pcc_file_is_reg(struct file *file) { return S_ISREG(file_inode(file)->i_mod
 bool pcc_file_is_blk(struct file *file) { return S_ISBLK(file_inode(file)->i_mode); }
 int pcc_file_truncate(struct file *file, loff_t size) { return vfs_truncate(&file->f_path, size); }
 
-/* One folio's worth of file at pos into (ITER_DEST) or out of the folio, as loop does. */
-ssize_t pcc_file_read_folio(struct file *file, struct folio *folio, loff_t pos)
+/* One folio's worth of file at pos, into the folio or out of it (write), as loop does. */
+ssize_t pcc_file_folio_io(struct file *file, struct folio *folio, loff_t pos, bool write)
 {
 	struct bio_vec bv;
 	struct iov_iter iter;
 
 	bvec_set_folio(&bv, folio, folio_size(folio), 0);
-	iov_iter_bvec(&iter, ITER_DEST, &bv, 1, folio_size(folio));
-	return vfs_iter_read(file, &iter, &pos, 0);
-}
-
-ssize_t pcc_file_write_folio(struct file *file, struct folio *folio, loff_t pos)
-{
-	struct bio_vec bv;
-	struct iov_iter iter;
-
-	bvec_set_folio(&bv, folio, folio_size(folio), 0);
-	iov_iter_bvec(&iter, ITER_SOURCE, &bv, 1, folio_size(folio));
-	return vfs_iter_write(file, &iter, &pos, 0);
+	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, &bv, 1, folio_size(folio));
+	return write ? vfs_iter_write(file, &iter, &pos, 0) : vfs_iter_read(file, &iter, &pos, 0);
 }
