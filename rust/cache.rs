@@ -58,6 +58,11 @@ use crate::{
             NewFolio,
             PageCacheInode, //
         },
+        memory_failure::{
+            is_poisoned,
+            HandleMemoryFailure,
+            PoisonedFolio, //
+        },
         params::pr_info_ratelimited,
         shrinker::Shrink,
         store::IoQueue,
@@ -112,7 +117,21 @@ use kernel::{
         Arc,
         Mutex, //
     },
+    time::{
+        delay::fsleep,
+        Delta, //
+    },
 };
+
+/// `read`/`write` of a page lost to a memory error fail with `EIO`
+/// (`shmem_file_read_iter`, `shmem_write_begin`).
+fn hwpoison_is_eio(e: Error) -> Error {
+    if e == EHWPOISON {
+        EIO
+    } else {
+        e
+    }
+}
 
 /// How many clean pages a task that cannot allocate evicts at a time.
 const EVICT_BATCH: usize = 1024;
@@ -127,6 +146,9 @@ struct Slots {
     held: Bitmap,
     /// Where the shrinker goes on scanning.
     cursor: usize,
+    /// Pages whose data a memory error took: they read as `EIO` and fault
+    /// as `VM_FAULT_HWPOISON` until `PCC_IOC_RESET`.
+    poisoned: KVec<usize>,
 }
 
 struct Counters {
@@ -239,6 +261,7 @@ impl PageCache {
                     cached: 0,
                     held,
                     cursor: 0,
+                    poisoned: KVec::new(),
                 }),
                 inode: PageCacheInode::new(bytes as u64)?,
                 capacity,
@@ -290,6 +313,9 @@ impl PageCache {
             // faulting in new pages is the one that must make room.
             let new = self.alloc_folio()?;
             let mut slots = self.slots.lock();
+            if slots.poisoned.contains(&index) {
+                return Err(EHWPOISON);
+            }
             let held = slots.held.get(index);
             let slot = slots.folios.get_mut(index).ok_or(EINVAL)?;
             if slot.is_some() {
@@ -363,6 +389,10 @@ impl PageCache {
         if !self.inode.owns(&locked) {
             return Ok(None);
         }
+        // Memory failure is taking it (it sets the flag first).
+        if is_poisoned(&locked) {
+            return Err(EHWPOISON);
+        }
         if locked.is_uptodate() {
             return Ok(Some(locked));
         }
@@ -414,12 +444,20 @@ impl PageCache {
     /// hole (zeros, nothing allocated).
     fn readable(&self, index: usize) -> Result<Option<ARef<Folio>>> {
         match self.cached(index) {
+            Some(folio) if is_poisoned(&folio) => Err(EHWPOISON),
             Some(folio) if folio.is_uptodate() => Ok(Some(folio)),
             Some(_) => Ok(Some(self.get_locked(index, true)?.0.unlock())),
-            None if self.slots.lock().held.get(index) => {
-                Ok(Some(self.get_locked(index, true)?.0.unlock()))
+            None => {
+                let slots = self.slots.lock();
+                if slots.poisoned.contains(&index) {
+                    Err(EHWPOISON)
+                } else if slots.held.get(index) {
+                    drop(slots);
+                    Ok(Some(self.get_locked(index, true)?.0.unlock()))
+                } else {
+                    Ok(None)
+                }
             }
-            None => Ok(None),
         }
     }
 
@@ -430,7 +468,8 @@ impl PageCache {
         let mut off = start;
         while off < end && !iov.is_empty() {
             let (index, in_page, len) = chunk(off, end, iov.len());
-            let n = match self.readable(index) {
+            // A page lost to a memory error reads as EIO, as in shmem.
+            let n = match self.readable(index).map_err(hwpoison_is_eio) {
                 Ok(Some(folio)) => match folio.copy_to_iter(in_page, len, iov) {
                     Ok(n) => n,
                     Err(e) if off == start => return Err(e),
@@ -477,7 +516,7 @@ impl PageCache {
                 break;
             }
             self.throttle();
-            let n = match self.get_locked(index, true) {
+            let n = match self.get_locked(index, true).map_err(hwpoison_is_eio) {
                 Ok((locked, _miss)) => {
                     // Waits for a writeback in flight first (stable pages).
                     let n = locked.copy_from_iter_atomic(in_page, len, iov)?;
@@ -647,6 +686,7 @@ impl PageCache {
             *slot = None;
         }
         slots.cached = 0;
+        slots.poisoned.clear();
         self.counters.dirty.store(0i64, Relaxed);
         if let Some(io) = &self.store {
             // Every page a hole again, on the store too.
@@ -770,7 +810,7 @@ impl PageCache {
                         Ok(Some(locked)) => return (vmf.page(locked, major), lookup),
                         // Evicted or reset meanwhile: look again.
                         Ok(None) => continue,
-                        Err(_) => return (Err(FaultError::SigBus), lookup),
+                        Err(e) => return (Err(FaultError::from(e)), lookup),
                     }
                 }
             }
@@ -870,5 +910,74 @@ impl VmOperations for WithoutFaultAround {
         vmf: MkwriteFault<'a>,
     ) -> Result<Mkwrite<'a>, FaultError> {
         cache.page_mkwrite(vmf)
+    }
+}
+
+/// Memory failure (`me_pagecache_dirty`/`_clean`): pcc gives up the page,
+/// and its data with it. Like shmem, which keeps a poisoned page in the
+/// cache to report it, pcc reports the loss at that offset: a fault gets
+/// `VM_FAULT_HWPOISON` (`SIGBUS`, `BUS_MCEERR_AR`), `read`/`write` get
+/// `EIO`, until `PCC_IOC_RESET`. A clean page the store holds is not lost:
+/// like a filesystem's clean page, it is dropped and read again on the
+/// next access.
+impl HandleMemoryFailure for PageCache {
+    fn inode(&self) -> &PageCacheInode {
+        &self.inode
+    }
+
+    fn error_remove_folio(&self, folio: PoisonedFolio<'_>) -> Result {
+        let index = folio.index();
+        // Memory failure holds the folio lock, and pcc's lock order is
+        // `slots` -> folio (reset, writeback without a store): only try
+        // `slots`, for up to about a second. Past that (a reset truncating
+        // this very folio waits for its lock), the page is not recovered
+        // here; the reset drops it anyway.
+        let mut tries = 0;
+        let mut slots = loop {
+            if let Some(slots) = self.slots.try_lock() {
+                break slots;
+            }
+            tries += 1;
+            if tries > 1000 {
+                return Err(EBUSY);
+            }
+            fsleep(Delta::from_micros(1000));
+        };
+        let ours = slots
+            .folios
+            .get(index)
+            .and_then(|slot| slot.as_deref())
+            .is_some_and(|f| core::ptr::eq(f, folio.folio()));
+        if !ours {
+            return Err(EBUSY);
+        }
+        let dirty = folio.folio().is_dirty();
+        let lost = dirty || self.store.is_none() || !slots.held.get(index);
+        if lost {
+            slots.poisoned.push(index, GFP_KERNEL)?;
+        }
+        if let Err(e) = self.inode.remove_poisoned(folio) {
+            if lost {
+                slots.poisoned.pop();
+            }
+            return Err(e);
+        }
+        if let Some(slot) = slots.folios.get_mut(index) {
+            *slot = None;
+        }
+        slots.cached -= 1;
+        drop(slots);
+        if dirty {
+            self.counters.dirty.add(-1i64, Relaxed);
+        }
+        pr_err!(
+            "page {index} lost to a memory error{}\n",
+            if lost {
+                ""
+            } else {
+                "; the store still holds it"
+            }
+        );
+        Ok(())
     }
 }

@@ -9,6 +9,7 @@
 pub(crate) mod ffi;
 pub(crate) mod folio;
 pub(crate) mod mapping;
+pub(crate) mod memory_failure;
 pub(crate) mod misc;
 pub(crate) mod params;
 pub(crate) mod shrinker;

@@ -28,6 +28,7 @@ mod uapi;
 
 use cache::PageCache;
 use ext::{
+    memory_failure::MemoryFailureHandler,
     misc::SharedMiscRegistration,
     params,
     shrinker::Shrinker, //
@@ -51,6 +52,7 @@ struct PccModule {
     misc: SharedMiscRegistration<PageCache>,
     cache: Arc<PageCache>,
     _shrinker: Option<Shrinker<PageCache>>,
+    _memory_failure: Option<MemoryFailureHandler<PageCache>>,
 }
 
 fn new_cache() -> Result<Arc<PageCache>> {
@@ -74,27 +76,49 @@ fn new_cache() -> Result<Arc<PageCache>> {
     Ok(cache)
 }
 
-/// The cache and, with a store, the shrinker that evicts from it.
-fn new_parts() -> Result<(Arc<PageCache>, Option<Shrinker<PageCache>>)> {
+/// What the cache needs registered besides the device.
+struct Hooks {
+    /// With a store: the shrinker that evicts from the cache.
+    shrinker: Option<Shrinker<PageCache>>,
+    /// What memory failure calls to take a poisoned page out of the cache.
+    memory_failure: Option<MemoryFailureHandler<PageCache>>,
+}
+
+/// The cache and its hooks.
+fn new_parts() -> Result<(Arc<PageCache>, Hooks)> {
     let cache = new_cache()?;
     let shrinker = if cache.has_store() {
         Some(Shrinker::register(c"pcc", cache.clone())?)
     } else {
         None
     };
-    Ok((cache, shrinker))
+    let memory_failure = Some(MemoryFailureHandler::register(cache.clone())?);
+    Ok((
+        cache,
+        Hooks {
+            shrinker,
+            memory_failure,
+        },
+    ))
 }
 
 impl kernel::InPlaceModule for PccModule {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
-        let (made, shrinker) = match new_parts() {
-            Ok((cache, shrinker)) => (Ok(cache), shrinker),
-            Err(e) => (Err(e), None),
+        let (made, hooks) = match new_parts() {
+            Ok((cache, hooks)) => (Ok(cache), hooks),
+            Err(e) => (
+                Err(e),
+                Hooks {
+                    shrinker: None,
+                    memory_failure: None,
+                },
+            ),
         };
         try_pin_init!(Self {
             misc <- SharedMiscRegistration::register(c"pcc", made.clone()?),
             cache: made?,
-            _shrinker: shrinker,
+            _shrinker: hooks.shrinker,
+            _memory_failure: hooks.memory_failure,
         })
     }
 }

@@ -8,6 +8,8 @@
 #include <linux/mount.h>
 #include <linux/pagemap.h>
 #include <linux/pseudo_fs.h>
+#include <linux/rwsem.h>
+#include <linux/slab.h>
 
 #include "pcc_helpers.h"
 
@@ -31,6 +33,73 @@ static struct file_system_type pcc_fs_type = {
 
 static struct vfsmount *pcc_fs_mnt;
 static int pcc_fs_cnt;
+
+/*
+ * Memory failure (mm/memory-failure.c: me_pagecache_clean/_dirty ->
+ * truncate_error_folio) asks the mapping to drop a poisoned folio through
+ * ->error_remove_folio, with the folio locked. pcc's index holds its own
+ * reference on every folio, so only pcc can let go of one: the call goes
+ * to the handler registered on the inode (rust/ext/memory_failure.rs), if
+ * any. The rwsem orders a running call against the handler's removal; it
+ * is taken under a folio lock and never the other way round.
+ */
+struct pcc_error_handler {
+	void *data;
+	int (*remove)(void *data, struct folio *folio);
+};
+
+static DECLARE_RWSEM(pcc_error_rwsem);
+
+static int pcc_error_remove_folio(struct address_space *mapping, struct folio *folio)
+{
+	struct pcc_error_handler *h;
+	int ret = -EBUSY;
+
+	down_read(&pcc_error_rwsem);
+	h = mapping->host->i_private;
+	if (h)
+		ret = h->remove(h->data, folio);
+	up_read(&pcc_error_rwsem);
+	return ret;
+}
+
+int pcc_inode_set_error_handler(struct inode *inode, void *data,
+				int (*remove)(void *data, struct folio *folio))
+{
+	struct pcc_error_handler *h = kmalloc(sizeof(*h), GFP_KERNEL);
+
+	if (!h)
+		return -ENOMEM;
+	h->data = data;
+	h->remove = remove;
+	down_write(&pcc_error_rwsem);
+	if (inode->i_private) {
+		up_write(&pcc_error_rwsem);
+		kfree(h);
+		return -EBUSY;
+	}
+	inode->i_private = h;
+	up_write(&pcc_error_rwsem);
+	return 0;
+}
+
+/* Returns only when no call of the handler runs any more. */
+void pcc_inode_clear_error_handler(struct inode *inode)
+{
+	struct pcc_error_handler *h;
+
+	down_write(&pcc_error_rwsem);
+	h = inode->i_private;
+	inode->i_private = NULL;
+	up_write(&pcc_error_rwsem);
+	kfree(h);
+}
+
+/* anon_aops (fs/libfs.c), plus memory failure. */
+static const struct address_space_operations pcc_aops = {
+	.dirty_folio = noop_dirty_folio,
+	.error_remove_folio = pcc_error_remove_folio,
+};
 
 /*
  * A new inode of pcc's own: its i_mapping is the page cache pcc manages.
@@ -57,6 +126,7 @@ struct inode *pcc_inode_new(loff_t size)
 	 * one locked folio (eviction) only from such a mapping.
 	 */
 	inode->i_mode |= S_IFREG;
+	inode->i_mapping->a_ops = &pcc_aops;
 	i_size_write(inode, size);
 	mapping_set_gfp_mask(inode->i_mapping, GFP_HIGHUSER);
 	mapping_set_unevictable(inode->i_mapping);

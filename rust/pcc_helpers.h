@@ -60,6 +60,10 @@ bool pcc_ratelimit(void);
 struct inode *pcc_inode_new(loff_t size);
 void pcc_inode_free(struct inode *inode);
 struct address_space *pcc_inode_mapping(struct inode *inode);
+int pcc_inode_set_error_handler(struct inode *inode, void *data,
+				int (*remove)(void *data, struct folio *folio));
+void pcc_inode_clear_error_handler(struct inode *inode);
+bool pcc_folio_test_hwpoison(struct folio *folio);
 
 void pcc_trace_fault(unsigned long pgoff, unsigned long address, unsigned int flags,
 		     int cache, unsigned int ret);

@@ -106,6 +106,16 @@ extern "C" {
     pub(crate) fn pcc_inode_new(size: bindings::loff_t) -> *mut bindings::inode;
     pub(crate) fn pcc_inode_free(inode: *mut bindings::inode);
     pub(crate) fn pcc_inode_mapping(inode: *mut bindings::inode) -> *mut bindings::address_space;
+    pub(crate) fn pcc_inode_set_error_handler(
+        inode: *mut bindings::inode,
+        data: *mut kernel::ffi::c_void,
+        remove: unsafe extern "C" fn(
+            *mut kernel::ffi::c_void,
+            *mut bindings::folio,
+        ) -> kernel::ffi::c_int,
+    ) -> kernel::ffi::c_int;
+    pub(crate) fn pcc_inode_clear_error_handler(inode: *mut bindings::inode);
+    pub(crate) fn pcc_folio_test_hwpoison(folio: *mut bindings::folio) -> bool;
 
     pub(crate) fn pcc_trace_fault(pgoff: usize, address: usize, flags: u32, cache: i32, ret: u32);
     pub(crate) fn pcc_trace_map_pages(

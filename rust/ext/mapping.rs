@@ -59,6 +59,10 @@ impl PageCacheInode {
 
     /// The `address_space`: what a file of the device points `f_mapping`
     /// at (only [`super::misc`] does, at open).
+    pub(super) fn inode_ptr(&self) -> NonNull<bindings::inode> {
+        self.inode
+    }
+
     pub(super) fn mapping(&self) -> *mut bindings::address_space {
         self.mapping.as_ptr()
     }
@@ -102,9 +106,6 @@ impl PageCacheInode {
         Ok(unsafe { FolioGuard::from_locked(folio) })
     }
 
-    /// `unmap_mapping_range(mapping, 0, 0, 0)`: remove every PTE of every
-    /// shared mapping of this page cache. Private COW copies, which belong
-    /// to their process, stay.
     /// Drop a locked, clean folio from the page cache: unmap it from every
     /// process, then remove it from the mapping (`generic_error_remove_folio`,
     /// which is `truncate_inode_folio` on one folio: the exported way to take
@@ -139,6 +140,9 @@ impl PageCacheInode {
         unsafe { bindings::generic_error_remove_folio(self.mapping(), folio.as_ptr()) == 0 }
     }
 
+    /// `unmap_mapping_range(mapping, 0, 0, 0)`: remove every PTE of every
+    /// shared mapping of this page cache. Private COW copies, which belong
+    /// to their process, stay.
     pub(crate) fn unmap_all(&self) {
         // SAFETY: `mapping` is live; the call takes its own locks.
         unsafe { bindings::unmap_mapping_range(self.mapping(), 0, 0, 0) };
@@ -161,7 +165,7 @@ impl Drop for PageCacheInode {
 }
 
 /// The page offset of a folio of a page cache (`folio->index`).
-fn folio_index(folio: &Folio) -> usize {
+pub(super) fn folio_index(folio: &Folio) -> usize {
     // SAFETY: `folio` is live; `index` is stable while it is locked in its
     // mapping, which callers hold.
     unsafe {

@@ -109,6 +109,9 @@ pub(crate) enum FaultError {
     SigBus,
     /// `VM_FAULT_OOM`: no memory for the page.
     Oom,
+    /// `VM_FAULT_HWPOISON`: the page was lost to a memory error; the
+    /// kernel sends `SIGBUS` with `BUS_MCEERR_AR`.
+    HwPoison,
 }
 
 impl FaultError {
@@ -117,15 +120,19 @@ impl FaultError {
         VmFaultBits(match self {
             FaultError::SigBus => bindings::vm_fault_reason_VM_FAULT_SIGBUS,
             FaultError::Oom => bindings::vm_fault_reason_VM_FAULT_OOM,
+            FaultError::HwPoison => bindings::vm_fault_reason_VM_FAULT_HWPOISON,
         })
     }
 }
 
 impl From<Error> for FaultError {
-    /// `vmf_error()`: ENOMEM becomes OOM, anything else SIGBUS.
+    /// `vmf_error()`: ENOMEM becomes OOM, anything else SIGBUS; and
+    /// EHWPOISON, a page lost to a memory error, HWPOISON.
     fn from(e: Error) -> Self {
         if e == ENOMEM {
             FaultError::Oom
+        } else if e == EHWPOISON {
+            FaultError::HwPoison
         } else {
             FaultError::SigBus
         }

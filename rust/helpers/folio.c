@@ -31,4 +31,5 @@ int pcc_folio_wait_locked_killable(struct folio *folio) { return folio_wait_lock
 bool pcc_folio_test_writeback(struct folio *folio) { return folio_test_writeback(folio); }
 void pcc_folio_start_writeback(struct folio *folio) { folio_start_writeback(folio); }
 bool pcc_folio_mapped(struct folio *folio) { return folio_mapped(folio); }
+bool pcc_folio_test_hwpoison(struct folio *folio) { return folio_test_hwpoison(folio); }
 bool pcc_folio_maybe_dma_pinned(struct folio *folio) { return folio_maybe_dma_pinned(folio); }

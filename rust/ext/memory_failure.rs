@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Memory failure: what a page cache does when the kernel finds one of its
+//! pages poisoned (an uncorrectable memory error, or `madvise(MADV_HWPOISON)`).
+//!
+//! C: [`mm/memory-failure.c`](srctree/mm/memory-failure.c)
+//! (`me_pagecache_clean`, `me_pagecache_dirty`, `truncate_error_folio`) and
+//! `address_space_operations.error_remove_folio` in
+//! [`include/linux/fs.h`](srctree/include/linux/fs.h).
+//!
+//! Memory failure unmaps the folio from every process (their PTEs become
+//! hwpoison entries: a later access there is `SIGBUS`/`BUS_MCEERR_AR`
+//! without calling the driver), then, the folio locked, asks the mapping
+//! to drop it. It counts the page recovered only if no reference but its
+//! own is left: a cache that holds references of its own must give them
+//! up in this call, which is why it goes to the driver.
+
+use super::{
+    ffi,
+    folio::Folio,
+    mapping::{folio_index, PageCacheInode},
+};
+use core::ptr::NonNull;
+use kernel::{bindings, prelude::*, sync::Arc, types::ForeignOwnable};
+
+/// What a page cache does with a poisoned folio.
+pub(crate) trait HandleMemoryFailure: Send + Sync + 'static {
+    /// The inode whose folios this handles.
+    fn inode(&self) -> &PageCacheInode;
+
+    /// `->error_remove_folio`: drop `folio` (the data in it is lost) and
+    /// every reference the cache holds on it, with
+    /// [`PageCacheInode::remove_poisoned`]. An error leaves the folio where
+    /// it is, and memory failure reports the page as not recovered.
+    fn error_remove_folio(&self, folio: PoisonedFolio<'_>) -> Result;
+}
+
+/// A folio memory failure found poisoned.
+///
+/// # Invariants
+///
+/// Memory failure holds the folio's lock for as long as this lives, and
+/// the folio belongs to the mapping of the inode the handler serves.
+pub(crate) struct PoisonedFolio<'a> {
+    folio: &'a Folio,
+}
+
+impl PoisonedFolio<'_> {
+    /// Its page offset in the file (stable: the folio is locked in its mapping).
+    pub(crate) fn index(&self) -> usize {
+        folio_index(self.folio)
+    }
+
+    /// The folio.
+    pub(crate) fn folio(&self) -> &Folio {
+        self.folio
+    }
+}
+
+impl PageCacheInode {
+    /// Take a poisoned folio out of the page cache and out of every page
+    /// table still mapping it: `generic_error_remove_folio`, which
+    /// `truncate_error_folio` calls for a filesystem that has it as its
+    /// `->error_remove_folio`.
+    pub(crate) fn remove_poisoned(&self, folio: PoisonedFolio<'_>) -> Result {
+        // SAFETY: The folio is locked and in this mapping (type invariant
+        // of `PoisonedFolio`), as the call requires; the mapping is live.
+        let r =
+            unsafe { bindings::generic_error_remove_folio(self.mapping(), folio.folio.as_ptr()) };
+        kernel::error::to_result(r)
+    }
+}
+
+/// `T` registered as the memory-failure handler of its inode, holding a
+/// reference on `T`.
+///
+/// # Invariants
+///
+/// `inode` is `T`'s inode, whose handler was set by [`register`] with
+/// `data` from `Arc::into_foreign`, given back in `Drop` after
+/// `pcc_inode_clear_error_handler` has waited for every running call.
+///
+/// [`register`]: MemoryFailureHandler::register
+pub(crate) struct MemoryFailureHandler<T: HandleMemoryFailure> {
+    inode: NonNull<bindings::inode>,
+    data: *mut kernel::ffi::c_void,
+    _t: core::marker::PhantomData<Arc<T>>,
+}
+
+// SAFETY: Dropped from any thread; `T` is `Send + Sync`.
+unsafe impl<T: HandleMemoryFailure> Send for MemoryFailureHandler<T> {}
+// SAFETY: No `&self` method.
+unsafe impl<T: HandleMemoryFailure> Sync for MemoryFailureHandler<T> {}
+
+impl<T: HandleMemoryFailure> MemoryFailureHandler<T> {
+    /// Route memory failures of `data`'s page cache to `data`. `EBUSY` if
+    /// the inode has a handler already.
+    pub(crate) fn register(data: Arc<T>) -> Result<Self> {
+        let inode = data.inode().inode_ptr();
+        let ptr = data.into_foreign();
+        // SAFETY: `inode` is live (`data` owns it); the callback matches the
+        // prototype and reads `data` as `Arc<T>`.
+        let r = unsafe { ffi::pcc_inode_set_error_handler(inode.as_ptr(), ptr, Self::remove) };
+        if let Err(e) = kernel::error::to_result(r) {
+            // SAFETY: Not registered: the reference is still ours.
+            drop(unsafe { Arc::<T>::from_foreign(ptr) });
+            return Err(e);
+        }
+        // INVARIANT: registered on `T`'s inode with `ptr`.
+        Ok(Self {
+            inode,
+            data: ptr,
+            _t: core::marker::PhantomData,
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called by `pcc_error_remove_folio` (under its rwsem, so the handler
+    /// is registered) with `data` from `register` and the folio memory
+    /// failure holds locked in that inode's mapping.
+    unsafe extern "C" fn remove(
+        data: *mut kernel::ffi::c_void,
+        folio: *mut bindings::folio,
+    ) -> kernel::ffi::c_int {
+        // SAFETY: `data` holds an `Arc<T>` until `Drop`, which waits for
+        // this call to return.
+        let t = unsafe { Arc::<T>::borrow(data) };
+        // SAFETY: Memory failure holds a reference on the folio for the call.
+        let folio = unsafe { Folio::from_raw(folio) };
+        if !t.inode().owns(folio) {
+            return EBUSY.to_errno();
+        }
+        // INVARIANT: locked by memory failure for this call; in `T`'s mapping.
+        match t.error_remove_folio(PoisonedFolio { folio }) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        }
+    }
+}
+
+impl<T: HandleMemoryFailure> Drop for MemoryFailureHandler<T> {
+    fn drop(&mut self) {
+        // SAFETY: The inode is live: the `Arc<T>` we still hold owns it.
+        // Returns when no call of the handler runs any more.
+        unsafe { ffi::pcc_inode_clear_error_handler(self.inode.as_ptr()) };
+        // SAFETY: The reference `register` stored, given back once.
+        drop(unsafe { Arc::<T>::from_foreign(self.data) });
+    }
+}
+
+/// Whether memory failure has poisoned `folio` (`folio_test_hwpoison`).
+pub(crate) fn is_poisoned(folio: &Folio) -> bool {
+    // SAFETY: `folio` is live; the flag is read atomically.
+    unsafe { ffi::pcc_folio_test_hwpoison(folio.as_ptr()) }
+}
