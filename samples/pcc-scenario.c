@@ -8,31 +8,52 @@
  *   pcc-scenario cold-read | fault-around | shared-first-store |
  *                shared-store-after-read | private-store | sigbus
  *
- * These three need pcc loaded with a store (backing=/dev/vda), the last
- * one with io_delay_us long enough to hold a writeback in flight:
+ * These need pcc loaded with a store (backing=/dev/vda), the last two
+ * with io_delay_us long enough to hold an I/O in flight:
  *
- *   pcc-scenario major-fault | evict-refault | mkwrite-under-writeback
+ *   pcc-scenario major-fault | evict-refault | mkwrite-under-writeback |
+ *                fatal-retry
+ *
+ * The atlas of do_page_fault's branches (README, "Fault paths on arm64"):
+ *
+ *   pcc-scenario bad-access-write | bad-access-exec | bad-map | exec |
+ *                vma-lock-fallback (pcc loaded with fault_around=0) |
+ *                oom (fail_page_alloc armed for tasks that ask, see
+ *                scripts/guest/trace.job) | hwpoison | kernel-uaccess |
+ *                kernel-no-context | kernel-pagefault-disabled | gup-populate | gup-mlock |
+ *                gup-madvise-read | gup-madvise-write | gup-remote-read |
+ *                gup-remote-write | fault-around-vma | fault-around-table |
+ *                fault-around-4k | fault-around-64k (set fault_around_bytes
+ *                in debugfs first)
+ *
+ * What user space saw (a signal and its si_code, a syscall's result) is
+ * written to the trace buffer too, as a "pcc-user:" marker.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <linux/futex.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "pcc.h"
 
-#define TRACING_ON "/sys/kernel/tracing/tracing_on"
+#define TRACING "/sys/kernel/tracing/"
 
-static int fd, trace_fd = -1;
+static int fd, trace_fd = -1, marker_fd = -1;
 static long psz;
 static sigjmp_buf jmp;
-static volatile int got_sigbus, sigbus_code;
+static volatile int got_signal, sig_code, sig_lsb;
+static __u64 size;
 
 static void die(const char *what)
 {
@@ -40,60 +61,218 @@ static void die(const char *what)
 	exit(1);
 }
 
+static int tracing_is_on;
+
 static void tracing(int on)
 {
 	if (trace_fd >= 0 && write(trace_fd, on ? "1" : "0", 1) != 1)
-		die("write " TRACING_ON);
+		die("write " TRACING "tracing_on");
+	tracing_is_on = on;
 }
 
-static void on_sigbus(int sig, siginfo_t *si, void *uc)
+/* What user space saw, into the trace (and on stdout). */
+static void user_saw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void user_saw(const char *fmt, ...)
 {
+	char buf[256];
+	va_list ap;
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "pcc-user: ");
+	va_start(ap, fmt);
+	n += vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
+	va_end(ap);
+	if (marker_fd >= 0) {
+		/* A marker is refused while tracing is off; only this pid is traced. */
+		int was_on = tracing_is_on;
+
+		if (!was_on)
+			tracing(1);
+		if (write(marker_fd, buf, n) != n)
+			die("write " TRACING "trace_marker");
+		if (!was_on)
+			tracing(0);
+	}
+	printf("%s\n", buf);
+}
+
+static const char *code_name(int sig, int code)
+{
+	if (sig == SIGSEGV)
+		return code == SEGV_MAPERR ? "SEGV_MAPERR" : code == SEGV_ACCERR ? "SEGV_ACCERR" : "other";
+	return code == BUS_ADRERR ? "BUS_ADRERR" : code == BUS_MCEERR_AR ? "BUS_MCEERR_AR" :
+	       code == BUS_MCEERR_AO ? "BUS_MCEERR_AO" : "other";
+}
+
+/* A fault's signal: say so while tracing is still on, then leave the access. */
+static void on_fault_signal(int sig, siginfo_t *si, void *uc)
+{
+	got_signal = sig;
+	sig_code = si->si_code;
+	sig_lsb = si->si_addr_lsb;
+	if (sig == SIGBUS && (si->si_code == BUS_MCEERR_AR || si->si_code == BUS_MCEERR_AO))
+		user_saw("%s %s si_addr_lsb=%d", sig == SIGBUS ? "SIGBUS" : "SIGSEGV",
+			 code_name(sig, si->si_code), si->si_addr_lsb);
+	else
+		user_saw("%s %s", sig == SIGBUS ? "SIGBUS" : "SIGSEGV", code_name(sig, si->si_code));
 	tracing(0);
-	got_sigbus = 1;
-	sigbus_code = si->si_code;
 	siglongjmp(jmp, 1);
 }
 
-static char *map(size_t pages, int flags, off_t pgoff)
+static char *map_at(void *addr, size_t pages, int prot, int flags, off_t pgoff)
 {
-	char *p = mmap(NULL, pages * psz, PROT_READ | PROT_WRITE, flags, fd, pgoff * psz);
+	char *p = mmap(addr, pages * psz, prot, flags | (addr ? MAP_FIXED : 0), fd, pgoff * psz);
 
 	if (p == MAP_FAILED)
 		die("mmap");
 	return p;
 }
 
+static char *map(size_t pages, int flags, off_t pgoff)
+{
+	return map_at(NULL, pages, PROT_READ | PROT_WRITE, flags, pgoff);
+}
+
+/* Fill pages [0, n) of the device through write(): cached, not mapped. */
+static void cache_pages(int n)
+{
+	char page[4096];
+	int i;
+
+	memset(page, 'x', sizeof(page));
+	for (i = 0; i < n; i++)
+		if (pwrite(fd, page, sizeof(page), (off_t)i * psz) != sizeof(page))
+			die("pwrite");
+}
+
+/* A 2 MiB-aligned address with `before` pages free below it and room above. */
+static char *aligned_area(void)
+{
+	size_t pmd = 2UL << 20;
+	char *r = mmap(NULL, 3 * pmd, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (r == MAP_FAILED)
+		die("mmap reserve");
+	return (char *)(((uintptr_t)r + pmd - 1) & ~(pmd - 1));
+}
+
+/* The store page 0, written back and evicted: its next access reads it. */
+static void page_only_in_store(void)
+{
+	cache_pages(1);
+	if (ioctl(fd, PCC_IOC_WRITEBACK) != 1 || ioctl(fd, PCC_IOC_EVICT) != 1)
+		die("writeback and evict (is pcc loaded with backing=?)");
+}
+
+/*
+ * A child that maps page 0 of the device and waits until release_child();
+ * returns its pid, and the mapping's address in the child in *addr.
+ */
+static int release_fd = -1;
+
+static pid_t mapping_child(char **addr)
+{
+	int to_parent[2], to_child[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(to_parent) || pipe(to_child))
+		die("pipe");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		char *p = map(1, MAP_SHARED, 0);
+
+		if (write(to_parent[1], &p, sizeof(p)) != sizeof(p))
+			_exit(1);
+		/* Until the parent is done with our memory. */
+		_exit(read(to_child[0], &c, 1) == 1 ? 0 : 1);
+	}
+	if (read(to_parent[0], addr, sizeof(*addr)) != sizeof(*addr))
+		die("read child's address");
+	close(to_parent[0]);
+	release_fd = to_child[1];
+	return pid;
+}
+
+static void release_child(pid_t pid)
+{
+	int status;
+
+	if (write(release_fd, "x", 1) != 1 || waitpid(pid, &status, 0) != pid ||
+	    !WIFEXITED(status) || WEXITSTATUS(status))
+		die("the mapping child");
+}
+
 int main(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO };
+	struct sigaction sa = { .sa_sigaction = on_fault_signal, .sa_flags = SA_SIGINFO | SA_NODEFER };
 	const char *s = argc > 1 ? argv[1] : "";
 	volatile char *p;
 	char page[4096];
-	__u64 size;
-	int i, v = -1;
+	int v = -1;
+	ssize_t n;
 
 	psz = sysconf(_SC_PAGESIZE);
+	/*
+	 * Map this program's own pages (stack included) now, so that the only
+	 * fault traced is the scenario's: not the signal frame's stack page.
+	 */
+	if (mlockall(MCL_CURRENT) == 0)
+		munlockall();
 	fd = open(PCC_DEVICE, O_RDWR);
 	if (fd < 0)
 		die("open " PCC_DEVICE);
-	if (ioctl(fd, PCC_IOC_RESET) || ioctl(fd, PCC_IOC_GET_SIZE, &size))
+	if (ioctl(fd, PCC_IOC_RESET) < 0 || ioctl(fd, PCC_IOC_GET_SIZE, &size))
 		die("ioctl");
-	trace_fd = open(TRACING_ON, O_WRONLY);
+	trace_fd = open(TRACING "tracing_on", O_WRONLY);
+	marker_fd = open(TRACING "trace_marker", O_WRONLY);
 	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGSEGV, &sa, NULL);
 	memset(page, 'x', sizeof(page));
+	if (sigsetjmp(jmp, 1)) {
+		/* A fault's signal ended the scenario's access. */
+		printf("%s: done\n", s);
+		return 0;
+	}
 
 	if (!strcmp(s, "cold-read")) {
 		p = map(1, MAP_SHARED, 0);
 		tracing(1);
 		v = p[0];
 		tracing(0);
-	} else if (!strcmp(s, "fault-around")) {
-		for (i = 0; i < 32; i++)
-			if (pwrite(fd, page, sizeof(page), (off_t)i * psz) != sizeof(page))
-				die("pwrite");
-		p = map(32, MAP_SHARED, 0);
+	} else if (!strcmp(s, "fault-around") || !strcmp(s, "fault-around-4k") ||
+		   !strcmp(s, "fault-around-64k")) {
+		/* 32 cached pages, a read of the fifth: the window is the kernel's. */
+		cache_pages(32);
+		p = map_at(aligned_area(), 32, PROT_READ, MAP_SHARED, 0);
 		tracing(1);
 		v = p[4 * psz];
+		tracing(0);
+	} else if (!strcmp(s, "fault-around-vma")) {
+		/*
+		 * A VMA of 20 pages starting 8 pages into a 64 KiB window: the
+		 * window moves to start at the VMA's start (first read), then
+		 * is cut at its end (read of its last page).
+		 */
+		cache_pages(20);
+		p = map_at(aligned_area() + 8 * psz, 20, PROT_READ, MAP_SHARED, 0);
+		tracing(1);
+		v = p[0];
+		v += p[19 * psz];
+		tracing(0);
+	} else if (!strcmp(s, "fault-around-table")) {
+		/*
+		 * A VMA of 32 pages whose first 8 are the last 8 PTEs of one page
+		 * table: the window of the first read stops at the table's end;
+		 * the read of page 8 (first PTE of the next table) starts a new one.
+		 */
+		cache_pages(32);
+		p = map_at(aligned_area() + (2UL << 20) - 8 * psz, 32, PROT_READ, MAP_SHARED, 0);
+		tracing(1);
+		v = p[0];
+		v += p[8 * psz];
 		tracing(0);
 	} else if (!strcmp(s, "shared-first-store")) {
 		p = map(1, MAP_SHARED, 0);
@@ -116,17 +295,179 @@ int main(int argc, char **argv)
 	} else if (!strcmp(s, "sigbus")) {
 		p = map(2, MAP_SHARED, size / psz - 1);
 		(void)p[0];
-		if (sigsetjmp(jmp, 1) == 0) {
+		tracing(1);
+		v = p[psz];
+		tracing(0);
+	} else if (!strcmp(s, "bad-access-write")) {
+		/* A store to a read-only shared mapping: refused before handle_mm_fault. */
+		p = map_at(NULL, 1, PROT_READ, MAP_SHARED, 0);
+		tracing(1);
+		p[0] = 1;
+		tracing(0);
+	} else if (!strcmp(s, "bad-access-exec")) {
+		/* An instruction fetch from a mapping without PROT_EXEC. */
+		int (*fn)(void);
+
+		p = map(1, MAP_SHARED, 0);
+		fn = (int (*)(void))(uintptr_t)p;
+		tracing(1);
+		v = fn();
+		tracing(0);
+	} else if (!strcmp(s, "bad-map")) {
+		/* An access after munmap: no VMA there. */
+		p = map(1, MAP_SHARED, 0);
+		if (munmap((void *)p, psz))
+			die("munmap");
+		tracing(1);
+		v = p[0];
+		tracing(0);
+	} else if (!strcmp(s, "exec")) {
+		/*
+		 * arm64 code written with write(), mapped executable, called:
+		 * "mov w0, #42; ret". The instruction abort is a read fault
+		 * (FAULT_FLAG_INSTRUCTION) that fault-around serves from the cache.
+		 */
+		static const uint32_t code[] = { 0x52800540, 0xd65f03c0 };
+		int (*fn)(void);
+
+		if (pwrite(fd, code, sizeof(code), 0) != sizeof(code))
+			die("pwrite code");
+		p = map_at(NULL, 1, PROT_READ | PROT_EXEC, MAP_SHARED, 0);
+		fn = (int (*)(void))(uintptr_t)p;
+		tracing(1);
+		v = fn();
+		tracing(0);
+		user_saw("called code in pcc: returned %d", v);
+	} else if (!strcmp(s, "vma-lock-fallback")) {
+		/* Without ->map_pages (fault_around=0): see trace.job. */
+		p = map(1, MAP_SHARED, 0);
+		tracing(1);
+		v = p[0];
+		tracing(0);
+	} else if (!strcmp(s, "oom")) {
+		/*
+		 * fail_page_alloc fails the next page allocation of a task that
+		 * asks (trace.job arms it with times=1): pcc's on this miss.
+		 * The page tables are there already (page 1 faulted first).
+		 */
+		int mf = open("/proc/self/make-it-fail", O_WRONLY);
+
+		p = map(2, MAP_SHARED, 0);
+		v = p[psz];
+		if (mf < 0 || write(mf, "1", 1) != 1)
+			die("/proc/self/make-it-fail");
+		tracing(1);
+		v = p[0];
+		tracing(0);
+		if (write(mf, "0", 1) != 1)
+			die("/proc/self/make-it-fail");
+		user_saw("survived: read %d after the retry", v);
+	} else if (!strcmp(s, "hwpoison")) {
+		/*
+		 * A page lost to a memory error (madvise(MADV_HWPOISON), which
+		 * needs CAP_SYS_ADMIN): the mapping that had it sees a hwpoison
+		 * entry; a new mapping of that offset asks pcc, which reports it.
+		 */
+		p = map(1, MAP_SHARED, 0);
+		p[0] = 'h';
+		if (!sigsetjmp(jmp, 1)) {
+			if (madvise((void *)p, psz, MADV_HWPOISON))
+				die("madvise(MADV_HWPOISON)");
+		}
+		p = map(1, MAP_SHARED, 0);
+		if (!sigsetjmp(jmp, 1)) {
 			tracing(1);
-			v = p[psz];
+			v = p[0];
 			tracing(0);
 		}
+		n = pread(fd, page, psz, 0);
+		user_saw("read() of the page: %zd (%s)", n, n < 0 ? strerror(errno) : "data");
+		return 0;
+	} else if (!strcmp(s, "kernel-uaccess")) {
+		/* read() into an unpopulated pcc mapping: the kernel's store faults. */
+		int pfd[2];
+
+		if (pipe(pfd) || write(pfd[1], page, psz) != psz)
+			die("pipe");
+		p = map(1, MAP_SHARED, 0);
+		tracing(1);
+		n = read(pfd[0], (void *)p, psz);
+		tracing(0);
+		user_saw("read(pipe, pcc mapping, %ld) = %zd", psz, n);
+	} else if (!strcmp(s, "kernel-no-context")) {
+		/*
+		 * write() from a buffer running past the device's end: the
+		 * kernel's load from the page past capacity gets SIGBUS from pcc,
+		 * which in kernel mode is no_context: the exception table ends
+		 * the copy, and write() returns the bytes before it.
+		 */
+		int pfd[2];
+
+		if (pipe(pfd))
+			die("pipe");
+		p = map(2, MAP_SHARED, size / psz - 1);
+		tracing(1);
+		n = write(pfd[1], (void *)p, 2 * psz);
+		tracing(0);
+		user_saw("write(pipe, pcc mapping, %ld) = %zd", 2 * psz, n);
+	} else if (!strcmp(s, "kernel-pagefault-disabled")) {
+		/*
+		 * futex(FUTEX_WAIT) reads the futex word with page faults
+		 * disabled (futex_get_value_locked): on an unpopulated pcc page
+		 * that fault goes straight to no_context and the exception
+		 * table; futex then reads it again with get_user(), which
+		 * faults normally, and finds 0, not the value it waits for.
+		 */
+		p = map(1, MAP_SHARED, 0);
+		tracing(1);
+		n = syscall(SYS_futex, p, FUTEX_WAIT_PRIVATE, 1, NULL, NULL, 0);
+		tracing(0);
+		user_saw("futex(FUTEX_WAIT) = %zd (%s)", n, n < 0 ? strerror(errno) : "woken");
+	} else if (!strcmp(s, "gup-populate")) {
+		tracing(1);
+		p = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+		tracing(0);
+		if (p == MAP_FAILED)
+			die("mmap(MAP_POPULATE)");
+	} else if (!strcmp(s, "gup-mlock")) {
+		p = map(1, MAP_SHARED, 0);
+		tracing(1);
+		if (mlock((void *)p, psz))
+			die("mlock");
+		tracing(0);
+	} else if (!strcmp(s, "gup-madvise-read") || !strcmp(s, "gup-madvise-write")) {
+		int advice = !strcmp(s, "gup-madvise-read") ? MADV_POPULATE_READ : MADV_POPULATE_WRITE;
+
+		p = map(1, MAP_SHARED, 0);
+		tracing(1);
+		if (madvise((void *)p, psz, advice))
+			die("madvise(MADV_POPULATE_*)");
+		tracing(0);
+	} else if (!strcmp(s, "gup-remote-read") || !strcmp(s, "gup-remote-write")) {
+		/*
+		 * A read or a write of another process's pcc mapping through
+		 * /proc/PID/mem (process_vm_readv() takes the same path, but
+		 * needs CONFIG_CROSS_MEMORY_ATTACH).
+		 */
+		char *addr, path[64];
+		pid_t pid = mapping_child(&addr);
+		int mem, wr = !strcmp(s, "gup-remote-write");
+
+		snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+		mem = open(path, O_RDWR);
+		if (mem < 0)
+			die(path);
+		tracing(1);
+		if (wr)
+			n = pwrite(mem, "remote", 6, (off_t)(uintptr_t)addr);
+		else
+			n = pread(mem, page, 16, (off_t)(uintptr_t)addr);
+		tracing(0);
+		release_child(pid);
+		user_saw("%s(/proc/PID/mem) = %zd", wr ? "pwrite" : "pread", n);
 	} else if (!strcmp(s, "major-fault")) {
 		/* A page the store holds and the cache does not: first access. */
-		if (pwrite(fd, page, sizeof(page), 0) != sizeof(page))
-			die("pwrite");
-		if (ioctl(fd, PCC_IOC_WRITEBACK) != 1 || ioctl(fd, PCC_IOC_EVICT) != 1)
-			die("writeback and evict (is pcc loaded with backing=?)");
+		page_only_in_store();
 		p = map(1, MAP_SHARED, 0);
 		tracing(1);
 		v = p[0];
@@ -163,13 +504,34 @@ int main(int argc, char **argv)
 		v = p[0];
 		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
 			die("the child's writeback");
+	} else if (!strcmp(s, "fatal-retry")) {
+		/*
+		 * A child kills this process while its fault waits for the
+		 * store's read (io_delay_us): the fault ends in RETRY with a
+		 * fatal signal pending, and is not retried. This process dies
+		 * of SIGKILL (trace.job expects it).
+		 */
+		pid_t parent = getpid(), pid;
+
+		page_only_in_store();
+		p = map(1, MAP_SHARED, 0);
+		pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			usleep(100000);
+			kill(parent, SIGKILL);
+			_exit(0);
+		}
+		tracing(1);
+		v = p[0];
+		tracing(0);
+		user_saw("not killed: read %d", v);
+		return 1;
 	} else {
-		fprintf(stderr, "usage: %s cold-read|fault-around|shared-first-store|"
-			"shared-store-after-read|private-store|sigbus|major-fault|"
-			"evict-refault|mkwrite-under-writeback\n", argv[0]);
+		fprintf(stderr, "pcc-scenario: unknown scenario '%s' (see the source's header)\n", s);
 		return 2;
 	}
-	printf("%s: value %d%s\n", s, v, got_sigbus ?
-	       (sigbus_code == BUS_ADRERR ? ", SIGBUS (BUS_ADRERR)" : ", SIGBUS (other code)") : "");
+	printf("%s: value %d\n", s, v);
 	return 0;
 }

@@ -30,6 +30,8 @@ LLVM = "/usr/lib/llvm-19/bin"
 GRAPH = re.compile(r"^\s*\d+\)\s.{0,16}?\|(?P<body>.*)$")
 STACK = re.compile(r"^\s*=> (?P<sym>[^\s+]+)\+0x(?P<off>[0-9a-f]+)/0x[0-9a-f]+(?: \[(?P<mod>\w+)\])?")
 EVENT = re.compile(r"/\* (?P<name>pcc_\w+): (?P<text>.*) \*/")
+# What user space saw, written by pcc-scenario to trace_marker.
+USER = re.compile(r"/\* pcc-user: (?P<text>.*?) ?\*/")
 CALL = re.compile(r"^(?P<name>[\w.$]+)(?: \[(?P<mod>\w+)\])?\(\)\s*(?P<open>\{)?;?")
 
 # Where the calls made after pcc's last callback may come from; anything
@@ -71,7 +73,7 @@ CHECKS = {
         "order": ["do_page_fault", "handle_mm_fault", "do_read_fault", "do_fault_around",
                   "pcc_map_pages"],
         "absent": ["pcc_fault", "__do_fault"],
-        "events": {"pcc_map_pages": r"mapped=([1-9]\d*) ret=NOPAGE"},
+        "events": {"pcc_map_pages": r"pgoff=0-15 .* mapped=16 ret=NOPAGE"},
     },
     "shared-first-store": {
         "order": ["do_page_fault", "handle_mm_fault", "do_shared_fault", "__do_fault", "pcc_fault",
@@ -110,6 +112,184 @@ CHECKS = {
                   "arm64_force_sig_fault"],
         "absent": ["pcc_page_mkwrite", "finish_fault"],
         "events": {"pcc_fault": r"cache=none .*ret=SIGBUS"},
+        "user": [r"^SIGBUS BUS_ADRERR$"],
+    },
+    # The atlas: every branch of do_page_fault (README, "Fault paths on arm64").
+    # A store to a read-only mapping, an instruction fetch from one without
+    # PROT_EXEC: refused on the VMA's flags, before handle_mm_fault.
+    "bad-access-write": {
+        "no_pcc": True,
+        "order": ["do_mem_abort", "lock_vma_under_rcu", "arm64_force_sig_fault"],
+        "absent": ["handle_mm_fault", "lock_mm_and_find_vma"],
+        "user": [r"^SIGSEGV SEGV_ACCERR$"],
+    },
+    "bad-access-exec": {
+        "no_pcc": True,
+        "order": ["do_mem_abort", "lock_vma_under_rcu", "arm64_force_sig_fault"],
+        "absent": ["handle_mm_fault", "lock_mm_and_find_vma"],
+        "user": [r"^SIGSEGV SEGV_ACCERR$"],
+    },
+    # No VMA: not under the per-VMA lock, not under mmap_lock either.
+    "bad-map": {
+        "no_pcc": True,
+        "order": ["do_mem_abort", "lock_vma_under_rcu", "lock_mm_and_find_vma",
+                  "arm64_force_sig_fault"],
+        "absent": ["handle_mm_fault"],
+        "user": [r"^SIGSEGV SEGV_MAPERR$"],
+    },
+    # An instruction abort on a cached page: fault-around maps it.
+    "exec": {
+        "order": ["el0_ia", "do_mem_abort", "do_page_fault", "handle_mm_fault", "do_read_fault",
+                  "do_fault_around", "pcc_map_pages"],
+        "absent": ["pcc_fault", "pcc_page_mkwrite"],
+        "events": {"pcc_map_pages": r"flags=\S*INSTRUCTION\S* mapped=1 ret=NOPAGE"},
+        "user": [r"returned 42$"],
+    },
+    # Without ->map_pages, ->fault cannot run under the per-VMA lock
+    # (vmf_can_call_fault): RETRY, then the same fault under mmap_lock.
+    "vma-lock-fallback": {
+        "order": ["do_page_fault", "handle_mm_fault", "do_read_fault", "__do_fault", "pcc_fault"],
+        "absent": ["pcc_map_pages", "do_fault_around"],
+        "events": {"pcc_fault": r"flags=(?!\S*VMA_LOCK)\S+ cache=miss .*ret=LOCKED"},
+        "graph_children": {
+            "do_mem_abort": ["lock_vma_under_rcu", "handle_mm_fault", "lock_mm_and_find_vma",
+                             "handle_mm_fault"],
+        },
+    },
+    # pcc's allocation fails (fail_page_alloc): VM_FAULT_OOM,
+    # pagefault_out_of_memory(), back to user space, the access again.
+    "oom": {
+        "order": ["do_page_fault", "handle_mm_fault", "do_read_fault", "__do_fault", "pcc_fault"],
+        "absent": ["pcc_page_mkwrite"],
+        "events": {"pcc_fault": [r"cache=none .*ret=OOM", r"cache=miss .*ret=LOCKED"]},
+        "graph_children": {
+            "do_mem_abort": ["handle_mm_fault", "pagefault_out_of_memory", "handle_mm_fault"],
+        },
+        "user": [r"^survived: read 0 after the retry$"],
+    },
+    # A new mapping of a page lost to a memory error: pcc says HWPOISON,
+    # the kernel sends SIGBUS with BUS_MCEERR_AR.
+    "hwpoison": {
+        "order": ["do_page_fault", "handle_mm_fault", "do_read_fault", "__do_fault", "pcc_fault",
+                  "arm64_force_sig_mceerr"],
+        "absent": ["pcc_page_mkwrite", "finish_fault"],
+        "events": {"pcc_fault": r"cache=none .*ret=HWPOISON"},
+        "user": [r"^SIGBUS BUS_MCEERR_AR si_addr_lsb=12$",
+                 r"^read\(\) of the page: -1 \(Input/output error\)$"],
+    },
+    # The kernel's own access to a user buffer (copy_to_user in read()):
+    # an EL1 abort, served like a user one, without FAULT_FLAG_USER.
+    "kernel-uaccess": {
+        "order": ["el1h_64_sync_handler", "do_mem_abort", "do_page_fault", "handle_mm_fault",
+                  "do_shared_fault", "__do_fault", "pcc_fault", "do_page_mkwrite",
+                  "pcc_page_mkwrite"],
+        "absent": ["el0_da"],
+        "events": {"pcc_fault": r"flags=(?!\S*USER)\S*WRITE\S* cache=miss .*ret=LOCKED"},
+        "user": [r"= 4096$"],
+    },
+    # The same, past capacity: pcc's SIGBUS in kernel mode is no_context:
+    # the exception table ends the copy, write() returns what it copied.
+    "kernel-no-context": {
+        "order": ["do_mem_abort", "do_page_fault", "handle_mm_fault", "do_read_fault", "__do_fault",
+                  "pcc_fault"],
+        "absent": ["arm64_force_sig_fault", "el0_da"],
+        "events": {"pcc_fault": [r"flags=(?!\S*USER)\S+ cache=miss .*ret=LOCKED",
+                                 r"flags=(?!\S*USER)\S+ cache=none .*ret=SIGBUS"]},
+        # The copy's fixup tries one byte more before giving up: a second
+        # fault on the page past capacity, also ended by the exception table.
+        "graph_children": {"do_mem_abort": ["handle_mm_fault", "__do_kernel_fault",
+                                            "handle_mm_fault", "__do_kernel_fault"],
+                           "__do_kernel_fault": ["fixup_exception"]},
+        "user": [r"= 4096$"],
+    },
+    # A fault with page faults disabled (futex_get_value_locked): no_context
+    # without handle_mm_fault; futex's get_user() then faults normally.
+    "kernel-pagefault-disabled": {
+        "order": ["futex_wait_setup", "do_mem_abort", "do_page_fault", "handle_mm_fault",
+                  "do_read_fault", "__do_fault", "pcc_fault"],
+        "absent": ["arm64_force_sig_fault"],
+        "events": {"pcc_fault": r"flags=(?!\S*USER)\S+ cache=miss .*ret=LOCKED"},
+        "graph_children": {"do_mem_abort": ["__do_kernel_fault", "handle_mm_fault"],
+                           "__do_kernel_fault": ["fixup_exception"]},
+        "user": [r"= -1 \(Resource temporarily unavailable\)$"],
+    },
+    # Faults without do_page_fault: get_user_pages() on behalf of a syscall.
+    "gup-populate": {
+        "order": ["__mm_populate", "populate_vma_page_range", "__get_user_pages", "faultin_page",
+                  "handle_mm_fault", "do_read_fault", "__do_fault", "pcc_fault"],
+        "absent": ["do_mem_abort", "pcc_page_mkwrite"],
+        "events": {"pcc_fault": r"flags=(?!\S*(USER|WRITE|REMOTE))\S+ cache=miss"},
+    },
+    "gup-mlock": {
+        "order": ["__mm_populate", "populate_vma_page_range", "__get_user_pages", "faultin_page",
+                  "handle_mm_fault", "do_read_fault", "__do_fault", "pcc_fault"],
+        "absent": ["do_mem_abort", "pcc_page_mkwrite"],
+        "events": {"pcc_fault": r"flags=(?!\S*(USER|WRITE|REMOTE))\S+ cache=miss"},
+    },
+    "gup-madvise-read": {
+        "order": ["faultin_page_range", "__get_user_pages", "faultin_page", "handle_mm_fault",
+                  "do_read_fault", "__do_fault", "pcc_fault"],
+        "absent": ["do_mem_abort", "pcc_page_mkwrite"],
+        "events": {"pcc_fault": r"flags=(?!\S*(USER|WRITE|REMOTE))\S+ cache=miss"},
+    },
+    "gup-madvise-write": {
+        "order": ["faultin_page_range", "__get_user_pages", "faultin_page", "handle_mm_fault",
+                  "do_shared_fault", "__do_fault", "pcc_fault", "pcc_page_mkwrite"],
+        "absent": ["do_mem_abort"],
+        "events": {"pcc_fault": r"flags=(?!\S*(USER|REMOTE))\S*WRITE\S* cache=miss"},
+    },
+    "gup-remote-read": {
+        "order": ["mem_rw", "__access_remote_vm", "__get_user_pages", "faultin_page", "handle_mm_fault",
+                  "do_read_fault", "__do_fault", "pcc_fault"],
+        "absent": ["do_mem_abort", "pcc_page_mkwrite"],
+        "events": {"pcc_fault": r"flags=(?!\S*(USER|WRITE))\S*REMOTE\S* cache=miss"},
+        "user": [r"= 16$"],
+    },
+    "gup-remote-write": {
+        "order": ["mem_rw", "__access_remote_vm", "__get_user_pages", "faultin_page",
+                  "handle_mm_fault", "do_shared_fault", "__do_fault", "pcc_fault",
+                  "pcc_page_mkwrite"],
+        "absent": ["do_mem_abort"],
+        "events": {"pcc_fault": r"flags=(?!\S*USER)(?=\S*WRITE)\S*REMOTE\S* cache=miss"},
+        "user": [r"= 6$"],
+    },
+    # The fault-around window: the kernel's, cut at the VMA's start and
+    # end, and at the end of a page table; fault_around_bytes sets its size.
+    "fault-around-vma": {
+        "order": ["do_read_fault", "do_fault_around", "pcc_map_pages"],
+        "absent": ["pcc_fault"],
+        "events": {"pcc_map_pages": [r"pgoff=0-15 .* mapped=16 ret=NOPAGE",
+                                     r"pgoff=8-19 .* mapped=4 ret=NOPAGE"]},
+    },
+    "fault-around-table": {
+        "order": ["do_read_fault", "do_fault_around", "pcc_map_pages"],
+        "absent": ["pcc_fault"],
+        "events": {"pcc_map_pages": [r"pgoff=0-7 .* mapped=8 ret=NOPAGE",
+                                     r"pgoff=8-23 .* mapped=16 ret=NOPAGE"]},
+    },
+    # One page: no fault-around at all; ->fault finds the page cached.
+    "fault-around-4k": {
+        "order": ["do_read_fault", "__do_fault", "pcc_fault", "finish_fault"],
+        "absent": ["pcc_map_pages", "do_fault_around"],
+        "events": {"pcc_fault": r"cache=hit .*ret=LOCKED"},
+    },
+    "fault-around-64k": {
+        "order": ["do_read_fault", "do_fault_around", "pcc_map_pages"],
+        "absent": ["pcc_fault"],
+        "events": {"pcc_map_pages": r"pgoff=0-15 .* mapped=16 ret=NOPAGE"},
+    },
+    # Killed while the fault waits for the store: RETRY with a fatal
+    # signal pending ends the fault; it is not retried under mmap_lock.
+    "fatal-retry": {
+        "order": ["do_page_fault", "handle_mm_fault", "do_read_fault", "__do_fault", "pcc_fault"],
+        "absent": ["pcc_page_mkwrite"],
+        "events": {"pcc_fault": r"cache=read .*ret=MAJOR\|RETRY"},
+        "graph_children": {
+            "do_mem_abort": ["lock_vma_under_rcu", "handle_mm_fault"],
+            "__do_fault": ["pcc_release_fault_lock", "pcc_folio_wait_locked_killable"],
+        },
+        "graph_absent": {"do_mem_abort": ["lock_mm_and_find_vma"]},
+        "user_absent": [r"not killed"],
     },
 }
 
@@ -160,13 +340,18 @@ class GNode:
 def parse(lines):
     """Events with their stacks, and the function_graph as a tree.
 
-    Returns (events, graph_root): events = [(name, text, frames, gnode)],
-    frames innermost first as (sym, off, mod).
+    Returns (events, graph_root, users): events = [(name, text, frames,
+    gnode)], frames innermost first as (sym, off, mod); users = what user
+    space saw (pcc-user markers).
     """
-    events, seq = [], 0
+    events, seq, users = [], 0, []
     root = GNode("(graph)", None, 0, None)
     cur = root
     for line in lines:
+        u = USER.search(line)
+        if u:
+            users.append(u["text"].strip())
+            continue
         m = STACK.match(line)
         if m:
             if events:
@@ -189,7 +374,7 @@ def parse(lines):
             node = GNode(c["name"], c["mod"], seq, cur)
             if c["open"]:
                 cur = node
-    return events, root
+    return events, root, users
 
 
 class Symbols:
@@ -266,8 +451,7 @@ def build(events, graph, syms):
     rust = demangle(sorted({s for (_, _, fr, _) in events for (s, o, m) in fr
                             if m and s.startswith("_R")}))
     root = Node("(user space access)")
-    last_k_parent = last_container = None
-    mm_parent = None
+    where = []  # per event: (k_parent, container, mm_parent)
     for name, text, frames, _ in events:
         chain = []  # outermost first: (name, tag)
         for sym, off, mod in reversed(frames):
@@ -289,43 +473,90 @@ def build(events, graph, syms):
         node.child(f"{name}: {text}", "event")
         # The caller of the deepest kernel frame: where the kernel goes on
         # after pcc's callback returns (e.g. do_read_fault -> finish_fault).
+        k_parent = container = mm_parent = None
         kidx = max((i for i, (fn, tag) in enumerate(chain) if not tag.startswith("[")), default=None)
         if kidx is not None:
-            last_k_parent = parents[kidx]
+            k_parent = parents[kidx]
             # The deepest real (not inlined) kernel function above that frame:
             # function_graph shows the calls made after the callback under it.
-            last_container = next((chain[i][0] for i in range(kidx - 1, -1, -1)
-                                   if chain[i][1] == ""), None)
+            container = next((chain[i][0] for i in range(kidx - 1, -1, -1)
+                              if chain[i][1] == ""), None)
         for i, (fn, tag) in enumerate(chain):
             if fn == "handle_mm_fault" and not tag:
                 mm_parent = parents[i]
+        where.append((k_parent, container, mm_parent))
 
-    # Calls recorded by function_graph after pcc's last callback returned,
-    # made by the function that called it (or into which its caller was
-    # inlined), or after handle_mm_fault by do_page_fault
-    # (notrace, so its calls show under do_mem_abort), with their callees.
-    if events:
-        last = events[-1][3]
-        mm, abort = last.ancestor("handle_mm_fault"), last.ancestor("do_mem_abort")
-        box = last.ancestor(last_container) if last_container else None
-        picks = []
-        if box is not None and last_k_parent is not None:
-            picks += [(g, last_k_parent) for g in box.children if g.seq > last.seq]
+    # Calls recorded by function_graph after pcc's last callback in a fault
+    # returned, made by the function that called it (or into which its
+    # caller was inlined), or after handle_mm_fault by do_page_fault
+    # (notrace, so its calls show under do_mem_abort), with their callees:
+    # for the last event of each fault (e.g. both passes of a retried one).
+    picks = []
+    for i, (_, _, _, last) in enumerate(events):
+        abort = last.ancestor("do_mem_abort")
+        if i + 1 < len(events) and abort is not None and \
+                events[i + 1][3].ancestor("do_mem_abort") is abort:
+            continue
+        k_parent, container, mm_parent = where[i]
+        mm = last.ancestor("handle_mm_fault")
+        box = last.ancestor(container) if container else None
+        if box is not None and k_parent is not None:
+            picks += [(g, k_parent) for g in box.children if g.seq > last.seq]
         if abort is not None and mm is not None and mm_parent is not None:
-            picks += [(g, mm_parent) for g in abort.children if g.seq > mm.seq]
-        cands = [g for g, _ in picks] + [c for g, _ in picks for c in g.children]
-        src = syms.source_of(sorted({g.name for g in cands if not g.mod and not g.event}))
+            picks += [(g, mm_parent) for g in abort.children if g.seq > mm.seq and
+                      g.name != "handle_mm_fault"]
+    cands = [g for g, _ in picks] + [c for g, _ in picks for c in g.children]
+    src = syms.source_of(sorted({g.name for g in cands if not g.mod and not g.event}))
 
-        def on_path(g):
-            return not g.mod and not g.event and PATH_SOURCES.match(src.get(g.name, ""))
+    def on_path(g):
+        return not g.mod and not g.event and PATH_SOURCES.match(src.get(g.name, ""))
 
-        for g, parent in picks:
-            if on_path(g):
-                node = parent.child(g.name, "(function_graph)")
-                for c in g.children:
-                    if on_path(c):
-                        node.child(c.name, "(function_graph)")
+    for g, parent in picks:
+        if on_path(g):
+            node = parent.child(g.name, "(function_graph)")
+            for c in g.children:
+                if on_path(c):
+                    node.child(c.name, "(function_graph)")
     return root
+
+
+def build_graph_only(graph, syms, depth=3):
+    """A fault that never reaches pcc (refused before handle_mm_fault, or
+    served without a pcc callback): do_mem_abort's calls as function_graph
+    recorded them, kept to the fault path's sources, `depth` levels deep.
+    The first abort only: it is the scenario's access (a signal handler
+    that runs next may fault on its own)."""
+    root = Node("(user space access)")
+    aborts = graph_nodes(graph, "do_mem_abort")[:1]
+    names = set()
+
+    def collect(g, d):
+        for c in g.children:
+            if not c.event and not c.mod:
+                names.add(c.name)
+                if d > 1:
+                    collect(c, d - 1)
+
+    for a in aborts:
+        collect(a, depth)
+    src = syms.source_of(sorted(names))
+
+    def add(parent, g, d):
+        for c in g.children:
+            if not c.event and not c.mod and PATH_SOURCES.match(src.get(c.name, "")):
+                node = parent.child(c.name, "(function_graph)")
+                if d > 1:
+                    add(node, c, d - 1)
+
+    for a in aborts:
+        add(root.child("do_mem_abort", "(function_graph)"), a, depth)
+    return root
+
+
+def add_users(root, users):
+    """What user space saw, after the kernel's path."""
+    for u in users:
+        root.child(f"user space sees: {u}", "user")
 
 
 def render(node, indent=0, out=None):
@@ -334,6 +565,8 @@ def render(node, indent=0, out=None):
         label = c.name if c.tag in ("", "event") else f"{c.name} {c.tag}"
         if c.tag == "event":
             label = "* " + c.name
+        elif c.tag == "user":
+            label = "=> " + c.name
         out.append("  " * indent + label)
         render(c, indent + 1, out)
     return out
@@ -357,11 +590,13 @@ def event_texts(node, out=None):
     return out
 
 
-def check(scenario, root, graph):
+def check(scenario, root, graph, users, has_events):
     """(ok, reason) for one scenario."""
     want = CHECKS.get(scenario)
     if not want:
         return False, "no check defined"
+    if not has_events and not want.get("no_pcc"):
+        return False, "no pcc event captured"
     seq = sequence(root)
     pos = 0
     for key in want["order"]:
@@ -373,9 +608,21 @@ def check(scenario, root, graph):
         if key in seq:
             return False, f"'{key}' must not be on this path"
     texts = event_texts(root)
-    for ev, pat in want["events"].items():
-        if not any(t.startswith(ev + ":") and re.search(pat, t) for t in texts):
-            return False, f"no {ev} event matching /{pat}/ (events: {texts})"
+    for ev, pats in want.get("events", {}).items():
+        for pat in [pats] if isinstance(pats, str) else pats:
+            if not any(t.startswith(ev + ":") and re.search(pat, t) for t in texts):
+                return False, f"no {ev} event matching /{pat}/ (events: {texts})"
+    for pat in want.get("user", []):
+        if not any(re.search(pat, u) for u in users):
+            return False, f"user space did not see /{pat}/ (it saw: {users})"
+    for pat in want.get("user_absent", []):
+        if any(re.search(pat, u) for u in users):
+            return False, f"user space must not see /{pat}/ (it saw: {users})"
+    for parent, calls in want.get("graph_absent", {}).items():
+        kids = [g.name for p in graph_nodes(graph, parent) for g in p.children if not g.event]
+        for key in calls:
+            if key in kids:
+                return False, f"function_graph: {parent} must not call {key} (calls: {kids})"
     for parent, calls in want.get("graph_children", {}).items():
         kids = [g.name for p in graph_nodes(graph, parent) for g in p.children if not g.event]
         pos = 0
@@ -406,14 +653,15 @@ def main():
     seen, results = set(), []
     for scenario, lines in blocks(log):
         seen.add(scenario)
-        events, graph = parse(lines)
-        root = build(events, graph, syms)
+        events, graph, users = parse(lines)
+        root = build(events, graph, syms) if events else build_graph_only(graph, syms)
+        add_users(root, users)
         tree = render(root)
         with open(os.path.join(outdir, f"{scenario}.graph"), "w") as f:
             f.write("\n".join(lines) + "\n")
         with open(os.path.join(outdir, f"{scenario}.tree"), "w") as f:
             f.write("\n".join(tree) + "\n")
-        ok, why = check(scenario, root, graph) if events else (False, "no pcc event captured")
+        ok, why = check(scenario, root, graph, users, bool(events))
         results.append((scenario, ok, why))
         if not checking:
             print(f"== {scenario}  ({outdir}/{scenario}.tree, raw: {scenario}.graph)")
