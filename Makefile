@@ -8,6 +8,7 @@
 #   make shell           interactive VM shell with pcc loaded
 #   make run PROG=p ARGS="..."   run your own static arm64 program in the VM
 #   make trace           capture the fault paths with ftrace (see README)
+#   make trace SCENARIO="bad-map oom"   capture only these scenarios
 #   make module          only pcc.ko (KDIR=/your/tree to use your own kernel)
 #   make rust-analyzer   rust-project.json for editors
 #   make lint            clippy (the kernel's lints) and rustfmt (the kernel's style)
@@ -58,7 +59,7 @@ run:
 	bash scripts/run.sh "$(PROG)" $(ARGS)
 
 trace:
-	bash scripts/trace.sh
+	$(if $(SCENARIO),PCC_SCENARIOS="$(SCENARIO)") bash scripts/trace.sh
 
 sound:
 	bash -c '. scripts/lib.sh && build_all && bash scripts/sound.sh'

@@ -104,6 +104,13 @@ static const char *code_name(int sig, int code)
 	       code == BUS_MCEERR_AO ? "BUS_MCEERR_AO" : "other";
 }
 
+/* A signal delivered on a syscall's return: note it, go on. */
+static void on_signal_note(int sig, siginfo_t *si, void *uc)
+{
+	got_signal = sig;
+	sig_code = si->si_code;
+}
+
 /* A fault's signal: say so while tracing is still on, then leave the access. */
 static void on_fault_signal(int sig, siginfo_t *si, void *uc)
 {
@@ -117,6 +124,19 @@ static void on_fault_signal(int sig, siginfo_t *si, void *uc)
 		user_saw("%s %s", sig == SIGBUS ? "SIGBUS" : "SIGSEGV", code_name(sig, si->si_code));
 	tracing(0);
 	siglongjmp(jmp, 1);
+}
+
+/*
+ * Map this program's own pages (stack included), and after a fork break
+ * their copy-on-write sharing, so that the only fault traced is the
+ * scenario's: not the signal frame's stack page, not a COW of the stack.
+ * Call it before the scenario's pcc mapping exists, or when that mapping
+ * is shared and mapped already (populating it is then a no-op).
+ */
+static void prefault_self(void)
+{
+	if (mlockall(MCL_CURRENT) == 0)
+		munlockall();
 }
 
 static char *map_at(void *addr, size_t pages, int prot, int flags, off_t pgoff)
@@ -189,6 +209,7 @@ static pid_t mapping_child(char **addr)
 		/* Until the parent is done with our memory. */
 		_exit(read(to_child[0], &c, 1) == 1 ? 0 : 1);
 	}
+	prefault_self();
 	if (read(to_parent[0], addr, sizeof(*addr)) != sizeof(*addr))
 		die("read child's address");
 	close(to_parent[0]);
@@ -215,12 +236,7 @@ int main(int argc, char **argv)
 	ssize_t n;
 
 	psz = sysconf(_SC_PAGESIZE);
-	/*
-	 * Map this program's own pages (stack included) now, so that the only
-	 * fault traced is the scenario's: not the signal frame's stack page.
-	 */
-	if (mlockall(MCL_CURRENT) == 0)
-		munlockall();
+	prefault_self();
 	fd = open(PCC_DEVICE, O_RDWR);
 	if (fd < 0)
 		die("open " PCC_DEVICE);
@@ -368,12 +384,18 @@ int main(int argc, char **argv)
 		 * needs CAP_SYS_ADMIN): the mapping that had it sees a hwpoison
 		 * entry; a new mapping of that offset asks pcc, which reports it.
 		 */
+		struct sigaction note = { .sa_sigaction = on_signal_note, .sa_flags = SA_SIGINFO };
+
 		p = map(1, MAP_SHARED, 0);
 		p[0] = 'h';
-		if (!sigsetjmp(jmp, 1)) {
-			if (madvise((void *)p, psz, MADV_HWPOISON))
-				die("madvise(MADV_HWPOISON)");
-		}
+		/* The page is dirty: memory failure signals this process at once. */
+		sigaction(SIGBUS, &note, NULL);
+		n = madvise((void *)p, psz, MADV_HWPOISON);
+		sigaction(SIGBUS, &sa, NULL);
+		user_saw("madvise(MADV_HWPOISON) = %zd%s%s, then %s %s", n, n ? " " : "",
+			 n ? strerror(errno) : "", got_signal == SIGBUS ? "SIGBUS" : "no signal",
+			 got_signal ? code_name(SIGBUS, sig_code) : "");
+		got_signal = 0;
 		p = map(1, MAP_SHARED, 0);
 		if (!sigsetjmp(jmp, 1)) {
 			tracing(1);
@@ -497,6 +519,7 @@ int main(int argc, char **argv)
 			die("fork");
 		if (pid == 0)
 			_exit(ioctl(fd, PCC_IOC_WRITEBACK) == 1 ? 0 : 1);
+		prefault_self();
 		usleep(100000);
 		tracing(1);
 		p[0] = 'b';
@@ -512,17 +535,26 @@ int main(int argc, char **argv)
 		 * of SIGKILL (trace.job expects it).
 		 */
 		pid_t parent = getpid(), pid;
+		int go[2];
+		char c;
 
-		page_only_in_store();
-		p = map(1, MAP_SHARED, 0);
+		if (pipe(go))
+			die("pipe");
 		pid = fork();
 		if (pid < 0)
 			die("fork");
 		if (pid == 0) {
+			if (read(go[0], &c, 1) != 1)
+				_exit(1);
 			usleep(100000);
 			kill(parent, SIGKILL);
 			_exit(0);
 		}
+		prefault_self();
+		page_only_in_store();
+		p = map(1, MAP_SHARED, 0);
+		if (write(go[1], "g", 1) != 1)
+			die("write pipe");
 		tracing(1);
 		v = p[0];
 		tracing(0);

@@ -8,7 +8,8 @@
 #
 # Output: $PCC_OUT/trace/<scenario>.tree (the tree) and <scenario>.graph
 # (the raw capture), plus the guest log $PCC_OUT/trace.log.
-# PCC_SCENARIOS="cold-read sigbus" limits the run to some scenarios.
+# PCC_SCENARIOS="cold-read sigbus" (make trace SCENARIO="...") limits the
+# run to some scenarios; the README's atlas lists them.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 build_all

@@ -174,7 +174,8 @@ CHECKS = {
                   "arm64_force_sig_mceerr"],
         "absent": ["pcc_page_mkwrite", "finish_fault"],
         "events": {"pcc_fault": r"cache=none .*ret=HWPOISON"},
-        "user": [r"^SIGBUS BUS_MCEERR_AR si_addr_lsb=12$",
+        "user": [r"^madvise\(MADV_HWPOISON\) = 0, then SIGBUS BUS_MCEERR_AR$",
+                 r"^SIGBUS BUS_MCEERR_AR si_addr_lsb=12$",
                  r"^read\(\) of the page: -1 \(Input/output error\)$"],
     },
     # The kernel's own access to a user buffer (copy_to_user in read()):
@@ -520,6 +521,67 @@ def build(events, graph, syms):
     return root
 
 
+def has_event(g):
+    return any(c.event or has_event(c) for c in g.children)
+
+
+def path_subtree(parent, g, src, depth):
+    """Hang g's calls from the fault path's sources under parent."""
+    for c in g.children:
+        if not c.event and not c.mod and PATH_SOURCES.match(src.get(c.name, "")):
+            node = parent.child(c.name, "(function_graph)")
+            if depth > 1:
+                path_subtree(node, c, src, depth - 1)
+
+
+def graph_names(nodes, depth):
+    names = set()
+
+    def collect(g, d):
+        for c in g.children:
+            if not c.event and not c.mod:
+                names.add(c.name)
+                if d > 1:
+                    collect(c, d - 1)
+
+    for g in nodes:
+        collect(g, depth)
+    return names
+
+
+def add_silent_aborts(root, graph, syms, depth=2):
+    """Faults of the same access that reached no pcc callback (e.g. one
+    taken with page faults disabled, ended by the exception table before
+    handle_mm_fault): shown from function_graph, next to the stacks' own
+    do_mem_abort, in the order they happened."""
+    aborts = graph_nodes(graph, "do_mem_abort")
+    silent = [a for a in aborts if not has_event(a)]
+    if not silent or len(silent) == len(aborts):
+        return
+    stack = [root]
+    where = None
+    while stack and where is None:
+        n = stack.pop(0)
+        for i, c in enumerate(n.children):
+            if c.name == "do_mem_abort" and not c.tag:
+                where = (n, i)
+                break
+            stack.append(c)
+    if where is None:
+        return
+    parent, idx = where
+    first_loud = next(a for a in aborts if has_event(a))
+    src = syms.source_of(sorted(graph_names(silent, depth)))
+    for a in silent:
+        node = Node("do_mem_abort", "(function_graph: no pcc callback)")
+        path_subtree(node, a, src, depth)
+        if a.seq < first_loud.seq:
+            parent.children.insert(idx, node)
+            idx += 1
+        else:
+            parent.children.append(node)
+
+
 def build_graph_only(graph, syms, depth=3):
     """A fault that never reaches pcc (refused before handle_mm_fault, or
     served without a pcc callback): do_mem_abort's calls as function_graph
@@ -655,6 +717,8 @@ def main():
         seen.add(scenario)
         events, graph, users = parse(lines)
         root = build(events, graph, syms) if events else build_graph_only(graph, syms)
+        if events:
+            add_silent_aborts(root, graph, syms)
         add_users(root, users)
         tree = render(root)
         with open(os.path.join(outdir, f"{scenario}.graph"), "w") as f:
