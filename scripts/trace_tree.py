@@ -59,6 +59,25 @@ STORE_READ = {
     },
 }
 
+def gup_check(entry, write=False, remote=False, user=None):
+    """A fault from get_user_pages() (faultin_page), entered from `entry`:
+    never through do_mem_abort, never with USER; WRITE and REMOTE exactly
+    when asked; a write goes on to ->page_mkwrite."""
+    flags = "".join(["(?!\\S*USER)",
+                     "(?=\\S*WRITE)" if write else "(?!\\S*WRITE)",
+                     "(?=\\S*REMOTE)" if remote else "(?!\\S*REMOTE)"])
+    path = ["do_shared_fault", "__do_fault", "pcc_fault", "pcc_page_mkwrite"] if write else \
+        ["do_read_fault", "__do_fault", "pcc_fault"]
+    check = {
+        "order": entry + ["__get_user_pages", "faultin_page", "handle_mm_fault"] + path,
+        "absent": ["do_mem_abort"] + ([] if write else ["pcc_page_mkwrite"]),
+        "events": {"pcc_fault": f"flags={flags}\\S+ cache=miss"},
+    }
+    if user:
+        check["user"] = [user]
+    return check
+
+
 # What each scenario must show, in this order (a subsequence of the tree
 # walked depth first), what it must not show, and what its events must say.
 CHECKS = {
@@ -215,45 +234,13 @@ CHECKS = {
         "user": [r"= -1 \(Resource temporarily unavailable\)$"],
     },
     # Faults without do_page_fault: get_user_pages() on behalf of a syscall.
-    "gup-populate": {
-        "order": ["__mm_populate", "populate_vma_page_range", "__get_user_pages", "faultin_page",
-                  "handle_mm_fault", "do_read_fault", "__do_fault", "pcc_fault"],
-        "absent": ["do_mem_abort", "pcc_page_mkwrite"],
-        "events": {"pcc_fault": r"flags=(?!\S*(USER|WRITE|REMOTE))\S+ cache=miss"},
-    },
-    "gup-mlock": {
-        "order": ["__mm_populate", "populate_vma_page_range", "__get_user_pages", "faultin_page",
-                  "handle_mm_fault", "do_read_fault", "__do_fault", "pcc_fault"],
-        "absent": ["do_mem_abort", "pcc_page_mkwrite"],
-        "events": {"pcc_fault": r"flags=(?!\S*(USER|WRITE|REMOTE))\S+ cache=miss"},
-    },
-    "gup-madvise-read": {
-        "order": ["faultin_page_range", "__get_user_pages", "faultin_page", "handle_mm_fault",
-                  "do_read_fault", "__do_fault", "pcc_fault"],
-        "absent": ["do_mem_abort", "pcc_page_mkwrite"],
-        "events": {"pcc_fault": r"flags=(?!\S*(USER|WRITE|REMOTE))\S+ cache=miss"},
-    },
-    "gup-madvise-write": {
-        "order": ["faultin_page_range", "__get_user_pages", "faultin_page", "handle_mm_fault",
-                  "do_shared_fault", "__do_fault", "pcc_fault", "pcc_page_mkwrite"],
-        "absent": ["do_mem_abort"],
-        "events": {"pcc_fault": r"flags=(?!\S*(USER|REMOTE))\S*WRITE\S* cache=miss"},
-    },
-    "gup-remote-read": {
-        "order": ["mem_rw", "__access_remote_vm", "__get_user_pages", "faultin_page", "handle_mm_fault",
-                  "do_read_fault", "__do_fault", "pcc_fault"],
-        "absent": ["do_mem_abort", "pcc_page_mkwrite"],
-        "events": {"pcc_fault": r"flags=(?!\S*(USER|WRITE))\S*REMOTE\S* cache=miss"},
-        "user": [r"= 16$"],
-    },
-    "gup-remote-write": {
-        "order": ["mem_rw", "__access_remote_vm", "__get_user_pages", "faultin_page",
-                  "handle_mm_fault", "do_shared_fault", "__do_fault", "pcc_fault",
-                  "pcc_page_mkwrite"],
-        "absent": ["do_mem_abort"],
-        "events": {"pcc_fault": r"flags=(?!\S*USER)(?=\S*WRITE)\S*REMOTE\S* cache=miss"},
-        "user": [r"= 6$"],
-    },
+    "gup-populate": gup_check(["__mm_populate", "populate_vma_page_range"]),
+    "gup-mlock": gup_check(["__mm_populate", "populate_vma_page_range"]),
+    "gup-madvise-read": gup_check(["faultin_page_range"]),
+    "gup-madvise-write": gup_check(["faultin_page_range"], write=True),
+    "gup-remote-read": gup_check(["mem_rw", "__access_remote_vm"], remote=True, user=r"= 16$"),
+    "gup-remote-write": gup_check(["mem_rw", "__access_remote_vm"], write=True, remote=True,
+                                  user=r"= 6$"),
     # The fault-around window: the kernel's, cut at the VMA's start and
     # end, and at the end of a page table; fault_around_bytes sets its size.
     "fault-around-vma": {
