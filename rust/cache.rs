@@ -200,6 +200,11 @@ pub(crate) struct PageCache {
     inode: PageCacheInode,
     capacity: usize,
     fault_around: bool,
+    /// The most pages kept in memory (`cache_pages=`, by default half of
+    /// RAM, as tmpfs's `size=`). With a store, a task that needs a new page
+    /// past it evicts clean ones first; without one, there is no room:
+    /// `ENOSPC` (`write`), `SIGBUS` (a fault), as tmpfs when full.
+    cache_limit: usize,
     counters: Counters,
     store: Option<StoreIo>,
 }
@@ -211,9 +216,6 @@ struct StoreIo {
     queue: IoQueue,
     /// Above this many dirty pages, a writer writes back first.
     dirty_limit: i64,
-    /// Above this many cached pages, a task that needs a new page evicts
-    /// clean ones first.
-    cache_limit: usize,
 }
 
 /// What [`PageCache::lookup`] found or made.
@@ -231,6 +233,7 @@ impl PageCache {
     pub(crate) fn new(
         capacity: usize,
         fault_around: bool,
+        cache_limit: usize,
         store: Option<(Store, Bitmap)>,
     ) -> Result<Arc<Self>> {
         let bytes = capacity.checked_mul(PAGE_SIZE).ok_or(EINVAL)?;
@@ -247,7 +250,6 @@ impl PageCache {
                         store: Arc::new(store, GFP_KERNEL)?,
                         queue: IoQueue::new(c"pcc_io")?,
                         dirty_limit: limit as i64,
-                        cache_limit: (ram / 2).max(1024),
                     }),
                     held,
                 )
@@ -266,6 +268,7 @@ impl PageCache {
                 inode: PageCacheInode::new(bytes as u64)?,
                 capacity,
                 fault_around,
+                cache_limit,
                 counters: Counters::new(),
                 store,
             }),
@@ -316,6 +319,13 @@ impl PageCache {
             if slots.poisoned.contains(&index) {
                 return Err(EHWPOISON);
             }
+            if self.store.is_none() && slots.cached >= self.cache_limit {
+                pr_info_ratelimited!(
+                    "page {index} not cached: pcc holds its limit of {} pages (cache_pages=) (ENOSPC)\n",
+                    self.cache_limit
+                );
+                return Err(ENOSPC);
+            }
             let held = slots.held.get(index);
             let slot = slots.folios.get_mut(index).ok_or(EINVAL)?;
             if slot.is_some() {
@@ -353,13 +363,13 @@ impl PageCache {
     /// tries again, as a filesystem under memory pressure gives back its
     /// own clean cache before the system runs out.
     fn alloc_folio(&self) -> Result<NewFolio> {
-        let Some(io) = &self.store else {
+        if self.store.is_none() {
             return self.inode.alloc_folio(false);
-        };
-        // Keep half of memory for everyone else: reclaim of other kinds
-        // (page tables, slab) cannot always get pcc's pages back in time
-        // through the shrinker, which only try-locks `slots`.
-        if self.slots.lock().cached >= io.cache_limit {
+        }
+        // Keep memory for everyone else: reclaim of other kinds (page
+        // tables, slab) cannot always get pcc's pages back in time through
+        // the shrinker, which only try-locks `slots`.
+        if self.slots.lock().cached >= self.cache_limit {
             self.evict_some(Some(EVICT_BATCH), false);
         }
         loop {

@@ -69,9 +69,14 @@ fn new_cache() -> Result<Arc<PageCache>> {
     } else {
         Some(Store::open(backing, pages as usize, delay)?)
     };
-    let cache = PageCache::new(pages as usize, around, store)?;
+    // As tmpfs's size=: half of RAM unless asked otherwise.
+    let limit = match params::cache_pages() {
+        0 => (ext::store::totalram_pages() / 2).max(1),
+        n => usize::try_from(n).map_err(|_| EINVAL)?,
+    };
+    let cache = PageCache::new(pages as usize, around, limit, store)?;
     pr_info!(
-        "/dev/pcc: {pages} pages, fault_around={around}, backing={backing:?}, io_delay_us={delay}\n"
+        "/dev/pcc: {pages} pages, fault_around={around}, backing={backing:?}, io_delay_us={delay}, at most {limit} in memory\n"
     );
     Ok(cache)
 }

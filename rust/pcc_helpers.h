@@ -56,6 +56,7 @@ unsigned long pcc_param_size_pages(void);
 bool pcc_param_fault_around(void);
 const char *pcc_param_backing(void);
 unsigned int pcc_param_io_delay_us(void);
+unsigned long pcc_param_cache_pages(void);
 bool pcc_ratelimit(void);
 struct inode *pcc_inode_new(loff_t size);
 void pcc_inode_free(struct inode *inode);

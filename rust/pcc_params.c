@@ -26,7 +26,14 @@ static unsigned int io_delay_us;
 module_param(io_delay_us, uint, 0444);
 MODULE_PARM_DESC(io_delay_us, "Delay before each backing-store page read and write, in microseconds");
 
+static unsigned long cache_pages;
+module_param(cache_pages, ulong, 0444);
+MODULE_PARM_DESC(cache_pages, "Most pages kept in memory (0: half of RAM, as tmpfs's size=). "
+		 "Without a store, past it write() fails with ENOSPC and a fault gets SIGBUS; "
+		 "with one, clean pages are evicted to stay under it");
+
 unsigned long pcc_param_size_pages(void) { return size_pages; }
 bool pcc_param_fault_around(void) { return fault_around; }
 const char *pcc_param_backing(void) { return backing ? backing : ""; }
 unsigned int pcc_param_io_delay_us(void) { return io_delay_us; }
+unsigned long pcc_param_cache_pages(void) { return cache_pages; }

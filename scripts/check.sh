@@ -39,15 +39,17 @@ log "guest log: $PCC_OUT/check.log (total $((SECONDS - t0)) s)"
 # 512 MiB guest, which only works if pcc writes back and evicts.
 bigjob=$stage/big.job
 cat > "$bigjob" <<'EOF'
-echo "PCC-TEST-BEGIN pcc_store_big"
-PCC_KO=/pcc/pcc.ko /pcc/bin/pcc_store_big > /tmp/big.out 2>&1
-rc=$?
-cat /tmp/big.out
-echo "PCC-TEST-END pcc_store_big rc=$rc"
+for t in pcc_fill_big pcc_store_big; do
+	echo "PCC-TEST-BEGIN $t"
+	PCC_KO=/pcc/pcc.ko /pcc/bin/$t > /tmp/$t.out 2>&1
+	rc=$?
+	cat /tmp/$t.out
+	echo "PCC-TEST-END $t rc=$rc"
+done
 EOF
 set +e
 PCC_VM_MB=512 bash "$PCC_ROOT/scripts/vm.sh" --timeout 1500 --log "$PCC_OUT/check-big.log" "$bigjob" \
-	"$PCC_OUT/selftests-big/pcc_store_big"
+	"$PCC_OUT/selftests-big/pcc_store_big" "$PCC_OUT/selftests-big/pcc_fill_big"
 bigrc=$?
 set -e
 [ $bigrc = 0 ] || vmrc=1

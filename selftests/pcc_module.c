@@ -201,6 +201,58 @@ TEST(parameters_are_visible_read_only_in_sysfs)
  * reset, writeback and evict get EBADF, as write() to it does, and every
  * page stays as it was.
  */
+/*
+ * cache_pages= bounds the memory pcc keeps, as tmpfs's size=: without a
+ * store, a page past it cannot be cached: write() stops with ENOSPC (a
+ * short count first), a fault gets SIGBUS; what is cached stays usable.
+ */
+TEST(cache_pages_bounds_memory_as_tmpfs_size_does)
+{
+	static char buf[65 * 4096];
+	struct pcc_stats st;
+	mode_t mode = 0;
+	char page[4096];
+	int fd, status;
+	pid_t pid;
+
+	ASSERT_EQ(0, pcc_reload("cache_pages=64")) TH_LOG("reload: %s", strerror(errno));
+	EXPECT_STREQ("64", param("cache_pages", &mode));
+	EXPECT_EQ(0444, mode);
+	fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	memset(buf, 'c', sizeof(buf));
+	EXPECT_EQ(64 * 4096, pwrite(fd, buf, sizeof(buf), 0));
+	errno = 0;
+	EXPECT_EQ(-1, pwrite(fd, buf, 4096, 64 * 4096));
+	EXPECT_EQ(ENOSPC, errno);
+	ASSERT_EQ(0, pcc_stats(fd, &st));
+	EXPECT_EQ(64, st.pages_cached);
+	/* What is cached stays writable; a hole still reads as zeros. */
+	EXPECT_EQ(4096, pwrite(fd, buf, 4096, 0));
+	memset(page, 'x', sizeof(page));
+	EXPECT_EQ(4096, pread(fd, page, 4096, 100 * 4096));
+	EXPECT_EQ(0, page[0]);
+	/* A fault that needs a new page: SIGBUS, as in a full tmpfs. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		volatile char *p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 100 * 4096);
+
+		if (p == MAP_FAILED)
+			_exit(1);
+		(void)p[0];
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS) TH_LOG("status %#x", status);
+	/* Reset gives the room back. */
+	ASSERT_LE(0, ioctl(fd, PCC_IOC_RESET));
+	EXPECT_EQ(4096, pwrite(fd, buf, 4096, 64 * 4096));
+	close(fd);
+	ASSERT_EQ(0, pcc_reload("")) TH_LOG("reload: %s", strerror(errno));
+	EXPECT_STREQ("0", param("cache_pages", &mode));
+}
+
 TEST(a_read_only_file_cannot_reset_write_back_or_evict)
 {
 	long psz = sysconf(_SC_PAGESIZE);

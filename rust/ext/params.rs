@@ -25,6 +25,12 @@ pub(crate) fn io_delay_us() -> u32 {
     unsafe { ffi::pcc_param_io_delay_us() }
 }
 
+/// `cache_pages=`; 0 when not given.
+pub(crate) fn cache_pages() -> u64 {
+    // SAFETY: As for `size_pages`.
+    unsafe { ffi::pcc_param_cache_pages() as u64 }
+}
+
 /// `backing=`; empty when not given.
 pub(crate) fn backing() -> &'static CStr {
     // SAFETY: The parameter is a NUL-terminated string that lives as long
