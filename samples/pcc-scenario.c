@@ -363,22 +363,38 @@ int main(int argc, char **argv)
 	} else if (!strcmp(s, "oom")) {
 		/*
 		 * fail_page_alloc fails the next page allocation of a task that
-		 * asks (trace.job arms it with times=1): pcc's on this miss.
-		 * The page tables are there already (page 1 faulted first).
+		 * asks (trace.job sets it up; times=1 is written here). It is
+		 * meant for pcc's allocation on this miss (the page tables are
+		 * there already: page 1 faulted first), but a silent
+		 * (__GFP_NOWARN) allocation of the debug kernel's own in this
+		 * task, e.g. a new stack depot pool, can take it first; then the
+		 * capture is cleared and the scenario tried on the next pages.
 		 */
 		int mf = open("/proc/self/make-it-fail", O_WRONLY);
+		int times = open("/sys/kernel/debug/fail_page_alloc/times", O_WRONLY);
+		struct pcc_stats a, b;
+		int attempt;
 
-		p = map(2, MAP_SHARED, 0);
-		v = p[psz];
-		if (mf < 0 || write(mf, "1", 1) != 1)
-			die("/proc/self/make-it-fail");
-		tracing(1);
-		v = p[0];
-		tracing(0);
-		if (write(mf, "0", 1) != 1)
-			die("/proc/self/make-it-fail");
-		user_saw("survived: read %d after the retry", v);
-	} else if (!strcmp(s, "hwpoison")) {
+		if (mf < 0 || times < 0)
+			die("/proc/self/make-it-fail or fail_page_alloc/times");
+		for (attempt = 1; ; attempt++) {
+			p = map(2, MAP_SHARED, 2 * attempt);
+			v = p[psz];
+			if (write(times, "1", 1) != 1 || ioctl(fd, PCC_IOC_GET_STATS, &a) ||
+			    write(mf, "1", 1) != 1)
+				die("arm fail_page_alloc");
+			tracing(1);
+			v = p[0];
+			tracing(0);
+			if (write(mf, "0", 1) != 1 || ioctl(fd, PCC_IOC_GET_STATS, &b))
+				die("disarm fail_page_alloc");
+			if (b.faults - a.faults == 2 || attempt == 10)
+				break;
+			if (truncate(TRACING "trace", 0))
+				die("clear the trace");
+		}
+		printf("oom: pcc's allocation failed at attempt %d\n", attempt);
+		user_saw("survived: read %d after the retry", v);	} else if (!strcmp(s, "hwpoison")) {
 		/*
 		 * A page lost to a memory error (madvise(MADV_HWPOISON), which
 		 * needs CAP_SYS_ADMIN): the mapping that had it sees a hwpoison

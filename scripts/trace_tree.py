@@ -577,28 +577,9 @@ def build_graph_only(graph, syms, depth=3):
     that runs next may fault on its own)."""
     root = Node("(user space access)")
     aborts = graph_nodes(graph, "do_mem_abort")[:1]
-    names = set()
-
-    def collect(g, d):
-        for c in g.children:
-            if not c.event and not c.mod:
-                names.add(c.name)
-                if d > 1:
-                    collect(c, d - 1)
-
+    src = syms.source_of(sorted(graph_names(aborts, depth)))
     for a in aborts:
-        collect(a, depth)
-    src = syms.source_of(sorted(names))
-
-    def add(parent, g, d):
-        for c in g.children:
-            if not c.event and not c.mod and PATH_SOURCES.match(src.get(c.name, "")):
-                node = parent.child(c.name, "(function_graph)")
-                if d > 1:
-                    add(node, c, d - 1)
-
-    for a in aborts:
-        add(root.child("do_mem_abort", "(function_graph)"), a, depth)
+        path_subtree(root.child("do_mem_abort", "(function_graph)"), a, src, depth)
     return root
 
 

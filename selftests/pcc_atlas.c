@@ -247,15 +247,14 @@ TEST(vma_lock_fallback_calls_fault_once)
  */
 TEST_F(atlas, failed_allocation_is_oom_then_the_access_is_retried)
 {
-	volatile char *p = mmap(NULL, 2 * PSZ, PROT_READ, MAP_SHARED, self->fd, 0);
 	struct pcc_flt f0, f1;
 	struct pcc_stats n;
-	volatile int v = -1;
+	volatile char *p;
+	volatile int v;
+	int attempt;
 
-	ASSERT_NE(MAP_FAILED, p);
 	if (access(FPA "times", W_OK))
 		SKIP(return, "no fail_page_alloc in debugfs (CONFIG_FAIL_PAGE_ALLOC)");
-	ASSERT_EQ(0, p[PSZ]);	/* page tables, and page 1 cached */
 	ASSERT_EQ(0, write_file(FPA "task-filter", "Y"));
 	ASSERT_EQ(0, write_file(FPA "ignore-gfp-wait", "N"));
 	ASSERT_EQ(0, write_file(FPA "ignore-gfp-highmem", "N"));
@@ -263,22 +262,43 @@ TEST_F(atlas, failed_allocation_is_oom_then_the_access_is_retried)
 	ASSERT_EQ(0, write_file(FPA "interval", "1"));
 	ASSERT_EQ(0, write_file(FPA "min-order", "0"));	/* pcc's pages are order 0 */
 	ASSERT_EQ(0, write_file(FPA "verbose", "1"));
-	ASSERT_EQ(0, write_file(FPA "times", "1"));
-	ASSERT_EQ(0, pcc_stats(self->fd, &self->st));
-	pcc_thread_faults(&f0);
-	ASSERT_EQ(0, write_file("/proc/self/make-it-fail", "1"));
-	ASSERT_EQ(0, ACCESS(v = p[0]));
-	ASSERT_EQ(0, write_file("/proc/self/make-it-fail", "0"));
-	pcc_thread_faults(&f1);
-	/* The one failure was used, by pcc's allocation. */
-	EXPECT_EQ(0, read_long(FPA "times"));
+	/*
+	 * The one failure is meant for pcc's allocation on the miss, but a
+	 * silent (__GFP_NOWARN) allocation of the debug kernel's own in this
+	 * task (a new stack depot pool for KASAN or kmemleak) can take it
+	 * first: then pcc is called once and succeeds. Try again on the next
+	 * pages until pcc's allocation is the one that fails; that attempt
+	 * is checked exactly.
+	 */
+	for (attempt = 1; attempt <= 10; attempt++) {
+		p = mmap(NULL, 2 * PSZ, PROT_READ, MAP_SHARED, self->fd, 2 * attempt * PSZ);
+		ASSERT_NE(MAP_FAILED, p);
+		ASSERT_EQ(0, p[PSZ]);	/* page tables, and page 1 cached */
+		ASSERT_EQ(0, write_file(FPA "times", "1"));
+		ASSERT_EQ(0, pcc_stats(self->fd, &self->st));
+		pcc_thread_faults(&f0);
+		v = -1;
+		ASSERT_EQ(0, write_file("/proc/self/make-it-fail", "1"));
+		ASSERT_EQ(0, ACCESS(v = p[0]));
+		ASSERT_EQ(0, write_file("/proc/self/make-it-fail", "0"));
+		pcc_thread_faults(&f1);
+		/* The one failure was used, by some allocation. */
+		EXPECT_EQ(0, read_long(FPA "times"));
+		EXPECT_EQ(0, v);
+		ASSERT_EQ(0, pcc_stats(self->fd, &n));
+		if (n.faults - self->st.faults == 2)
+			break;
+		/* pcc's allocation did not fail: one call, which got the page. */
+		EXPECT_EQ(1, n.faults - self->st.faults);
+		TH_LOG("attempt %d: another allocation took the failure", attempt);
+	}
 	write_file(FPA "times", "0");
-	EXPECT_EQ(0, v);
+	ASSERT_GE(10, attempt) TH_LOG("pcc's allocation never got the injected failure");
 	/* Two calls of ->fault: OOM, then the page. Only the second is accounted. */
 	EXPECT_CALLS(2, 2, 0);
 	EXPECT_EQ(1, f1.min - f0.min);
 	ASSERT_EQ(0, pcc_stats(self->fd, &n));
-	EXPECT_EQ(2, n.pages_cached);
+	EXPECT_EQ(2 * attempt, n.pages_cached);
 }
 
 /*
