@@ -151,6 +151,13 @@ struct Slots {
     poisoned: KVec<usize>,
 }
 
+impl Slots {
+    /// The folio cached at `index`, if any.
+    fn folio(&self, index: usize) -> Option<ARef<Folio>> {
+        self.folios.get(index).cloned().flatten()
+    }
+}
+
 struct Counters {
     faults: Atomic<u64>,
     fault_misses: Atomic<u64>,
@@ -297,7 +304,7 @@ impl PageCache {
     }
 
     fn cached(&self, index: usize) -> Option<ARef<Folio>> {
-        self.slots.lock().folios.get(index).cloned().flatten()
+        self.slots.lock().folio(index)
     }
 
     /// The folio at `index`: a cached one as it is; on a miss a new one,
@@ -307,8 +314,12 @@ impl PageCache {
     /// lock) or here (`read`/`write`). `index` must be below capacity.
     fn lookup(&self, index: usize, queue: bool) -> Result<Lookup> {
         loop {
-            if let Some(folio) = self.cached(index) {
-                return Ok(Lookup::Cached(folio, false));
+            {
+                let slots = self.slots.lock();
+                if let Some(folio) = slots.folio(index) {
+                    return Ok(Lookup::Cached(folio, false));
+                }
+                self.may_cache(&slots, index)?;
             }
             // Allocate before taking `slots`: the allocation may reclaim,
             // and reclaim can only run pcc's shrinker while `slots` is free
@@ -316,16 +327,8 @@ impl PageCache {
             // faulting in new pages is the one that must make room.
             let new = self.alloc_folio()?;
             let mut slots = self.slots.lock();
-            if slots.poisoned.contains(&index) {
-                return Err(EHWPOISON);
-            }
-            if self.store.is_none() && slots.cached >= self.cache_limit {
-                pr_info_ratelimited!(
-                    "page {index} not cached: pcc holds its limit of {} pages (cache_pages=) (ENOSPC)\n",
-                    self.cache_limit
-                );
-                return Err(ENOSPC);
-            }
+            // Again: `slots` was free while we allocated.
+            self.may_cache(&slots, index)?;
             let held = slots.held.get(index);
             let slot = slots.folios.get_mut(index).ok_or(EINVAL)?;
             if slot.is_some() {
@@ -354,6 +357,23 @@ impl PageCache {
                 }
             }
         }
+    }
+
+    /// Whether page `index`, not cached, may get a new folio: not if a
+    /// memory error took its data (`EHWPOISON`), nor, without a store, past
+    /// the memory limit (`ENOSPC`).
+    fn may_cache(&self, slots: &Slots, index: usize) -> Result {
+        if slots.poisoned.contains(&index) {
+            return Err(EHWPOISON);
+        }
+        if self.store.is_none() && slots.cached >= self.cache_limit {
+            pr_info_ratelimited!(
+                "page {index} not cached: pcc holds its limit of {} pages (cache_pages=) (ENOSPC)\n",
+                self.cache_limit
+            );
+            return Err(ENOSPC);
+        }
+        Ok(())
     }
 
     /// A new folio. With a store, an allocation that reclaim could not
@@ -657,7 +677,7 @@ impl PageCache {
             }
             let index = i;
             i = (i + 1) % total.max(1);
-            let Some(folio) = slots.folios.get(index).cloned().flatten() else {
+            let Some(folio) = slots.folio(index) else {
                 continue;
             };
             if folio.is_dirty() || folio.is_writeback() {

@@ -51,8 +51,7 @@ struct PccModule {
     #[pin]
     misc: SharedMiscRegistration<PageCache>,
     cache: Arc<PageCache>,
-    _shrinker: Option<Shrinker<PageCache>>,
-    _memory_failure: Option<MemoryFailureHandler<PageCache>>,
+    _hooks: Option<Hooks>,
 }
 
 fn new_cache() -> Result<Arc<PageCache>> {
@@ -84,9 +83,9 @@ fn new_cache() -> Result<Arc<PageCache>> {
 /// What the cache needs registered besides the device.
 struct Hooks {
     /// With a store: the shrinker that evicts from the cache.
-    shrinker: Option<Shrinker<PageCache>>,
+    _shrinker: Option<Shrinker<PageCache>>,
     /// What memory failure calls to take a poisoned page out of the cache.
-    memory_failure: Option<MemoryFailureHandler<PageCache>>,
+    _memory_failure: MemoryFailureHandler<PageCache>,
 }
 
 /// The cache and its hooks.
@@ -97,12 +96,12 @@ fn new_parts() -> Result<(Arc<PageCache>, Hooks)> {
     } else {
         None
     };
-    let memory_failure = Some(MemoryFailureHandler::register(cache.clone())?);
+    let memory_failure = MemoryFailureHandler::register(cache.clone())?;
     Ok((
         cache,
         Hooks {
-            shrinker,
-            memory_failure,
+            _shrinker: shrinker,
+            _memory_failure: memory_failure,
         },
     ))
 }
@@ -110,20 +109,13 @@ fn new_parts() -> Result<(Arc<PageCache>, Hooks)> {
 impl kernel::InPlaceModule for PccModule {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
         let (made, hooks) = match new_parts() {
-            Ok((cache, hooks)) => (Ok(cache), hooks),
-            Err(e) => (
-                Err(e),
-                Hooks {
-                    shrinker: None,
-                    memory_failure: None,
-                },
-            ),
+            Ok((cache, hooks)) => (Ok(cache), Some(hooks)),
+            Err(e) => (Err(e), None),
         };
         try_pin_init!(Self {
             misc <- SharedMiscRegistration::register(c"pcc", made.clone()?),
             cache: made?,
-            _shrinker: hooks.shrinker,
-            _memory_failure: hooks.memory_failure,
+            _hooks: hooks,
         })
     }
 }

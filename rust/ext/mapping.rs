@@ -57,12 +57,13 @@ impl PageCacheInode {
         })
     }
 
-    /// The `address_space`: what a file of the device points `f_mapping`
-    /// at (only [`super::misc`] does, at open).
+    /// The inode (for [`super::memory_failure`]'s handler).
     pub(super) fn inode_ptr(&self) -> NonNull<bindings::inode> {
         self.inode
     }
 
+    /// The `address_space`: what a file of the device points `f_mapping`
+    /// at (only [`super::misc`] does, at open).
     pub(super) fn mapping(&self) -> *mut bindings::address_space {
         self.mapping.as_ptr()
     }
@@ -72,9 +73,6 @@ impl PageCacheInode {
         folio.mapping_ptr() == self.mapping()
     }
 
-    /// `__filemap_get_folio(FGP_LOCK | FGP_CREAT)`: the folio at `index`,
-    /// locked, allocated and added to the page cache if it was absent (a
-    /// new folio is not uptodate: the caller fills it).
     /// A new folio for this mapping, not in it yet (`filemap_alloc_folio`
     /// with the mapping's gfp mask). Call it holding no lock that the
     /// driver's shrinker needs: the allocation may reclaim. With
@@ -89,8 +87,10 @@ impl PageCacheInode {
         Ok(NewFolio(unsafe { Folio::from_raw_owned(f) }))
     }
 
-    /// Insert a new folio at `index`, locked (`filemap_add_folio`).
-    /// `EEXIST` if a folio is there already.
+    /// Insert a new folio at `index`, locked (`filemap_add_folio`), as
+    /// `__filemap_get_folio(FGP_LOCK | FGP_CREAT)` does after allocating:
+    /// not uptodate, the caller fills it. `EEXIST` if a folio is there
+    /// already.
     pub(crate) fn add_locked(
         &self,
         new: NewFolio,
