@@ -36,20 +36,24 @@ static void die(const char *what)
 	exit(1);
 }
 
-static long minflt(void)
+/* This thread's minor and major fault counts. */
+static void task_faults(long *min, long *maj)
 {
 	struct rusage ru;
 
 	getrusage(RUSAGE_THREAD, &ru);
-	return ru.ru_minflt;
+	*min = ru.ru_minflt;
+	*maj = ru.ru_majflt;
 }
 
-static long majflt(void)
+/* An ioctl that returns a page count; dies on an error. */
+static int count_ioctl(unsigned long req, const char *name)
 {
-	struct rusage ru;
+	int n = ioctl(fd, req);
 
-	getrusage(RUSAGE_THREAD, &ru);
-	return ru.ru_majflt;
+	if (n < 0)
+		die(name);
+	return n;
 }
 
 /* The I/O counters; all zero when pcc has no store. */
@@ -69,16 +73,18 @@ static void begin(void)
 {
 	get(&before);
 	get_io(&io_before);
-	minflt_before = minflt();
-	majflt_before = majflt();
+	task_faults(&minflt_before, &majflt_before);
 }
 
 static void row(const char *step, const char *path)
 {
-	long mf = minflt() - minflt_before, jf = majflt() - majflt_before;
 	struct pcc_io_stats io;
 	struct pcc_stats a;
+	long mf, jf;
 
+	task_faults(&mf, &jf);
+	mf -= minflt_before;
+	jf -= majflt_before;
 	get(&a);
 	get_io(&io);
 	printf("%-22s %6llu %6llu %9llu %7llu %7llu %6llu %5llu %6ld %6ld %5llu %5llu %5llu  %s\n", step,
@@ -165,9 +171,7 @@ int main(void)
 	p = map(1, MAP_SHARED, 101);
 	p[0] = 3;		/* writable, dirty PTE before writeback */
 	begin();
-	n = ioctl(fd, PCC_IOC_WRITEBACK);
-	if (n < 0)
-		die("PCC_IOC_WRITEBACK");
+	n = count_ioctl(PCC_IOC_WRITEBACK, "PCC_IOC_WRITEBACK");
 	row("writeback", "folio_mkclean: write-protect again");
 	printf("%-22s %d page(s) cleaned\n", "", n);
 	begin();
@@ -175,13 +179,9 @@ int main(void)
 	row("store after writeback", "do_wp_page -> wp_page_shared -> page_mkwrite");
 
 	/* With a store (make demo loads pcc with backing=/dev/vda). */
-	n = ioctl(fd, PCC_IOC_WRITEBACK);
-	if (n < 0)
-		die("PCC_IOC_WRITEBACK");
+	count_ioctl(PCC_IOC_WRITEBACK, "PCC_IOC_WRITEBACK");
 	begin();
-	n = ioctl(fd, PCC_IOC_EVICT);
-	if (n < 0)
-		die("PCC_IOC_EVICT");
+	n = count_ioctl(PCC_IOC_EVICT, "PCC_IOC_EVICT");
 	row("evict", "unmap, drop clean pages (store holds them)");
 	printf("%-22s %d page(s) evicted\n", "", n);
 	begin();

@@ -493,18 +493,11 @@ def build(events, graph, syms):
         if abort is not None and mm is not None and mm_parent is not None:
             picks += [(g, mm_parent) for g in abort.children if g.seq > mm.seq and
                       g.name != "handle_mm_fault"]
-    cands = [g for g, _ in picks] + [c for g, _ in picks for c in g.children]
-    src = syms.source_of(sorted({g.name for g in cands if not g.mod and not g.event}))
-
-    def on_path(g):
-        return not g.mod and not g.event and PATH_SOURCES.match(src.get(g.name, ""))
-
+    src = syms.source_of(sorted(graph_names([g for g, _ in picks], 1) |
+                                {g.name for g, _ in picks if not g.mod and not g.event}))
     for g, parent in picks:
-        if on_path(g):
-            node = parent.child(g.name, "(function_graph)")
-            for c in g.children:
-                if on_path(c):
-                    node.child(c.name, "(function_graph)")
+        if on_path(g, src):
+            path_subtree(parent.child(g.name, "(function_graph)"), g, src, 1)
     return root
 
 
@@ -512,10 +505,16 @@ def has_event(g):
     return any(c.event or has_event(c) for c in g.children)
 
 
+def on_path(g, src):
+    """Whether function_graph's call g is a kernel function of the fault
+    path's sources (src: name -> source file)."""
+    return not g.mod and not g.event and PATH_SOURCES.match(src.get(g.name, ""))
+
+
 def path_subtree(parent, g, src, depth):
     """Hang g's calls from the fault path's sources under parent."""
     for c in g.children:
-        if not c.event and not c.mod and PATH_SOURCES.match(src.get(c.name, "")):
+        if on_path(c, src):
             node = parent.child(c.name, "(function_graph)")
             if depth > 1:
                 path_subtree(node, c, src, depth - 1)

@@ -31,16 +31,6 @@ static sigjmp_buf jmp;
 static volatile int sig_no, sig_code, sig_lsb, sig_count;
 static void *volatile sig_addr;
 
-static void on_signal(int sig, siginfo_t *si, void *uc)
-{
-	sig_no = sig;
-	sig_code = si->si_code;
-	sig_addr = si->si_addr;
-	sig_lsb = si->si_addr_lsb;
-	sig_count++;
-	siglongjmp(jmp, 1);
-}
-
 /* Record a signal without leaving: for one delivered on a syscall's return. */
 static void on_signal_note(int sig, siginfo_t *si, void *uc)
 {
@@ -49,6 +39,13 @@ static void on_signal_note(int sig, siginfo_t *si, void *uc)
 	sig_addr = si->si_addr;
 	sig_lsb = si->si_addr_lsb;
 	sig_count++;
+}
+
+/* Record a fault's signal and leave the access (ACCESS below). */
+static void on_signal(int sig, siginfo_t *si, void *uc)
+{
+	on_signal_note(sig, si, uc);
+	siglongjmp(jmp, 1);
 }
 
 /* Install fn for SIGSEGV and SIGBUS; forget earlier signals if reset. */
@@ -103,18 +100,6 @@ static char *aligned_area(void)
 	if (r == MAP_FAILED)
 		return NULL;
 	return (char *)(((uintptr_t)r + pmd - 1) & ~(pmd - 1));
-}
-
-static int cache_pages(int fd, int n, char c)
-{
-	char page[PSZ];
-	int i;
-
-	memset(page, c, sizeof(page));
-	for (i = 0; i < n; i++)
-		if (pwrite(fd, page, PSZ, i * PSZ) != PSZ)
-			return -1;
-	return 0;
 }
 
 FIXTURE(atlas) {
@@ -609,7 +594,7 @@ TEST_F(atlas, fault_around_bytes_sets_faults_per_256_cached_pages)
 	ASSERT_NE(NULL, area);
 	if (saved < 0)
 		SKIP(return, "no %s", FAB);
-	ASSERT_EQ(0, cache_pages(self->fd, 256, 'w'));
+	ASSERT_EQ(0, pcc_fill_pages(self->fd, PSZ, 0, 256, 'w'));
 	ASSERT_EQ(0, write_file(FAB, "65536"));
 	expect_window(_metadata, self->fd, area, 256, 16, 16, 256);
 	ASSERT_EQ(0, write_file(FAB, "4096"));
@@ -645,7 +630,7 @@ TEST_F(atlas, fault_around_window_is_cut_at_vma_and_page_table_edges)
 	ASSERT_NE(NULL, area);
 	if (fab != 65536)
 		SKIP(return, "fault_around_bytes is %ld, not 65536", fab);
-	ASSERT_EQ(0, cache_pages(self->fd, 32, 'w'));
+	ASSERT_EQ(0, pcc_fill_pages(self->fd, PSZ, 0, 32, 'w'));
 	/* 20 pages from PTE 8: windows [8, 24) and [24, 28) in PTEs. */
 	expect_window(_metadata, self->fd, area + 8 * PSZ, 20, 2, 2, 20);
 	/* 32 pages from PTE 504: [504, 512), [0, 16), [16, 24) of the next table. */

@@ -85,19 +85,6 @@ static char *map_at(int fd, long psz, size_t pages, int flags, off_t pgoff)
 	return mmap(NULL, pages * psz, PROT_READ | PROT_WRITE, flags, fd, pgoff * psz);
 }
 
-/* Put 'c' in every byte of pages [first, first + n) through write(). */
-static int fill_pages(int fd, long psz, off_t first, int n, int c)
-{
-	char *buf = malloc(psz);
-	int i, ret = 0;
-
-	memset(buf, c, psz);
-	for (i = 0; i < n && !ret; i++)
-		if (pwrite(fd, buf, psz, (first + i) * psz) != psz)
-			ret = -1;
-	free(buf);
-	return ret;
-}
 
 TEST_F(pcc, cold_read_faults_once_with_one_miss_and_reads_zeros)
 {
@@ -130,7 +117,7 @@ TEST_F(pcc, sequential_read_of_cached_pages_is_served_by_fault_around)
 	int i, bad = -1;
 	char *p;
 
-	ASSERT_EQ(0, fill_pages(self->fd, self->psz, 0, n, 'r'));
+	ASSERT_EQ(0, pcc_fill_pages(self->fd, self->psz, 0, n, 'r'));
 	p = map_at(self->fd, self->psz, n, variant->flags, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	snap(self->fd, &a);
@@ -209,7 +196,7 @@ TEST_F(private, private_store_leaves_the_device_page_unchanged)
 	struct snap a, b;
 	char *p, *shared, c = 1;
 
-	ASSERT_EQ(0, fill_pages(self->fd, self->psz, 6, 1, 'd'));
+	ASSERT_EQ(0, pcc_fill_pages(self->fd, self->psz, 6, 1, 'd'));
 	p = map_at(self->fd, self->psz, 1, MAP_PRIVATE, 6);
 	shared = map_at(self->fd, self->psz, 1, MAP_SHARED, 6);
 	ASSERT_NE(MAP_FAILED, p);
@@ -333,7 +320,7 @@ TEST_F(pcc, reset_empties_the_cache_and_mapped_pages_read_zeros)
 
 	p = map_at(self->fd, self->psz, 2, variant->flags, 12);
 	ASSERT_NE(MAP_FAILED, p);
-	ASSERT_EQ(0, fill_pages(self->fd, self->psz, 12, 2, 'Z'));
+	ASSERT_EQ(0, pcc_fill_pages(self->fd, self->psz, 12, 2, 'Z'));
 	EXPECT_EQ('Z', p[0]);
 	EXPECT_EQ('Z', p[self->psz + 1]);
 	ASSERT_EQ(0, ioctl(self->fd, PCC_IOC_RESET));

@@ -113,6 +113,21 @@ static inline void pcc_prefault_self(void)
 		munlockall();
 }
 
+/* Put 'c' in every byte of pages [first, first + n) through write(). */
+static inline int pcc_fill_pages(int fd, long psz, off_t first, int n, int c)
+{
+	char *buf = malloc(psz);
+	int i, ret = buf ? 0 : -1;
+
+	if (buf)
+		memset(buf, c, psz);
+	for (i = 0; i < n && !ret; i++)
+		if (pwrite(fd, buf, psz, (first + i) * psz) != psz)
+			ret = -1;
+	free(buf);
+	return ret;
+}
+
 static inline int pcc_io_stats(int fd, struct pcc_io_stats *s)
 {
 	return ioctl(fd, PCC_IOC_GET_IO_STATS, s);
