@@ -13,6 +13,8 @@
 #   make rust-analyzer   rust-project.json for editors
 #   make lint            clippy (the kernel's lints) and rustfmt (the kernel's style)
 #   make sound           compile-fail checks: misuse of rust/ext/ must not build
+#   make fuzz SEED=n SECONDS=s   the model-based fuzzer alone, longer (README)
+#   make soak MINUTES=n  fuzzer and stress test together, in several configurations
 #   make clean | cache-clean
 
 PCC_ROOT := $(CURDIR)
@@ -41,7 +43,7 @@ SELFTESTS := $(patsubst %.c,$(PCC_OUT)/selftests/%,$(notdir $(wildcard selftests
 # VM): built here, staged by nobody; make check only runs selftests/.
 BIG_SELFTESTS := $(patsubst %.c,$(PCC_OUT)/selftests-big/%,$(notdir $(wildcard selftests/big/*.c)))
 
-.PHONY: all demo check shell run trace sound module user rust-analyzer lint clean cache-clean
+.PHONY: all demo check shell run trace sound fuzz soak module user rust-analyzer lint clean cache-clean
 
 all: module user
 
@@ -60,6 +62,13 @@ run:
 
 trace:
 	$(if $(SCENARIO),PCC_SCENARIOS="$(SCENARIO)") bash scripts/trace.sh
+
+# SECONDS is bash's own variable: hand it over under another name.
+fuzz:
+	SEED="$(or $(SEED),1)" FUZZ_SECONDS="$(or $(SECONDS),60)" FUZZ_ARGS="$(FUZZ_ARGS)" bash scripts/fuzz.sh
+
+soak:
+	MINUTES="$(or $(MINUTES),10)" bash scripts/soak.sh
 
 sound:
 	bash -c '. scripts/lib.sh && build_all && bash scripts/sound.sh'

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make soak MINUTES=n [SEED=s]`: the fuzzer (selftests/pcc_fuzz) and the
+# stress test (selftests/pcc_stress) together, on the debug kernel, in
+# four configurations of pcc, each for a quarter of the time:
+#   small device in memory, fault-around on;
+#   large device in memory, fault-around off;
+#   small device on a store with a slow disk and a cache limit (eviction);
+#   large device on a store, fault-around on.
+# The fuzzer checks its half of the pages against its model; the stress
+# test hammers the other half. At the end pcc is unloaded and kmemleak
+# scans. Prints operations, checks, rounds, failures, leaks and splats;
+# exits non-zero on any failure or splat.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+minutes=${MINUTES:-10} seed=${SEED:-1}
+secs=$((minutes * 60 / 4))
+[ $secs -ge 10 ] || die "MINUTES=$minutes: at least 1 minute"
+build_all
+
+stage=$PCC_OUT/stage-soak
+rm -rf "$stage"; mkdir -p "$stage"
+job=$stage/job
+{
+	cat <<EOF2
+secs=$secs seed=$seed
+EOF2
+	cat <<'EOF2'
+# name | module parameters | pages the fuzzer uses (the stress test takes
+# the 64 after them) | size_pages when on the store (its header is wiped)
+n=0
+while IFS='|' read -r name params fpages store; do
+	n=$((n + 1))
+	rmmod pcc 2>/dev/null
+	[ -n "$store" ] && dd if=/dev/zero of=/dev/vda bs=4096 seek="$store" count=1 2>/dev/null
+	insmod /pcc/pcc.ko $params || { echo "not ok $n soak: insmod $params"; continue; }
+	echo "# soak $n: $name ($params), $secs s"
+	/pcc/bin/pcc_fuzz -L -s $((seed + n)) -t "$secs" -n "$fpages" > /tmp/fuzz.out 2>&1 &
+	PCC_STRESS_SECONDS=$secs PCC_STRESS_FIRST=$fpages /pcc/bin/pcc_stress > /tmp/stress.out 2>&1
+	src=$?
+	wait $!
+	frc=$?
+	sed "s/^\(not \)*ok \([0-9]*\) fuzz:/\1ok \2 soak $n, fuzz:/" /tmp/fuzz.out
+	grep -E '^# (worker|after)' /tmp/stress.out
+	[ $src = 0 ] && echo "ok $n soak $n, stress: $name" || { cat /tmp/stress.out; echo "not ok $n soak $n, stress: $name"; }
+	echo "# soak $n: fuzz rc=$frc stress rc=$src"
+done <<'CONF'
+small, in memory, fault-around on|size_pages=256 fault_around=1|128|
+large, in memory, fault-around off|size_pages=65536 fault_around=0|8192|
+small, on a store, cache limit 64, slow disk|size_pages=256 fault_around=0 backing=/dev/vda cache_pages=64 io_delay_us=50|128|256
+large, on a store, fault-around on|size_pages=131072 fault_around=1 backing=/dev/vda cache_pages=4096 io_delay_us=20|8192|131072
+CONF
+EOF2
+	cat "$PCC_ROOT/scripts/guest/leaks.job"
+} > "$job"
+rc=0
+bash "$PCC_ROOT/scripts/vm.sh" --timeout $((secs * 4 + 600)) --log "$PCC_OUT/soak.log" "$job" \
+	"$PCC_OUT/selftests/pcc_fuzz" "$PCC_OUT/selftests/pcc_stress" || rc=$?
+
+# The figures, from the guest log.
+L=$PCC_OUT/soak.log
+ops=$(grep -oE '[0-9]+ operations' "$L" | awk '{s += $1} END {print s + 0}')
+checks=$(grep -oE '[0-9]+ checks \([0-9]+ MiB' "$L" | awk '{s += $1; m += substr($3, 2)} END {print s + 0, "checks (" m + 0 " MiB compared)"}')
+rounds=$(grep -oE '# worker [0-9]+: [0-9]+ rounds' "$L" | awk '{s += $4} END {print s + 0}')
+fails=$(grep -cE '^not ok' "$L" || true)
+leaks=$(sed -n 's/^# kmemleak reports: //p' "$L" | tail -1)
+splats=0
+bash "$PCC_ROOT/scripts/splats.sh" "$L" || splats=1
+grep -E '^# (soak|FAIL)|^not ok' "$L" >&2 || true
+echo "soak: 4 configurations x ${secs} s, seed $seed: fuzz $ops operations, $checks; stress $rounds rounds; $fails failed; kmemleak ${leaks:-?} reports; splats: $([ $splats = 0 ] && echo none || echo SEE ABOVE)"
+[ $rc = 0 ] && [ "$fails" = 0 ] && [ $splats = 0 ]
