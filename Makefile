@@ -65,7 +65,7 @@ trace:
 
 # SECONDS is bash's own variable: hand it over under another name.
 fuzz:
-	SEED="$(or $(SEED),1)" FUZZ_SECONDS="$(or $(SECONDS),60)" FUZZ_ARGS="$(FUZZ_ARGS)" bash scripts/fuzz.sh
+	SEED="$(or $(SEED),1)" FUZZ_SECONDS="$(or $(SECONDS),60)" FUZZ_ARGS='$(FUZZ_ARGS)' bash scripts/fuzz.sh
 
 soak:
 	MINUTES="$(or $(MINUTES),10)" bash scripts/soak.sh

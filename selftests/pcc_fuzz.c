@@ -151,6 +151,18 @@ static void fill_random(struct ctx *c, uint8_t *b, long len)
 	}
 }
 
+/* A random byte range of a page; with whole_too, the whole page half the time. */
+static void pick_range(struct ctx *c, int whole_too, long *off, long *len)
+{
+	if (whole_too && below(c, 2)) {
+		*off = 0;
+		*len = PG;
+		return;
+	}
+	*off = below(c, PG);
+	*len = 1 + below(c, PG - *off);
+}
+
 /* The chaos process logs as thread W. */
 static int log_slot(struct ctx *c)
 {
@@ -429,9 +441,10 @@ static int guarded_copy(struct ctx *c, void *dst, const void *src, long len)
 
 static void op_pwrite(struct ctx *c)
 {
-	long p = own_page(c), off = below(c, PG), len = 1 + below(c, PG - off), d0;
+	long p = own_page(c), off, len, d0;
 	ssize_t r;
 
+	pick_range(c, 0, &off, &len);
 	fill_random(c, c->buf, len);
 	note(c, "pwrite page %ld [%ld, +%ld)", p, off, len);
 	d0 = op_begin(c);
@@ -446,13 +459,10 @@ static void op_pwrite(struct ctx *c)
 
 static void op_pread(struct ctx *c)
 {
-	long p = own_page(c), off = 0, len = PG, d0;
+	long p = own_page(c), off, len, d0;
 	ssize_t r;
 
-	if (below(c, 2)) {
-		off = below(c, PG);
-		len = 1 + below(c, PG - off);
-	}
+	pick_range(c, 1, &off, &len);
 	note(c, "pread page %ld [%ld, +%ld)", p, off, len);
 	d0 = op_begin(c);
 	r = pread(c->fd, c->buf, len, p * PG + off);
@@ -466,10 +476,11 @@ static void op_pread(struct ctx *c)
 /* lseek + read/write on the thread's own descriptor (the file position). */
 static void op_seek_rw(struct ctx *c)
 {
-	long p = own_page(c), off = below(c, PG), len = 1 + below(c, PG - off), d0;
+	long p = own_page(c), off, len, d0;
 	int wr = below(c, 2);
 	ssize_t r;
 
+	pick_range(c, 0, &off, &len);
 	note(c, "lseek+%s page %ld [%ld, +%ld)", wr ? "write" : "read", p, off, len);
 	if (lseek(c->fd, p * PG + off, SEEK_SET) != p * PG + off) {
 		fail(c, "lseek to page %ld: %s", p, strerror(errno));
@@ -712,8 +723,7 @@ static void op_map_store(struct ctx *c)
 	if (!mp)
 		return;
 	p = mp->pgoff + i;
-	off = below(c, PG);
-	len = 1 + below(c, PG - off);
+	pick_range(c, 0, &off, &len);
 	fill_random(c, c->buf, len);
 	note(c, "store %s page %ld [%ld, +%ld)", mp->shared ? "shared" : "private", p, off, len);
 	d0 = op_begin(c);
@@ -751,7 +761,7 @@ static void op_bad_store(struct ctx *c)
 
 static void op_map_load(struct ctx *c)
 {
-	long i, off = 0, len = PG, p, d0;
+	long i, off, len, p, d0;
 	struct map *mp = pick_map(c, 0, &i);
 	struct image *im;
 	int sig, ov;
@@ -759,10 +769,7 @@ static void op_map_load(struct ctx *c)
 	if (!mp)
 		return;
 	p = mp->pgoff + i;
-	if (below(c, 2)) {
-		off = below(c, PG);
-		len = 1 + below(c, PG - off);
-	}
+	pick_range(c, 1, &off, &len);
 	note(c, "load %s page %ld [%ld, +%ld)", mp->shared ? "shared" : "private", p, off, len);
 	d0 = op_begin(c);
 	sig = guarded_copy(c, c->buf, mp->addr + i * PG + off, len);
@@ -817,8 +824,7 @@ static void op_rw_via_map(struct ctx *c)
 	a = wr && below(c, 3) == 0 ? b : own_page(c);
 	if (!wr && (a == b || !(mp->prot & PROT_WRITE)))
 		return;
-	off = below(c, PG);
-	len = 1 + below(c, PG - off);
+	pick_range(c, 0, &off, &len);
 	off2 = a == b ? off : below(c, PG - len + 1);
 	if (settle(c, a) || settle(c, b))
 		return;
@@ -869,10 +875,11 @@ static void op_rw_via_map(struct ctx *c)
  */
 static void op_fork(struct ctx *c)
 {
-	long p = own_page(c), off = below(c, PG), len = 1 + below(c, PG - off), d0, k;
+	long p = own_page(c), off, len, d0, k;
 	int st;
 	pid_t pid;
 
+	pick_range(c, 0, &off, &len);
 	fill_random(c, c->buf, len);
 	note(c, "fork: child checks and writes page %ld [%ld, +%ld)", p, off, len);
 	atomic_fetch_add(&sh->forks, 1);
