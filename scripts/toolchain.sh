@@ -82,22 +82,31 @@ install_debs() {
 # cache, using a private apt state so the system's dpkg architectures stay
 # untouched. Prints the path of the .deb.
 APT_PRIV=$PCC_CACHE/apt
-apt_priv() {
-	apt-get -q -o Dir::State::Lists="$APT_PRIV/lists" \
-		-o Dir::Cache="$APT_PRIV/cache" \
-		-o Dir::Etc::SourceList="$APT_PRIV/sources.list" \
-		-o Dir::Etc::SourceParts=/dev/null \
-		-o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts=/dev/null \
-		-o APT::Architectures::=amd64 -o APT::Architectures::=arm64 \
-		-o Debug::NoLocking=1 -o APT::Sandbox::User=root "$@"
-}
+apt_priv_opts=(-o Dir::State::Lists="$APT_PRIV/lists"
+	-o Dir::Cache="$APT_PRIV/cache"
+	-o Dir::Etc::SourceList="$APT_PRIV/sources.list"
+	-o Dir::Etc::SourceParts=/dev/null
+	-o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts=/dev/null
+	-o APT::Architectures::=amd64 -o APT::Architectures::=arm64
+	-o Debug::NoLocking=1 -o APT::Sandbox::User=root)
+apt_priv() { apt-get -q "${apt_priv_opts[@]}" "$@"; }
+# The same state for queries (showsrc, policy), which apt-get does not do.
+apt_priv_cache() { apt-cache "${apt_priv_opts[@]}" "$@"; }
+# The sources it lists, deb-src included: scripts/clients.sh builds fio
+# and stress-ng from Debian's source packages.
+APT_PRIV_SOURCES='deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main
+deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie-backports main'
+# Update the lists once; again when forced ($1 non-empty) or when the
+# sources above changed, since a stamp alone would keep a cache made before
+# a line was added (the deb-src one) without that line's index.
 apt_priv_update() {
-	[ -f "$APT_PRIV/updated" ] && [ -z "${1:-}" ] && return
+	if [ -f "$APT_PRIV/updated" ] && [ -z "${1:-}" ] &&
+		[ "$(cat "$APT_PRIV/sources.list" 2>/dev/null)" = "$APT_PRIV_SOURCES" ]; then
+		return
+	fi
 	mkdir -p "$APT_PRIV/lists/partial" "$APT_PRIV/cache/archives/partial"
-	cat > "$APT_PRIV/sources.list" <<'SRC'
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie-backports main
-SRC
+	printf '%s\n' "$APT_PRIV_SOURCES" > "$APT_PRIV/sources.list"
 	apt_priv update -qq
 	touch "$APT_PRIV/updated"
 }
