@@ -11,6 +11,8 @@ set -euo pipefail
 
 t0=$SECONDS
 build_all
+# fio for selftests/pcc_fio.sh (cached; about 40 s the first time).
+eval "$(bash "$PCC_ROOT/scripts/clients.sh" | tail -1)"
 log "build done in $((SECONDS - t0)) s"
 
 stage=$PCC_OUT/stage-check
@@ -30,7 +32,7 @@ job=$stage/job
 } > "$job"
 set +e
 bash "$PCC_ROOT/scripts/vm.sh" --log "$PCC_OUT/check.log" "$job" \
-	"$stage/selftests" "$PCC_OUT/samples/pcc-scenario"
+	"$stage/selftests" "$PCC_OUT/samples/pcc-scenario" "$FIO" "$PCC_ROOT/scripts/guest/fio-verify.fio"
 vmrc=$?
 set -e
 log "guest log: $PCC_OUT/check.log (total $((SECONDS - t0)) s)"
