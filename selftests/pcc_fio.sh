@@ -42,8 +42,9 @@ else
 	notok "fio writes and verifies all of /dev/pcc by psync and mmap, 4 jobs a group"
 fi
 
-# check-final read every block: its "issued rwts" counts them.
-checked=$(awk '/^check-final:/ { f = 1 } f && /issued rwts/ { sub(/.*total=/, ""); split($0, a, ","); print a[1]; exit }' /tmp/fio.out)
+# check-final read every block: the "issued rwts" of its results (not
+# of the first group's, after the job list at the top) counts them.
+checked=$(awk '/^check-final: \(groupid/ { f = 1 } f && /issued rwts/ { sub(/.*total=/, ""); split($0, a, ","); print a[1]; exit }' /tmp/fio.out)
 if [ "$checked" = "$blocks" ]; then
 	ok "the final check read all $blocks blocks"
 else
