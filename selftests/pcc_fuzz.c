@@ -86,14 +86,12 @@ struct shared {
 	unsigned long nlog[MAX_THREADS + 1];
 };
 
-/* A private page's own model, once copied on write: the same kind. */
-#define image page_model
-
 struct map {
 	uint8_t *addr;
 	long pgoff, npages;
 	int shared, prot;
-	struct image *img[MAX_MAP_PAGES];
+	/* A private page's own model, once copied on write. */
+	struct page_model *img[MAX_MAP_PAGES];
 };
 
 struct ctx {
@@ -282,23 +280,23 @@ static int exact(long p)
 }
 
 /*
- * Compare what was read, got[0..len) at page offset off, with the model.
- * Returns the first offending offset, or -1.
+ * Compare what was read, got[0..len) at page offset off, with model m
+ * (zero_ok: zeros are right too). Returns the first offending offset,
+ * or -1.
  */
-static long compare(const uint8_t *got, const uint8_t *model, long off, long len, int zero_ok,
-		    const struct page_model *alt)
+static long compare(const uint8_t *got, const struct page_model *m, long off, long len, int zero_ok)
 {
 	long i;
 
-	if (!zero_ok && (!alt || !alt->alt) && !memcmp(got, model + off, len))
+	if (!zero_ok && !m->alt && !memcmp(got, m->m + off, len))
 		return -1;
 	for (i = 0; i < len; i++) {
 		uint8_t b = got[i];
 
-		if (b == model[off + i] || (zero_ok && b == 0))
+		if (b == m->m[off + i] || (zero_ok && b == 0))
 			continue;
-		if (alt && alt->alt && off + i >= alt->alt_off &&
-		    off + i < alt->alt_off + alt->alt_len && b == alt->alt_val)
+		if (m->alt && off + i >= m->alt_off && off + i < m->alt_off + m->alt_len &&
+		    b == m->alt_val)
 			continue;
 		return off + i;
 	}
@@ -313,7 +311,7 @@ static long compare(const uint8_t *got, const uint8_t *model, long off, long len
 static int check_model(struct ctx *c, const char *how, long p, struct page_model *m,
 		       const uint8_t *got, long off, long len, int overlapped)
 {
-	long bad = compare(got, m->m, off, len, m->zero_ok || overlapped, m);
+	long bad = compare(got, m, off, len, m->zero_ok || overlapped);
 
 	atomic_fetch_add(&sh->checks, 1);
 	atomic_fetch_add(&sh->bytes_checked, len);
@@ -339,7 +337,7 @@ static int check_device(struct ctx *c, const char *how, long p, const uint8_t *g
 }
 
 /* A private copy: a reset does not touch it. */
-static int check_image(struct ctx *c, const char *how, long p, struct image *im, const uint8_t *got,
+static int check_image(struct ctx *c, const char *how, long p, struct page_model *im, const uint8_t *got,
 		       long off, long len)
 {
 	return check_model(c, how, p, im, got, off, len, 0);
@@ -376,16 +374,16 @@ static struct map *pick_map(struct ctx *c, int need_write, long *idx)
 }
 
 /* The model a load through mp at page index i shows, or NULL for the device's. */
-static struct image *map_image(struct map *mp, long i)
+static struct page_model *map_image(struct map *mp, long i)
 {
 	return mp->shared ? NULL : mp->img[i];
 }
 
 /* Copy-on-write of a private page: it gets its own model from the device's. */
-static struct image *cow(struct map *mp, long i, int overlapped)
+static struct page_model *cow(struct map *mp, long i, int overlapped)
 {
 	long p = mp->pgoff + i;
-	struct image *im = mp->img[i];
+	struct page_model *im = mp->img[i];
 
 	if (im)
 		return im;
@@ -507,8 +505,7 @@ static void op_mmap(struct ctx *c)
 {
 	struct map *mp = &c->maps[below(c, MAX_MAPS)];
 	int flags, shared = below(c, 5) < 3, populate = !below(c, 8);
-	long d0;
-	long pgoff, n;
+	long d0, pgoff, n;
 	void *a;
 
 	if (live(mp))
@@ -717,7 +714,7 @@ static void op_map_store(struct ctx *c)
 {
 	long i, off, len, p, d0;
 	struct map *mp = pick_map(c, 1, &i);
-	struct image *im;
+	struct page_model *im;
 	int sig, ov;
 
 	if (!mp)
@@ -763,7 +760,7 @@ static void op_map_load(struct ctx *c)
 {
 	long i, off, len, p, d0;
 	struct map *mp = pick_map(c, 0, &i);
-	struct image *im;
+	struct page_model *im;
 	int sig, ov;
 
 	if (!mp)
@@ -815,7 +812,7 @@ static void op_rw_via_map(struct ctx *c)
 	long i, a, b, off, off2, len, d0;
 	struct map *mp = pick_map(c, 0, &i);
 	int wr = below(c, 2), ov;
-	struct image *im;
+	struct page_model *im;
 	ssize_t r;
 
 	if (!mp)
@@ -839,9 +836,7 @@ static void op_rw_via_map(struct ctx *c)
 		}
 		ov = op_end(d0, mp->shared ? b : -1);
 		if (mp->shared) {
-			memcpy(pm[b].m + off2, pm[a].m + off, len);
-			if (ov)
-				pm[b].zero_ok = 1;
+			memcpy(pm[b].m + off2, pm[a].m + off, len);	/* op_end marked an overlap */
 		} else {
 			im = cow(mp, i, ov);
 			memcpy(im->m + off2, pm[a].m + off, len);
@@ -862,10 +857,8 @@ static void op_rw_via_map(struct ctx *c)
 		fail(c, "write from a pcc mapping returned %zd (%s)", r, strerror(errno));
 		return;
 	}
-	ov = op_end(d0, a);
+	op_end(d0, a);
 	memcpy(pm[a].m + off, c->buf2, len);
-	if (ov)
-		pm[a].zero_ok = 1;
 }
 
 /*
@@ -893,7 +886,7 @@ static void op_fork(struct ctx *c)
 		for (k = 0; k < 8 && !atomic_load(&sh->stop); k++) {
 			long i, q, cd0;
 			struct map *mp = pick_map(c, 0, &i);
-			struct image *im;
+			struct page_model *im;
 
 			if (!mp)
 				break;
@@ -904,10 +897,13 @@ static void op_fork(struct ctx *c)
 				break;
 			}
 			im = map_image(mp, i);
-			if (im ? compare(c->buf2, im->m, 0, PG, im->zero_ok, im) >= 0 :
-				 compare(c->buf2, pm[q].m, 0, PG,
+			/* The device's page may be zero if a reset finished
+			 * since the parent's op_begin or overlapped this load;
+			 * a private copy is not touched by resets. */
+			if (im ? compare(c->buf2, im, 0, PG, im->zero_ok) >= 0 :
+				 compare(c->buf2, &pm[q], 0, PG,
 					 pm[q].zero_ok || atomic_load(&sh->rs) != cd0 ||
-					 cd0 != sh->seen_rd[c->id], &pm[q]) >= 0) {
+					 cd0 != sh->seen_rd[c->id]) >= 0) {
 				fail(c, "child: page %ld through an inherited %s mapping differs from the model",
 				     q, mp->shared ? "shared" : "private");
 				break;
@@ -1039,7 +1035,7 @@ static void *worker(void *arg)
 	double deadline = now() + seconds;
 
 	cur = c;
-	for (k = 0; k < (int)(sizeof(ops) / sizeof(ops[0])); k++)
+	for (k = 0; k < (int)ARRAY_SIZE(ops); k++)
 		total += ops[k].weight;
 	while (!atomic_load(&sh->stop) && ((c->ops & 63) || now() < deadline)) {
 		long r = below(c, total);
@@ -1181,10 +1177,18 @@ static int run(const char *params, const char *name)
 	fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
 	if (fd < 0 || ioctl(fd, PCC_IOC_GET_SIZE, &size) || ioctl(fd, PCC_IOC_RESET)) {
 		ksft_test_result_fail("%s: open/size/reset: %s\n", name, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
 	cap_pages = size / PG;
 	npages = cap_pages < max_pages ? cap_pages : max_pages;
+	if (npages < W) {
+		ksft_test_result_fail("%s: %ld pages for %d threads: each needs one of its own\n", name,
+				      npages, W);
+		close(fd);
+		return -1;
+	}
 	memset(sh, 0, sizeof(*sh));
 	sh->t0 = t0;
 	for (i = 0; i < npages; i++) {
@@ -1194,8 +1198,12 @@ static int run(const char *params, const char *name)
 	}
 	for (i = 0; i < nprocs + chaos; i++) {
 		pids[i] = fork();
-		if (pids[i] < 0)
+		if (pids[i] < 0) {
+			bad_exit++;
+			atomic_store(&sh->stop, 1);
+			snprintf(sh->why, sizeof(sh->why), "fork of process %d: %s\n", i, strerror(errno));
 			break;
+		}
 		if (pids[i] == 0)
 			_exit(i < nprocs ? worker_process(i) : chaos_process());
 		n++;
@@ -1218,8 +1226,9 @@ static int run(const char *params, const char *name)
 		       atomic_load(&sh->refusals), atomic_load(&sh->faults_expected));
 	if (atomic_load(&sh->failed) || bad_exit) {
 		fprintf(stderr, "# FAIL %s: %s", name, sh->why);
-		fprintf(stderr, "# reproduce: make fuzz SEED=%llu (pcc params: %s)\n",
-			(unsigned long long)seed, params ? params : "as loaded");
+		fprintf(stderr, "# reproduce: make fuzz SEED=%llu (configuration \"%s\"%s%s)\n",
+			(unsigned long long)seed, name, params ? ", pcc parameters " : "",
+			params ? params : "");
 	}
 	ksft_test_result(!atomic_load(&sh->failed) && !bad_exit,
 			 "%s: every byte read back matches the model (seed %llu)\n", name,
@@ -1290,9 +1299,9 @@ int main(int argc, char **argv)
 		run(params, "fuzz");
 		return ksft_get_fail_cnt() ? KSFT_FAIL : KSFT_PASS;
 	}
-	ksft_set_plan(2 * (int)(sizeof(configs) / sizeof(configs[0])));
-	seconds /= sizeof(configs) / sizeof(configs[0]);
-	for (k = 0; k < (int)(sizeof(configs) / sizeof(configs[0])); k++) {
+	ksft_set_plan(2 * (int)ARRAY_SIZE(configs));
+	seconds /= ARRAY_SIZE(configs);
+	for (k = 0; k < (int)ARRAY_SIZE(configs); k++) {
 		const struct config *cf = &configs[k];
 
 		if (cf->store) {
