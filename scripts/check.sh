@@ -12,7 +12,7 @@ set -euo pipefail
 t0=$SECONDS
 build_all
 # fio for selftests/pcc_fio.sh (cached; about 40 s the first time).
-eval "$(bash "$PCC_ROOT/scripts/clients.sh" | tail -1)"
+eval "$(bash "$PCC_ROOT/scripts/clients.sh" fio | tail -1)"
 log "build done in $((SECONDS - t0)) s"
 
 stage=$PCC_OUT/stage-check

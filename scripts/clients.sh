@@ -5,7 +5,7 @@
 # into $PCC_CACHE/clients/ like the kernel, so a test can drive /dev/pcc
 # with tools other people trust rather than only with pcc's own selftests.
 #
-#   scripts/clients.sh
+#   scripts/clients.sh [fio] [stress-ng]    (no argument: both)
 #
 # Prints on its last line, for eval:
 #   FIO=<path> STRESS_NG=<path> PCC_CLIENTS='<files to stage into /pcc/bin>'
@@ -240,15 +240,26 @@ build_stress_ng() {
 	STRESS_NG=$ddir/stress-ng
 }
 
+# Only what is asked for is built or fetched: make check needs fio alone,
+# and stress-ng's fallback downloads some 40 packages.
 main() {
+	local c files=""
+	FIO="" STRESS_NG=""
 	mkdir -p "$CLIENTS"
 	command -v "$CROSS_CC" > /dev/null || die "no $CROSS_CC: run scripts/toolchain.sh"
 	apt_priv_update
-	build_fio
-	build_stress_ng
-	local files="$FIO $STRESS_NG"
-	[ -d "$(dirname "$STRESS_NG")/stress-ng.root" ] && files+=" $(dirname "$STRESS_NG")/stress-ng.root"
-	echo "FIO=$FIO STRESS_NG=$STRESS_NG PCC_CLIENTS='$files'"
+	for c in ${*:-fio stress-ng}; do
+		case "$c" in
+		fio) build_fio; files+=" $FIO" ;;
+		stress-ng)
+			build_stress_ng
+			files+=" $STRESS_NG"
+			[ -d "$(dirname "$STRESS_NG")/stress-ng.root" ] && files+=" $(dirname "$STRESS_NG")/stress-ng.root"
+			;;
+		*) die "unknown client $c: fio or stress-ng" ;;
+		esac
+	done
+	echo "FIO=$FIO STRESS_NG=$STRESS_NG PCC_CLIENTS='${files# }'"
 }
 
 main "$@"

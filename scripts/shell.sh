@@ -6,6 +6,6 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 build_all
-eval "$(bash "$PCC_ROOT/scripts/clients.sh" | tail -1)"
+eval "$(bash "$PCC_ROOT/scripts/clients.sh" fio | tail -1)"
 exec bash "$PCC_ROOT/scripts/vm.sh" --shell "" "$PCC_OUT/samples" "$PCC_OUT/selftests" \
 	"$FIO" "$PCC_ROOT/scripts/guest/fio-verify.fio"
