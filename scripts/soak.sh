@@ -42,8 +42,10 @@ while IFS='|' read -r name params fpages store; do
 	wait $!
 	frc=$?
 	sed "s/^\(not \)*ok \([0-9]*\) fuzz:/\1ok \2 soak $n, fuzz:/" /tmp/fuzz.out
+	# A fuzzer that died without reporting a failure fails too.
+	[ $frc = 0 ] || grep -q '^not ok' /tmp/fuzz.out || echo "not ok $n soak $n, fuzz exited with $frc"
 	grep -E '^# (worker|after)' /tmp/stress.out
-	[ $src = 0 ] && echo "ok $n soak $n, stress: $name" || { cat /tmp/stress.out; echo "not ok $n soak $n, stress: $name"; }
+	[ $src = 0 ] && echo "ok $n soak $n, stress: $name" || { grep -vE '^# (worker|after)' /tmp/stress.out; echo "not ok $n soak $n, stress: $name"; }
 	echo "# soak $n: fuzz rc=$frc stress rc=$src"
 done <<'CONF'
 small, in memory, fault-around on|size_pages=256 fault_around=1|128|
