@@ -7,6 +7,11 @@
 #   scripts/kernel.sh            build (or reuse) the kernel, print its build dir
 #   scripts/kernel.sh --kdir     print the build dir only (no build)
 #
+# PCC_KERNEL picks the variant: "debug" (the default: every test runs on it)
+# is base.config + debug.config; "bench" (make bench) is base.config +
+# bench.config, which turns the checkers off so that timings mean something.
+# A later fragment's value for an option overrides an earlier one's.
+#
 # Cache layout under $PCC_CACHE:
 #   src/<debian-version>/linux-source-7.3/       unpacked, never built in
 #   kbuild/<debian-version>-<config-hash>/       O= build dir (Image, vmlinux)
@@ -18,7 +23,12 @@ set -euo pipefail
 . "$(dirname "$0")/toolchain.sh"
 
 KSRC_PKG=linux-source-7.3
-FRAGS=("$PCC_ROOT"/scripts/kconfig/*.config)
+PCC_KERNEL=${PCC_KERNEL:-debug}
+case "$PCC_KERNEL" in
+debug|bench) ;;
+*) die "PCC_KERNEL=$PCC_KERNEL: the variants are debug and bench" ;;
+esac
+FRAGS=("$PCC_ROOT/scripts/kconfig/base.config" "$PCC_ROOT/scripts/kconfig/$PCC_KERNEL.config")
 
 # The Debian version to use: the one already unpacked in the cache, unless
 # PCC_REFRESH=1 asks the archive for the current one.
@@ -62,25 +72,36 @@ kdir_for() { echo "$PCC_CACHE/kbuild/$1-$(config_key)"; }
 kmake() { make -C "$KSRC" O="$KBUILD" "${PCC_KMAKE_ARGS[@]}" "$@"; }
 
 # Every CONFIG_X=y/m/value the fragments ask for must be in the final
-# .config, and every "# CONFIG_X is not set" must stay unset.
+# .config, and every "# CONFIG_X is not set" must stay unset; where two
+# fragments name the same option, the later one is what is asked.
 check_config() {
 	local f line opt missing=0
+	local -A want=()
+	local -a order=()
 	for f in "${FRAGS[@]}"; do
 		while IFS= read -r line; do
 			case "$line" in
-			CONFIG_*=*)
-				grep -qxF "$line" "$KBUILD/.config" || {
-					opt=${line%%=*}
-					echo "Missing: $opt (asked ${line#*=}, got: $(grep -E "^(# )?$opt[= ]" "$KBUILD/.config" || echo absent))" >&2
-					missing=1
-				} ;;
-			"# CONFIG_"*" is not set")
-				opt=${line#\# }; opt=${opt%% *}
-				if grep -q "^$opt=" "$KBUILD/.config"; then
-					echo "Missing: $opt (asked unset, got set)" >&2; missing=1
-				fi ;;
+			CONFIG_*=*) opt=${line%%=*} ;;
+			"# CONFIG_"*" is not set") opt=${line#\# }; opt=${opt%% *} ;;
+			*) continue ;;
 			esac
+			[ -n "${want[$opt]+x}" ] || order+=("$opt")
+			want[$opt]=$line
 		done < "$f"
+	done
+	for opt in "${order[@]}"; do
+		line=${want[$opt]}
+		case "$line" in
+		CONFIG_*=*)
+			grep -qxF "$line" "$KBUILD/.config" || {
+				echo "Missing: $opt (asked ${line#*=}, got: $(grep -E "^(# )?$opt[= ]" "$KBUILD/.config" || echo absent))" >&2
+				missing=1
+			} ;;
+		*)
+			if grep -q "^$opt=" "$KBUILD/.config"; then
+				echo "Missing: $opt (asked unset, got set)" >&2; missing=1
+			fi ;;
+		esac
 	done
 	[ $missing = 0 ] || die "kernel config does not have every option the fragments ask for"
 }
@@ -94,7 +115,7 @@ build() {
 		echo "$KBUILD"; return
 	fi
 	mkdir -p "$KBUILD"
-	log "kernel: $KSRC_PKG $ver, build dir $KBUILD"
+	log "kernel ($PCC_KERNEL): $KSRC_PKG $ver, build dir $KBUILD"
 	kmake rustavailable >&2 || die "the kernel says Rust is not available with this toolchain"
 	if [ ! -f "$KBUILD/.config" ] || [ ! -f "$KBUILD/.pcc-configured" ]; then
 		kmake allnoconfig >&2
