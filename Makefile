@@ -15,6 +15,7 @@
 #   make sound           compile-fail checks: misuse of rust/ext/ must not build
 #   make fuzz SEED=n SECONDS=s   the model-based fuzzer alone, longer (README)
 #   make soak MINUTES=n  fuzzer and stress test together, in several configurations
+#   make bench           fault costs: pcc against shmem, anon and ext4 (README)
 #   make clean | cache-clean
 
 PCC_ROOT := $(CURDIR)
@@ -41,9 +42,11 @@ SAMPLES := $(patsubst %.c,$(PCC_OUT)/samples/%,$(notdir $(wildcard samples/*.c))
 SELFTESTS := $(patsubst %.c,$(PCC_OUT)/selftests/%,$(notdir $(wildcard selftests/*.c)))
 # Tests that need a boot of their own (e.g. less memory than make check's
 # VM): built here, staged by nobody; make check only runs selftests/.
+# make bench's program, built for the bench kernel's boot.
+BENCH := $(patsubst %.c,$(PCC_OUT)/bench/%,$(notdir $(wildcard bench/*.c)))
 BIG_SELFTESTS := $(patsubst %.c,$(PCC_OUT)/selftests-big/%,$(notdir $(wildcard selftests/big/*.c)))
 
-.PHONY: all demo check shell run trace sound fuzz soak module user rust-analyzer lint clean cache-clean
+.PHONY: all demo check shell run trace sound fuzz soak bench module user rust-analyzer lint clean cache-clean
 
 all: module user
 
@@ -70,6 +73,9 @@ fuzz:
 soak:
 	MINUTES="$(or $(MINUTES),10)" bash scripts/soak.sh
 
+bench:
+	bash scripts/bench.sh
+
 sound:
 	bash -c '. scripts/lib.sh && build_all && bash scripts/sound.sh'
 
@@ -93,7 +99,7 @@ lint:
 	$(KMAKE) CLIPPY=1 CLIPPY_DRIVER=/usr/bin/clippy-driver modules
 	rustfmt --edition 2021 --config-path $(KSRC)/.rustfmt.toml --check rust/pcc.rs
 
-user: $(SAMPLES) $(SELFTESTS) $(BIG_SELFTESTS)
+user: $(SAMPLES) $(SELFTESTS) $(BIG_SELFTESTS) $(BENCH)
 
 $(PCC_OUT)/samples/%: samples/%.c include/uapi/pcc.h
 	@mkdir -p $(dir $@)
@@ -102,6 +108,10 @@ $(PCC_OUT)/samples/%: samples/%.c include/uapi/pcc.h
 $(PCC_OUT)/selftests/%: selftests/%.c selftests/*.h include/uapi/pcc.h
 	@mkdir -p $(dir $@)
 	$(USER_CC) $(USER_CFLAGS) -o $@ $<
+
+$(PCC_OUT)/bench/%: bench/%.c include/uapi/pcc.h
+	@mkdir -p $(dir $@)
+	$(USER_CC) $(USER_CFLAGS) -pthread -o $@ $<
 
 $(PCC_OUT)/selftests-big/%: selftests/big/%.c selftests/*.h include/uapi/pcc.h
 	@mkdir -p $(dir $@)

@@ -15,8 +15,9 @@
 #
 # Every boot has a disk: a fresh sparse image of PCC_DISK_MB MiB (default
 # 1088: a 1 GiB store and its metadata) at $PCC_OUT/disk.img on virtio-blk, /dev/vda in the guest, for
-# pcc's backing store (insmod pcc.ko backing=/dev/vda). PCC_VM_MB sets the
-# guest's memory (default 2048).
+# pcc's backing store (insmod pcc.ko backing=/dev/vda); PCC_DISK_IMAGE
+# names a prepared image to boot with instead (make bench: partitions).
+# PCC_VM_MB sets the guest's memory (default 2048).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -63,9 +64,14 @@ fi
 for f in "$@"; do cp -r "$f" "$stage/pcc/bin/"; done
 ( cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -1 ) > "$PCC_OUT/initramfs.cpio.gz"
 
-disk=$PCC_OUT/disk.img
-rm -f "$disk"
-truncate -s "${PCC_DISK_MB:-1088}M" "$disk"
+if [ -n "${PCC_DISK_IMAGE:-}" ]; then
+	disk=$PCC_DISK_IMAGE
+	[ -f "$disk" ] || die "no disk image at $disk"
+else
+	disk=$PCC_OUT/disk.img
+	rm -f "$disk"
+	truncate -s "${PCC_DISK_MB:-1088}M" "$disk"
+fi
 
 qemu=(qemu-system-aarch64 -machine virt -cpu max -smp 2 -m "${PCC_VM_MB:-2048}" -nographic -no-reboot
 	-nic none -kernel "$IMAGE" -initrd "$PCC_OUT/initramfs.cpio.gz"
