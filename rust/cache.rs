@@ -48,6 +48,10 @@
 
 use crate::{
     ext::{
+        counter::{
+            EventCounter,
+            Level, //
+        },
         folio::{
             fault_in_readable,
             zeros_to_iter,
@@ -110,10 +114,7 @@ use kernel::{
     prelude::*,
     sync::{
         aref::ARef,
-        atomic::{
-            ordering::Relaxed,
-            Atomic, //
-        },
+        atomic::ordering::Relaxed,
         Arc,
         Mutex, //
     },
@@ -159,32 +160,32 @@ impl Slots {
 }
 
 struct Counters {
-    faults: Atomic<u64>,
-    fault_misses: Atomic<u64>,
-    map_pages_calls: Atomic<u64>,
-    pages_mapped_around: Atomic<u64>,
-    mkwrite_calls: Atomic<u64>,
-    pages_written_back: Atomic<u64>,
-    major_faults: Atomic<u64>,
-    fault_retries: Atomic<u64>,
-    pages_evicted: Atomic<u64>,
+    faults: EventCounter,
+    fault_misses: EventCounter,
+    map_pages_calls: EventCounter,
+    pages_mapped_around: EventCounter,
+    mkwrite_calls: EventCounter,
+    pages_written_back: EventCounter,
+    major_faults: EventCounter,
+    fault_retries: EventCounter,
+    pages_evicted: EventCounter,
     /// Dirty pages now, as pcc dirtied and cleaned them (for throttling).
-    dirty: Atomic<i64>,
+    dirty: Level,
 }
 
 impl Counters {
     const fn new() -> Self {
         Self {
-            faults: Atomic::new(0),
-            fault_misses: Atomic::new(0),
-            map_pages_calls: Atomic::new(0),
-            pages_mapped_around: Atomic::new(0),
-            mkwrite_calls: Atomic::new(0),
-            pages_written_back: Atomic::new(0),
-            major_faults: Atomic::new(0),
-            fault_retries: Atomic::new(0),
-            pages_evicted: Atomic::new(0),
-            dirty: Atomic::new(0),
+            faults: EventCounter::new(),
+            fault_misses: EventCounter::new(),
+            map_pages_calls: EventCounter::new(),
+            pages_mapped_around: EventCounter::new(),
+            mkwrite_calls: EventCounter::new(),
+            pages_written_back: EventCounter::new(),
+            major_faults: EventCounter::new(),
+            fault_retries: EventCounter::new(),
+            pages_evicted: EventCounter::new(),
+            dirty: Level::new(),
         }
     }
 }
@@ -314,6 +315,13 @@ impl PageCache {
     /// lock) or here (`read`/`write`). `index` must be below capacity.
     fn lookup(&self, index: usize, queue: bool) -> Result<Lookup> {
         loop {
+            // A hit needs no lock of pcc's: the mapping's xarray holds every
+            // cached folio (`filemap_get_entry` under RCU, as shmem_fault).
+            // One that eviction or reset takes right after is caught by the
+            // caller's `settle` once locked.
+            if let Some(folio) = self.inode.get(index) {
+                return Ok(Lookup::Cached(folio, false));
+            }
             {
                 let slots = self.slots.lock();
                 if let Some(folio) = slots.folio(index) {
@@ -551,7 +559,7 @@ impl PageCache {
                     // Waits for a writeback in flight first (stable pages).
                     let n = locked.copy_from_iter_atomic(in_page, len, iov)?;
                     if n > 0 && locked.mark_dirty() {
-                        self.counters.dirty.add(1i64, Relaxed);
+                        self.counters.dirty.add(1);
                     }
                     n
                 }
@@ -603,12 +611,12 @@ impl PageCache {
                 continue;
             }
             cleaned += 1;
-            self.counters.dirty.add(-1i64, Relaxed);
+            self.counters.dirty.add(-1);
             let wb = locked.start_writeback();
             // Keep the data if the write failed: dirty again, for the next
             // writeback, before the writeback state ends.
             if io.store.write(&wb, index).is_err() && wb.redirty() {
-                self.counters.dirty.add(1i64, Relaxed);
+                self.counters.dirty.add(1);
             }
         }
         let mut slots = self.slots.lock();
@@ -619,9 +627,7 @@ impl PageCache {
             );
         }
         drop(slots);
-        self.counters
-            .pages_written_back
-            .add(cleaned as u64, Relaxed);
+        self.counters.pages_written_back.add(cleaned as u64);
         trace::writeback(cleaned);
         cleaned
     }
@@ -636,10 +642,8 @@ impl PageCache {
                 cleaned += 1;
             }
         }
-        self.counters.dirty.store(0i64, Relaxed);
-        self.counters
-            .pages_written_back
-            .add(cleaned as u64, Relaxed);
+        self.counters.dirty.set(0);
+        self.counters.pages_written_back.add(cleaned as u64);
         trace::writeback(cleaned);
         cleaned
     }
@@ -649,7 +653,7 @@ impl PageCache {
     /// that memory pressure always finds clean pages to evict.
     fn throttle(&self) {
         if let Some(io) = &self.store {
-            if self.counters.dirty.load(Relaxed) >= io.dirty_limit {
+            if self.counters.dirty.get() >= io.dirty_limit {
                 self.writeback();
             }
         }
@@ -697,7 +701,7 @@ impl PageCache {
         }
         slots.cursor = i;
         drop(slots);
-        self.counters.pages_evicted.add(dropped as u64, Relaxed);
+        self.counters.pages_evicted.add(dropped as u64);
         Some(dropped)
     }
 
@@ -717,7 +721,7 @@ impl PageCache {
         }
         slots.cached = 0;
         slots.poisoned.clear();
-        self.counters.dirty.store(0i64, Relaxed);
+        self.counters.dirty.set(0);
         if let Some(io) = &self.store {
             // Every page a hole again, on the store too.
             slots.held.clear_all();
@@ -746,14 +750,14 @@ impl PageCache {
             (slots.cached, dirty)
         };
         Stats {
-            faults: c.faults.load(Relaxed),
-            fault_misses: c.fault_misses.load(Relaxed),
-            map_pages_calls: c.map_pages_calls.load(Relaxed),
-            pages_mapped_around: c.pages_mapped_around.load(Relaxed),
-            mkwrite_calls: c.mkwrite_calls.load(Relaxed),
+            faults: c.faults.get(),
+            fault_misses: c.fault_misses.get(),
+            map_pages_calls: c.map_pages_calls.get(),
+            pages_mapped_around: c.pages_mapped_around.get(),
+            mkwrite_calls: c.mkwrite_calls.get(),
             pages_cached: cached as u64,
             pages_dirty: dirty as u64,
-            pages_written_back: c.pages_written_back.load(Relaxed),
+            pages_written_back: c.pages_written_back.get(),
         }
     }
 
@@ -765,11 +769,11 @@ impl PageCache {
             None => (0, 0),
         };
         IoStats {
-            major_faults: c.major_faults.load(Relaxed),
-            fault_retries: c.fault_retries.load(Relaxed),
+            major_faults: c.major_faults.get(),
+            fault_retries: c.fault_retries.get(),
             store_reads: reads,
             store_writes: writes,
-            pages_evicted: c.pages_evicted.load(Relaxed),
+            pages_evicted: c.pages_evicted.get(),
         }
     }
 
@@ -779,7 +783,7 @@ impl PageCache {
     /// and waiting for a folio under I/O goes through the kernel's retry
     /// protocol ([`VmFault::lock_folio_or_retry`]), as in `filemap_fault`.
     fn fault<'a>(&self, vmf: VmFault<'a>) -> Result<Faulted<'a>, FaultError> {
-        self.counters.faults.add(1u64, Relaxed);
+        self.counters.faults.inc();
         let index = vmf.pgoff();
         let call = FaultCall::of_fault(&vmf);
         let (result, lookup) = if index >= self.capacity {
@@ -793,14 +797,14 @@ impl PageCache {
             }
         };
         if let CacheLookup::Miss | CacheLookup::Read = lookup {
-            self.counters.fault_misses.add(1u64, Relaxed);
+            self.counters.fault_misses.inc();
         }
         let bits = result_bits(&result, Faulted::bits);
         if bits.bits() & VM_FAULT_MAJOR != 0 {
-            self.counters.major_faults.add(1u64, Relaxed);
+            self.counters.major_faults.inc();
         }
         if bits.bits() & VM_FAULT_RETRY != 0 {
-            self.counters.fault_retries.add(1u64, Relaxed);
+            self.counters.fault_retries.inc();
         }
         trace::fault(&call, lookup, bits);
         result
@@ -850,12 +854,10 @@ impl PageCache {
     /// `->map_pages`: fault-around maps what is cached near the fault;
     /// never allocates.
     fn map_pages<'a>(&self, vmf: MapPagesFault<'a>) -> MappedAround<'a> {
-        self.counters.map_pages_calls.add(1u64, Relaxed);
+        self.counters.map_pages_calls.inc();
         let call = MapPagesCall::of(&vmf);
         let mapped = vmf.map_cached_pages();
-        self.counters
-            .pages_mapped_around
-            .add(mapped.ptes() as u64, Relaxed);
+        self.counters.pages_mapped_around.add(mapped.ptes() as u64);
         trace::map_pages(&call, &mapped);
         mapped
     }
@@ -864,7 +866,7 @@ impl PageCache {
     /// dirty and hand it back locked, so writeback cannot clean it before
     /// the PTE is set. A page that reset removed meanwhile faults again.
     fn page_mkwrite<'a>(&self, vmf: MkwriteFault<'a>) -> Result<Mkwrite<'a>, FaultError> {
-        self.counters.mkwrite_calls.add(1u64, Relaxed);
+        self.counters.mkwrite_calls.inc();
         let call = FaultCall::of_mkwrite(&vmf);
         self.throttle();
         let result = vmf.lock();
@@ -872,7 +874,7 @@ impl PageCache {
             // filemap_page_mkwrite(): dirty it, then wait for a writeback
             // in flight (stable pages) before the PTE becomes writable.
             if folio.mark_dirty() {
-                self.counters.dirty.add(1i64, Relaxed);
+                self.counters.dirty.add(1);
             }
             folio.wait_stable();
         }
@@ -890,7 +892,7 @@ impl Shrink for PageCache {
             return 0;
         }
         let cached = self.slots.try_lock().map_or(0, |s| s.cached);
-        let dirty = self.counters.dirty.load(Relaxed).max(0) as usize;
+        let dirty = self.counters.dirty.get().max(0) as usize;
         cached.saturating_sub(dirty)
     }
 
@@ -998,7 +1000,7 @@ impl HandleMemoryFailure for PageCache {
         slots.cached -= 1;
         drop(slots);
         if dirty {
-            self.counters.dirty.add(-1i64, Relaxed);
+            self.counters.dirty.add(-1);
         }
         pr_err!(
             "page {index} lost to a memory error{}\n",

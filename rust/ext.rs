@@ -6,6 +6,7 @@
 //! ([`crate::cache`], [`crate::device`]) is safe Rust and is compiled with
 //! `#![forbid(unsafe_code)]`.
 
+pub(crate) mod counter;
 pub(crate) mod ffi;
 pub(crate) mod folio;
 pub(crate) mod mapping;

@@ -73,6 +73,24 @@ impl PageCacheInode {
         folio.mapping_ptr() == self.mapping()
     }
 
+    /// The folio at `index`, with a reference of its own
+    /// (`filemap_get_folio`: a lookup in the mapping's xarray under RCU,
+    /// no lock taken), or `None`. It may be locked by someone else, not yet
+    /// uptodate (a read in flight), or truncated right after the lookup:
+    /// lock it and check [`Self::owns`] before trusting what it holds, as
+    /// `filemap_fault` does.
+    pub(crate) fn get(&self, index: usize) -> Option<ARef<Folio>> {
+        // SAFETY: The mapping is live as long as `self`; no flags: a plain
+        // lookup, which takes a reference on what it finds.
+        let f = unsafe {
+            bindings::__filemap_get_folio_mpol(self.mapping(), index as _, 0, 0, core::ptr::null_mut())
+        };
+        let f = NonNull::new(from_err_ptr(f).ok()?)?;
+        // SAFETY: `__filemap_get_folio_mpol` returned a folio with a
+        // reference taken for us.
+        Some(unsafe { Folio::from_raw_owned(f) })
+    }
+
     /// A new folio for this mapping, not in it yet (`filemap_alloc_folio`
     /// with the mapping's gfp mask). Call it holding no lock that the
     /// driver's shrinker needs: the allocation may reclaim. With
