@@ -4,7 +4,7 @@
  * C paths doing the same work: shmem (a memfd, MAP_SHARED), anonymous
  * memory, and a file on ext4 (filemap_fault) for major faults.
  *
- *   pcc_bench [-n pages] [-r rounds] [-w warmup] [-f ext4-file] PHASE
+ *   pcc_bench [-n pages] [-r rounds] [-w warmup] [-f ext4-file] [-c case,...] PHASE
  *
  * PHASE is what the loaded pcc was configured for (scripts/bench.sh loads
  * it and sets fault_around_bytes):
@@ -42,6 +42,7 @@
 static unsigned long npages = 4096;
 static int rounds = 11, warmup = 2;
 static const char *ext4_path;
+static const char *only;	/* -c: these cases only (comma-separated) */
 static char *buf;		/* one page of data for pwrite */
 
 static void die(const char *what)
@@ -286,6 +287,16 @@ static void run_case(const char *c, struct sys *s, int round)
 		die("munmap");
 }
 
+static int selected(const char *c)
+{
+	size_t n = strlen(c);
+
+	for (const char *p = only; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (!strncmp(p, c, n) && (p[n] == ',' || !p[n]))
+			return 1;
+	return 0;
+}
+
 static const char *main_cases[] = {
 	"read-cached", "read-cold", "store-cold", "store-after-read", "writeback",
 	"store-private", "read-cold-1t", "read-cold-2t", "read-cached-1t",
@@ -301,14 +312,15 @@ int main(int argc, char **argv)
 	const char *phase;
 	int nsys = 0, opt;
 
-	while ((opt = getopt(argc, argv, "n:r:w:f:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:r:w:f:c:")) != -1) {
 		switch (opt) {
 		case 'n': npages = strtoul(optarg, NULL, 0); break;
 		case 'r': rounds = atoi(optarg); break;
 		case 'w': warmup = atoi(optarg); break;
 		case 'f': ext4_path = optarg; break;
+		case 'c': only = optarg; break;
 		default:
-			fprintf(stderr, "usage: pcc_bench [-n pages] [-r rounds] [-w warmup] [-f ext4-file] main|nofa|major\n");
+			fprintf(stderr, "usage: pcc_bench [-n pages] [-r rounds] [-w warmup] [-f ext4-file] [-c case,...] main|nofa|major\n");
 			return 2;
 		}
 	}
@@ -363,8 +375,9 @@ int main(int argc, char **argv)
 	       rounds, warmup);
 	for (int r = 0; r < warmup + rounds; r++) {
 		for (const char **c = cases; *c; c++)
-			for (int i = 0; i < nsys; i++)
-				run_case(*c, &sys[(i + r) % nsys], r - warmup);
+			if (!only || selected(*c))
+				for (int i = 0; i < nsys; i++)
+					run_case(*c, &sys[(i + r) % nsys], r - warmup);
 		fflush(stdout);
 	}
 	return 0;

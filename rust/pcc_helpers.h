@@ -13,23 +13,20 @@ void pcc_folio_get(struct folio *folio);
 void pcc_folio_put(struct folio *folio);
 void pcc_folio_lock(struct folio *folio);
 void pcc_folio_unlock(struct folio *folio);
-bool pcc_folio_test_uptodate(struct folio *folio);
 void pcc_folio_mark_uptodate(struct folio *folio);
-bool pcc_folio_test_dirty(struct folio *folio);
 bool pcc_folio_test_clear_dirty(struct folio *folio);
 bool pcc_folio_mark_dirty(struct folio *folio);
 int pcc_folio_mkclean(struct folio *folio);
-struct address_space *pcc_folio_mapping(struct folio *folio);
 struct page *pcc_folio_file_page(struct folio *folio, pgoff_t index);
 bool pcc_folio_contains(struct folio *folio, pgoff_t index);
 size_t pcc_folio_size(struct folio *folio);
 size_t pcc_copy_folio_to_iter(struct folio *folio, size_t offset, size_t len, struct iov_iter *i);
-struct address_space *pcc_vma_file_mapping(struct vm_area_struct *vma);
 struct folio *pcc_page_folio(struct page *page);
 void pcc_folio_zero(struct folio *folio);
 struct folio *pcc_filemap_alloc_folio(struct address_space *mapping, bool may_fail);
 int pcc_filemap_add_folio(struct address_space *mapping, struct folio *folio, pgoff_t index);
-unsigned long pcc_mm_file_rss(struct mm_struct *mm);
+vm_fault_t pcc_filemap_map_pages_counted(struct vm_fault *vmf, pgoff_t start, pgoff_t end,
+					 unsigned long *ptes);
 void pcc_release_fault_lock(struct vm_fault *vmf);
 struct file *pcc_vma_get_file(struct vm_area_struct *vma);
 bool pcc_folio_maybe_dma_pinned(struct folio *folio);
@@ -38,7 +35,6 @@ bool pcc_folio_trylock(struct folio *folio);
 int pcc_folio_lock_killable(struct folio *folio);
 void pcc_folio_wait_locked(struct folio *folio);
 int pcc_folio_wait_locked_killable(struct folio *folio);
-bool pcc_folio_test_writeback(struct folio *folio);
 void pcc_folio_start_writeback(struct folio *folio);
 bool pcc_folio_mapped(struct folio *folio);
 size_t pcc_copy_folio_from_iter_atomic(struct folio *folio, size_t offset, size_t len,
@@ -64,7 +60,6 @@ struct address_space *pcc_inode_mapping(struct inode *inode);
 int pcc_inode_set_error_handler(struct inode *inode, void *data,
 				int (*remove)(void *data, struct folio *folio));
 void pcc_inode_clear_error_handler(struct inode *inode);
-bool pcc_folio_test_hwpoison(struct folio *folio);
 
 void pcc_trace_fault(unsigned long pgoff, unsigned long address, unsigned int flags,
 		     int cache, unsigned int ret);

@@ -16,13 +16,10 @@ extern "C" {
     pub(crate) fn pcc_folio_put(folio: *mut bindings::folio);
     pub(crate) fn pcc_folio_lock(folio: *mut bindings::folio);
     pub(crate) fn pcc_folio_unlock(folio: *mut bindings::folio);
-    pub(crate) fn pcc_folio_test_uptodate(folio: *mut bindings::folio) -> bool;
     pub(crate) fn pcc_folio_mark_uptodate(folio: *mut bindings::folio);
-    pub(crate) fn pcc_folio_test_dirty(folio: *mut bindings::folio) -> bool;
     pub(crate) fn pcc_folio_test_clear_dirty(folio: *mut bindings::folio) -> bool;
     pub(crate) fn pcc_folio_mark_dirty(folio: *mut bindings::folio) -> bool;
     pub(crate) fn pcc_folio_mkclean(folio: *mut bindings::folio) -> kernel::ffi::c_int;
-    pub(crate) fn pcc_folio_mapping(folio: *mut bindings::folio) -> *mut bindings::address_space;
     pub(crate) fn pcc_folio_file_page(
         folio: *mut bindings::folio,
         index: usize,
@@ -35,9 +32,6 @@ extern "C" {
         len: usize,
         iter: *mut bindings::iov_iter,
     ) -> usize;
-    pub(crate) fn pcc_vma_file_mapping(
-        vma: *mut bindings::vm_area_struct,
-    ) -> *mut bindings::address_space;
     pub(crate) fn pcc_page_folio(page: *mut bindings::page) -> *mut bindings::folio;
     pub(crate) fn pcc_folio_zero(folio: *mut bindings::folio);
 
@@ -50,7 +44,12 @@ extern "C" {
         folio: *mut bindings::folio,
         index: usize,
     ) -> kernel::ffi::c_int;
-    pub(crate) fn pcc_mm_file_rss(mm: *mut bindings::mm_struct) -> kernel::ffi::c_ulong;
+    pub(crate) fn pcc_filemap_map_pages_counted(
+        vmf: *mut bindings::vm_fault,
+        start: usize,
+        end: usize,
+        ptes: *mut kernel::ffi::c_ulong,
+    ) -> bindings::vm_fault_t;
     pub(crate) fn pcc_release_fault_lock(vmf: *mut bindings::vm_fault);
     pub(crate) fn pcc_vma_get_file(vma: *mut bindings::vm_area_struct) -> *mut bindings::file;
     pub(crate) fn pcc_folio_maybe_dma_pinned(folio: *mut bindings::folio) -> bool;
@@ -60,7 +59,6 @@ extern "C" {
     pub(crate) fn pcc_folio_wait_locked(folio: *mut bindings::folio);
     pub(crate) fn pcc_folio_wait_locked_killable(folio: *mut bindings::folio)
         -> kernel::ffi::c_int;
-    pub(crate) fn pcc_folio_test_writeback(folio: *mut bindings::folio) -> bool;
     pub(crate) fn pcc_folio_start_writeback(folio: *mut bindings::folio);
     pub(crate) fn pcc_folio_mapped(folio: *mut bindings::folio) -> bool;
     pub(crate) fn pcc_copy_folio_from_iter_atomic(
@@ -116,7 +114,6 @@ extern "C" {
         ) -> kernel::ffi::c_int,
     ) -> kernel::ffi::c_int;
     pub(crate) fn pcc_inode_clear_error_handler(inode: *mut bindings::inode);
-    pub(crate) fn pcc_folio_test_hwpoison(folio: *mut bindings::folio) -> bool;
 
     pub(crate) fn pcc_trace_fault(pgoff: usize, address: usize, flags: u32, cache: i32, ret: u32);
     pub(crate) fn pcc_trace_map_pages(

@@ -21,7 +21,14 @@ use super::{
 use core::{
     mem::ManuallyDrop,
     ops::Deref,
-    ptr::NonNull, //
+    ptr::{
+        self,
+        NonNull, //
+    },
+    sync::atomic::{
+        fence,
+        Ordering, //
+    },
 };
 use kernel::{
     bindings,
@@ -95,34 +102,98 @@ impl Folio {
 
     /// The folio's `address_space`, or null once truncated. Stable while
     /// the folio is locked.
+    #[inline]
     pub(crate) fn mapping_ptr(&self) -> *mut bindings::address_space {
-        // SAFETY: `self` is a live folio; `folio->mapping` is read once.
-        unsafe { ffi::pcc_folio_mapping(self.as_ptr()) }
+        // SAFETY: `self` is a live folio; `folio->mapping` is read once
+        // (`READ_ONCE`, as the kernel reads it without the folio lock).
+        unsafe {
+            ptr::read_volatile(ptr::addr_of!(
+                (*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.mapping
+            ))
+        }
+    }
+
+    /// `folio->flags`, read once. The page-flag tests read the word the
+    /// way `test_bit()` does (`READ_ONCE` of the word, no atomic RMW);
+    /// inline here, because every `->fault` tests several flags and an
+    /// out-of-line helper per test cost more than the test.
+    #[inline]
+    fn flags(&self) -> usize {
+        // SAFETY: `self` is a live folio; the flags word is only changed by
+        // atomic bit operations, so one volatile read sees a whole value.
+        let f = unsafe {
+            ptr::read_volatile(ptr::addr_of!(
+                (*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.flags.f
+            ))
+        };
+        f as usize
+    }
+
+    #[inline]
+    fn test_flag(&self, flag: bindings::pageflags) -> bool {
+        self.flags() & (1usize << flag) != 0
+    }
+
+    /// `folio->index`: the file page offset of its first page.
+    #[inline]
+    fn index(&self) -> usize {
+        // SAFETY: `self` is a live folio; read once, as above.
+        let i = unsafe {
+            ptr::read_volatile(ptr::addr_of!(
+                (*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.__bindgen_anon_2.index
+            ))
+        };
+        i as usize
     }
 
     /// Whether page offset `index` of the file is in this folio
     /// (`folio_contains`).
     pub(crate) fn contains(&self, index: usize) -> bool {
+        if !self.test_flag(bindings::pageflags_PG_head) {
+            // A single page (`folio_nr_pages` is 1).
+            return index == self.index();
+        }
         // SAFETY: `self` is a live folio.
         unsafe { ffi::pcc_folio_contains(self.as_ptr(), index) }
     }
 
     /// `folio_test_dirty`.
+    #[inline]
     pub(crate) fn is_dirty(&self) -> bool {
-        // SAFETY: `self` is a live folio; the flag is read atomically.
-        unsafe { ffi::pcc_folio_test_dirty(self.as_ptr()) }
+        self.test_flag(bindings::pageflags_PG_dirty)
     }
 
-    /// `folio_test_uptodate`: its contents are valid.
+    /// `folio_test_uptodate`: its contents are valid. As the C function,
+    /// a set flag is followed by a read barrier (`smp_rmb()`), so that the
+    /// contents read afterwards are not older than the flag.
+    #[inline]
     pub(crate) fn is_uptodate(&self) -> bool {
-        // SAFETY: `self` is a live folio; the flag is read atomically.
-        unsafe { ffi::pcc_folio_test_uptodate(self.as_ptr()) }
+        let up = self.test_flag(bindings::pageflags_PG_uptodate);
+        if up {
+            // `dmb ishld` on arm64, `smp_rmb()`'s instruction there.
+            fence(Ordering::Acquire);
+        }
+        up
     }
 
     /// Whether the folio is being written to its store (`folio_test_writeback`).
+    #[inline]
     pub(crate) fn is_writeback(&self) -> bool {
-        // SAFETY: `self` is a live folio; the flag is read atomically.
-        unsafe { ffi::pcc_folio_test_writeback(self.as_ptr()) }
+        self.test_flag(bindings::pageflags_PG_writeback)
+    }
+
+    /// `folio_test_hwpoison`: a memory error took its data (always false
+    /// in a kernel without `CONFIG_MEMORY_FAILURE`).
+    #[inline]
+    pub(crate) fn is_hwpoison(&self) -> bool {
+        #[cfg(CONFIG_MEMORY_FAILURE)]
+        {
+            self.test_flag(bindings::pageflags_PG_hwpoison)
+        }
+        #[cfg(not(CONFIG_MEMORY_FAILURE))]
+        {
+            false
+        }
     }
 
     /// Whether any page table maps the folio (`folio_mapped`).
@@ -156,6 +227,10 @@ impl Folio {
     /// The page of this folio that holds file page `index`
     /// (`folio_file_page`), or `None` if the folio does not hold it.
     pub(crate) fn file_page(&self, index: usize) -> Option<*mut bindings::page> {
+        if !self.test_flag(bindings::pageflags_PG_head) {
+            // A single page: the folio's own `struct page` (`&folio->page`).
+            return (index == self.index()).then(|| self.as_ptr().cast());
+        }
         if !self.contains(index) {
             return None;
         }

@@ -151,6 +151,5 @@ impl<T: HandleMemoryFailure> Drop for MemoryFailureHandler<T> {
 
 /// Whether memory failure has poisoned `folio` (`folio_test_hwpoison`).
 pub(crate) fn is_poisoned(folio: &Folio) -> bool {
-    // SAFETY: `folio` is live; the flag is read atomically.
-    unsafe { ffi::pcc_folio_test_hwpoison(folio.as_ptr()) }
+    folio.is_hwpoison()
 }

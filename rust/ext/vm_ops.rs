@@ -216,7 +216,7 @@ impl<'a> RawFault<'a> {
         // SAFETY: `vm_file` of a VMA with our `vm_ops` is the file that was
         // mapped (set before `->mmap`), alive as long as the VMA; its
         // `f_mapping` is set at open and not changed afterwards.
-        unsafe { ffi::pcc_vma_file_mapping(self.vma_ptr()) }
+        unsafe { (*(*self.vma_ptr()).vm_file).f_mapping }
     }
 }
 
@@ -613,20 +613,16 @@ impl<'a> MapPagesFault<'a> {
     /// concurrent fault of another thread of the same mm would be counted
     /// too.
     pub(crate) fn map_cached_pages(self) -> MappedAround<'a> {
-        let vmf = self.raw.raw();
-        let mm = self.raw.vma().mm().as_raw();
-        // SAFETY: `mm` is live while its VMA is locked; the sum takes a raw
-        // spinlock only, allowed under RCU.
-        let before = unsafe { ffi::pcc_mm_file_rss(mm) };
+        let mut ptes: kernel::ffi::c_ulong = 0;
         // SAFETY: We are in `->map_pages` (type invariant), the context
         // `filemap_map_pages` is written for, with this `vmf` and the range
-        // the kernel computed for it.
-        let ret = unsafe { bindings::filemap_map_pages(vmf, self.start, self.end) };
-        // SAFETY: As above.
-        let after = unsafe { ffi::pcc_mm_file_rss(mm) };
+        // the kernel computed for it; `ptes` is ours to write.
+        let ret = unsafe {
+            ffi::pcc_filemap_map_pages_counted(self.raw.raw(), self.start, self.end, &mut ptes)
+        };
         MappedAround {
             ret,
-            ptes: after.saturating_sub(before) as usize,
+            ptes: ptes as usize,
             _brand: PhantomData,
         }
     }

@@ -12,13 +12,10 @@ void pcc_folio_get(struct folio *folio) { folio_get(folio); }
 void pcc_folio_put(struct folio *folio) { folio_put(folio); }
 void pcc_folio_lock(struct folio *folio) { folio_lock(folio); }
 void pcc_folio_unlock(struct folio *folio) { folio_unlock(folio); }
-bool pcc_folio_test_uptodate(struct folio *folio) { return folio_test_uptodate(folio); }
 void pcc_folio_mark_uptodate(struct folio *folio) { folio_mark_uptodate(folio); }
-bool pcc_folio_test_dirty(struct folio *folio) { return folio_test_dirty(folio); }
 bool pcc_folio_test_clear_dirty(struct folio *folio) { return folio_test_clear_dirty(folio); }
 bool pcc_folio_mark_dirty(struct folio *folio) { return folio_mark_dirty(folio); }
 int pcc_folio_mkclean(struct folio *folio) { return folio_mkclean(folio); }
-struct address_space *pcc_folio_mapping(struct folio *folio) { return READ_ONCE(folio->mapping); }
 struct page *pcc_folio_file_page(struct folio *folio, pgoff_t index) { return folio_file_page(folio, index); }
 bool pcc_folio_contains(struct folio *folio, pgoff_t index) { return folio_contains(folio, index); }
 size_t pcc_folio_size(struct folio *folio) { return folio_size(folio); }
@@ -28,8 +25,6 @@ bool pcc_folio_trylock(struct folio *folio) { return folio_trylock(folio); }
 int pcc_folio_lock_killable(struct folio *folio) { return folio_lock_killable(folio); }
 void pcc_folio_wait_locked(struct folio *folio) { folio_wait_locked(folio); }
 int pcc_folio_wait_locked_killable(struct folio *folio) { return folio_wait_locked_killable(folio); }
-bool pcc_folio_test_writeback(struct folio *folio) { return folio_test_writeback(folio); }
 void pcc_folio_start_writeback(struct folio *folio) { folio_start_writeback(folio); }
 bool pcc_folio_mapped(struct folio *folio) { return folio_mapped(folio); }
-bool pcc_folio_test_hwpoison(struct folio *folio) { return folio_test_hwpoison(folio); }
 bool pcc_folio_maybe_dma_pinned(struct folio *folio) { return folio_maybe_dma_pinned(folio); }
