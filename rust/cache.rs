@@ -322,20 +322,15 @@ impl PageCache {
             if let Some(folio) = self.inode.get(index) {
                 return Ok(Lookup::Cached(folio, false));
             }
-            {
-                let slots = self.slots.lock();
-                if let Some(folio) = slots.folio(index) {
-                    return Ok(Lookup::Cached(folio, false));
-                }
-                self.may_cache(&slots, index)?;
-            }
             // Allocate before taking `slots`: the allocation may reclaim,
             // and reclaim can only run pcc's shrinker while `slots` is free
             // (the shrinker try-locks it). Under memory pressure a writer
             // faulting in new pages is the one that must make room.
             let new = self.alloc_folio()?;
             let mut slots = self.slots.lock();
-            // Again: `slots` was free while we allocated.
+            // Whether the page may be cached is only known under `slots`;
+            // a refused page gives its new folio back (a rare path: a
+            // poisoned page, or no room without a store).
             self.may_cache(&slots, index)?;
             let held = slots.held.get(index);
             let slot = slots.folios.get_mut(index).ok_or(EINVAL)?;

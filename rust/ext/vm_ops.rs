@@ -205,12 +205,6 @@ impl<'a> RawFault<'a> {
         unsafe { (*self.raw()).__bindgen_anon_1.vma }
     }
 
-    fn vma(self) -> &'a VmaRef {
-        // SAFETY: The fault path holds the mmap lock or the VMA lock for all
-        // of `'a` (type invariant).
-        unsafe { VmaRef::from_raw(self.vma_ptr()) }
-    }
-
     /// `vma->vm_file->f_mapping`: the page cache this fault maps from.
     fn file_mapping(self) -> *mut bindings::address_space {
         // SAFETY: `vm_file` of a VMA with our `vm_ops` is the file that was
