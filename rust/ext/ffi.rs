@@ -127,4 +127,10 @@ extern "C" {
     pub(crate) fn pcc_trace_page_mkwrite(pgoff: usize, address: usize, flags: u32, ret: u32);
     pub(crate) fn pcc_trace_writeback(cleaned: usize);
     pub(crate) fn pcc_trace_reset(freed: usize);
+
+    // The tracepoints `rust/trace.c` defines (`CREATE_TRACE_POINTS`): their
+    // static keys are tested inline before calling the functions above.
+    pub(crate) static __tracepoint_pcc_fault: bindings::tracepoint;
+    pub(crate) static __tracepoint_pcc_map_pages: bindings::tracepoint;
+    pub(crate) static __tracepoint_pcc_page_mkwrite: bindings::tracepoint;
 }

@@ -140,7 +140,11 @@ impl Folio {
         // SAFETY: `self` is a live folio; read once, as above.
         let i = unsafe {
             ptr::read_volatile(ptr::addr_of!(
-                (*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.__bindgen_anon_2.index
+                (*self.as_ptr())
+                    .__bindgen_anon_1
+                    .__bindgen_anon_1
+                    .__bindgen_anon_2
+                    .index
             ))
         };
         i as usize

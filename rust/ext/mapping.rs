@@ -83,7 +83,7 @@ impl PageCacheInode {
         // SAFETY: The mapping is live as long as `self`; no flags: a plain
         // lookup, which takes a reference on what it finds.
         let f = unsafe {
-            bindings::__filemap_get_folio_mpol(self.mapping(), index as _, 0, 0, core::ptr::null_mut())
+            bindings::__filemap_get_folio_mpol(self.mapping(), index, 0, 0, core::ptr::null_mut())
         };
         let f = NonNull::new(from_err_ptr(f).ok()?)?;
         // SAFETY: `__filemap_get_folio_mpol` returned a folio with a

@@ -41,7 +41,21 @@ impl CacheLookup {
 }
 
 /// `pcc:pcc_fault`.
+/// Whether tracepoint `$tp` (one of `rust/trace.c`) is on: its static
+/// key, tested inline (a patched branch, as `trace_*()` in C), so that a
+/// callback pays no call while tracing is off.
+macro_rules! enabled {
+    ($tp:ident) => {
+        // SAFETY: The tracepoint is defined in C (`rust/trace.c`); testing
+        // its static key is always allowed.
+        unsafe { kernel::static_branch_unlikely!(ffi::$tp, kernel::bindings::tracepoint, key) }
+    };
+}
+
 pub(crate) fn fault(call: &FaultCall, cache: CacheLookup, ret: VmFaultBits) {
+    if !enabled!(__tracepoint_pcc_fault) {
+        return;
+    }
     // SAFETY: Plain values; the C function only records them.
     unsafe {
         ffi::pcc_trace_fault(
@@ -74,6 +88,9 @@ impl MapPagesCall {
 
 /// `pcc:pcc_map_pages`.
 pub(crate) fn map_pages(call: &MapPagesCall, m: &MappedAround<'_>) {
+    if !enabled!(__tracepoint_pcc_map_pages) {
+        return;
+    }
     // SAFETY: Plain values; safe in atomic context (a tracepoint).
     unsafe {
         ffi::pcc_trace_map_pages(
@@ -115,6 +132,9 @@ impl FaultCall {
 
 /// `pcc:pcc_page_mkwrite`.
 pub(crate) fn page_mkwrite(call: &FaultCall, ret: VmFaultBits) {
+    if !enabled!(__tracepoint_pcc_page_mkwrite) {
+        return;
+    }
     // SAFETY: Plain values; the C function only records them.
     unsafe {
         ffi::pcc_trace_page_mkwrite(call.pgoff, call.address, u32::from(call.flags), ret.bits())
