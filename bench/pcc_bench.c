@@ -4,7 +4,7 @@
  * C paths doing the same work: shmem (a memfd, MAP_SHARED), anonymous
  * memory, and a file on ext4 (filemap_fault) for major faults.
  *
- *   pcc_bench [-n pages] [-r rounds] [-w warmup] [-f ext4-file] [-c case,...] PHASE
+ *   pcc_bench [-n pages] [-r rounds] [-w warmup] [-f ext4-file] [-c case,...] [-s system] PHASE
  *
  * PHASE is what the loaded pcc was configured for (scripts/bench.sh loads
  * it and sets fault_around_bytes):
@@ -43,6 +43,7 @@ static unsigned long npages = 4096;
 static int rounds = 11, warmup = 2;
 static const char *ext4_path;
 static const char *only;	/* -c: these cases only (comma-separated) */
+static const char *only_sys;	/* -s: this system only */
 static char *buf;		/* one page of data for pwrite */
 
 static void die(const char *what)
@@ -312,15 +313,16 @@ int main(int argc, char **argv)
 	const char *phase;
 	int nsys = 0, opt;
 
-	while ((opt = getopt(argc, argv, "n:r:w:f:c:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:r:w:f:c:s:")) != -1) {
 		switch (opt) {
 		case 'n': npages = strtoul(optarg, NULL, 0); break;
 		case 'r': rounds = atoi(optarg); break;
 		case 'w': warmup = atoi(optarg); break;
 		case 'f': ext4_path = optarg; break;
 		case 'c': only = optarg; break;
+		case 's': only_sys = optarg; break;
 		default:
-			fprintf(stderr, "usage: pcc_bench [-n pages] [-r rounds] [-w warmup] [-f ext4-file] [-c case,...] main|nofa|major\n");
+			fprintf(stderr, "usage: pcc_bench [-n pages] [-r rounds] [-w warmup] [-f ext4-file] [-c case,...] [-s system] main|nofa|major\n");
 			return 2;
 		}
 	}
@@ -377,7 +379,8 @@ int main(int argc, char **argv)
 		for (const char **c = cases; *c; c++)
 			if (!only || selected(*c))
 				for (int i = 0; i < nsys; i++)
-					run_case(*c, &sys[(i + r) % nsys], r - warmup);
+					if (!only_sys || !strcmp(only_sys, sys[(i + r) % nsys].name))
+						run_case(*c, &sys[(i + r) % nsys], r - warmup);
 		fflush(stdout);
 	}
 	return 0;
