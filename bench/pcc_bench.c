@@ -10,6 +10,9 @@
  * it and sets fault_around_bytes):
  *   main   fault-around on: every case but the major fault;
  *   nofa   fault_around=0 (and fault_around_bytes=4096 for shmem);
+ *   fab4k  fault_around=1 but fault_around_bytes=4096 for both: each
+ *          read calls ->fault, and pcc keeps ->map_pages, so the fault
+ *          stays under the per-VMA lock as shmem's does;
  *   major  pcc on a store, against the ext4 file -f.
  *
  * Every round runs every case once on every system, the systems in an
@@ -367,7 +370,7 @@ int main(int argc, char **argv)
 		if (!strcmp(phase, "main")) {
 			sys[nsys++] = (struct sys){ "anon", -1, NULL, NULL };
 			cases = main_cases;
-		} else if (!strcmp(phase, "nofa")) {
+		} else if (!strcmp(phase, "nofa") || !strcmp(phase, "fab4k")) {
 			cases = nofa_cases;
 		} else {
 			return fprintf(stderr, "pcc_bench: no phase %s\n", phase), 2;

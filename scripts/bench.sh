@@ -6,13 +6,14 @@
 # the test kernel without KASAN, lockdep, DEBUG_VM or Rust debug
 # assertions), built and cached beside the debug one on first use.
 #
-# The guest runs bench/pcc_bench three times, pcc reloaded for each:
+# The guest runs bench/pcc_bench four times, pcc reloaded for each:
 #   main   fault-around on; pcc, shmem (memfd) and anonymous memory;
 #   nofa   pcc fault_around=0, and fault_around_bytes=4096 for shmem;
+#   fab4k  fault_around_bytes=4096 for both, pcc keeping ->map_pages;
 #   major  pcc on a store (/dev/vda2) against a file on ext4 (/dev/vda1),
 #          two partitions of the same virtio disk;
-# then measures memory: MemFree before and after loading a large pcc, and
-# before and after filling pcc or a tmpfs file with the same pages.
+# then measures memory: vmalloc and slab before and after loading a large
+# pcc, and before and after filling pcc or a tmpfs file with the same pages.
 # scripts/bench_table.py prints the table and writes $PCC_OUT/bench.csv.
 #
 # Knobs: BENCH_PAGES (main and nofa, default 8192), BENCH_MAJOR_PAGES
@@ -62,25 +63,30 @@ $B -n $pages main || exit 1
 reload size_pages=$pages fault_around=0
 old=$(cat $fab); echo 4096 > $fab
 $B -n $pages nofa || exit 1
+reload size_pages=$pages
+$B -n $pages fab4k || exit 1
 echo "$old" > $fab
 mkdir -p /mnt && mount -t ext4 /dev/vda1 /mnt || { echo "BENCH-FAIL mount"; exit 1; }
 reload size_pages=$major backing=/dev/vda2
 $B -n $major -f /mnt/bench.dat major || exit 1
 umount /mnt
 
-# Memory. MemFree (kB) now.
-free_kb() { awk '/^MemFree:/ {print $2}' /proc/meminfo; }
+# Memory: what the index costs, from /proc/meminfo (kB): pcc's slot
+# vector is vmalloc'ed at load, the mapping's xarray nodes (pcc's and
+# shmem's alike) come from the slab. Page contents are not counted.
+kb() { awk -v f="$1:" '$1 == f {print $2}' /proc/meminfo; }
+idx() { echo $(( $(kb VmallocUsed) + $(kb Slab) )); }
 settle() { sync; echo 3 > /proc/sys/vm/drop_caches; sleep 1; }
-cap=1048576 fill=32768
-rmmod pcc; settle; a=$(free_kb)
-insmod /pcc/pcc.ko size_pages=$cap; settle; b=$(free_kb)
-echo "M capacity pcc $cap $(( (a - b) * 1024 ))"
-rmmod pcc; insmod /pcc/pcc.ko size_pages=$fill; settle; a=$(free_kb)
-dd if=/dev/zero of=/dev/pcc bs=4096 count=$fill 2>/dev/null; settle; b=$(free_kb)
-echo "M cached pcc $fill $(( (a - b) * 1024 - fill * 4096 ))"
-settle; a=$(free_kb)
-dd if=/dev/zero of=/tmp/shmem.dat bs=4096 count=$fill 2>/dev/null; settle; b=$(free_kb)
-echo "M cached shmem $fill $(( (a - b) * 1024 - fill * 4096 ))"
+cap=1048576 fill=65536
+rmmod pcc; settle; a=$(idx)
+insmod /pcc/pcc.ko size_pages=$cap; settle; b=$(idx)
+echo "M capacity pcc $cap $(( (b - a) * 1024 ))"
+rmmod pcc; insmod /pcc/pcc.ko size_pages=$fill; settle; a=$(idx)
+dd if=/dev/zero of=/dev/pcc bs=65536 count=$((fill / 16)) 2>/dev/null; settle; b=$(idx)
+echo "M cached pcc $fill $(( (b - a) * 1024 ))"
+settle; a=$(idx)
+dd if=/dev/zero of=/tmp/shmem.dat bs=65536 count=$((fill / 16)) 2>/dev/null; settle; b=$(idx)
+echo "M cached shmem $fill $(( (b - a) * 1024 ))"
 rm /tmp/shmem.dat
 EOF
 

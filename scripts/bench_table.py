@@ -17,7 +17,7 @@ import statistics
 import sys
 from collections import defaultdict
 
-ORDER = ["read-cached", "read-cached-nofa", "read-cold", "store-cold", "store-after-read",
+ORDER = ["read-cached", "read-cached-nofa", "read-cached-fab4k", "read-cold", "store-cold", "store-after-read",
          "writeback", "store-after-writeback", "store-private", "read-cold-1t", "read-cold-2t",
          "read-cached-1t", "read-cached-2t", "store-cold-1t", "store-cold-2t", "read-major"]
 SYSTEMS = ["pcc", "shmem", "anon", "ext4"]
@@ -43,7 +43,7 @@ def main():
         if line.startswith("# pcc_bench "):
             phase = f[2].rstrip(":")
         elif len(f) == 6 and f[0] == "S":
-            case = f[1] + ("-nofa" if phase == "nofa" else "")
+            case = f[1] + ("-" + phase if phase in ("nofa", "fab4k") else "")
             ns[(case, f[2])].append(float(f[4]))
             faults[(case, f[2])].append(float(f[5]))
         elif len(f) == 5 and f[0] == "M":
@@ -102,10 +102,10 @@ def main():
         print(f"  {base:<12} " + ", ".join(cells))
 
     if mem:
-        print("\nMemory (from MemFree in the guest)")
+        print("\nMemory: index and bookkeeping (VmallocUsed + Slab in the guest; page contents not counted)")
         for what, s, n, b in mem:
             label = "per capacity page (index, nothing cached)" if what == "capacity" else \
-                "overhead per cached page (beyond its 4096 bytes)"
+                "per cached page"
             print(f"  {s:<6} {label}: {b / n:.1f} bytes ({n} pages)")
             rows.append({"case": "memory-" + what, "system": s, "rounds": 1,
                          "ns_per_page": "", "iqr_pct": "", "faults_per_page": "",

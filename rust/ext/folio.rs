@@ -421,6 +421,13 @@ impl<P: FolioRef> FolioGuard<P> {
         if self.mapping_ptr().is_null() {
             return;
         }
+        // Writeback starts only under the folio lock (`folio_start_writeback`
+        // requires it), which we hold: a folio not under writeback now
+        // cannot be until we unlock, and `folio_wait_stable` would only
+        // return. Every store fault passes here; skip the call.
+        if !self.is_writeback() {
+            return;
+        }
         // SAFETY: The folio is locked, so it stays in its mapping and
         // writeback cannot start anew.
         unsafe { bindings::folio_wait_stable(self.folio.as_ptr()) };
