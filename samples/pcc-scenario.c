@@ -133,6 +133,27 @@ static void on_fault_signal(int sig, siginfo_t *si, void *uc)
  * Call it before the scenario's pcc mapping exists, or when that mapping
  * is shared and mapped already (populating it is then a no-op).
  */
+/* Wait until /proc/meminfo shows a page under writeback (up to 10 s). */
+static void wait_writeback_started(void)
+{
+	for (int i = 0; i < 10000; i++) {
+		char line[128];
+		long kb = -1;
+		FILE *f = fopen("/proc/meminfo", "r");
+
+		if (!f)
+			die("/proc/meminfo");
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "Writeback: %ld kB", &kb) == 1)
+				break;
+		fclose(f);
+		if (kb > 0)
+			return;
+		usleep(1000);
+	}
+	die("the child's writeback did not start within 10 s");
+}
+
 static void prefault_self(void)
 {
 	if (mlockall(MCL_CURRENT) == 0)
@@ -536,7 +557,15 @@ int main(int argc, char **argv)
 		if (pid == 0)
 			_exit(ioctl(fd, PCC_IOC_WRITEBACK) == 1 ? 0 : 1);
 		prefault_self();
-		usleep(100000);
+		/*
+		 * Store only once the page is under writeback: a fixed sleep
+		 * was too short when the child was slow to start (the store
+		 * then found a dirty page and did not wait). The kernel counts
+		 * pages under writeback (NR_WRITEBACK); nothing else writes
+		 * back in this guest, and the write itself then takes
+		 * io_delay_us.
+		 */
+		wait_writeback_started();
 		tracing(1);
 		p[0] = 'b';
 		tracing(0);
