@@ -322,6 +322,13 @@ impl PageCache {
             if let Some(folio) = self.inode.get(index) {
                 return Ok(Lookup::Cached(folio, false));
             }
+            // A device at its limit without a store refuses before it
+            // allocates: a write or fault that gets `ENOSPC`/`SIGBUS` must
+            // not make the system reclaim first. The mapping's page count
+            // mirrors `slots.cached`; the exact check is under `slots`.
+            if self.store.is_none() && self.inode.nr_pages() >= self.cache_limit {
+                self.may_cache(&self.slots.lock(), index)?;
+            }
             // Allocate before taking `slots`: the allocation may reclaim,
             // and reclaim can only run pcc's shrinker while `slots` is free
             // (the shrinker try-locks it). Under memory pressure a writer
@@ -329,8 +336,8 @@ impl PageCache {
             let new = self.alloc_folio()?;
             let mut slots = self.slots.lock();
             // Whether the page may be cached is only known under `slots`;
-            // a refused page gives its new folio back (a rare path: a
-            // poisoned page, or no room without a store).
+            // a refused page gives its new folio back (a poisoned page, or
+            // the last free room taken by another task meanwhile).
             self.may_cache(&slots, index)?;
             let held = slots.held.get(index);
             let slot = slots.folios.get_mut(index).ok_or(EINVAL)?;
@@ -392,7 +399,9 @@ impl PageCache {
         // Keep memory for everyone else: reclaim of other kinds (page
         // tables, slab) cannot always get pcc's pages back in time through
         // the shrinker, which only try-locks `slots`.
-        if self.slots.lock().cached >= self.cache_limit {
+        // The mapping's page count stands for `slots.cached` (without the
+        // lock, which every miss would otherwise take once more).
+        if self.inode.nr_pages() >= self.cache_limit {
             self.evict_some(Some(EVICT_BATCH), false);
         }
         loop {

@@ -130,7 +130,12 @@ extern "C" {
 
     // The tracepoints `rust/trace.c` defines (`CREATE_TRACE_POINTS`): their
     // static keys are tested inline before calling the functions above.
-    pub(crate) static __tracepoint_pcc_fault: bindings::tracepoint;
-    pub(crate) static __tracepoint_pcc_map_pages: bindings::tracepoint;
-    pub(crate) static __tracepoint_pcc_page_mkwrite: bindings::tracepoint;
+    // `mut`: C changes them (as bindgen declares the kernel's own); only
+    // their addresses are taken.
+    #[cfg(CONFIG_TRACEPOINTS)]
+    pub(crate) static mut __tracepoint_pcc_fault: bindings::tracepoint;
+    #[cfg(CONFIG_TRACEPOINTS)]
+    pub(crate) static mut __tracepoint_pcc_map_pages: bindings::tracepoint;
+    #[cfg(CONFIG_TRACEPOINTS)]
+    pub(crate) static mut __tracepoint_pcc_page_mkwrite: bindings::tracepoint;
 }

@@ -27,6 +27,8 @@ use core::{
     },
     sync::atomic::{
         fence,
+        AtomicPtr,
+        AtomicUsize,
         Ordering, //
     },
 };
@@ -104,29 +106,31 @@ impl Folio {
     /// the folio is locked.
     #[inline]
     pub(crate) fn mapping_ptr(&self) -> *mut bindings::address_space {
-        // SAFETY: `self` is a live folio; `folio->mapping` is read once
-        // (`READ_ONCE`, as the kernel reads it without the folio lock).
-        unsafe {
-            ptr::read_volatile(ptr::addr_of!(
-                (*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.mapping
-            ))
-        }
+        // SAFETY: `self` is a live folio; only the field's address is taken.
+        let m = unsafe {
+            core::ptr::addr_of_mut!((*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.mapping)
+        };
+        // SAFETY: `m` is valid and aligned while the folio lives; truncation
+        // clears it under the folio lock while others may read it unlocked
+        // (`READ_ONCE` in C): a relaxed atomic load.
+        unsafe { AtomicPtr::from_ptr(m) }.load(Ordering::Relaxed)
     }
 
     /// `folio->flags`, read once. The page-flag tests read the word the
-    /// way `test_bit()` does (`READ_ONCE` of the word, no atomic RMW);
-    /// inline here, because every `->fault` tests several flags and an
-    /// out-of-line helper per test cost more than the test.
+    /// way `test_bit()` does (one load, no read-modify-write); inline here,
+    /// because every `->fault` tests several flags and an out-of-line
+    /// helper per test cost more than the test.
     #[inline]
     fn flags(&self) -> usize {
-        // SAFETY: `self` is a live folio; the flags word is only changed by
-        // atomic bit operations, so one volatile read sees a whole value.
+        // SAFETY: `self` is a live folio; only the field's address is taken.
         let f = unsafe {
-            ptr::read_volatile(ptr::addr_of!(
-                (*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.flags.f
-            ))
+            core::ptr::addr_of_mut!((*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.flags.f)
         };
-        f as usize
+        // SAFETY: `f` is valid and aligned for as long as the folio lives;
+        // C changes the word with atomic bit operations (and non-atomic
+        // ones only on a folio no one else can see yet), so a relaxed
+        // atomic load is what `test_bit()`'s `READ_ONCE` is.
+        unsafe { AtomicUsize::from_ptr(f.cast()) }.load(Ordering::Relaxed)
     }
 
     #[inline]
@@ -134,9 +138,10 @@ impl Folio {
         self.flags() & (1usize << flag) != 0
     }
 
-    /// `folio->index`: the file page offset of its first page.
+    /// `folio->index`: the file page offset of its first page; stable
+    /// while the folio is locked in its mapping.
     #[inline]
-    fn index(&self) -> usize {
+    pub(crate) fn index(&self) -> usize {
         // SAFETY: `self` is a live folio; read once, as above.
         let i = unsafe {
             ptr::read_volatile(ptr::addr_of!(

@@ -91,6 +91,19 @@ impl PageCacheInode {
         Some(unsafe { Folio::from_raw_owned(f) })
     }
 
+    /// How many pages the mapping holds now (`mapping->nrpages`, which the
+    /// page cache keeps under the xarray lock): a hint, read unlocked.
+    pub(crate) fn nr_pages(&self) -> usize {
+        // SAFETY: The mapping is live as long as `self`; only the
+        // field's address is taken.
+        let n = unsafe { core::ptr::addr_of_mut!((*self.mapping()).nrpages) };
+        // SAFETY: `n` is valid and aligned while the mapping lives; the
+        // page cache updates it under the xarray lock, readers read it
+        // unlocked (`mapping_empty`, `READ_ONCE`): a relaxed atomic load.
+        unsafe { core::sync::atomic::AtomicUsize::from_ptr(n.cast()) }
+            .load(core::sync::atomic::Ordering::Relaxed)
+    }
+
     /// A new folio for this mapping, not in it yet (`filemap_alloc_folio`
     /// with the mapping's gfp mask). Call it holding no lock that the
     /// driver's shrinker needs: the allocation may reclaim. With
@@ -184,15 +197,7 @@ impl Drop for PageCacheInode {
 
 /// The page offset of a folio of a page cache (`folio->index`).
 pub(super) fn folio_index(folio: &Folio) -> usize {
-    // SAFETY: `folio` is live; `index` is stable while it is locked in its
-    // mapping, which callers hold.
-    unsafe {
-        (*folio.as_ptr())
-            .__bindgen_anon_1
-            .__bindgen_anon_1
-            .__bindgen_anon_2
-            .index
-    }
+    folio.index()
 }
 
 /// A folio just allocated for a mapping and not yet in it: only its owner

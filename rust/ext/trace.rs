@@ -40,18 +40,24 @@ impl CacheLookup {
     }
 }
 
-/// `pcc:pcc_fault`.
 /// Whether tracepoint `$tp` (one of `rust/trace.c`) is on: its static
 /// key, tested inline (a patched branch, as `trace_*()` in C), so that a
 /// callback pays no call while tracing is off.
 macro_rules! enabled {
-    ($tp:ident) => {
-        // SAFETY: The tracepoint is defined in C (`rust/trace.c`); testing
-        // its static key is always allowed.
-        unsafe { kernel::static_branch_unlikely!(ffi::$tp, kernel::bindings::tracepoint, key) }
-    };
+    ($tp:ident) => {{
+        #[cfg(CONFIG_TRACEPOINTS)]
+        let on = {
+            // SAFETY: The tracepoint is defined in C (`rust/trace.c`);
+            // testing its static key is always allowed.
+            unsafe { kernel::static_branch_unlikely!(ffi::$tp, kernel::bindings::tracepoint, key) }
+        };
+        #[cfg(not(CONFIG_TRACEPOINTS))]
+        let on = false;
+        on
+    }};
 }
 
+/// `pcc:pcc_fault`.
 pub(crate) fn fault(call: &FaultCall, cache: CacheLookup, ret: VmFaultBits) {
     if !enabled!(__tracepoint_pcc_fault) {
         return;

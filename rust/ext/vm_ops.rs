@@ -602,10 +602,11 @@ impl<'a> MapPagesFault<'a> {
     /// unlocked folios of the file's page cache whose PTEs are empty.
     /// Never allocates, never sleeps.
     ///
-    /// The PTE count is the growth of the mm's file RSS across the call,
-    /// which `filemap_map_pages()` raises by exactly the PTEs it sets; a
-    /// concurrent fault of another thread of the same mm would be counted
-    /// too.
+    /// The PTE count is the growth of the mm's file RSS across the call
+    /// as this CPU sees it, which `filemap_map_pages()` raises by exactly
+    /// the PTEs it sets: exact for a single-threaded process when nothing
+    /// else changes its RSS meanwhile; approximate otherwise (another
+    /// thread of the same mm, reclaim of its other pages), never negative.
     pub(crate) fn map_cached_pages(self) -> MappedAround<'a> {
         let mut ptes: kernel::ffi::c_ulong = 0;
         // SAFETY: We are in `->map_pages` (type invariant), the context

@@ -5,7 +5,9 @@
  * so each gets a one-line exported-to-Rust wrapper of the same name with a
  * pcc_ prefix (upstream's would be rust_helper_), one file per kernel
  * header, all built as this one object. Prototypes: rust/pcc_helpers.h;
- * Rust declarations: rust/ext/ffi.rs. No logic lives here.
+ * Rust declarations: rust/ext/ffi.rs. No logic lives here, but for
+ * pcc_filemap_map_pages_counted (mm.c), which must read a per-CPU counter
+ * on one CPU around one call.
  */
 
 #include "folio.c"

@@ -35,22 +35,27 @@ static s64 pcc_file_rss_here(struct mm_struct *mm)
  * (migrate_disable(), which allows the PTE lock to sleep on PREEMPT_RT),
  * so both reads see that CPU's part; percpu_counter_sum() instead takes
  * the counter's lock and walks every CPU, four times per call, which make
- * bench measured at about a tenth of a fault-around. As with the sum,
- * another thread of the same mm changing the counter meanwhile (a fault
- * of its own on this CPU, or a fold from another CPU) is counted too.
+ * bench measured at about a tenth of a fault-around. Exact for a
+ * single-threaded process when nothing else changes its RSS meanwhile;
+ * another thread of the same mm faulting on this CPU, a fold from another
+ * CPU, or reclaim unmapping other pages of this mm (this task may be
+ * preempted: migration, not preemption, is disabled) move it too, as they
+ * moved the sum.
  */
 vm_fault_t pcc_filemap_map_pages_counted(struct vm_fault *vmf, pgoff_t start, pgoff_t end,
 					 unsigned long *ptes)
 {
 	struct mm_struct *mm = vmf->vma->vm_mm;
 	vm_fault_t ret;
-	s64 before;
+	s64 before, grown;
 
 	migrate_disable();
 	before = pcc_file_rss_here(mm);
 	ret = filemap_map_pages(vmf, start, end);
-	*ptes = pcc_file_rss_here(mm) - before;
+	grown = pcc_file_rss_here(mm) - before;
 	migrate_enable();
+	/* Reclaim unmapping other pages of this mm meanwhile lowers it. */
+	*ptes = grown > 0 ? grown : 0;
 	return ret;
 }
 
