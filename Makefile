@@ -6,7 +6,9 @@
 #   make demo            build all, boot the VM, run samples/pcc-demo
 #   make check           build all, run the selftests in the VM
 #   make shell           interactive VM shell with pcc loaded
-#   make run PROG=p ARGS="..."   run your own static arm64 program in the VM
+#   make run PROG=p ARGS="..."   run your own static program in the VM
+#   ARCH=x86_64          any of the above on x86_64 (default arm64; make check
+#                        without ARCH runs both)
 #   make trace           capture the fault paths with ftrace (see README)
 #   make trace SCENARIO="bad-map oom"   capture only these scenarios
 #   make module          only pcc.ko (KDIR=/your/tree to use your own kernel)
@@ -24,13 +26,19 @@ export PCC_CACHE PCC_OUT
 # LLVM=1 wants clang, ld.lld, llvm-* unversioned: Debian has them here.
 export PATH := /usr/lib/llvm-19/bin:$(PATH)
 
+# ARCH=x86_64 for the x86_64 kernel and guest (its products under
+# $(PCC_OUT)/x86_64); `make check` without ARCH runs both.
 ARCH ?= arm64
 LLVM ?= 1
 RUSTC ?= /usr/bin/rustc
 KMAKE = $(MAKE) -C $(KDIR) M=$(PCC_ROOT) MO=$(PCC_OUT)/module ARCH=$(ARCH) LLVM=$(LLVM) \
 	RUSTC=$(RUSTC) BINDGEN=$(PCC_CACHE)/bindgen/bin/bindgen
 
+ifeq ($(ARCH),x86_64)
+CROSS_COMPILE ?=
+else
 CROSS_COMPILE ?= aarch64-linux-gnu-
+endif
 USER_CC := $(CROSS_COMPILE)gcc
 # kselftest_harness.h comes from the kernel tree pcc is built against
 # (an O= build dir links its source as "source").
@@ -57,7 +65,7 @@ shell:
 	bash scripts/shell.sh
 
 run:
-	@test -n "$(PROG)" || { echo "usage: make run PROG=path/to/static-arm64-program ARGS='...'"; exit 2; }
+	@test -n "$(PROG)" || { echo "usage: make run PROG=path/to/static-program ARGS='...' [ARCH=x86_64]"; exit 2; }
 	bash scripts/run.sh "$(PROG)" $(ARGS)
 
 trace:
