@@ -103,7 +103,7 @@ lint:
 
 user: $(SAMPLES) $(SELFTESTS) $(BIG_SELFTESTS)
 
-$(PCC_OUT)/samples/%: samples/%.c include/uapi/pcc.h
+$(PCC_OUT)/samples/%: samples/%.c include/uapi/pcc.h selftests/pcc_arch.h
 	@mkdir -p $(dir $@)
 	$(USER_CC) $(USER_CFLAGS) -o $@ $<
 

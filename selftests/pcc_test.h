@@ -24,6 +24,7 @@
 #include <linux/perf_event.h>
 
 #include "pcc.h"
+#include "pcc_arch.h"
 #include "kselftest.h"
 
 /* Skip the whole program, never pass, when /dev/pcc is not there. */
