@@ -40,9 +40,8 @@ static void snap(int fd, struct snap *out)
  * faults at an address in [lo, lo + len) in the fault log. And the thread
  * was charged (ru_minflt) with exactly the faults the log saw, those and
  * any elsewhere, which are printed with their address: no fault is left
- * unexplained. A fault elsewhere is not the access's: on x86_64 one was
- * seen on the test's own stack, a write through a read-only TLB entry
- * left stale by an earlier change of the PTE (see README, "Reliability").
+ * unexplained. A fault elsewhere is not the access's, and its address
+ * says what it was (see README, "Reliability").
  */
 #define EXPECT_ACCESS_FAULTS(n, lo, len, a, b) do {					\
 	long __in, __out;								\
