@@ -11,6 +11,7 @@
 #                        without ARCH runs both)
 #   make trace           capture the fault paths with ftrace (see README)
 #   make trace SCENARIO="bad-map oom"   capture only these scenarios
+#   make compare         make trace on arm64 and x86_64, trees side by side
 #   make module          only pcc.ko (KDIR=/your/tree to use your own kernel)
 #   make rust-analyzer   rust-project.json for editors
 #   make lint            clippy (the kernel's lints) and rustfmt (the kernel's style)
@@ -51,7 +52,7 @@ SELFTESTS := $(patsubst %.c,$(PCC_OUT)/selftests/%,$(notdir $(wildcard selftests
 # VM): built here, staged by nobody; make check only runs selftests/.
 BIG_SELFTESTS := $(patsubst %.c,$(PCC_OUT)/selftests-big/%,$(notdir $(wildcard selftests/big/*.c)))
 
-.PHONY: all demo check shell run trace sound fuzz soak module user rust-analyzer lint clean cache-clean
+.PHONY: all demo check shell run trace compare sound fuzz soak module user rust-analyzer lint clean cache-clean
 
 all: module user
 
@@ -70,6 +71,9 @@ run:
 
 trace:
 	$(if $(SCENARIO),PCC_SCENARIOS="$(SCENARIO)") bash scripts/trace.sh
+
+compare:
+	$(if $(SCENARIO),PCC_SCENARIOS="$(SCENARIO)") bash scripts/compare.sh
 
 # SECONDS is bash's own variable: hand it over under another name.
 fuzz:
