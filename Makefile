@@ -7,8 +7,8 @@
 #   make check           build all, run the selftests in the VM
 #   make shell           interactive VM shell with pcc loaded
 #   make run PROG=p ARGS="..."   run your own static program in the VM
-#   ARCH=x86_64          any of the above on x86_64 (default arm64; make check
-#                        without ARCH runs both)
+#   ARCH=x86_64          any of the above on x86_64 (default arm64);
+#                        PCC_CHECK_ARCHS="arm64 x86_64" make check: both, summed
 #   make trace           capture the fault paths with ftrace (see README)
 #   make trace SCENARIO="bad-map oom"   capture only these scenarios
 #   make compare         make trace on arm64 and x86_64, trees side by side
@@ -28,7 +28,8 @@ export PCC_CACHE PCC_OUT
 export PATH := /usr/lib/llvm-19/bin:$(PATH)
 
 # ARCH=x86_64 for the x86_64 kernel and guest (its products under
-# $(PCC_OUT)/x86_64); `make check` without ARCH runs both.
+# $(PCC_OUT)/x86_64); scripts/check.sh's PCC_CHECK_ARCHS says which
+# architectures `make check` without ARCH runs.
 ARCH ?= arm64
 LLVM ?= 1
 RUSTC ?= /usr/bin/rustc
