@@ -6,9 +6,12 @@
 #   make demo            build all, boot the VM, run samples/pcc-demo
 #   make check           build all, run the selftests in the VM
 #   make shell           interactive VM shell with pcc loaded
-#   make run PROG=p ARGS="..."   run your own static arm64 program in the VM
+#   make run PROG=p ARGS="..."   run your own static program in the VM
+#   ARCH=x86_64          any of the above on x86_64 (default arm64);
+#                        PCC_CHECK_ARCHS="arm64 x86_64" make check: both, summed
 #   make trace           capture the fault paths with ftrace (see README)
 #   make trace SCENARIO="bad-map oom"   capture only these scenarios
+#   make compare         make trace on arm64 and x86_64, trees side by side
 #   make module          only pcc.ko (KDIR=/your/tree to use your own kernel)
 #   make rust-analyzer   rust-project.json for editors
 #   make lint            clippy (the kernel's lints) and rustfmt (the kernel's style)
@@ -25,13 +28,20 @@ export PCC_CACHE PCC_OUT
 # LLVM=1 wants clang, ld.lld, llvm-* unversioned: Debian has them here.
 export PATH := /usr/lib/llvm-19/bin:$(PATH)
 
+# ARCH=x86_64 for the x86_64 kernel and guest (its products under
+# $(PCC_OUT)/x86_64); scripts/check.sh's PCC_CHECK_ARCHS says which
+# architectures `make check` without ARCH runs.
 ARCH ?= arm64
 LLVM ?= 1
 RUSTC ?= /usr/bin/rustc
 KMAKE = $(MAKE) -C $(KDIR) M=$(PCC_ROOT) MO=$(PCC_OUT)/module ARCH=$(ARCH) LLVM=$(LLVM) \
 	RUSTC=$(RUSTC) BINDGEN=$(PCC_CACHE)/bindgen/bin/bindgen
 
+ifeq ($(ARCH),x86_64)
+CROSS_COMPILE ?=
+else
 CROSS_COMPILE ?= aarch64-linux-gnu-
+endif
 USER_CC := $(CROSS_COMPILE)gcc
 # kselftest_harness.h comes from the kernel tree pcc is built against
 # (an O= build dir links its source as "source").
@@ -46,7 +56,7 @@ SELFTESTS := $(patsubst %.c,$(PCC_OUT)/selftests/%,$(notdir $(wildcard selftests
 BENCH := $(patsubst %.c,$(PCC_OUT)/bench/%,$(notdir $(wildcard bench/*.c)))
 BIG_SELFTESTS := $(patsubst %.c,$(PCC_OUT)/selftests-big/%,$(notdir $(wildcard selftests/big/*.c)))
 
-.PHONY: all demo check shell run trace sound fuzz soak bench module user rust-analyzer lint clean cache-clean
+.PHONY: all demo check shell run trace compare sound fuzz soak bench module user rust-analyzer lint clean cache-clean
 
 all: module user
 
@@ -60,11 +70,14 @@ shell:
 	bash scripts/shell.sh
 
 run:
-	@test -n "$(PROG)" || { echo "usage: make run PROG=path/to/static-arm64-program ARGS='...'"; exit 2; }
+	@test -n "$(PROG)" || { echo "usage: make run PROG=path/to/static-program ARGS='...' [ARCH=x86_64]"; exit 2; }
 	bash scripts/run.sh "$(PROG)" $(ARGS)
 
 trace:
 	$(if $(SCENARIO),PCC_SCENARIOS="$(SCENARIO)") bash scripts/trace.sh
+
+compare:
+	$(if $(SCENARIO),PCC_SCENARIOS="$(SCENARIO)") bash scripts/compare.sh
 
 # SECONDS is bash's own variable: hand it over under another name.
 fuzz:
@@ -101,7 +114,7 @@ lint:
 
 user: $(SAMPLES) $(SELFTESTS) $(BIG_SELFTESTS) $(BENCH)
 
-$(PCC_OUT)/samples/%: samples/%.c include/uapi/pcc.h
+$(PCC_OUT)/samples/%: samples/%.c include/uapi/pcc.h selftests/pcc_arch.h
 	@mkdir -p $(dir $@)
 	$(USER_CC) $(USER_CFLAGS) -o $@ $<
 

@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include "pcc.h"
+#include "pcc_arch.h"
 
 #define TRACING "/sys/kernel/tracing/"
 
@@ -360,11 +361,12 @@ int main(int argc, char **argv)
 		tracing(0);
 	} else if (!strcmp(s, "exec")) {
 		/*
-		 * arm64 code written with write(), mapped executable, called:
-		 * "mov w0, #42; ret". The instruction abort is a read fault
-		 * (FAULT_FLAG_INSTRUCTION) that fault-around serves from the cache.
+		 * Code written with write(), mapped executable, called:
+		 * "return 42" (PCC_RETURN_42). The instruction abort is a read
+		 * fault (FAULT_FLAG_INSTRUCTION) that fault-around serves from
+		 * the cache.
 		 */
-		static const uint32_t code[] = { 0x52800540, 0xd65f03c0 };
+		static const uint8_t code[] = PCC_RETURN_42;
 		int (*fn)(void);
 
 		if (pwrite(fd, code, sizeof(code), 0) != sizeof(code))

@@ -63,7 +63,10 @@ src_version() {
 # libc (linked in statically) is a different binary.
 toolchain_id() {
 	"$CROSS_CC" --version | head -1
-	dpkg-query -W -f='${Package} ${Version}\n' libc6-dev-arm64-cross
+	case "$PCC_ARCH" in
+	arm64) dpkg-query -W -f='${Package} ${Version}\n' libc6-dev-arm64-cross ;;
+	*) dpkg-query -W -f='${Package} ${Version}\n' libc6-dev ;;
+	esac
 }
 
 # key NAME VERSION KIND TEXT...: NAME-VERSION-KIND-<hash of TEXT>, TEXT
@@ -128,7 +131,7 @@ build_fio() {
 	dir=$CLIENTS/$key
 	FIO=$dir/fio
 	[ -x "$FIO" ] && return
-	log "building fio $ver (static arm64) into $dir"
+	log "building fio $ver (static $PCC_ARCH) into $dir"
 	t0=$SECONDS
 	new_tmp "$dir"
 	debian_source fio "$ver" "$tmp/w/src" || die "cannot download fio $ver's source"
@@ -144,7 +147,7 @@ build_fio() {
 
 build_stress_ng_static() {
 	local ver=$1 dir=$2 tmp t0
-	log "building stress-ng $ver (static arm64) into $dir"
+	log "building stress-ng $ver (static $PCC_ARCH) into $dir"
 	t0=$SECONDS
 	new_tmp "$dir"
 	if ! debian_source stress-ng "$ver" "$tmp/w/src"; then

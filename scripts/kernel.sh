@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build pcc's arm64 test kernel from Debian's linux-source-7.3, out of tree,
+# Build pcc's test kernel (arm64, or x86_64 with ARCH=x86_64) from Debian's linux-source-7.3, out of tree,
 # with LLVM=1 and the fragments in scripts/kconfig/.
 #
 #   scripts/kernel.sh            build (or reuse) the kernel, print its build dir
@@ -29,6 +29,12 @@ debug|bench) ;;
 *) die "PCC_KERNEL=$PCC_KERNEL: the variants are debug and bench" ;;
 esac
 FRAGS=("$PCC_ROOT/scripts/kconfig/base.config" "$PCC_ROOT/scripts/kconfig/$PCC_KERNEL.config")
+# ARCH=x86_64 appends its own fragment last; arm64 (the default) reads only
+# the two above, so its key is what it was before x86 came.
+case "$PCC_ARCH" in
+arm64) ;;
+x86_64) FRAGS+=("$PCC_ROOT/scripts/kconfig/x86_64.config") ;;
+esac
 
 # The Debian version to use: the one already unpacked in the cache, unless
 # PCC_REFRESH=1 asks the archive for the current one.
@@ -67,7 +73,14 @@ config_key() {
 	} | sha256sum | cut -c1-12
 }
 
-kdir_for() { echo "$PCC_CACHE/kbuild/$1-$(config_key)"; }
+# x86_64 build dirs also name the architecture (the key differs anyway:
+# its fragment is in the hash); arm64's keep their old names.
+kdir_for() {
+	case "$PCC_ARCH" in
+	arm64) echo "$PCC_CACHE/kbuild/$1-$(config_key)" ;;
+	*) echo "$PCC_CACHE/kbuild/$1-$PCC_ARCH-$(config_key)" ;;
+	esac
+}
 
 kmake() { make -C "$KSRC" O="$KBUILD" "${PCC_KMAKE_ARGS[@]}" "$@"; }
 

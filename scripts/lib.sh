@@ -15,9 +15,43 @@ export PATH="$LLVM_BIN:$PCC_CACHE/bindgen/bin:$PATH"
 # The kernel wants Debian's rustc (it ships rust-src); a rustup toolchain
 # earlier on PATH has none.
 PCC_RUSTC=/usr/bin/rustc
-PCC_KMAKE_ARGS=(ARCH=arm64 LLVM=1 RUSTC="$PCC_RUSTC" BINDGEN="$PCC_CACHE/bindgen/bin/bindgen")
-
-CROSS_CC=aarch64-linux-gnu-gcc
+# The architecture: ARCH=arm64 (the default) or ARCH=x86_64. Everything
+# that differs between the two is in this table. x86_64's build products
+# go to $PCC_OUT/x86_64, so that both can be built side by side.
+PCC_ARCH=${ARCH:-arm64}
+case "$PCC_ARCH" in
+arm64)
+	CROSS_CC=aarch64-linux-gnu-gcc
+	CROSS_COMPILE=aarch64-linux-gnu-
+	PCC_KIMAGE=arch/arm64/boot/Image
+	PCC_QEMU=qemu-system-aarch64
+	PCC_CONSOLE=ttyAMA0
+	PCC_BUSYBOX=busybox-arm64
+	# QEMU's virt machine; the disk on virtio-mmio.
+	PCC_QEMU_ARGS=(-machine virt -cpu max)
+	PCC_DISK_DEV=virtio-blk-device
+	;;
+x86_64)
+	CROSS_CC=gcc
+	CROSS_COMPILE=
+	PCC_KIMAGE=arch/x86/boot/bzImage
+	PCC_QEMU=qemu-system-x86_64
+	PCC_CONSOLE=ttyS0
+	PCC_BUSYBOX=busybox-amd64
+	# TCG: /dev/kvm may exist and still fail on guest code (toolchain
+	# notes); PCC_KVM=1 asks for it. la57=off: with 5-level paging the KASAN
+	# kernel reported false wild-memory-accesses at boot. The disk on PCI.
+	if [ "${PCC_KVM:-0}" = 1 ]; then
+		PCC_QEMU_ARGS=(-machine pc,accel=kvm -cpu host)
+	else
+		PCC_QEMU_ARGS=(-machine pc,accel=tcg -cpu max,la57=off)
+	fi
+	PCC_DISK_DEV=virtio-blk-pci
+	case "$PCC_OUT" in */x86_64) ;; *) PCC_OUT=$PCC_OUT/x86_64 ;; esac
+	;;
+*) printf '[pcc] error: ARCH=%s: pcc runs on arm64 and x86_64\n' "$PCC_ARCH" >&2; exit 1 ;;
+esac
+PCC_KMAKE_ARGS=(ARCH="$PCC_ARCH" LLVM=1 RUSTC="$PCC_RUSTC" BINDGEN="$PCC_CACHE/bindgen/bin/bindgen")
 
 log() { printf '[pcc] %s\n' "$*" >&2; }
 die() { printf '[pcc] error: %s\n' "$*" >&2; exit 1; }

@@ -11,6 +11,13 @@ or never reaches its END marker counts as failed.
 
 Prints one line per program, then the summary "N passed, N failed, N skipped".
 Exit status 1 if anything failed or nothing ran at all.
+
+    tap_summary.py LOG
+    tap_summary.py --label arm64 LOG [--label x86_64 LOG2 ...]
+
+With --label, each program's line starts with the label of its log (the
+architecture it ran on) and the summary counts every log; a log that is
+missing (its run stopped before counting) is one failure.
 """
 import re
 import sys
@@ -19,11 +26,14 @@ RESULT = re.compile(r"^(not ok|ok)\s+(\d+)\s*(.*)$")
 PLAN = re.compile(r"^1\.\.(\d+)")
 
 
-def main(path):
+def count(path, prefix=""):
     passed = failed = skipped = 0
     cur = None
-    lines = open(path, errors="replace").read().splitlines()
     report = []
+    try:
+        lines = open(path, errors="replace").read().splitlines()
+    except OSError as e:
+        return 0, 1, 0, [f"{prefix}results: 0 passed, 1 failed, 0 skipped (no results: {e.strerror}: {path})"]
 
     def close(rc):
         nonlocal passed, failed, skipped
@@ -32,7 +42,7 @@ def main(path):
         extra_fail = missing
         if st["plan"] == 0 and st["suite_skip"] and rc == 4:
             skipped += 1
-            report.append(f"{name}: skipped whole suite ({st['suite_skip']})")
+            report.append(f"{prefix}{name}: skipped whole suite ({st['suite_skip']})")
             return
         if rc is None:
             extra_fail = max(extra_fail, 1)
@@ -51,7 +61,7 @@ def main(path):
         passed += p
         failed += f
         skipped += s
-        report.append(f"{name}: {p} passed, {f} failed, {s} skipped ({note})")
+        report.append(f"{prefix}{name}: {p} passed, {f} failed, {s} skipped ({note})")
 
     for line in lines:
         line = line.rstrip("\r")
@@ -87,12 +97,31 @@ def main(path):
                 st["pass"] += 1
     if cur:
         close(None)
+    return passed, failed, skipped, report
 
-    for r in report:
-        print(r)
+
+def main(args):
+    logs = []
+    label = ""
+    while args:
+        if args[0] == "--label" and len(args) > 1:
+            label = args[1] + " "
+            args = args[2:]
+        else:
+            logs.append((args[0], label))
+            args = args[1:]
+    if not logs:
+        sys.exit(__doc__)
+    total = [0, 0, 0]
+    for path, prefix in logs:
+        p, f, s, report = count(path, prefix)
+        for r in report:
+            print(r)
+        total = [total[0] + p, total[1] + f, total[2] + s]
+    passed, failed, skipped = total
     print(f"{passed} passed, {failed} failed, {skipped} skipped")
     return 1 if failed or passed + failed == 0 else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1:]))

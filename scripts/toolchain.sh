@@ -6,7 +6,7 @@
 #
 # It adds bookworm-backports (QEMU 10) and trixie-backports (linux-source-7.3)
 # with a low pin, so nothing else on the system moves to those suites; the
-# kernel source and the arm64 busybox are only downloaded and unpacked into
+# kernel source and the guests' busybox are only downloaded and unpacked into
 # the cache, never installed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -17,7 +17,7 @@ PKGS=(
 	bc flex bison libelf-dev libssl-dev cpio kmod python3 xz-utils
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 )
-BPO_PKGS=(qemu-system-arm)
+BPO_PKGS=(qemu-system-arm qemu-system-x86)
 BINDGEN_VERSION=0.72.1
 
 missing_pkgs() {
@@ -139,13 +139,21 @@ install_bindgen() {
 		bindgen-cli --version "$BINDGEN_VERSION"
 }
 
-# The arm64 busybox for the guest, unpacked into the cache.
+# The guests' busybox (arm64 and amd64: make check boots both), unpacked
+# into the cache.
 install_busybox() {
-	local out=$PCC_CACHE/busybox-arm64
+	local a
+	for a in arm64 amd64; do
+		install_busybox_for "$a"
+	done
+}
+
+install_busybox_for() {
+	local out=$PCC_CACHE/busybox-$1
 	[ -x "$out/bin/busybox" ] && return
-	log "fetching busybox-static:arm64"
+	log "fetching busybox-static:$1"
 	local deb
-	deb=$(fetch_deb busybox-static:arm64)
+	deb=$(fetch_deb "busybox-static:$1")
 	rm -rf "$out.tmp"; mkdir -p "$out.tmp"
 	dpkg-deb -x "$deb" "$out.tmp"
 	[ -x "$out.tmp/bin/busybox" ] || die "busybox not found in $deb"

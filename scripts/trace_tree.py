@@ -38,7 +38,33 @@ CALL = re.compile(r"^(?P<name>[\w.$]+)(?: \[(?P<mod>\w+)\])?\(\)\s*(?P<open>\{)?
 # else under handle_mm_fault (locking, accounting, sanitizers) is not part
 # of the path being shown.
 PATH_SOURCES = re.compile(r"^(mm/(?!kasan/|kmsan/|debug)[^/]+\.c|arch/arm64/mm/.*|"
-                          r"arch/arm64/kernel/traps\.c|kernel/signal\.c)$")
+                          r"arch/arm64/kernel/traps\.c|arch/x86/mm/.*|kernel/signal\.c)$")
+
+# What differs between the architectures, found from vmlinux's ELF header.
+#   entry: the function_graph node that holds one fault's calls. arm64's
+#     do_mem_abort is traced; x86_64's exc_page_fault is noinstr, so
+#     parse() makes that node itself: from an exceptions:page_fault_user
+#     (or _kernel) event to the first top-level call that is not one of
+#     do_user_addr_fault's callees (trace.job roots the graph at those).
+#   site: how far back of a return address the call instruction is: an
+#     arm64 BL is 4 bytes before; an x86 call is 2 to 7 bytes long, so 1
+#     byte back is inside it (and on arm64 too, but -4 is what was shown).
+ARCHS = {
+    "arm64": {"entry": "do_mem_abort", "site": 4},
+    "x86_64": {"entry": "exc_page_fault", "site": 1,
+               "callees": {"lock_vma_under_rcu", "handle_mm_fault", "lock_mm_and_find_vma",
+                           "bad_area_nosemaphore", "bad_area_access_error", "do_sigbus",
+                           "pagefault_out_of_memory", "kernelmode_fixup_or_oops"}},
+}
+A = ARCHS["arm64"]
+X86_FAULT = re.compile(r"/\* page_fault_(?P<mode>user|kernel): (?P<text>.*) \*/")
+
+
+def elf_arch(vmlinux):
+    with open(vmlinux, "rb") as f:
+        head = f.read(20)
+    machine = int.from_bytes(head[18:20], "little")
+    return {183: "arm64", 62: "x86_64"}.get(machine) or sys.exit(f"{vmlinux}: ELF machine {machine}?")
 
 # A read of a page only the store holds (pcc loaded with backing=). The
 # first pass starts the read, drops the fault lock and returns RETRY|MAJOR;
@@ -282,6 +308,85 @@ CHECKS = {
 }
 
 
+# x86_64: the same checks, with each arm64 frame named as x86 names it
+# (None: no x86 counterpart in the stack; the check is dropped there), then
+# X86_CHECKS' per-scenario keys replace the translated ones where the two
+# paths really differ.
+X86_NAMES = {
+    # The exception entry: arm64 enters through el0_da/el0_ia (from user
+    # space) or el1h_64_sync_handler (from the kernel); x86 through
+    # asm_exc_page_fault for both (assembly: named from the symbol table).
+    "el0_da": "asm_exc_page_fault",
+    "el0_ia": "asm_exc_page_fault",
+    "el1h_64_sync_handler": "asm_exc_page_fault",
+    "do_mem_abort": "exc_page_fault",
+    "do_page_fault": "do_user_addr_fault",
+    "arm64_force_sig_fault": "force_sig_fault",
+    "arm64_force_sig_mceerr": "force_sig_mceerr",
+    "__do_kernel_fault": "kernelmode_fixup_or_oops",
+}
+# In "absent" lists an arm64 entry frame says "not from user space"; x86
+# enters through asm_exc_page_fault either way (pcc's flags without USER
+# say it there), so the check is dropped.
+X86_ENTRY = {"el0_da", "el0_ia"}
+X86_CHECKS = {
+    # x86's access_error() does not look at VM_EXEC for a page that is not
+    # present: the first fetch is served like a read (pcc's map_pages and
+    # fault run, the PTE is NX), and the fetch again faults with PROT|INSTR,
+    # which access_error() refuses: SEGV_ACCERR after pcc, not before.
+    "bad-access-exec": {
+        "order": ["asm_exc_page_fault", "exc_page_fault", "do_user_addr_fault", "handle_mm_fault",
+                  "do_read_fault", "__do_fault", "pcc_fault", "exc_page_fault",
+                  "lock_vma_under_rcu", "bad_area_access_error", "__bad_area_nosemaphore"],
+        "absent": ["lock_mm_and_find_vma", "pcc_page_mkwrite"],
+        "events": {"pcc_fault": r"flags=\S*INSTRUCTION\S* cache=miss .*ret=LOCKED"},
+        "user": [r"^SIGSEGV SEGV_ACCERR$"],
+    },
+    # One fault past capacity: do_sigbus() in kernel mode goes to the
+    # exception table (no byte-more retry as arm64's copy does).
+    "kernel-no-context": {
+        "graph_children": {"exc_page_fault": ["lock_mm_and_find_vma", "handle_mm_fault",
+                                              "lock_mm_and_find_vma", "handle_mm_fault",
+                                              "do_sigbus"],
+                           "do_sigbus": ["kernelmode_fixup_or_oops"],
+                           "kernelmode_fixup_or_oops": ["fixup_exception"]},
+    },
+    # Faults disabled: bad_area_nosemaphore(), then the exception table.
+    "kernel-pagefault-disabled": {
+        "graph_children": {"exc_page_fault": ["bad_area_nosemaphore", "handle_mm_fault"],
+                           "__bad_area_nosemaphore": ["kernelmode_fixup_or_oops"],
+                           "kernelmode_fixup_or_oops": ["fixup_exception"]},
+    },
+    # folio_wait_writeback() is a call here, not inlined.
+    "mkwrite-under-writeback": {
+        "graph_children": {"folio_wait_stable": ["folio_wait_writeback"],
+                           "folio_wait_writeback": ["folio_wait_bit"],
+                           "folio_wait_bit": ["io_schedule"]},
+    },
+}
+
+
+def for_arch(check, arch):
+    if arch == "arm64":
+        return check
+    def names(lst):
+        out = []
+        for n in lst:
+            n = X86_NAMES.get(n, n)
+            if n is not None:
+                out.append(n)
+        return out
+    c = dict(check)
+    if "order" in c:
+        c["order"] = names(c["order"])
+    if "absent" in c:
+        c["absent"] = names(n for n in c["absent"] if n not in X86_ENTRY)
+    for k in ("graph_children", "graph_absent"):
+        if k in c:
+            c[k] = {X86_NAMES.get(p, p): names(v) for p, v in c[k].items()}
+    return c
+
+
 class Node:
     def __init__(self, name, tag=""):
         self.name, self.tag, self.children = name, tag, []
@@ -335,6 +440,7 @@ def parse(lines):
     events, seq, users = [], 0, []
     root = GNode("(graph)", None, 0, None)
     cur = root
+    fault = None  # x86_64: the exc_page_fault node being filled
     for line in lines:
         u = USER.search(line)
         if u:
@@ -354,12 +460,26 @@ def parse(lines):
         if e:
             events.append((e["name"], e["text"], [], GNode(e["name"], None, seq, cur, True)))
             continue
+        x = X86_FAULT.search(body) if "callees" in A else None
+        if x and cur in (root, fault):
+            fault = GNode(A["entry"], None, seq, root)
+            fault.mode = x["mode"]
+            cur = root
+            continue
         if body.startswith("}"):
             cur = cur.parent or root
+            if cur is fault:
+                cur = root
             continue
         c = CALL.match(body)
         if c:
-            node = GNode(c["name"], c["mod"], seq, cur)
+            parent = cur
+            if cur is root and fault is not None:
+                if c["name"] in A["callees"]:
+                    parent = fault
+                else:
+                    fault = None
+            node = GNode(c["name"], c["mod"], seq, parent)
             if c["open"]:
                 cur = node
     return events, root, users
@@ -383,7 +503,7 @@ class Symbols:
         todo = [(s, o) for (s, o) in queries if s in self.addr]
         if not todo:
             return {}
-        inp = "\n".join(hex(self.addr[s] + max(o - 4, 0)) for s, o in todo) + "\n"
+        inp = "\n".join(hex(self.addr[s] + max(o - A["site"], 0)) for s, o in todo) + "\n"
         out = subprocess.run([f"{LLVM}/llvm-symbolizer", "--inlining", "--functions=short",
                               f"--obj={self.vmlinux}"],
                              input=inp, capture_output=True, text=True, check=True).stdout
@@ -443,7 +563,9 @@ def build(events, graph, syms):
     for name, text, frames, _ in events:
         chain = []  # outermost first: (name, tag)
         for sym, off, mod in reversed(frames):
-            if sym.startswith("trace_event_raw_event_") or sym.startswith("pcc_trace_"):
+            # The tracepoint's own frames (x86 keeps __do_trace_<event> as a
+            # function of the module) are not part of the fault path.
+            if sym.startswith(("trace_event_raw_event_", "pcc_trace_", "__do_trace_")):
                 continue
             if mod:
                 chain.append((rust.get(sym, sym), f"[{mod}]"))
@@ -481,9 +603,16 @@ def build(events, graph, syms):
     # for the last event of each fault (e.g. both passes of a retried one).
     picks = []
     for i, (_, _, _, last) in enumerate(events):
-        abort = last.ancestor("do_mem_abort")
+        abort = last.ancestor(A["entry"])
         if i + 1 < len(events) and abort is not None and \
-                events[i + 1][3].ancestor("do_mem_abort") is abort:
+                events[i + 1][3].ancestor(A["entry"]) is abort:
+            continue
+        # A fault of get_user_pages() has no entry node (x86 roots its graph
+        # at __get_user_pages): the next event in the same handle_mm_fault
+        # is the same fault.
+        mm = last.ancestor("handle_mm_fault")
+        if i + 1 < len(events) and abort is None and mm is not None and \
+                events[i + 1][3].ancestor("handle_mm_fault") is mm:
             continue
         k_parent, container, mm_parent = where[i]
         mm = last.ancestor("handle_mm_fault")
@@ -540,7 +669,7 @@ def add_silent_aborts(root, graph, syms, depth=2):
     taken with page faults disabled, ended by the exception table before
     handle_mm_fault): shown from function_graph, next to the stacks' own
     do_mem_abort, in the order they happened."""
-    aborts = graph_nodes(graph, "do_mem_abort")
+    aborts = graph_nodes(graph, A["entry"])
     silent = [a for a in aborts if not has_event(a)]
     if not silent or len(silent) == len(aborts):
         return
@@ -549,7 +678,7 @@ def add_silent_aborts(root, graph, syms, depth=2):
     while stack and where is None:
         n = stack.pop(0)
         for i, c in enumerate(n.children):
-            if c.name == "do_mem_abort" and not c.tag:
+            if c.name == A["entry"] and not c.tag:
                 where = (n, i)
                 break
             stack.append(c)
@@ -559,7 +688,7 @@ def add_silent_aborts(root, graph, syms, depth=2):
     first_loud = next(a for a in aborts if has_event(a))
     src = syms.source_of(sorted(graph_names(silent, depth)))
     for a in silent:
-        node = Node("do_mem_abort", "(function_graph: no pcc callback)")
+        node = Node(A["entry"], "(function_graph: no pcc callback)")
         path_subtree(node, a, src, depth)
         if a.seq < first_loud.seq:
             parent.children.insert(idx, node)
@@ -575,10 +704,10 @@ def build_graph_only(graph, syms, depth=3):
     The first abort only: it is the scenario's access (a signal handler
     that runs next may fault on its own)."""
     root = Node("(user space access)")
-    aborts = graph_nodes(graph, "do_mem_abort")[:1]
+    aborts = graph_nodes(graph, A["entry"])[:1]
     src = syms.source_of(sorted(graph_names(aborts, depth)))
     for a in aborts:
-        path_subtree(root.child("do_mem_abort", "(function_graph)"), a, src, depth)
+        path_subtree(root.child(A["entry"], "(function_graph)"), a, src, depth)
     return root
 
 
@@ -677,6 +806,11 @@ def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     checking = "--check" in sys.argv
     log, vmlinux, outdir = args
+    global A, CHECKS
+    arch = elf_arch(vmlinux)
+    A = ARCHS[arch]
+    if arch != "arm64":
+        CHECKS = {s: {**for_arch(c, arch), **X86_CHECKS.get(s, {})} for s, c in CHECKS.items()}
     os.makedirs(outdir, exist_ok=True)
     syms = Symbols(vmlinux)
     seen, results = set(), []

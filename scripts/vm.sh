@@ -34,11 +34,11 @@ done
 job=${1:-}; [ $# -gt 0 ] && shift
 : "${KDIR:?KDIR (kernel build dir) not set}"
 : "${MODULE:?MODULE (path of pcc.ko) not set}"
-IMAGE=$KDIR/arch/arm64/boot/Image
+IMAGE=$KDIR/$PCC_KIMAGE
 [ -f "$IMAGE" ] || die "no kernel image at $IMAGE"
 [ -f "$MODULE" ] || die "no module at $MODULE"
-BUSYBOX=$PCC_CACHE/busybox-arm64/bin/busybox
-[ -x "$BUSYBOX" ] || die "no arm64 busybox at $BUSYBOX: run scripts/toolchain.sh"
+BUSYBOX=$PCC_CACHE/$PCC_BUSYBOX/bin/busybox
+[ -x "$BUSYBOX" ] || die "no $PCC_ARCH busybox at $BUSYBOX: run scripts/toolchain.sh"
 
 mkdir -p "$PCC_OUT"
 logf=${logf:-$PCC_OUT/guest.log}
@@ -73,10 +73,10 @@ else
 	truncate -s "${PCC_DISK_MB:-1088}M" "$disk"
 fi
 
-qemu=(qemu-system-aarch64 -machine virt -cpu max -smp 2 -m "${PCC_VM_MB:-2048}" -nographic -no-reboot
+qemu=("$PCC_QEMU" "${PCC_QEMU_ARGS[@]}" -smp 2 -m "${PCC_VM_MB:-2048}" -nographic -no-reboot
 	-nic none -kernel "$IMAGE" -initrd "$PCC_OUT/initramfs.cpio.gz"
-	-drive "file=$disk,if=none,format=raw,id=store,cache=unsafe" -device virtio-blk-device,drive=store
-	-append "console=ttyAMA0 panic=-1 oops=panic loglevel=7 ${PCC_CMDLINE:-}")
+	-drive "file=$disk,if=none,format=raw,id=store,cache=unsafe" -device "$PCC_DISK_DEV,drive=store"
+	-append "console=$PCC_CONSOLE panic=-1 oops=panic loglevel=7 ${PCC_CMDLINE:-}")
 echo "+ ${qemu[*]}" >&2
 
 if [ $shell = 1 ]; then

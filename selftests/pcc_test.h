@@ -24,6 +24,7 @@
 #include <linux/perf_event.h>
 
 #include "pcc.h"
+#include "pcc_arch.h"
 #include "kselftest.h"
 
 /* Skip the whole program, never pass, when /dev/pcc is not there. */
@@ -179,6 +180,124 @@ static inline long long pcc_perf_stop(int fd)
 	if (ioctl(fd, PERF_EVENT_IOC_DISABLE, 0) || read(fd, &n, sizeof(n)) != sizeof(n))
 		return -1;
 	return n;
+}
+
+/*
+ * Every page fault of the calling thread with its address and instruction
+ * pointer: the software perf event PERF_COUNT_SW_PAGE_FAULTS, sampled at
+ * each fault into a ring buffer. The architecture's fault handler (arm64
+ * do_page_fault, x86 do_user_addr_fault) emits it for every fault it takes
+ * from user space or from the kernel's user accesses, including the ones
+ * that turn out to need no work (a stale TLB entry); faults of
+ * get_user_pages() have no regs and emit none.
+ *
+ * A count of a thread's faults (ru_minflt) cannot tell the fault of the
+ * access a test makes from one the same thread takes elsewhere in the same
+ * window; this log can, by address. pcc_fault_log_head() says where the
+ * log is now (take it just before the getrusage() of a snapshot: a fault
+ * of getrusage()'s own copy-out is then in the same window for both);
+ * pcc_fault_log_count() counts the faults logged between two heads inside
+ * [lo, hi) and outside it, and prints each one outside.
+ */
+struct pcc_fault_log {
+	int fd;
+	struct perf_event_mmap_page *meta;
+	char *data;
+	__u64 size;	/* of the data area, a power of two */
+};
+
+#define PCC_FAULT_LOG_PAGES	16
+
+static inline int pcc_fault_log_open(struct pcc_fault_log *l)
+{
+	struct perf_event_attr attr;
+	long psz = sysconf(_SC_PAGESIZE);
+	void *m;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.type = PERF_TYPE_SOFTWARE;
+	attr.size = sizeof(attr);
+	attr.config = PERF_COUNT_SW_PAGE_FAULTS;
+	attr.sample_period = 1;
+	attr.sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_ADDR;
+	attr.exclude_hv = 1;
+	l->fd = syscall(__NR_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	if (l->fd < 0)
+		return -1;
+	l->size = PCC_FAULT_LOG_PAGES * psz;
+	m = mmap(NULL, psz + l->size, PROT_READ | PROT_WRITE, MAP_SHARED, l->fd, 0);
+	if (m == MAP_FAILED) {
+		close(l->fd);
+		return -1;
+	}
+	l->meta = m;
+	l->data = (char *)m + psz;
+	/*
+	 * perf maps its control page read-only and makes it writable at the
+	 * first store (a write fault, logged): take that fault here, not in
+	 * the first pcc_fault_log_head() of a window.
+	 */
+	__atomic_store_n(&l->meta->data_tail, 0, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/*
+ * Where the log is now. What came before is given back to the kernel
+ * (data_tail), which keeps it until the ring wraps: PCC_FAULT_LOG_PAGES
+ * pages, some two thousand faults.
+ */
+static inline __u64 pcc_fault_log_head(struct pcc_fault_log *l)
+{
+	__u64 head = __atomic_load_n(&l->meta->data_head, __ATOMIC_ACQUIRE);
+
+	__atomic_store_n(&l->meta->data_tail, head, __ATOMIC_RELEASE);
+	return head;
+}
+
+/* len bytes of the ring at offset off (it wraps). */
+static inline void pcc_fault_log_read(struct pcc_fault_log *l, __u64 off, void *to, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		((char *)to)[i] = l->data[(off + i) & (l->size - 1)];
+}
+
+/*
+ * Faults logged between heads from and to: *in those at an address in
+ * [lo, hi), *out the others, each printed with its address and ip. -1 if
+ * the log lost records.
+ */
+static inline int pcc_fault_log_count(struct pcc_fault_log *l, __u64 from, __u64 to,
+				      uintptr_t lo, uintptr_t hi, long *in, long *out)
+{
+	struct perf_event_header h;
+	struct { __u64 ip, addr; } smp;
+	__u64 off;
+	int ret = 0;
+
+	*in = *out = 0;
+	for (off = from; off < to; off += h.size) {
+		pcc_fault_log_read(l, off, &h, sizeof(h));
+		if (h.size < sizeof(h))
+			return -1;
+		if (h.type != PERF_RECORD_SAMPLE) {
+			ksft_print_msg("fault log: record type %u (lost samples?)\n", h.type);
+			ret = -1;
+			continue;
+		}
+		pcc_fault_log_read(l, off + sizeof(h), &smp, sizeof(smp));
+		if (smp.addr >= lo && smp.addr < hi) {
+			(*in)++;
+		} else {
+			(*out)++;
+			ksft_print_msg("fault log: a fault outside the access: address %#llx, ip %#llx (%s mode)\n",
+				       (unsigned long long)smp.addr, (unsigned long long)smp.ip,
+				       (h.misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL ?
+				       "kernel" : "user");
+		}
+	}
+	return ret;
 }
 
 /*
