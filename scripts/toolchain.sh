@@ -14,7 +14,7 @@ set -euo pipefail
 PKGS=(
 	rustc-web rust-web-src rust-web-clippy
 	clang-19 lld-19 llvm-19 libclang-19-dev
-	bc flex bison libelf-dev libssl-dev cpio kmod python3 xz-utils
+	bc flex bison libelf-dev libssl-dev cpio kmod python3 xz-utils e2fsprogs
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 )
 BPO_PKGS=(qemu-system-arm qemu-system-x86)
