@@ -40,6 +40,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <linux/futex.h>
+#include <linux/kernel-page-flags.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -134,22 +135,34 @@ static void on_fault_signal(int sig, siginfo_t *si, void *uc)
  * Call it before the scenario's pcc mapping exists, or when that mapping
  * is shared and mapped already (populating it is then a no-op).
  */
-/* Wait until /proc/meminfo shows a page under writeback (up to 10 s). */
-static void wait_writeback_started(void)
+/*
+ * Wait until the page mapped at addr is under writeback (up to 10 s): its
+ * PFN from /proc/self/pagemap, its flags from /proc/kpageflags
+ * (KPF_WRITEBACK). Per page and exact; the global Writeback: count of
+ * /proc/meminfo is not (its per-CPU deltas are folded once a second).
+ */
+static void wait_writeback_started(const void *addr)
 {
-	for (int i = 0; i < 10000; i++) {
-		char line[128];
-		long kb = -1;
-		FILE *f = fopen("/proc/meminfo", "r");
+	int pm = open("/proc/self/pagemap", O_RDONLY);
+	int kf = open("/proc/kpageflags", O_RDONLY);
+	uint64_t ent, flags;
 
-		if (!f)
-			die("/proc/meminfo");
-		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, "Writeback: %ld kB", &kb) == 1)
-				break;
-		fclose(f);
-		if (kb > 0)
-			return;
+	if (pm < 0 || kf < 0)
+		die("/proc/self/pagemap, /proc/kpageflags");
+	for (int i = 0; i < 10000; i++) {
+		if (pread(pm, &ent, sizeof(ent), (uintptr_t)addr / 4096 * sizeof(ent)) != sizeof(ent))
+			die("pagemap");
+		/* Present, with a PFN (bits 0-54). */
+		if ((ent >> 63) & 1 && (ent & ((1ULL << 55) - 1))) {
+			if (pread(kf, &flags, sizeof(flags), (ent & ((1ULL << 55) - 1)) * sizeof(flags)) !=
+			    sizeof(flags))
+				die("kpageflags");
+			if ((flags >> KPF_WRITEBACK) & 1) {
+				close(pm);
+				close(kf);
+				return;
+			}
+		}
 		usleep(1000);
 	}
 	die("the child's writeback did not start within 10 s");
@@ -562,12 +575,10 @@ int main(int argc, char **argv)
 		/*
 		 * Store only once the page is under writeback: a fixed sleep
 		 * was too short when the child was slow to start (the store
-		 * then found a dirty page and did not wait). The kernel counts
-		 * pages under writeback (NR_WRITEBACK); nothing else writes
-		 * back in this guest, and the write itself then takes
-		 * io_delay_us.
+		 * then found a dirty page and did not wait). The write itself
+		 * then takes io_delay_us.
 		 */
-		wait_writeback_started();
+		wait_writeback_started((const void *)p);
 		tracing(1);
 		p[0] = 'b';
 		tracing(0);
