@@ -63,7 +63,6 @@ use crate::{
             PageCacheInode, //
         },
         memory_failure::{
-            is_poisoned,
             HandleMemoryFailure,
             PoisonedFolio, //
         },
@@ -432,7 +431,7 @@ impl PageCache {
             return Ok(None);
         }
         // Memory failure is taking it (it sets the flag first).
-        if is_poisoned(&locked) {
+        if locked.is_hwpoison() {
             return Err(EHWPOISON);
         }
         if locked.is_uptodate() {
@@ -486,7 +485,7 @@ impl PageCache {
     /// hole (zeros, nothing allocated).
     fn readable(&self, index: usize) -> Result<Option<ARef<Folio>>> {
         match self.cached(index) {
-            Some(folio) if is_poisoned(&folio) => Err(EHWPOISON),
+            Some(folio) if folio.is_hwpoison() => Err(EHWPOISON),
             Some(folio) if folio.is_uptodate() => Ok(Some(folio)),
             Some(_) => Ok(Some(self.get_locked(index, true)?.0.unlock())),
             None => {

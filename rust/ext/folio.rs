@@ -236,12 +236,12 @@ impl Folio {
     /// The page of this folio that holds file page `index`
     /// (`folio_file_page`), or `None` if the folio does not hold it.
     pub(crate) fn file_page(&self, index: usize) -> Option<*mut bindings::page> {
-        if !self.test_flag(bindings::pageflags_PG_head) {
-            // A single page: the folio's own `struct page` (`&folio->page`).
-            return (index == self.index()).then(|| self.as_ptr().cast());
-        }
         if !self.contains(index) {
             return None;
+        }
+        if !self.test_flag(bindings::pageflags_PG_head) {
+            // A single page: the folio's own `struct page` (`&folio->page`).
+            return Some(self.as_ptr().cast());
         }
         // SAFETY: `self` is a live folio that contains `index`.
         Some(unsafe { ffi::pcc_folio_file_page(self.as_ptr(), index) })

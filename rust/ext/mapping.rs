@@ -157,7 +157,7 @@ impl PageCacheInode {
         if folio.is_mapped() {
             // SAFETY: The mapping is live; lock order folio -> i_mmap_rwsem,
             // as truncation has it.
-            unsafe { bindings::unmap_mapping_pages(self.mapping(), folio_index(folio), 1, false) };
+            unsafe { bindings::unmap_mapping_pages(self.mapping(), folio.index(), 1, false) };
             // A dirty PTE, had there been one, moved its bit to the folio.
             if folio.is_dirty() {
                 return false;
@@ -193,11 +193,6 @@ impl Drop for PageCacheInode {
         // SAFETY: By the type invariant this is the one release of `inode`.
         unsafe { ffi::pcc_inode_free(self.inode.as_ptr()) };
     }
-}
-
-/// The page offset of a folio of a page cache (`folio->index`).
-pub(super) fn folio_index(folio: &Folio) -> usize {
-    folio.index()
 }
 
 /// A folio just allocated for a mapping and not yet in it: only its owner

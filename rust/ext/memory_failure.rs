@@ -15,11 +15,7 @@
 //! own is left: a cache that holds references of its own must give them
 //! up in this call, which is why it goes to the driver.
 
-use super::{
-    ffi,
-    folio::Folio,
-    mapping::{folio_index, PageCacheInode},
-};
+use super::{ffi, folio::Folio, mapping::PageCacheInode};
 use core::ptr::NonNull;
 use kernel::{bindings, prelude::*, sync::Arc, types::ForeignOwnable};
 
@@ -48,7 +44,7 @@ pub(crate) struct PoisonedFolio<'a> {
 impl PoisonedFolio<'_> {
     /// Its page offset in the file (stable: the folio is locked in its mapping).
     pub(crate) fn index(&self) -> usize {
-        folio_index(self.folio)
+        self.folio.index()
     }
 
     /// The folio.
@@ -147,9 +143,4 @@ impl<T: HandleMemoryFailure> Drop for MemoryFailureHandler<T> {
         // SAFETY: The reference `register` stored, given back once.
         drop(unsafe { Arc::<T>::from_foreign(self.data) });
     }
-}
-
-/// Whether memory failure has poisoned `folio` (`folio_test_hwpoison`).
-pub(crate) fn is_poisoned(folio: &Folio) -> bool {
-    folio.is_hwpoison()
 }
