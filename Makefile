@@ -7,8 +7,8 @@
 #   make check           build all, run the selftests in the VM
 #   make shell           interactive VM shell with pcc loaded
 #   make run PROG=p ARGS="..."   run your own static program in the VM
-#   ARCH=x86_64          any of the above on x86_64 (default arm64);
-#                        PCC_CHECK_ARCHS="arm64 x86_64" make check: both, summed
+#   ARCH=x86_64          any of the above on x86_64 (default arm64); make check
+#                        without ARCH runs both, summed (PCC_CHECK_ARCHS=arm64: one)
 #   make trace           capture the fault paths with ftrace (see README)
 #   make trace SCENARIO="bad-map oom"   capture only these scenarios
 #   make compare         make trace on arm64 and x86_64, trees side by side
