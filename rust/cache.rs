@@ -53,6 +53,7 @@ use crate::{
             Level, //
         },
         folio::{
+            fatal_signal_pending,
             fault_in_readable,
             zeros_to_iter,
             Folio,
@@ -319,6 +320,7 @@ impl PageCache {
             // One that eviction or reset takes right after is caught by the
             // caller's `settle` once locked.
             if let Some(folio) = self.inode.get(index) {
+                folio.set_referenced();
                 return Ok(Lookup::Cached(folio, false));
             }
             // A device at its limit without a store refuses before it
@@ -345,6 +347,7 @@ impl PageCache {
                 continue;
             }
             let locked = self.inode.add_locked(new, index)?;
+            locked.set_referenced();
             *slot = Some(ARef::from(&*locked));
             slots.cached += 1;
             drop(slots);
@@ -486,7 +489,10 @@ impl PageCache {
     fn readable(&self, index: usize) -> Result<Option<ARef<Folio>>> {
         match self.cached(index) {
             Some(folio) if folio.is_hwpoison() => Err(EHWPOISON),
-            Some(folio) if folio.is_uptodate() => Ok(Some(folio)),
+            Some(folio) if folio.is_uptodate() => {
+                folio.set_referenced();
+                Ok(Some(folio))
+            }
             Some(_) => Ok(Some(self.get_locked(index, true)?.0.unlock())),
             None => {
                 let slots = self.slots.lock();
@@ -508,6 +514,13 @@ impl PageCache {
         let end = self.capacity_bytes();
         let mut off = start;
         while off < end && !iov.is_empty() {
+            // A killed reader stops, as in filemap_read().
+            if fatal_signal_pending() {
+                if off == start {
+                    return Err(EINTR);
+                }
+                break;
+            }
             let (index, in_page, len) = chunk(off, end, iov.len());
             // A page lost to a memory error reads as EIO, as in shmem.
             let n = match self.readable(index).map_err(hwpoison_is_eio) {
@@ -548,6 +561,13 @@ impl PageCache {
         }
         let mut off = start;
         while off < end && !iov.is_empty() {
+            // A killed writer stops, as in generic_perform_write().
+            if fatal_signal_pending() {
+                if off == start {
+                    return Err(EINTR);
+                }
+                break;
+            }
             let (index, in_page, len) = chunk(off, end, iov.len());
             // As generic_perform_write(): fault the source in with no lock
             // held (it may be a mapping of this very device), then copy
@@ -688,6 +708,15 @@ impl PageCache {
                 continue;
             };
             if folio.is_dirty() || folio.is_writeback() {
+                continue;
+            }
+            // A page used since the hand last passed gets a second chance
+            // (`folio_check_references`), except from `PCC_IOC_EVICT`, which
+            // drops every clean page. Without it, at the limit a `write()`
+            // whose source is a mapping of a page not cached livelocks: its
+            // destination's allocation evicts the source it just faulted in,
+            // and the source's fault evicts the destination.
+            if nr.is_some() && folio.test_clear_referenced() {
                 continue;
             }
             // Trylock: under `slots` we never wait for a folio (lock order).

@@ -30,6 +30,9 @@ vm_fault_t pcc_filemap_map_pages_counted(struct vm_fault *vmf, pgoff_t start, pg
 void pcc_release_fault_lock(struct vm_fault *vmf);
 struct file *pcc_vma_get_file(struct vm_area_struct *vma);
 bool pcc_folio_maybe_dma_pinned(struct folio *folio);
+void pcc_folio_set_referenced(struct folio *folio);
+bool pcc_folio_test_clear_referenced(struct folio *folio);
+bool pcc_fatal_signal_pending(void);
 unsigned long pcc_totalram_pages(void);
 bool pcc_folio_trylock(struct folio *folio);
 int pcc_folio_lock_killable(struct folio *folio);

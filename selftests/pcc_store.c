@@ -131,15 +131,16 @@ static int first_bad(const long *bad, int n, long *at)
  * failing (a setup that fails gets no teardown). Returns the device fd.
  */
 static int load_fresh_store(struct __test_metadata *_metadata, char *params, size_t len,
-			    int fault_around, long io_delay_us)
+			    int fault_around, long io_delay_us, const char *extra)
 {
-	char more[64];
+	char more[96];
 	int fd, err;
 
 	if (access(PCC_STORE_DISK, F_OK) != 0)
 		SKIP(return -1, "%s not present: the VM has no disk for the store", PCC_STORE_DISK);
 	ASSERT_EQ(PSZ, sysconf(_SC_PAGESIZE)) TH_LOG("the store's layout is in 4096-byte pages");
-	snprintf(more, sizeof(more), "fault_around=%d io_delay_us=%ld", fault_around, io_delay_us);
+	snprintf(more, sizeof(more), "fault_around=%d io_delay_us=%ld %s", fault_around, io_delay_us,
+		 extra);
 	if (pcc_reload_fresh_store(PCC_STORE_DISK, SIZE_PAGES, more, params, len) != 0) {
 		err = errno;
 		pcc_reload("");
@@ -180,7 +181,7 @@ FIXTURE(name)									\
 FIXTURE_SETUP(name)								\
 {										\
 	self->fd = load_fresh_store(_metadata, self->params,			\
-				    sizeof(self->params), fault_around, io_delay_us); \
+				    sizeof(self->params), fault_around, io_delay_us, ""); \
 }										\
 FIXTURE_TEARDOWN_PARENT(name)							\
 {										\
@@ -196,6 +197,27 @@ STORE_FIXTURE(store, 1, 0);
 STORE_FIXTURE(slow_read, 1, DELAY_CONCURRENT_US);
 STORE_FIXTURE(slower_read, 1, DELAY_KILL_US);
 STORE_FIXTURE(slow_write, 1, DELAY_STABLE_US);
+
+/* A cache limit of 64 pages on the store (cache_pages=64). */
+#define LIMIT_PAGES	64
+
+FIXTURE(limited)
+{
+	STORE_DATA;
+};
+
+FIXTURE_SETUP(limited)
+{
+	char extra[32];
+
+	snprintf(extra, sizeof(extra), "cache_pages=%d", LIMIT_PAGES);
+	self->fd = load_fresh_store(_metadata, self->params, sizeof(self->params), 0, 0, extra);
+}
+
+FIXTURE_TEARDOWN_PARENT(limited)
+{
+	load_defaults_again(_metadata);
+}
 
 /* Put page 'page' in the store and out of the cache: written, written back, evicted. */
 static void store_only(struct __test_metadata *_metadata, int fd, unsigned long page, uint64_t seed)
@@ -352,7 +374,7 @@ FIXTURE_VARIANT_ADD(major, fault_around_off)
 FIXTURE_SETUP(major)
 {
 	self->fd = load_fresh_store(_metadata, self->params, sizeof(self->params),
-				    variant->fault_around, 0);
+				    variant->fault_around, 0, "");
 }
 
 FIXTURE_TEARDOWN_PARENT(major)
@@ -704,6 +726,53 @@ TEST_F_TIMEOUT(slow_write, a_store_during_writeback_waits_for_it, 60)
 	EXPECT_EQ(1, b.s.pages_dirty);
 	EXPECT_EQ(1, DIO(b, a, store_writes));
 	munmap(r.page, PSZ);
+}
+
+/*
+ * At the limit, with every cached page dirty, write() from a mapping of
+ * a page that is only in the store: faulting the source in allocates, and
+ * so does the destination's miss; each allocation evicts clean pages, and
+ * the only clean ones are these two. Unless a page just used gets a
+ * second chance (PG_referenced), each evicts the other, and the write
+ * livelocks (found by make soak, its third configuration). The write runs
+ * in a child so that the test can end it: 30 s is a hang bound, it takes
+ * milliseconds.
+ */
+TEST_F_TIMEOUT(limited, a_write_from_a_mapping_of_a_page_only_in_the_store_completes_at_the_limit, 90)
+{
+	const unsigned long src_page = 100, dst_page = 101;
+	uint64_t buf[PSZ / 8];
+	struct pcc_stats s;
+	char *src;
+	pid_t pid;
+	int st = 0, i;
+	unsigned long p;
+
+	store_only(_metadata, self->fd, src_page, 7);
+	for (p = 0; p < LIMIT_PAGES; p++)
+		ASSERT_EQ(0, pwrite_pattern(self->fd, p, 8));
+	ASSERT_EQ(0, pcc_stats(self->fd, &s));
+	ASSERT_EQ(LIMIT_PAGES, s.pages_cached);
+	ASSERT_EQ(LIMIT_PAGES, s.pages_dirty);
+	src = mmap(NULL, PSZ, PROT_READ, MAP_SHARED, self->fd, src_page * PSZ);
+	ASSERT_NE(MAP_FAILED, src);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(pwrite(self->fd, src, PSZ, dst_page * PSZ) == PSZ ? 0 : 1);
+	for (i = 0; i < 300 && waitpid(pid, &st, WNOHANG) == 0; i++)
+		usleep(100000);
+	if (i == 300) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		TH_LOG("the write had not returned after 30 s (ended with SIGKILL: status %#x)", st);
+	}
+	ASSERT_LT(i, 300);
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) TH_LOG("write: status %#x", st);
+	ASSERT_EQ(PSZ, pread(self->fd, buf, PSZ, dst_page * PSZ));
+	EXPECT_EQ(-1, pcc_check_page(buf, src_page, 7)) TH_LOG("page %lu holds page %lu's data",
+							      dst_page, src_page);
+	munmap(src, PSZ);
 }
 
 TEST_F(store, written_back_data_survives_unload_and_comes_back_by_major_faults)

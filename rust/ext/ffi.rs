@@ -53,6 +53,9 @@ extern "C" {
     pub(crate) fn pcc_release_fault_lock(vmf: *mut bindings::vm_fault);
     pub(crate) fn pcc_vma_get_file(vma: *mut bindings::vm_area_struct) -> *mut bindings::file;
     pub(crate) fn pcc_folio_maybe_dma_pinned(folio: *mut bindings::folio) -> bool;
+    pub(crate) fn pcc_folio_set_referenced(folio: *mut bindings::folio);
+    pub(crate) fn pcc_folio_test_clear_referenced(folio: *mut bindings::folio) -> bool;
+    pub(crate) fn pcc_fatal_signal_pending() -> bool;
     pub(crate) fn pcc_totalram_pages() -> kernel::ffi::c_ulong;
     pub(crate) fn pcc_folio_trylock(folio: *mut bindings::folio) -> bool;
     pub(crate) fn pcc_folio_lock_killable(folio: *mut bindings::folio) -> kernel::ffi::c_int;

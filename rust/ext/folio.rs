@@ -205,6 +205,23 @@ impl Folio {
         }
     }
 
+    /// `folio_set_referenced`: it was just used. Reclaim's second chance
+    /// (`folio_check_references`) reads the same bit.
+    pub(crate) fn set_referenced(&self) {
+        if !self.test_flag(bindings::pageflags_PG_referenced) {
+            // SAFETY: `self` is a live folio; the bit is set atomically.
+            unsafe { ffi::pcc_folio_set_referenced(self.as_ptr()) };
+        }
+    }
+
+    /// `folio_test_clear_referenced`: whether it was used since the last
+    /// call, forgetting it.
+    pub(crate) fn test_clear_referenced(&self) -> bool {
+        // SAFETY: `self` is a live folio; the bit is cleared atomically.
+        self.test_flag(bindings::pageflags_PG_referenced)
+            && unsafe { ffi::pcc_folio_test_clear_referenced(self.as_ptr()) }
+    }
+
     /// Whether any page table maps the folio (`folio_mapped`).
     pub(crate) fn is_mapped(&self) -> bool {
         // SAFETY: `self` is a live folio; the counters are read atomically.
@@ -584,6 +601,14 @@ impl<P: FolioRef> Drop for FolioWriteback<P> {
 fn whole_folio(f: *mut bindings::folio, n: isize) -> Result {
     // SAFETY: The callers' folio is live.
     transferred(n, unsafe { ffi::pcc_folio_size(f) })
+}
+
+/// Whether the current task has been sent a fatal signal
+/// (`fatal_signal_pending(current)`): a loop over a user buffer stops
+/// then, as `generic_perform_write()` and `filemap_read()` do.
+pub(crate) fn fatal_signal_pending() -> bool {
+    // SAFETY: `current` is always a valid task.
+    unsafe { ffi::pcc_fatal_signal_pending() }
 }
 
 /// Fault in up to `len` bytes of the source (`fault_in_iov_iter_readable`);
