@@ -13,6 +13,9 @@
 # scans. Prints operations, checks, rounds, failures, leaks and splats;
 # exits non-zero on any failure or splat.
 #
+# SOAK_ONLY="3" (numbers as listed above) runs only those configurations,
+# each still for a quarter of MINUTES.
+#
 # Beside them in every configuration, stress-ng (scripts/clients.sh) runs
 # the stressors that can reach a character device: --dev on /dev/pcc as
 # root, and --bad-ioctl --pathological with --fstat as nobody, in a mount
@@ -34,7 +37,7 @@ rm -rf "$stage"; mkdir -p "$stage"
 job=$stage/job
 {
 	cat <<EOF2
-secs=$secs seed=$seed
+secs=$secs seed=$seed only="${SOAK_ONLY:-}"
 EOF2
 	cat <<'EOF2'
 # stress-ng as nobody needs a way in: / is the initramfs's 0700 root.
@@ -57,6 +60,7 @@ stress_ng() {
 n=0
 while IFS='|' read -r name params fpages store; do
 	n=$((n + 1))
+	case " ${only:-$n} " in *" $n "*) ;; *) continue ;; esac
 	rmmod pcc 2>/dev/null
 	[ -n "$store" ] && dd if=/dev/zero of=/dev/vda bs=4096 seek="$store" count=1 2>/dev/null
 	insmod /pcc/pcc.ko $params || { echo "not ok $n soak: insmod $params"; continue; }
@@ -71,14 +75,19 @@ while IFS='|' read -r name params fpages store; do
 		exec su -s /bin/sh nobody -c '/pcc/bin/stress-ng --bad-ioctl 1 --pathological --fstat 1 --fstat-dir /dev -t $secs --temp-path /tmp --metrics-brief'" > /tmp/sng-bad.tap &
 	bpid=$!
 	# A configuration that has not ended 3 minutes after its time has a
-	# task stuck: show where each is (its kernel stack), then end them.
+	# task stuck: show where every thread of each is (its kernel stack),
+	# and only then end them (killing the fuzzer's parent lets this
+	# script go on, which ends the watchdog).
 	( sleep $((secs + 180)); echo "not ok $n soak $n: still running $((secs + 180)) s after the start"
-	  for p in /proc/[0-9]*; do
-		case "$(cat $p/comm 2>/dev/null)" in pcc_*|stress-ng*|ld-linux*) ;; *) continue ;; esac
-		echo "# stuck: ${p#/proc/} $(cat $p/comm) $(awk '/^State:/ {print $2}' $p/status)"
-		sed 's/^/#   /' $p/stack
-		kill -KILL ${p#/proc/}
-	  done ) &
+	  stuck=
+	  for t in /proc/[0-9]*/task/[0-9]*; do
+		case "$(cat $t/comm 2>/dev/null)" in pcc_*|stress-ng*|ld-linux*) ;; *) continue ;; esac
+		p=${t#/proc/}; p=${p%%/*}
+		echo "# stuck: process $p thread ${t##*/} $(cat $t/comm) $(awk '/^State:/ {print $2}' $t/status)"
+		sed 's/^/#   /' $t/stack
+		stuck="$stuck $p"
+	  done
+	  kill -KILL $stuck ) &
 	wpid=$!
 	PCC_STRESS_SECONDS=$secs PCC_STRESS_FIRST=$fpages /pcc/bin/pcc_stress > /tmp/stress.out 2>&1
 	src=$?
