@@ -126,5 +126,5 @@ leaks=$(sed -n 's/^# kmemleak reports: //p' "$L" | tail -1)
 splats=0
 bash "$PCC_ROOT/scripts/splats.sh" "$L" || splats=1
 grep -E '^# (soak|FAIL)|^not ok' "$L" >&2 || true
-echo "soak: 4 configurations x ${secs} s, seed $seed: fuzz $ops operations, $checks; stress $rounds rounds; stress-ng bogo ops: $sng; $fails failed; kmemleak ${leaks:-?} reports; splats: $([ $splats = 0 ] && echo none || echo SEE ABOVE)"
+echo "soak: configurations ${SOAK_ONLY:-1 2 3 4} x ${secs} s, seed $seed: fuzz $ops operations, $checks; stress $rounds rounds; stress-ng bogo ops: $sng; $fails failed; kmemleak ${leaks:-?} reports; splats: $([ $splats = 0 ] && echo none || echo SEE ABOVE)"
 [ $rc = 0 ] && [ "$fails" = 0 ] && [ $splats = 0 ]
