@@ -13,7 +13,15 @@
 # one.
 set -euo pipefail
 
-# PCC_CHECK_ARCHS: the architectures `make check` without ARCH runs.
+# PCC_CHECK_ARCHS: the architectures `make check` without ARCH runs: both,
+# unless KDIR names a tree of one's own, which is built for one of them.
+if [ -n "${KDIR:-}" ] && [ -z "${PCC_CHECK_ARCHS:-}" ]; then
+	if grep -qx 'CONFIG_X86_64=y' "$KDIR/.config" 2>/dev/null; then
+		PCC_CHECK_ARCHS=x86_64
+	else
+		PCC_CHECK_ARCHS=arm64
+	fi
+fi
 PCC_CHECK_ARCHS=${PCC_CHECK_ARCHS:-arm64 x86_64}
 if [ -z "${ARCH:-}" ]; then
 	here=$(dirname "$0")
