@@ -30,4 +30,3 @@ bool pcc_folio_mapped(struct folio *folio) { return folio_mapped(folio); }
 bool pcc_folio_maybe_dma_pinned(struct folio *folio) { return folio_maybe_dma_pinned(folio); }
 void pcc_folio_set_referenced(struct folio *folio) { folio_set_referenced(folio); }
 bool pcc_folio_test_clear_referenced(struct folio *folio) { return folio_test_clear_referenced(folio); }
-bool pcc_fatal_signal_pending(void) { return fatal_signal_pending(current); }

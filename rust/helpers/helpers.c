@@ -16,5 +16,6 @@
 #include "pagemap.c"
 #include "ratelimit.c"
 #include "shrinker.c"
+#include "signal.c"
 #include "uio.c"
 #include "workqueue.c"
