@@ -115,7 +115,15 @@ impl SharedMiscDevice for PageCache {
                 w.write(&cache.capacity_bytes())?;
                 Ok(0)
             }
-            PCC_IOC_WRITEBACK => Ok(cache.writeback() as isize),
+            // A store write error fails the call (the pages stay dirty),
+            // as `fsync` reports one.
+            PCC_IOC_WRITEBACK => {
+                let done = cache.writeback();
+                match done.error {
+                    Some(e) => Err(e),
+                    None => Ok(done.pages as isize),
+                }
+            }
             PCC_IOC_RESET => {
                 cache.reset();
                 Ok(0)

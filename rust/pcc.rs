@@ -126,9 +126,22 @@ impl PinnedDrop for PccModule {
     /// filesystem does.
     fn drop(self: Pin<&mut Self>) {
         if self.cache.has_store() {
-            let n = self.cache.writeback();
-            if n > 0 {
-                pr_info!("unload: {n} dirty pages written to the store\n");
+            let done = self.cache.writeback();
+            if done.pages > 0 {
+                pr_info!("unload: {} dirty pages written to the store\n", done.pages);
+            }
+            match done.error {
+                Some(e) if done.failed > 0 => pr_err!(
+                    "unload: {} dirty pages could not be written to the store (errno {}): their data is lost\n",
+                    done.failed,
+                    e.to_errno()
+                ),
+                // Only the bitmap: the next load reads those pages as holes.
+                Some(e) => pr_err!(
+                    "unload: the store's bitmap could not be saved (errno {}): pages written since the last writeback read as zeros after a reload\n",
+                    e.to_errno()
+                ),
+                None => {}
             }
         }
     }

@@ -1089,6 +1089,234 @@ TEST_F(raw, a_short_regular_file_is_extended_to_the_store_size_and_keeps_data)
 	close(fd);
 }
 
+/*
+ * A store write that fails must not hang anything, nor lose the page: the
+ * store is a file on a tmpfs with room for its header and bitmap only, so
+ * every page write fails with ENOSPC (a full disk). PCC_IOC_WRITEBACK of
+ * two dirty pages fails with ENOSPC and leaves both dirty. While the first
+ * page's write is in flight (io_delay_us makes it last), another task
+ * takes the page's lock and waits for its writeback: a store through
+ * ->page_mkwrite, a write(), a reset (truncation), memory failure, a
+ * second writeback. Redirtying the page after the failed write must not
+ * wait for that lock (it did, and both tasks hung for good in
+ * folio_wait_bit_common). The race runs in a child: 30 s is a hang bound,
+ * it takes about a second.
+ */
+#define FULL_DIR	"/tmp/pcc-full"
+#define FULL_STORE	FULL_DIR "/store"
+#define FULL_PAGES	16UL
+#define FULL_DELAY_US	300000L
+
+enum racer { RACE_MKWRITE, RACE_WRITE, RACE_RESET, RACE_HWPOISON, RACE_WRITEBACK };
+
+FIXTURE(full)
+{
+	int fd;
+};
+
+FIXTURE_VARIANT(full)
+{
+	enum racer racer;
+};
+
+FIXTURE_VARIANT_ADD(full, page_mkwrite)
+{
+	.racer = RACE_MKWRITE,
+};
+
+FIXTURE_VARIANT_ADD(full, write)
+{
+	.racer = RACE_WRITE,
+};
+
+FIXTURE_VARIANT_ADD(full, reset)
+{
+	.racer = RACE_RESET,
+};
+
+FIXTURE_VARIANT_ADD(full, memory_failure)
+{
+	.racer = RACE_HWPOISON,
+};
+
+FIXTURE_VARIANT_ADD(full, writeback)
+{
+	.racer = RACE_WRITEBACK,
+};
+
+FIXTURE_SETUP(full)
+{
+	char params[160];
+	int err, fd;
+
+	ASSERT_EQ(0, unload_if_loaded()) TH_LOG("unload pcc: %s", strerror(errno));
+	mkdir(FULL_DIR, 0700);
+	umount2(FULL_DIR, MNT_DETACH);
+	/* Two pages: the store's header and bitmap, written at load. */
+	if (mount("tmpfs", FULL_DIR, "tmpfs", 0, "size=8k") != 0) {
+		err = errno;
+		pcc_reload("");
+		ASSERT_EQ(0, err) TH_LOG("mount a tmpfs on %s: %s", FULL_DIR, strerror(err));
+	}
+	fd = open(FULL_STORE, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	ASSERT_LE(0, fd);
+	close(fd);
+	snprintf(params, sizeof(params), "backing=%s size_pages=%lu io_delay_us=%ld", FULL_STORE,
+		 FULL_PAGES, FULL_DELAY_US);
+	if (pcc_load(params) != 0) {
+		err = errno;
+		umount2(FULL_DIR, MNT_DETACH);
+		pcc_reload("");
+		ASSERT_EQ(0, err) TH_LOG("load pcc with %s: %s", params, strerror(err));
+	}
+	self->fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+	pcc_prefault_self();
+}
+
+/* rmmod writes the dirty pages back, which fails too, and must not hang. */
+FIXTURE_TEARDOWN_PARENT(full)
+{
+	EXPECT_EQ(0, pcc_unload_wait()) TH_LOG("unload: %s", strerror(errno));
+	umount2(FULL_DIR, MNT_DETACH);
+	load_defaults_again(_metadata);
+}
+
+struct failing_wb {
+	int fd;
+	int ret;
+	int err;
+};
+
+static void *failing_wb_thread(void *arg)
+{
+	struct failing_wb *w = arg;
+
+	w->ret = ioctl(w->fd, PCC_IOC_WRITEBACK);
+	w->err = errno;
+	return NULL;
+}
+
+static volatile sig_atomic_t race_sigbus;
+
+static void on_race_sigbus(int sig)
+{
+	race_sigbus++;
+}
+
+/*
+ * The child: writeback in a thread; once page 0 is under writeback, the
+ * racer. Exit 0 if the writeback failed with ENOSPC and the racer did its
+ * work; another status says which step went wrong.
+ */
+static int race_failed_write(int fd, char *p, enum racer racer)
+{
+	struct failing_wb w = { .fd = fd };
+	struct sigaction sa = { .sa_handler = on_race_sigbus };
+	pthread_t t;
+	int ok;
+
+	/* fork() copies no PTE of a shared file mapping: map page 0 here. */
+	load(p);
+	if (pthread_create(&t, NULL, failing_wb_thread, &w))
+		return 10;
+	if (pcc_wait_writeback(p, 10000))
+		return 11;
+	switch (racer) {
+	case RACE_MKWRITE:
+		pcc_fill_page(p, 0, 31);
+		ok = 1;
+		break;
+	case RACE_WRITE:
+		ok = pwrite_pattern(fd, 0, 31) == 0;
+		break;
+	case RACE_RESET:
+		ok = ioctl(fd, PCC_IOC_RESET) == 0;
+		break;
+	case RACE_HWPOISON:
+		/* The page is dirty: memory failure signals the caller (SIGBUS). */
+		sigaction(SIGBUS, &sa, NULL);
+		ok = madvise(p, PSZ, MADV_HWPOISON) == 0;
+		break;
+	case RACE_WRITEBACK:
+		ok = ioctl(fd, PCC_IOC_WRITEBACK) == -1 && errno == ENOSPC;
+		break;
+	default:
+		ok = 0;
+	}
+	pthread_join(t, NULL);
+	if (!ok)
+		return 12;
+	if (w.ret != -1 || w.err != ENOSPC)
+		return 13;
+	return 0;
+}
+
+TEST_F_TIMEOUT(full, a_failed_store_write_racing_with_a_lock_holder_hangs_nothing_and_keeps_the_page, 90)
+{
+	struct snap a, b;
+	int st = 0, i;
+	pid_t pid;
+	char *p;
+
+	if (variant->racer == RACE_HWPOISON && geteuid())
+		SKIP(return, "MADV_HWPOISON needs CAP_SYS_ADMIN");
+	p = map_pages_at(self->fd, 2, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	pcc_fill_page(p, 0, 30);
+	pcc_fill_page(p + PSZ, 1, 30);
+	snap(self->fd, &a);
+	ASSERT_EQ(2, a.s.pages_dirty);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(race_failed_write(self->fd, p, variant->racer));
+	for (i = 0; i < 300 && waitpid(pid, &st, WNOHANG) == 0; i++)
+		usleep(100000);
+	if (i == 300) {
+		kill(pid, SIGKILL);
+		TH_LOG("the race had not ended after 30 s: hung (its tasks may stay in state D)");
+		for (i = 0; i < 50 && waitpid(pid, &st, WNOHANG) == 0; i++)
+			usleep(100000);
+		i = 300;
+	}
+	ASSERT_LT(i, 300);
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		TH_LOG("child: status %#x (11: no writeback seen, 12: the racer failed, 13: the writeback did not fail with ENOSPC)",
+		       st);
+	snap(self->fd, &b);
+	EXPECT_EQ(0, DIO(b, a, store_writes)) TH_LOG("no page write can succeed on a full store");
+	EXPECT_EQ(0, D(b, a, pages_written_back));
+	switch (variant->racer) {
+	case RACE_MKWRITE:
+	case RACE_WRITE:
+		/* Both pages still dirty, page 0 with the racer's data. */
+		EXPECT_EQ(2, b.s.pages_dirty);
+		EXPECT_EQ(-1, pread_check(self->fd, 0, 31));
+		EXPECT_EQ(-1, pread_check(self->fd, 1, 30));
+		break;
+	case RACE_RESET:
+		EXPECT_EQ(0, b.s.pages_cached);
+		EXPECT_EQ(0, b.s.pages_dirty);
+		EXPECT_EQ(-1, pcc_first_nonzero(p, 2 * PSZ)) TH_LOG("reset: every page a hole");
+		break;
+	case RACE_HWPOISON:
+		/* Page 0 lost (reported), page 1 kept, still dirty. */
+		EXPECT_EQ(1, b.s.pages_cached);
+		EXPECT_EQ(1, b.s.pages_dirty);
+		EXPECT_EQ(-2, pread_check(self->fd, 0, 30));
+		EXPECT_EQ(EIO, errno);
+		EXPECT_EQ(-1, pread_check(self->fd, 1, 30));
+		break;
+	case RACE_WRITEBACK:
+		EXPECT_EQ(2, b.s.pages_dirty);
+		EXPECT_EQ(-1, pread_check(self->fd, 0, 30));
+		EXPECT_EQ(-1, pread_check(self->fd, 1, 30));
+		break;
+	}
+	munmap(p, 2 * PSZ);
+}
+
 /* pcc with its default parameters: no store. */
 FIXTURE(nostore)
 {

@@ -21,6 +21,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <linux/kernel-page-flags.h>
 #include <linux/perf_event.h>
 
 #include "pcc.h"
@@ -436,6 +437,53 @@ static inline long pcc_first_nonzero(const void *p, size_t len)
 		if (b[i])
 			return i;
 	return -1;
+}
+
+/*
+ * Wait until the page mapped at addr is under writeback (PG_writeback):
+ * its PFN from /proc/self/pagemap, its flags from /proc/kpageflags
+ * (KPF_WRITEBACK). Per page and exact; the global Writeback: count
+ * of /proc/meminfo is not (its per-CPU deltas are folded once a second).
+ * Returns 0 once it is, -1 with errno set (ETIMEDOUT after ms).
+ */
+static inline int pcc_wait_writeback(const void *addr, int ms)
+{
+	int pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	int kf = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	uint64_t ent, flags, pfn;
+	int i, ret = -1, err = ETIMEDOUT;
+
+	if (pm < 0 || kf < 0) {
+		err = errno;
+		goto out;
+	}
+	for (i = 0; i < ms; i++) {
+		if (pread(pm, &ent, sizeof(ent), (uintptr_t)addr / 4096 * sizeof(ent)) != sizeof(ent)) {
+			err = errno;
+			break;
+		}
+		pfn = ent & ((1ULL << 55) - 1);
+		/* Present, with a PFN (bits 0-54). */
+		if ((ent >> 63) & 1 && pfn) {
+			if (pread(kf, &flags, sizeof(flags), pfn * sizeof(flags)) != sizeof(flags)) {
+				err = errno;
+				break;
+			}
+			if ((flags >> KPF_WRITEBACK) & 1) {
+				ret = 0;
+				break;
+			}
+		}
+		usleep(1000);
+	}
+out:
+	if (pm >= 0)
+		close(pm);
+	if (kf >= 0)
+		close(kf);
+	if (ret)
+		errno = err;
+	return ret;
 }
 
 #endif /* PCC_TEST_H */

@@ -41,7 +41,8 @@ struct pcc_stats {
 /*
  * Clean every dirty page and write-protect it in every mapping, so the
  * next store to it calls ->page_mkwrite again. Returns the number of
- * pages cleaned.
+ * pages cleaned. With a backing store, a page whose write to it fails
+ * stays dirty, and the call fails with that errno (ENOSPC, EIO, ...).
  */
 #define PCC_IOC_WRITEBACK	_IO(PCC_IOC_MAGIC, 2)
 /* Unmap every page from every mapping and free it; all offsets read 0. */

@@ -559,21 +559,30 @@ impl<P: FolioRef> FolioWriteback<P> {
 }
 
 impl<P: FolioRef> FolioWriteback<P> {
-    /// The write failed: dirty the folio again before its writeback ends,
-    /// under its lock, so that no one can find it clean (and evict it)
-    /// with data the store does not hold. Returns whether it was clean.
+    /// The write failed: dirty the folio again, then end its writeback,
+    /// so that no one finds it clean (and evicts it) with data the store
+    /// does not hold. Returns whether it was clean (no store dirtied it
+    /// meanwhile).
+    ///
+    /// Without the folio lock, as `nfs_redirty_request` does: tasks that
+    /// hold the lock wait for this writeback to end (`folio_wait_stable`
+    /// in `->page_mkwrite` and `write()`, truncation, memory failure, a
+    /// second writeback), so waiting here for the lock before ending the
+    /// writeback would deadlock with any of them.
     pub(crate) fn redirty(self) -> bool {
         let mut me = ManuallyDrop::new(self);
         // SAFETY: `me` is forgotten, so the handle moves out exactly once.
         let folio = unsafe { ManuallyDrop::take(&mut me.folio) };
         let f = folio.as_ptr();
-        // SAFETY: The handle keeps the folio alive; we lock, dirty, end the
-        // writeback we started (type invariant) and unlock, in that order.
+        // SAFETY: The handle keeps the folio alive. `folio_mark_dirty`
+        // must not race with truncation: under writeback the folio cannot
+        // leave its mapping (truncation, eviction and memory failure wait
+        // for writeback to end, under the folio lock, before they remove
+        // it). Then we end the writeback we started (type invariant),
+        // once: `me` is not dropped.
         unsafe {
-            ffi::pcc_folio_lock(f);
             let was_clean = ffi::pcc_folio_mark_dirty(f);
             bindings::folio_end_writeback(f);
-            ffi::pcc_folio_unlock(f);
             was_clean
         }
     }
