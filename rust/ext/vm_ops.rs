@@ -278,8 +278,14 @@ impl Drop for FaultState {
         let file = self.file.get();
         if !file.is_null() {
             // SAFETY: The reference `pcc_vma_get_file` took, once, after
-            // the data's: `fput` defers the final release (and the module
-            // reference it drops) until this task returns to user space.
+            // the data's. If it is the last, `fput` defers the release
+            // (and the module reference it drops) to task work, which runs
+            // when this task returns to user space, after this code: the
+            // module's text outlives the call. Only a kernel thread's last
+            // `fput` is handed to another thread (`delayed_fput_work`),
+            // which could drop the module's last reference while this one
+            // still runs here: a kernel thread never releases the fault
+            // lock ([`VmFault::may_release_fault_lock`]), so never gets here.
             unsafe { bindings::fput(file) };
         }
     }
@@ -332,7 +338,10 @@ impl<'a> VmFault<'a> {
     ///   unlocked, retry: the kernel comes back with `FAULT_FLAG_TRIED`;
     /// - otherwise sleep for the lock, killably with `FAULT_FLAG_KILLABLE`;
     ///   a fatal signal releases the fault lock and retries, and the
-    ///   kernel's fault handler then sees the signal.
+    ///   kernel's fault handler then sees the signal;
+    /// - in a kernel thread, after the `RETRY_NOWAIT` case, sleep for the
+    ///   lock and never release the fault lock (see
+    ///   [`VmFault::may_release_fault_lock`]).
     ///
     /// The view is consumed whenever the fault lock may be gone.
     pub(crate) fn lock_folio_or_retry(self, folio: ARef<Folio>) -> LockOrRetry<'a> {
@@ -348,6 +357,10 @@ impl<'a> VmFault<'a> {
             return LockOrRetry::Retry(Retry {
                 _brand: PhantomData,
             });
+        }
+        // A kernel thread sleeps for the lock with the fault lock held.
+        if !Self::may_release_fault_lock() {
+            return LockOrRetry::Locked(self, FolioGuard::new(folio));
         }
         // fault_flag_allow_retry_first()
         if flags.contains(FaultFlag::AllowRetry) && !flags.contains(FaultFlag::Tried) {
@@ -374,10 +387,28 @@ impl<'a> VmFault<'a> {
         if flags.contains(FaultFlag::AllowRetry)
             && !flags.contains(FaultFlag::Tried)
             && !flags.contains(FaultFlag::RetryNowait)
+            && Self::may_release_fault_lock()
         {
             return LockOrRetry::Retry(self.release_and_wait(&folio));
         }
         self.lock_folio_or_retry(folio)
+    }
+
+    /// Whether this fault may release its lock to wait: not in a kernel
+    /// thread (a fault from `kthread_use_mm` and a user copy, or from GUP
+    /// in a kworker). Released, the lock no longer keeps the VMA and its
+    /// file, so the callback pins the file until it returns; the last
+    /// `fput` of a kernel thread runs on another thread
+    /// (`__fput_deferred` queues `delayed_fput_work`), which could drop the
+    /// module's last reference (`fops_put` in `__fput`) while the callback's
+    /// epilogue still runs in module text. A user task's runs as task work
+    /// on its return to user space, after the callback. A kernel thread
+    /// therefore sleeps for the folio lock with the fault lock held, as a
+    /// fault without `FAULT_FLAG_ALLOW_RETRY` does, and never killably
+    /// (a fatal signal would have to release the lock).
+    fn may_release_fault_lock() -> bool {
+        // SAFETY: Reads the current task's flags.
+        !unsafe { ffi::pcc_current_is_kthread() }
     }
 
     /// Release the fault lock, then wait until `folio` is unlocked,

@@ -3,6 +3,7 @@
 
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
 
 #include "pcc_helpers.h"
 
@@ -60,6 +61,8 @@ vm_fault_t pcc_filemap_map_pages_counted(struct vm_fault *vmf, pgoff_t start, pg
 }
 
 void pcc_release_fault_lock(struct vm_fault *vmf) { release_fault_lock(vmf); }
+/* A kernel thread's last fput() goes to delayed_fput_work (__fput_deferred). */
+bool pcc_current_is_kthread(void) { return current->flags & PF_KTHREAD; }
 unsigned long pcc_totalram_pages(void) { return totalram_pages(); }
 
 /* filemap_fault's fpin: the VMA's file, pinned across a fault lock release. */
