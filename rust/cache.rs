@@ -65,10 +65,19 @@ use crate::{
         },
         memory_failure::{
             HandleMemoryFailure,
-            PoisonedFolio, //
+            PoisonedFolio,
+            Removed, //
         },
-        params::pr_info_ratelimited,
-        shrinker::Shrink,
+        params::{
+            pr_err_ratelimited,
+            pr_info_ratelimited, //
+        },
+        shrinker::{
+            Shrink,
+            ShrinkControl,
+            ShrinkCount,
+            ShrinkScan, //
+        },
         store::IoQueue,
         trace::{
             self,
@@ -117,10 +126,6 @@ use kernel::{
         atomic::ordering::Relaxed,
         Arc,
         Mutex, //
-    },
-    time::{
-        delay::fsleep,
-        Delta, //
     },
 };
 
@@ -364,14 +369,14 @@ impl PageCache {
                 // Another task cached it since we looked.
                 continue;
             }
-            let locked = self.inode.add_locked(new, index)?;
+            let locked = self.inode.lock_for_add().add_locked(new, index)?;
             locked.set_referenced();
-            *slot = Some(ARef::from(&*locked));
+            *slot = Some(locked.handle());
             slots.cached += 1;
             drop(slots);
             match &self.store {
                 Some(io) if held && !locked.is_uptodate() => {
-                    let folio = ARef::from(&*locked);
+                    let folio = locked.handle();
                     if queue {
                         ReadWork::start(&io.queue, &io.store, locked, index)?;
                     } else {
@@ -651,14 +656,13 @@ impl PageCache {
             if !self.inode.owns(&locked) {
                 continue;
             }
-            // One writeback at a time per folio (a store may have dirtied
-            // it again while an earlier one was in flight).
-            locked.wait_stable();
-            if !locked.clear_dirty_for_io() {
+            // Cleaned and under writeback; one writeback at a time per
+            // folio (a store may have dirtied it again while an earlier
+            // one was in flight): `start_writeback` waits for it.
+            let Ok(wb) = locked.start_writeback() else {
                 continue;
-            }
+            };
             self.counters.dirty.add(-1);
-            let wb = locked.start_writeback();
             match io.store.write(&wb, index) {
                 Ok(()) => done.pages += 1,
                 Err(e) => {
@@ -780,8 +784,7 @@ impl PageCache {
     pub(crate) fn reset(&self) -> usize {
         let mut slots = self.slots.lock();
         let freed = slots.cached;
-        self.inode.unmap_all();
-        self.inode.truncate_all();
+        self.inode.lock_for_truncate().truncate_all();
         for slot in slots.folios.iter_mut() {
             *slot = None;
         }
@@ -935,14 +938,13 @@ impl PageCache {
         self.counters.mkwrite_calls.inc();
         let call = FaultCall::of_mkwrite(&vmf);
         self.throttle();
+        // filemap_page_mkwrite(): locked, checked, dirtied, and a
+        // writeback in flight waited for (stable pages).
         let result = vmf.lock();
         if let Mkwrite::Locked(folio) = &result {
-            // filemap_page_mkwrite(): dirty it, then wait for a writeback
-            // in flight (stable pages) before the PTE becomes writable.
-            if folio.mark_dirty() {
+            if folio.was_clean() {
                 self.counters.dirty.add(1);
             }
-            folio.wait_stable();
         }
         trace::page_mkwrite(&call, result.bits());
         Ok(result)
@@ -953,17 +955,27 @@ impl PageCache {
 /// page cache; pcc's index holds a reference on every page, so the kernel's
 /// own LRU reclaim cannot, and the shrinker does it instead.
 impl Shrink for PageCache {
-    fn count(&self) -> usize {
+    fn count(&self, _sc: &ShrinkControl<'_>) -> ShrinkCount {
         if self.store.is_none() {
-            return 0;
+            return ShrinkCount::Freeable(0);
         }
-        let cached = self.slots.try_lock().map_or(0, |s| s.cached);
+        let Some(cached) = self.slots.try_lock().map(|s| s.cached) else {
+            return ShrinkCount::Freeable(0);
+        };
+        if cached == 0 {
+            return ShrinkCount::Empty;
+        }
         let dirty = self.counters.dirty.get().max(0) as usize;
-        cached.saturating_sub(dirty)
+        ShrinkCount::Freeable(cached.saturating_sub(dirty))
     }
 
-    fn scan(&self, nr: usize) -> Option<usize> {
-        self.evict_some(Some(nr), true)
+    /// Eviction does no I/O (clean pages only) and enters no file system:
+    /// it serves any reclaim context, as reclaim drops clean page cache.
+    fn scan(&self, sc: &ShrinkControl<'_>) -> ShrinkScan {
+        match self.evict_some(Some(sc.nr_to_scan()), true) {
+            Some(n) => ShrinkScan::Freed(n),
+            None => ShrinkScan::Stop,
+        }
     }
 }
 
@@ -1023,43 +1035,46 @@ impl HandleMemoryFailure for PageCache {
         &self.inode
     }
 
-    fn error_remove_folio(&self, folio: PoisonedFolio<'_>) -> Result {
+    fn error_remove_folio(&self, folio: PoisonedFolio<'_>) -> Result<Removed> {
         let index = folio.index();
-        // Memory failure holds the folio lock, and pcc's lock order is
-        // `slots` -> folio (reset, writeback without a store): only try
-        // `slots`, for up to about a second. Past that (a reset truncating
-        // this very folio waits for its lock), the page is not recovered
-        // here; the reset drops it anyway.
-        let mut tries = 0;
-        let mut slots = loop {
-            if let Some(slots) = self.slots.try_lock() {
-                break slots;
-            }
-            tries += 1;
-            if tries > 1000 {
-                return Err(EBUSY);
-            }
-            fsleep(Delta::from_micros(1000));
+        // Memory failure holds `mf_mutex` and the folio lock, and pcc's
+        // lock order is `slots` -> folio (reset, writeback without a
+        // store): waiting for `slots` could wait for a task that waits for
+        // this folio (a reset truncating it), so it is only tried, once.
+        // Taken, the folio is not recovered here: memory failure reports
+        // it failed and leaves it poisoned in the cache, where a fault gets
+        // `SIGBUS` and `read`/`write` `EIO` until `PCC_IOC_RESET`.
+        let Some(mut slots) = self.slots.try_lock() else {
+            pr_err_ratelimited!(
+                "page {index}: memory error not recovered, pcc's index is busy (EBUSY)\n"
+            );
+            return Err(EBUSY);
         };
         let ours = slots
             .folios
             .get(index)
             .and_then(|slot| slot.as_deref())
-            .is_some_and(|f| core::ptr::eq(f, folio.folio()));
+            .is_some_and(|f| f.as_ptr() == folio.folio().as_ptr());
         if !ours {
             return Err(EBUSY);
         }
         let dirty = folio.folio().is_dirty();
         let lost = dirty || self.store.is_none() || !slots.held.get(index);
+        // No allocation that waits for reclaim under `mf_mutex`: without
+        // memory for the record the page stays poisoned in the cache, which
+        // reports the loss all the same.
         if lost {
-            slots.poisoned.push(index, GFP_KERNEL)?;
+            slots.poisoned.push(index, GFP_NOWAIT | __GFP_NOWARN)?;
         }
-        if let Err(e) = self.inode.remove_poisoned(folio) {
-            if lost {
-                slots.poisoned.pop();
+        let removed = match folio.remove() {
+            Ok(removed) => removed,
+            Err(e) => {
+                if lost {
+                    slots.poisoned.pop();
+                }
+                return Err(e);
             }
-            return Err(e);
-        }
+        };
         if let Some(slot) = slots.folios.get_mut(index) {
             *slot = None;
         }
@@ -1076,6 +1091,6 @@ impl HandleMemoryFailure for PageCache {
                 "; the store still holds it"
             }
         );
-        Ok(())
+        Ok(removed)
     }
 }

@@ -3,8 +3,8 @@
 //! pcc's abstractions over kernel C APIs that upstream Rust (7.3) lacks.
 //!
 //! Every `unsafe` block of pcc lives below this module; the driver
-//! ([`crate::cache`], [`crate::device`]) is safe Rust and is compiled with
-//! `#![forbid(unsafe_code)]`.
+//! ([`crate::cache`], [`crate::device`], [`crate::store`], [`crate::uapi`])
+//! is safe Rust, each module compiled with `#[forbid(unsafe_code)]`.
 
 pub(crate) mod counter;
 pub(crate) mod ffi;

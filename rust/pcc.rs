@@ -8,7 +8,10 @@
 //! through the kernel's fault path into [`cache`]. See `README.md`.
 //!
 //! Layout: [`ext`] holds the abstractions over C (all of pcc's `unsafe`);
-//! [`cache`] and [`device`] are the driver, in safe Rust.
+//! the driver is safe Rust (`#[forbid(unsafe_code)]`): [`cache`] (the page
+//! cache and its callbacks), [`device`] (the file operations and ioctls),
+//! [`store`] (the backing store's format and I/O) and [`uapi`] (the ABI's
+//! structs).
 
 use kernel::{
     prelude::*,
@@ -42,7 +45,7 @@ module! {
     type: PccModule,
     name: "pcc",
     authors: ["pcc developers"],
-    description: "Page-cache device: the arm64 page-fault path, visible and testable",
+    description: "Page-cache device: the kernel's page-fault path, visible and testable",
     license: "GPL",
 }
 

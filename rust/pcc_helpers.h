@@ -25,6 +25,10 @@ struct folio *pcc_page_folio(struct page *page);
 void pcc_folio_zero(struct folio *folio);
 struct folio *pcc_filemap_alloc_folio(struct address_space *mapping, bool may_fail);
 int pcc_filemap_add_folio(struct address_space *mapping, struct folio *folio, pgoff_t index);
+void pcc_filemap_invalidate_lock(struct address_space *mapping);
+void pcc_filemap_invalidate_unlock(struct address_space *mapping);
+void pcc_filemap_invalidate_lock_shared(struct address_space *mapping);
+void pcc_filemap_invalidate_unlock_shared(struct address_space *mapping);
 vm_fault_t pcc_filemap_map_pages_counted(struct vm_fault *vmf, pgoff_t start, pgoff_t end,
 					 unsigned long *ptes);
 void pcc_release_fault_lock(struct vm_fault *vmf);

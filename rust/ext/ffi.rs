@@ -44,6 +44,10 @@ extern "C" {
         folio: *mut bindings::folio,
         index: usize,
     ) -> kernel::ffi::c_int;
+    pub(crate) fn pcc_filemap_invalidate_lock(mapping: *mut bindings::address_space);
+    pub(crate) fn pcc_filemap_invalidate_unlock(mapping: *mut bindings::address_space);
+    pub(crate) fn pcc_filemap_invalidate_lock_shared(mapping: *mut bindings::address_space);
+    pub(crate) fn pcc_filemap_invalidate_unlock_shared(mapping: *mut bindings::address_space);
     pub(crate) fn pcc_filemap_map_pages_counted(
         vmf: *mut bindings::vm_fault,
         start: usize,

@@ -21,16 +21,7 @@ use super::{
 use core::{
     mem::ManuallyDrop,
     ops::Deref,
-    ptr::{
-        self,
-        NonNull, //
-    },
-    sync::atomic::{
-        fence,
-        AtomicPtr,
-        AtomicUsize,
-        Ordering, //
-    },
+    ptr::NonNull, //
 };
 use kernel::{
     bindings,
@@ -39,14 +30,38 @@ use kernel::{
         IovIterSource, //
     },
     prelude::*,
-    sync::aref::{
-        ARef,
-        AlwaysRefCounted, //
+    sync::{
+        aref::{
+            ARef,
+            AlwaysRefCounted, //
+        },
+        atomic::{
+            ordering::Relaxed,
+            Atomic, //
+        },
+        barrier::{
+            smp_mb,
+            Read, //
+        },
     },
     types::Opaque,
 };
 
-/// A `struct folio`.
+/// A `struct folio`: what can be read of it without its lock (flags,
+/// index, mapping, the contents once uptodate), through any handle or a
+/// [`FolioGuard`]. What takes or waits for the lock is on [`Folio`] only,
+/// which a guard does not deref to: locking a folio again through the
+/// guard that holds its lock would sleep for ever, on a bit lock lockdep
+/// does not see.
+///
+/// # Invariants
+///
+/// Instances are only reached through a [`Folio`] or a [`FolioGuard`] (see
+/// there), so the folio is never freed while a `&FolioState` exists.
+#[repr(transparent)]
+pub(crate) struct FolioState(Opaque<bindings::folio>);
+
+/// A `struct folio` that may be locked: [`FolioState`], plus the lock.
 ///
 /// # Invariants
 ///
@@ -54,13 +69,25 @@ use kernel::{
 /// a borrow whose lifetime the kernel guarantees (e.g. `vmf->page` inside a
 /// fault callback), so the folio is never freed while a `&Folio` exists.
 #[repr(transparent)]
-pub(crate) struct Folio(Opaque<bindings::folio>);
+pub(crate) struct Folio(FolioState);
 
 // SAFETY: Folio reference counts may be taken and dropped on any thread.
 unsafe impl Send for Folio {}
 // SAFETY: All `&self` methods are safe to call concurrently (they use the
 // folio's own atomic flags and lock).
 unsafe impl Sync for Folio {}
+// SAFETY: As for `Folio`.
+unsafe impl Send for FolioState {}
+// SAFETY: As for `Folio`.
+unsafe impl Sync for FolioState {}
+
+impl Deref for Folio {
+    type Target = FolioState;
+
+    fn deref(&self) -> &FolioState {
+        &self.0
+    }
+}
 
 // SAFETY: `folio_get`/`folio_put` implement the folio's reference count; a
 // folio is freed only when its count drops to zero.
@@ -76,27 +103,7 @@ unsafe impl AlwaysRefCounted for Folio {
     }
 }
 
-impl Folio {
-    /// Borrow a folio the caller keeps alive for `'a`.
-    ///
-    /// # Safety
-    ///
-    /// `ptr` must point to a folio that stays referenced for `'a`.
-    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::folio) -> &'a Folio {
-        // SAFETY: `Folio` is a transparent wrapper; validity is the caller's promise.
-        unsafe { &*ptr.cast() }
-    }
-
-    /// Take ownership of one reference the caller already holds.
-    ///
-    /// # Safety
-    ///
-    /// `ptr` must be a valid folio and the caller must own one reference to it.
-    pub(crate) unsafe fn from_raw_owned(ptr: NonNull<bindings::folio>) -> ARef<Folio> {
-        // SAFETY: The caller transfers its reference to the returned `ARef`.
-        unsafe { ARef::from_raw(ptr.cast()) }
-    }
-
+impl FolioState {
     /// The raw `struct folio`.
     pub(crate) fn as_ptr(&self) -> *mut bindings::folio {
         self.0.get()
@@ -107,30 +114,24 @@ impl Folio {
     #[inline]
     pub(crate) fn mapping_ptr(&self) -> *mut bindings::address_space {
         // SAFETY: `self` is a live folio; only the field's address is taken.
-        let m = unsafe {
-            core::ptr::addr_of_mut!((*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.mapping)
-        };
+        let m = unsafe { &raw mut (*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.mapping };
         // SAFETY: `m` is valid and aligned while the folio lives; truncation
-        // clears it under the folio lock while others may read it unlocked
-        // (`READ_ONCE` in C): a relaxed atomic load.
-        unsafe { AtomicPtr::from_ptr(m) }.load(Ordering::Relaxed)
+        // clears it under the folio lock while others read it unlocked
+        // (`READ_ONCE` in C): an LKMM relaxed load is that `READ_ONCE`.
+        unsafe { Atomic::from_ptr(m) }.load(Relaxed)
     }
 
-    /// `folio->flags`, read once. The page-flag tests read the word the
-    /// way `test_bit()` does (one load, no read-modify-write); inline here,
-    /// because every `->fault` tests several flags and an out-of-line
-    /// helper per test cost more than the test.
+    /// `folio->flags`, read once, as `test_bit()` does (one `READ_ONCE`,
+    /// no read-modify-write).
     #[inline]
     fn flags(&self) -> usize {
         // SAFETY: `self` is a live folio; only the field's address is taken.
-        let f = unsafe {
-            core::ptr::addr_of_mut!((*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.flags.f)
-        };
+        let f = unsafe { &raw mut (*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.flags.f };
         // SAFETY: `f` is valid and aligned for as long as the folio lives;
         // C changes the word with atomic bit operations (and non-atomic
-        // ones only on a folio no one else can see yet), so a relaxed
-        // atomic load is what `test_bit()`'s `READ_ONCE` is.
-        unsafe { AtomicUsize::from_ptr(f.cast()) }.load(Ordering::Relaxed)
+        // ones only on a folio no one else can see yet), so an LKMM relaxed
+        // load is what `test_bit()`'s `READ_ONCE` is.
+        unsafe { Atomic::from_ptr(f) }.load(Relaxed)
     }
 
     #[inline]
@@ -142,17 +143,18 @@ impl Folio {
     /// while the folio is locked in its mapping.
     #[inline]
     pub(crate) fn index(&self) -> usize {
-        // SAFETY: `self` is a live folio; read once, as above.
+        // SAFETY: `self` is a live folio; only the field's address is taken.
         let i = unsafe {
-            ptr::read_volatile(ptr::addr_of!(
-                (*self.as_ptr())
-                    .__bindgen_anon_1
-                    .__bindgen_anon_1
-                    .__bindgen_anon_2
-                    .index
-            ))
+            &raw mut (*self.as_ptr())
+                .__bindgen_anon_1
+                .__bindgen_anon_1
+                .__bindgen_anon_2
+                .index
         };
-        i as usize
+        // SAFETY: `i` is valid and aligned while the folio lives; the page
+        // cache sets it before the folio is visible in a mapping and under
+        // the folio lock after: read once, as `READ_ONCE`.
+        unsafe { Atomic::from_ptr(i) }.load(Relaxed)
     }
 
     /// Whether page offset `index` of the file is in this folio
@@ -179,8 +181,7 @@ impl Folio {
     pub(crate) fn is_uptodate(&self) -> bool {
         let up = self.test_flag(bindings::pageflags_PG_uptodate);
         if up {
-            // `dmb ishld` on arm64, `smp_rmb()`'s instruction there.
-            fence(Ordering::Acquire);
+            smp_mb(Read);
         }
         up
     }
@@ -222,32 +223,18 @@ impl Folio {
             && unsafe { ffi::pcc_folio_test_clear_referenced(self.as_ptr()) }
     }
 
+    /// Whether the folio may be pinned for DMA (`folio_maybe_dma_pinned`:
+    /// GUP with `FOLL_PIN`, e.g. `O_DIRECT` or io_uring fixed buffers); a
+    /// false positive is possible, a false negative is not.
+    pub(crate) fn is_maybe_dma_pinned(&self) -> bool {
+        // SAFETY: `self` is a live folio; the counts are read atomically.
+        unsafe { ffi::pcc_folio_maybe_dma_pinned(self.as_ptr()) }
+    }
+
     /// Whether any page table maps the folio (`folio_mapped`).
     pub(crate) fn is_mapped(&self) -> bool {
         // SAFETY: `self` is a live folio; the counters are read atomically.
         unsafe { ffi::pcc_folio_mapped(self.as_ptr()) }
-    }
-
-    /// Sleep until nobody holds the folio lock, without taking it
-    /// (`folio_wait_locked`).
-    pub(crate) fn wait_locked(&self) {
-        // SAFETY: `self` is a live folio.
-        unsafe { ffi::pcc_folio_wait_locked(self.as_ptr()) }
-    }
-
-    /// As [`Folio::wait_locked`], but a fatal signal ends the wait with
-    /// `EINTR` (`folio_wait_locked_killable`).
-    pub(crate) fn wait_locked_killable(&self) -> Result {
-        // SAFETY: `self` is a live folio.
-        match unsafe { ffi::pcc_folio_wait_locked_killable(self.as_ptr()) } {
-            0 => Ok(()),
-            _ => Err(EINTR),
-        }
-    }
-
-    /// Sleep until the folio lock is ours (`folio_lock`).
-    pub(crate) fn lock(&self) -> FolioGuard<&Folio> {
-        FolioGuard::new(self)
     }
 
     /// The page of this folio that holds file page `index`
@@ -290,6 +277,50 @@ impl Folio {
             Some(end) if end <= size => Ok(()),
             _ => Err(EINVAL),
         }
+    }
+}
+
+impl Folio {
+    /// Borrow a folio the caller keeps alive for `'a`.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a folio that stays referenced for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::folio) -> &'a Folio {
+        // SAFETY: `Folio` is a transparent wrapper; validity is the caller's promise.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// Take ownership of one reference the caller already holds.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must be a valid folio and the caller must own one reference to it.
+    pub(crate) unsafe fn from_raw_owned(ptr: NonNull<bindings::folio>) -> ARef<Folio> {
+        // SAFETY: The caller transfers its reference to the returned `ARef`.
+        unsafe { ARef::from_raw(ptr.cast()) }
+    }
+
+    /// Sleep until nobody holds the folio lock, without taking it
+    /// (`folio_wait_locked`).
+    pub(crate) fn wait_locked(&self) {
+        // SAFETY: `self` is a live folio.
+        unsafe { ffi::pcc_folio_wait_locked(self.as_ptr()) }
+    }
+
+    /// As [`Folio::wait_locked`], but a fatal signal ends the wait with
+    /// `EINTR` (`folio_wait_locked_killable`).
+    pub(crate) fn wait_locked_killable(&self) -> Result {
+        // SAFETY: `self` is a live folio.
+        match unsafe { ffi::pcc_folio_wait_locked_killable(self.as_ptr()) } {
+            0 => Ok(()),
+            _ => Err(EINTR),
+        }
+    }
+
+    /// Sleep until the folio lock is ours (`folio_lock`).
+    pub(crate) fn lock(&self) -> FolioGuard<&Folio> {
+        FolioGuard::new(self)
     }
 }
 
@@ -395,10 +426,12 @@ impl<P: FolioRef> FolioGuard<P> {
         unsafe { ffi::pcc_folio_mark_dirty(self.folio.as_ptr()) }
     }
 
-    /// Clean the folio for writeback, like `folio_clear_dirty_for_io()`:
-    /// write-protect it in every mapping (`folio_mkclean`), carry a dirty
-    /// PTE over into the folio's dirty flag, then clear that flag. Returns
-    /// whether the folio was dirty.
+    /// Clean the folio, like `folio_clear_dirty_for_io()`: write-protect
+    /// it in every mapping (`folio_mkclean`), carry a dirty PTE over into
+    /// the folio's dirty flag, then clear that flag. Returns whether the
+    /// folio was dirty. For a cache without a store, where cleaning is all
+    /// there is to writeback; with a store, [`FolioGuard::start_writeback`]
+    /// cleans and starts writeback in one step.
     pub(crate) fn clear_dirty_for_io(&self) -> bool {
         let f = self.folio.as_ptr();
         // SAFETY: The folio is locked, which `folio_mkclean` requires, and
@@ -476,23 +509,45 @@ impl<P: FolioRef> FolioGuard<P> {
         })
     }
 
-    /// Start writeback (`folio_start_writeback`) and unlock: the folio stays
-    /// under writeback, and stable-page waiters wait, until the returned
-    /// handle is dropped (`folio_end_writeback`). Clean it first
-    /// ([`FolioGuard::clear_dirty_for_io`]).
-    pub(crate) fn start_writeback(self) -> FolioWriteback<P> {
+    /// Clean a dirty folio and start its writeback, as a filesystem's
+    /// `->writepages` does for each folio (`folio_clear_dirty_for_io`,
+    /// then `folio_start_writeback`), and unlock: the folio stays under
+    /// writeback, and stable-page waiters wait, until the returned handle
+    /// is dropped (`folio_end_writeback`). A folio that is not dirty has
+    /// nothing to write: `Err` gives the guard back. So is one that is not
+    /// uptodate: its memory is not the file's data (the kernel never
+    /// dirties such a folio; `__folio_mark_dirty` warns if it is asked to),
+    /// and no [`FolioWriteback`] exists whose memory was not written in
+    /// full first, which is what lets [`FolioWriteback::write_to`] send it
+    /// to a store.
+    ///
+    /// A writeback already in flight (started by another task, which ends
+    /// it without the lock) is waited for first: one writeback at a time.
+    pub(crate) fn start_writeback(self) -> core::result::Result<FolioWriteback<P>, Self> {
         let f = self.folio.as_ptr();
         // SAFETY: The folio is locked; a writeback in flight (started under
         // the lock by someone else, ended without it) is waited for, and
         // none can start while we hold the lock.
         unsafe { bindings::folio_wait_writeback(f) };
+        if !self.is_uptodate() || !self.clear_dirty_for_io() {
+            return Err(self);
+        }
         // SAFETY: Locked and not under writeback (above), as
         // `folio_start_writeback` requires.
         unsafe { ffi::pcc_folio_start_writeback(f) };
-        // INVARIANT: writeback was just started.
-        FolioWriteback {
+        // INVARIANT: writeback was just started, on a folio that is
+        // uptodate and was cleaned under its lock: every later change to
+        // its memory waits in `wait_stable` (a store through
+        // `->page_mkwrite`, a `write()`), until writeback ends.
+        Ok(FolioWriteback {
             folio: ManuallyDrop::new(self.unlock()),
-        }
+        })
+    }
+
+    /// A new reference to the folio, for an index that keeps it. Do not
+    /// lock it while this guard lives: the lock is held here.
+    pub(crate) fn handle(&self) -> ARef<Folio> {
+        ARef::from(&**self.folio)
     }
 
     /// Unlock, keeping the handle.
@@ -514,10 +569,12 @@ impl<P: FolioRef> FolioGuard<P> {
     }
 }
 
+/// A guard derefs to what may be read of the folio, not to [`Folio`]: its
+/// lock is held here.
 impl<P: FolioRef> Deref for FolioGuard<P> {
-    type Target = Folio;
+    type Target = FolioState;
 
-    fn deref(&self) -> &Folio {
+    fn deref(&self) -> &FolioState {
         &self.folio
     }
 }
@@ -531,34 +588,32 @@ impl<P: FolioRef> Drop for FolioGuard<P> {
     }
 }
 
-/// Write `len` zero bytes to user space (`iov_iter_zero`): what a page that
-/// is not cached reads as. Returns the bytes written.
 /// A folio under writeback, unlocked.
 ///
 /// # Invariants
 ///
-/// `folio` is under writeback, started by [`FolioGuard::start_writeback`];
-/// dropping the handle ends it.
+/// `folio` is under writeback, started by [`FolioGuard::start_writeback`]
+/// on an uptodate folio it cleaned; dropping the handle ends it. While it
+/// lasts the folio stays in its mapping (truncation, eviction and memory
+/// failure wait for writeback to end, under the folio lock, before they
+/// remove a folio) and its memory does not change (every writer waits in
+/// [`FolioGuard::wait_stable`] first).
 pub(crate) struct FolioWriteback<P: FolioRef> {
     folio: ManuallyDrop<P>,
 }
 
 impl<P: FolioRef> FolioWriteback<P> {
-    /// Write the folio to `store` at byte `pos`. The folio is not locked,
-    /// but under writeback its content is stable: every writer waits in
-    /// [`FolioGuard::wait_stable`].
+    /// Write the folio to `store` at byte `pos`.
     pub(crate) fn write_to(&self, store: &BackingFile, pos: u64) -> Result {
         let f = self.folio.as_ptr();
         let pos = i64::try_from(pos).map_err(|_| EINVAL)?;
         // SAFETY: The folio is live; the file is open for as long as
-        // `store` lives; reading the folio's memory races with no writer
-        // (stable pages, above).
+        // `store` lives; its memory is the file's data (uptodate) and
+        // reading it races with no writer (stable pages): type invariant.
         let n = unsafe { ffi::pcc_file_folio_io(store.as_ptr(), f, pos, true) };
         whole_folio(f, n)
     }
-}
 
-impl<P: FolioRef> FolioWriteback<P> {
     /// The write failed: dirty the folio again, then end its writeback,
     /// so that no one finds it clean (and evicts it) with data the store
     /// does not hold. Returns whether it was clean (no store dirtied it
@@ -576,10 +631,8 @@ impl<P: FolioRef> FolioWriteback<P> {
         let f = folio.as_ptr();
         // SAFETY: The handle keeps the folio alive. `folio_mark_dirty`
         // must not race with truncation: under writeback the folio cannot
-        // leave its mapping (truncation, eviction and memory failure wait
-        // for writeback to end, under the folio lock, before they remove
-        // it). Then we end the writeback we started (type invariant),
-        // once: `me` is not dropped.
+        // leave its mapping (type invariant). Then we end the writeback we
+        // started (type invariant), once: `me` is not dropped.
         unsafe {
             let was_clean = ffi::pcc_folio_mark_dirty(f);
             bindings::folio_end_writeback(f);
@@ -589,9 +642,9 @@ impl<P: FolioRef> FolioWriteback<P> {
 }
 
 impl<P: FolioRef> Deref for FolioWriteback<P> {
-    type Target = Folio;
+    type Target = FolioState;
 
-    fn deref(&self) -> &Folio {
+    fn deref(&self) -> &FolioState {
         &self.folio
     }
 }
@@ -628,6 +681,8 @@ pub(crate) fn fault_in_readable(iov: &mut IovIterSource<'_>, len: usize) -> usiz
     unsafe { bindings::fault_in_iov_iter_readable(iov.as_raw(), len) }
 }
 
+/// Write `len` zero bytes to user space (`iov_iter_zero`): what a page that
+/// is not cached reads as. Returns the bytes written.
 pub(crate) fn zeros_to_iter(len: usize, iov: &mut IovIterDest<'_>) -> usize {
     // SAFETY: `iov` is a live destination iterator; the call handles user
     // faults itself.

@@ -13,7 +13,8 @@ use super::{
     ffi,
     folio::{
         Folio,
-        FolioGuard, //
+        FolioGuard,
+        FolioState, //
     },
 };
 use core::ptr::NonNull;
@@ -21,7 +22,13 @@ use kernel::{
     bindings,
     error::from_err_ptr,
     prelude::*,
-    sync::aref::ARef, //
+    sync::{
+        aref::ARef,
+        atomic::{
+            ordering::Relaxed,
+            Atomic, //
+        }, //
+    },
 };
 
 /// The inode and its page cache.
@@ -69,7 +76,7 @@ impl PageCacheInode {
     }
 
     /// Whether `folio` still belongs to this page cache (not truncated).
-    pub(crate) fn owns(&self, folio: &Folio) -> bool {
+    pub(crate) fn owns(&self, folio: &FolioState) -> bool {
         folio.mapping_ptr() == self.mapping()
     }
 
@@ -96,12 +103,11 @@ impl PageCacheInode {
     pub(crate) fn nr_pages(&self) -> usize {
         // SAFETY: The mapping is live as long as `self`; only the
         // field's address is taken.
-        let n = unsafe { core::ptr::addr_of_mut!((*self.mapping()).nrpages) };
+        let n = unsafe { &raw mut (*self.mapping()).nrpages };
         // SAFETY: `n` is valid and aligned while the mapping lives; the
         // page cache updates it under the xarray lock, readers read it
-        // unlocked (`mapping_empty`, `READ_ONCE`): a relaxed atomic load.
-        unsafe { core::sync::atomic::AtomicUsize::from_ptr(n.cast()) }
-            .load(core::sync::atomic::Ordering::Relaxed)
+        // unlocked (`mapping_empty`, `READ_ONCE`): an LKMM relaxed load.
+        unsafe { Atomic::from_ptr(n) }.load(Relaxed)
     }
 
     /// A new folio for this mapping, not in it yet (`filemap_alloc_folio`
@@ -118,23 +124,24 @@ impl PageCacheInode {
         Ok(NewFolio(unsafe { Folio::from_raw_owned(f) }))
     }
 
-    /// Insert a new folio at `index`, locked (`filemap_add_folio`), as
-    /// `__filemap_get_folio(FGP_LOCK | FGP_CREAT)` does after allocating:
-    /// not uptodate, the caller fills it. `EEXIST` if a folio is there
-    /// already.
-    pub(crate) fn add_locked(
-        &self,
-        new: NewFolio,
-        index: usize,
-    ) -> Result<FolioGuard<ARef<Folio>>> {
-        let folio = new.0;
-        // SAFETY: `folio` is new: no one else knows it (`NewFolio`), as
-        // `filemap_add_folio` requires (it sets the lock bit non-atomically).
-        let r = unsafe { ffi::pcc_filemap_add_folio(self.mapping(), folio.as_ptr(), index) };
-        kernel::error::to_result(r)?;
-        // SAFETY: `filemap_add_folio` returned with the folio locked, and
-        // the page cache holds its own reference; ours passes to the guard.
-        Ok(unsafe { FolioGuard::from_locked(folio) })
+    /// Take `mapping->invalidate_lock` shared (`filemap_invalidate_lock_shared`),
+    /// which adding folios to the page cache needs: truncation
+    /// ([`InvalidateExclusive::truncate_all`]) waits until it is released,
+    /// as it waits for `filemap_fault` and readahead.
+    pub(crate) fn lock_for_add(&self) -> InvalidateShared<'_> {
+        // SAFETY: The mapping is live as long as `self`; released by `Drop`.
+        unsafe { ffi::pcc_filemap_invalidate_lock_shared(self.mapping()) };
+        // INVARIANT: just taken shared.
+        InvalidateShared { inode: self }
+    }
+
+    /// Take `mapping->invalidate_lock` exclusive (`filemap_invalidate_lock`),
+    /// which truncation needs: no folio is added meanwhile.
+    pub(crate) fn lock_for_truncate(&self) -> InvalidateExclusive<'_> {
+        // SAFETY: The mapping is live as long as `self`; released by `Drop`.
+        unsafe { ffi::pcc_filemap_invalidate_lock(self.mapping()) };
+        // INVARIANT: just taken exclusive.
+        InvalidateExclusive { inode: self }
     }
 
     /// Drop a locked, clean folio from the page cache: unmap it from every
@@ -150,8 +157,7 @@ impl PageCacheInode {
         // A folio pinned for DMA (GUP with FOLL_PIN: O_DIRECT, io_uring
         // fixed buffers) may still be written through the pin: dropping it
         // would lose that data, so it stays, as reclaim leaves it.
-        // SAFETY: `folio` is live.
-        if unsafe { ffi::pcc_folio_maybe_dma_pinned(folio.as_ptr()) } {
+        if folio.is_maybe_dma_pinned() {
             return false;
         }
         if folio.is_mapped() {
@@ -162,6 +168,19 @@ impl PageCacheInode {
             if folio.is_dirty() {
                 return false;
             }
+            // GUP-fast pins through the page tables without any lock of
+            // ours: a pin taken between the check above and the unmap is
+            // seen now. Once no PTE maps the folio none can be taken
+            // (GUP-fast re-reads the PTE after pinning and drops a pin
+            // whose PTE changed, `gup_fast_pte_range`; slow GUP pins under
+            // the PTE lock that the unmap takes), so this second check is
+            // final, as the one `shrink_folio_list` makes after
+            // `try_to_unmap` ("Folio is unmapped now so it cannot be newly
+            // pinned anymore"). The folio stays, unmapped: the next access
+            // maps it again.
+            if folio.is_maybe_dma_pinned() {
+                return false;
+            }
         }
         // SAFETY: The folio is locked (`FolioGuard`), as the call requires,
         // and belongs to this mapping (checked above, stable under the
@@ -170,26 +189,84 @@ impl PageCacheInode {
         // waits in `->page_mkwrite` for the lock we hold.
         unsafe { bindings::generic_error_remove_folio(self.mapping(), folio.as_ptr()) == 0 }
     }
+}
 
-    /// `unmap_mapping_range(mapping, 0, 0, 0)`: remove every PTE of every
-    /// shared mapping of this page cache. Private COW copies, which belong
-    /// to their process, stay.
-    pub(crate) fn unmap_all(&self) {
-        // SAFETY: `mapping` is live; the call takes its own locks.
-        unsafe { bindings::unmap_mapping_range(self.mapping(), 0, 0, 0) };
+/// `mapping->invalidate_lock` held shared: folios may be added.
+///
+/// # Invariants
+///
+/// The invalidate lock of `inode`'s mapping is held shared by this guard.
+pub(crate) struct InvalidateShared<'a> {
+    inode: &'a PageCacheInode,
+}
+
+impl InvalidateShared<'_> {
+    /// Insert a new folio at `index`, locked (`filemap_add_folio`), as
+    /// `__filemap_get_folio(FGP_LOCK | FGP_CREAT)` does after allocating:
+    /// not uptodate, the caller fills it. `EEXIST` if a folio is there
+    /// already.
+    pub(crate) fn add_locked(
+        &self,
+        new: NewFolio,
+        index: usize,
+    ) -> Result<FolioGuard<ARef<Folio>>> {
+        let folio = new.0;
+        // SAFETY: `folio` is new: no one else knows it (`NewFolio`), as
+        // `filemap_add_folio` requires (it sets the lock bit non-atomically);
+        // the invalidate lock is held shared (type invariant), so no
+        // truncation runs meanwhile.
+        let r = unsafe { ffi::pcc_filemap_add_folio(self.inode.mapping(), folio.as_ptr(), index) };
+        kernel::error::to_result(r)?;
+        // SAFETY: `filemap_add_folio` returned with the folio locked, and
+        // the page cache holds its own reference; ours passes to the guard.
+        Ok(unsafe { FolioGuard::from_locked(folio) })
     }
+}
 
-    /// `truncate_inode_pages(mapping, 0)`: drop every folio from the page
-    /// cache, unmapping any that is still mapped.
+impl Drop for InvalidateShared<'_> {
+    fn drop(&mut self) {
+        // SAFETY: Held shared (type invariant), released once.
+        unsafe { ffi::pcc_filemap_invalidate_unlock_shared(self.inode.mapping()) };
+    }
+}
+
+/// `mapping->invalidate_lock` held exclusive: no folio is added.
+///
+/// # Invariants
+///
+/// The invalidate lock of `inode`'s mapping is held exclusive by this guard.
+pub(crate) struct InvalidateExclusive<'a> {
+    inode: &'a PageCacheInode,
+}
+
+impl InvalidateExclusive<'_> {
+    /// `truncate_pagecache(inode, 0)`: remove every PTE of every shared
+    /// mapping of this page cache (private COW copies, which belong to
+    /// their process, stay), then drop every folio from the page cache
+    /// (`truncate_inode_pages`, which waits for each folio's lock and
+    /// writeback), then unmap once more, for a page mapped meanwhile.
     pub(crate) fn truncate_all(&self) {
-        // SAFETY: `mapping` is live; the call takes the folio locks itself.
-        unsafe { bindings::truncate_inode_pages(self.mapping(), 0) };
+        let mapping = self.inode.mapping();
+        // SAFETY: `mapping` is live; the calls take their own locks (folio
+        // lock, `i_mmap_rwsem`), below the invalidate lock we hold.
+        unsafe {
+            bindings::unmap_mapping_range(mapping, 0, 0, 0);
+            bindings::truncate_inode_pages(mapping, 0);
+            bindings::unmap_mapping_range(mapping, 0, 0, 0);
+        }
+    }
+}
+
+impl Drop for InvalidateExclusive<'_> {
+    fn drop(&mut self) {
+        // SAFETY: Held exclusive (type invariant), released once.
+        unsafe { ffi::pcc_filemap_invalidate_unlock(self.inode.mapping()) };
     }
 }
 
 impl Drop for PageCacheInode {
     fn drop(&mut self) {
-        self.truncate_all();
+        self.lock_for_truncate().truncate_all();
         // SAFETY: By the type invariant this is the one release of `inode`.
         unsafe { ffi::pcc_inode_free(self.inode.as_ptr()) };
     }

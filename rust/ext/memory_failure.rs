@@ -15,7 +15,14 @@
 //! own is left: a cache that holds references of its own must give them
 //! up in this call, which is why it goes to the driver.
 
-use super::{ffi, folio::Folio, mapping::PageCacheInode};
+use super::{
+    ffi,
+    folio::{
+        Folio,
+        FolioState, //
+    },
+    mapping::PageCacheInode,
+};
 use core::ptr::NonNull;
 use kernel::{bindings, prelude::*, sync::Arc, types::ForeignOwnable};
 
@@ -24,12 +31,22 @@ pub(crate) trait HandleMemoryFailure: Send + Sync + 'static {
     /// The inode whose folios this handles.
     fn inode(&self) -> &PageCacheInode;
 
-    /// `->error_remove_folio`: drop `folio` (the data in it is lost) and
-    /// every reference the cache holds on it, with
-    /// [`PageCacheInode::remove_poisoned`]. An error leaves the folio where
-    /// it is, and memory failure reports the page as not recovered.
-    fn error_remove_folio(&self, folio: PoisonedFolio<'_>) -> Result;
+    /// `->error_remove_folio`: drop every reference the cache holds on
+    /// `folio` (the data in it is lost), then take it out of the page
+    /// cache with [`PoisonedFolio::remove`], whose [`Removed`] is the only
+    /// way to return `Ok`. An error leaves the folio where it is, and
+    /// memory failure reports the page as not recovered.
+    ///
+    /// Memory failure calls this holding `mf_mutex` (every other memory
+    /// failure in the system waits) and the folio lock: the handler must
+    /// not sleep waiting for a lock whose holder may wait for this folio,
+    /// nor allocate in a way that waits for reclaim.
+    fn error_remove_folio(&self, folio: PoisonedFolio<'_>) -> Result<Removed>;
 }
+
+/// Proof that a poisoned folio left the page cache: only
+/// [`PoisonedFolio::remove`] makes one.
+pub(crate) struct Removed(());
 
 /// A folio memory failure found poisoned.
 ///
@@ -39,6 +56,7 @@ pub(crate) trait HandleMemoryFailure: Send + Sync + 'static {
 /// the folio belongs to the mapping of the inode the handler serves.
 pub(crate) struct PoisonedFolio<'a> {
     folio: &'a Folio,
+    inode: &'a PageCacheInode,
 }
 
 impl PoisonedFolio<'_> {
@@ -47,23 +65,23 @@ impl PoisonedFolio<'_> {
         self.folio.index()
     }
 
-    /// The folio.
-    pub(crate) fn folio(&self) -> &Folio {
+    /// The folio, to read: memory failure holds its lock.
+    pub(crate) fn folio(&self) -> &FolioState {
         self.folio
     }
-}
 
-impl PageCacheInode {
-    /// Take a poisoned folio out of the page cache and out of every page
-    /// table still mapping it: `generic_error_remove_folio`, which
+    /// Take the folio out of the page cache and out of every page table
+    /// still mapping it: `generic_error_remove_folio`, which
     /// `truncate_error_folio` calls for a filesystem that has it as its
     /// `->error_remove_folio`.
-    pub(crate) fn remove_poisoned(&self, folio: PoisonedFolio<'_>) -> Result {
-        // SAFETY: The folio is locked and in this mapping (type invariant
-        // of `PoisonedFolio`), as the call requires; the mapping is live.
-        let r =
-            unsafe { bindings::generic_error_remove_folio(self.mapping(), folio.folio.as_ptr()) };
-        kernel::error::to_result(r)
+    pub(crate) fn remove(self) -> Result<Removed> {
+        // SAFETY: The folio is locked and in the mapping of `inode` (type
+        // invariant), as the call requires; the mapping is live.
+        let r = unsafe {
+            bindings::generic_error_remove_folio(self.inode.mapping(), self.folio.as_ptr())
+        };
+        kernel::error::to_result(r)?;
+        Ok(Removed(()))
     }
 }
 
@@ -124,12 +142,14 @@ impl<T: HandleMemoryFailure> MemoryFailureHandler<T> {
         let t = unsafe { Arc::<T>::borrow(data) };
         // SAFETY: Memory failure holds a reference on the folio for the call.
         let folio = unsafe { Folio::from_raw(folio) };
-        if !t.inode().owns(folio) {
+        let inode = t.inode();
+        if !inode.owns(folio) {
             return EBUSY.to_errno();
         }
-        // INVARIANT: locked by memory failure for this call; in `T`'s mapping.
-        match t.error_remove_folio(PoisonedFolio { folio }) {
-            Ok(()) => 0,
+        // INVARIANT: locked by memory failure for this call; in the mapping
+        // of `inode` (checked above, stable under the folio lock).
+        match t.error_remove_folio(PoisonedFolio { folio, inode }) {
+            Ok(Removed(())) => 0,
             Err(e) => e.to_errno(),
         }
     }

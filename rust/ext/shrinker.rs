@@ -20,12 +20,82 @@ use kernel::{
 
 /// What a shrinker frees.
 pub(crate) trait Shrink: Send + Sync + 'static {
-    /// How many objects could be freed now (0: nothing to do).
-    fn count(&self) -> usize;
+    /// How many objects could be freed now (`count_objects`).
+    fn count(&self, sc: &ShrinkControl<'_>) -> ShrinkCount;
 
-    /// Free up to `nr` objects; how many were freed, or `None` when nothing
-    /// can be done in this context (`SHRINK_STOP`: e.g. a lock is taken).
-    fn scan(&self, nr: usize) -> Option<usize>;
+    /// Free up to `sc.nr_to_scan()` objects (`scan_objects`).
+    fn scan(&self, sc: &ShrinkControl<'_>) -> ShrinkScan;
+}
+
+/// What `count_objects` answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ShrinkCount {
+    /// The cache holds no objects at all (`SHRINK_EMPTY`).
+    Empty,
+    /// This many could be freed now; 0 if some are held but none can go.
+    Freeable(usize),
+}
+
+/// What `scan_objects` answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ShrinkScan {
+    /// This many objects were freed.
+    Freed(usize),
+    /// No progress is possible in this context (`SHRINK_STOP`: e.g. a lock
+    /// is taken, or the allocation context forbids what freeing needs).
+    Stop,
+}
+
+/// The largest count a shrinker may return: the values above are the
+/// sentinels `SHRINK_EMPTY` and `SHRINK_STOP`, which a count must never
+/// become by accident.
+const MAX_COUNT: usize = bindings::SHRINK_EMPTY as usize - 1;
+
+/// `struct shrink_control`: the reclaim request a callback serves.
+///
+/// # Invariants
+///
+/// `raw` is the `shrink_control` reclaim passed to the callback running
+/// now, which lasts `'a`.
+pub(crate) struct ShrinkControl<'a> {
+    raw: &'a bindings::shrink_control,
+}
+
+// The whole of `shrink_control` a shrinker may read; pcc's own needs only
+// `nr_to_scan` (see `PageCache`'s `Shrink`), the rest is the abstraction's.
+#[allow(dead_code)]
+impl ShrinkControl<'_> {
+    /// How many objects reclaim asks to scan (`nr_to_scan`).
+    pub(crate) fn nr_to_scan(&self) -> usize {
+        self.raw.nr_to_scan
+    }
+
+    /// The NUMA node reclaimed (`nid`; 0 for a shrinker that is not
+    /// `SHRINKER_NUMA_AWARE`, as this one).
+    pub(crate) fn nid(&self) -> i32 {
+        self.raw.nid
+    }
+
+    /// Whether the allocation that reclaims may wait (`__GFP_DIRECT_RECLAIM`).
+    pub(crate) fn may_wait(&self) -> bool {
+        self.gfp(bindings::___GFP_DIRECT_RECLAIM_BIT)
+    }
+
+    /// Whether it may do I/O (`__GFP_IO`).
+    pub(crate) fn may_do_io(&self) -> bool {
+        self.gfp(bindings::___GFP_IO_BIT)
+    }
+
+    /// Whether it may call into file systems (`__GFP_FS`): not from a file
+    /// system holding its own locks (`GFP_NOFS`).
+    pub(crate) fn may_enter_fs(&self) -> bool {
+        self.gfp(bindings::___GFP_FS_BIT)
+    }
+
+    /// Whether `gfp_mask` has the flag of bit number `bit` (`___GFP_*_BIT`).
+    fn gfp(&self, bit: u32) -> bool {
+        self.raw.gfp_mask & (1 << bit) != 0
+    }
 }
 
 /// A registered shrinker holding a reference on its `T`.
@@ -78,14 +148,19 @@ impl<T: Shrink> Shrinker<T> {
 
     /// # Safety
     ///
-    /// Called by reclaim with a shrinker registered by `register` for `T`.
+    /// Called by reclaim with a shrinker registered by `register` for `T`
+    /// and a live `shrink_control`.
     unsafe extern "C" fn count(
         s: *mut bindings::shrinker,
-        _sc: *mut bindings::shrink_control,
+        sc: *mut bindings::shrink_control,
     ) -> kernel::ffi::c_ulong {
-        // SAFETY: Called by reclaim on our registered shrinker.
-        let t = unsafe { Self::data(s) };
-        t.count() as kernel::ffi::c_ulong
+        // SAFETY: Called by reclaim on our registered shrinker, with a live
+        // control structure that lasts the call.
+        let (t, sc) = unsafe { (Self::data(s), ShrinkControl { raw: &*sc }) };
+        match t.count(&sc) {
+            ShrinkCount::Empty => bindings::SHRINK_EMPTY as kernel::ffi::c_ulong,
+            ShrinkCount::Freeable(n) => n.min(MAX_COUNT) as kernel::ffi::c_ulong,
+        }
     }
 
     /// # Safety
@@ -97,11 +172,11 @@ impl<T: Shrink> Shrinker<T> {
         sc: *mut bindings::shrink_control,
     ) -> kernel::ffi::c_ulong {
         // SAFETY: Called by reclaim on our registered shrinker, with a live
-        // control structure.
-        let (t, nr) = unsafe { (Self::data(s), (*sc).nr_to_scan) };
-        match t.scan(nr) {
-            Some(n) => n as kernel::ffi::c_ulong,
-            None => !0, // SHRINK_STOP
+        // control structure that lasts the call.
+        let (t, sc) = unsafe { (Self::data(s), ShrinkControl { raw: &*sc }) };
+        match t.scan(&sc) {
+            ShrinkScan::Freed(n) => n.min(MAX_COUNT) as kernel::ffi::c_ulong,
+            ShrinkScan::Stop => bindings::SHRINK_STOP as kernel::ffi::c_ulong,
         }
     }
 }

@@ -8,8 +8,8 @@
 //!
 //! The store is read and written through the VFS (`vfs_iter_read` /
 //! `vfs_iter_write` on one folio, `kernel_read` / `kernel_write` on a
-//! buffer), as the loop driver reads its backing file, so a regular file
-//! and a block device work alike. Page I/O is on [`FolioGuard`] and
+//! buffer; the loop driver calls the file's `->read_iter`/`->write_iter`
+//! directly), so a regular file and a block device work alike. Page I/O is on [`FolioGuard`] and
 //! [`FolioWriteback`], which hold the folio state the I/O needs.
 //!
 //! [`FolioGuard`]: super::folio::FolioGuard

@@ -110,7 +110,8 @@ pub(crate) fn map_pages(call: &MapPagesCall, m: &MappedAround<'_>) {
     };
 }
 
-/// The fields of a `->page_mkwrite` call, read before its view is consumed.
+/// The fields of a `->fault` or `->page_mkwrite` call, read before its
+/// view is consumed.
 pub(crate) struct FaultCall {
     pgoff: usize,
     address: usize,

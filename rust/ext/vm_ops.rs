@@ -482,7 +482,12 @@ impl<'a> VmFault<'a> {
     }
 
     /// `VM_FAULT_NOPAGE`: nothing to map now; the access is retried.
-    pub(crate) fn no_page(&self) -> Faulted<'a> {
+    /// Private: the kernel retries such a fault at once, so a driver that
+    /// returned it for a page it cannot provide would livelock the access.
+    /// Only [`VmFault::page`] returns it, for a folio truncated since the
+    /// driver found it (the retry then finds the page anew, as
+    /// `filemap_fault` retries its lookup).
+    fn no_page(&self) -> Faulted<'a> {
         Faulted {
             page: Outcome::NoPage,
             _brand: PhantomData,
@@ -491,7 +496,7 @@ impl<'a> VmFault<'a> {
 }
 
 /// What `->fault` hands back; made only by [`VmFault::page`] or
-/// [`VmFault::no_page`] of the same call.
+/// [`Retry::faulted`] of the same call.
 pub(crate) struct Faulted<'a> {
     page: Outcome,
     _brand: Brand<'a>,
@@ -549,28 +554,44 @@ pub(crate) struct MkwriteFault<'a> {
 impl<'a> MkwriteFault<'a> {
     common_accessors!();
 
-    /// Lock the folio and check that it still belongs to this file's page
-    /// cache, as `filemap_page_mkwrite()` does: [`Mkwrite::Locked`] if it
-    /// does (return it, and the kernel makes the PTE writable and unlocks
-    /// the folio), [`Mkwrite::NoPage`] if it was truncated meanwhile (the
-    /// access is retried). Consumes the view: the folio is locked once.
+    /// What `filemap_page_mkwrite()` does, in one step, so that no part
+    /// can be forgotten: lock the folio; check that it still belongs to
+    /// this file's page cache ([`Mkwrite::NoPage`] if it was truncated
+    /// meanwhile: the access is retried); mark it dirty
+    /// (`folio_mark_dirty`), so that writeback cannot clean it before the
+    /// PTE is writable; wait for a writeback in flight (`folio_wait_stable`),
+    /// so that no store changes a page while it is being written. Then
+    /// [`Mkwrite::Locked`]: return it, and the kernel makes the PTE
+    /// writable and unlocks the folio. Consumes the view: the folio is
+    /// locked once.
     pub(crate) fn lock(self) -> Mkwrite<'a> {
         let guard = self.folio.lock();
         if guard.mapping_ptr() != self.raw.file_mapping() {
             return Mkwrite::NoPage;
         }
+        let was_clean = guard.mark_dirty();
+        guard.wait_stable();
         Mkwrite::Locked(MkwriteLocked {
             guard,
+            was_clean,
             _brand: PhantomData,
         })
     }
 }
 
-/// The folio of a `->page_mkwrite` call, locked and checked by
+/// The folio of a `->page_mkwrite` call, locked, checked and dirtied by
 /// [`MkwriteFault::lock`].
 pub(crate) struct MkwriteLocked<'a> {
     guard: FolioGuard<&'a Folio>,
+    was_clean: bool,
     _brand: Brand<'a>,
+}
+
+impl MkwriteLocked<'_> {
+    /// Whether this call dirtied the folio (it was clean before).
+    pub(crate) fn was_clean(&self) -> bool {
+        self.was_clean
+    }
 }
 
 impl<'a> core::ops::Deref for MkwriteLocked<'a> {

@@ -25,3 +25,15 @@ int pcc_filemap_add_folio(struct address_space *mapping, struct folio *folio, pg
 {
 	return filemap_add_folio(mapping, folio, index, mapping_gfp_mask(mapping));
 }
+
+/* mapping->invalidate_lock: adding folios (shared) against truncation (exclusive). */
+void pcc_filemap_invalidate_lock(struct address_space *mapping) { filemap_invalidate_lock(mapping); }
+void pcc_filemap_invalidate_unlock(struct address_space *mapping) { filemap_invalidate_unlock(mapping); }
+void pcc_filemap_invalidate_lock_shared(struct address_space *mapping)
+{
+	filemap_invalidate_lock_shared(mapping);
+}
+void pcc_filemap_invalidate_unlock_shared(struct address_space *mapping)
+{
+	filemap_invalidate_unlock_shared(mapping);
+}
