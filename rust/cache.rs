@@ -164,11 +164,27 @@ impl Slots {
     }
 }
 
+/// What `->map_pages` counts: (calls, PTEs mapped).
+type AroundCounters = (EventCounter, EventCounter);
+
+/// `->map_pages`: fault-around maps what is cached near the fault; never
+/// allocates. It runs under RCU and gets only its counters.
+fn map_pages<'a>(around: &AroundCounters, vmf: MapPagesFault<'a>) -> MappedAround<'a> {
+    let (calls, ptes) = around;
+    calls.inc();
+    let call = MapPagesCall::of(&vmf);
+    let mapped = vmf.map_cached_pages();
+    ptes.add(mapped.ptes() as u64);
+    trace::map_pages(&call, &mapped);
+    mapped
+}
+
 struct Counters {
     faults: EventCounter,
     fault_misses: EventCounter,
-    map_pages_calls: EventCounter,
-    pages_mapped_around: EventCounter,
+    /// `->map_pages` calls and the PTEs they set: all `->map_pages` sees
+    /// of the cache (it runs under RCU).
+    around: AroundCounters,
     mkwrite_calls: EventCounter,
     pages_written_back: EventCounter,
     major_faults: EventCounter,
@@ -183,8 +199,7 @@ impl Counters {
         Self {
             faults: EventCounter::new(),
             fault_misses: EventCounter::new(),
-            map_pages_calls: EventCounter::new(),
-            pages_mapped_around: EventCounter::new(),
+            around: (EventCounter::new(), EventCounter::new()),
             mkwrite_calls: EventCounter::new(),
             pages_written_back: EventCounter::new(),
             major_faults: EventCounter::new(),
@@ -821,8 +836,8 @@ impl PageCache {
         Stats {
             faults: c.faults.get(),
             fault_misses: c.fault_misses.get(),
-            map_pages_calls: c.map_pages_calls.get(),
-            pages_mapped_around: c.pages_mapped_around.get(),
+            map_pages_calls: c.around.0.get(),
+            pages_mapped_around: c.around.1.get(),
             mkwrite_calls: c.mkwrite_calls.get(),
             pages_cached: cached as u64,
             pages_dirty: dirty as u64,
@@ -920,17 +935,6 @@ impl PageCache {
         }
     }
 
-    /// `->map_pages`: fault-around maps what is cached near the fault;
-    /// never allocates.
-    fn map_pages<'a>(&self, vmf: MapPagesFault<'a>) -> MappedAround<'a> {
-        self.counters.map_pages_calls.inc();
-        let call = MapPagesCall::of(&vmf);
-        let mapped = vmf.map_cached_pages();
-        self.counters.pages_mapped_around.add(mapped.ptes() as u64);
-        trace::map_pages(&call, &mapped);
-        mapped
-    }
-
     /// `->page_mkwrite`: a clean page is about to become writable: mark it
     /// dirty and hand it back locked, so writeback cannot clean it before
     /// the PTE is set. A page that reset removed meanwhile faults again.
@@ -990,13 +994,18 @@ pub(crate) struct WithoutFaultAround;
 #[vtable]
 impl VmOperations for WithFaultAround {
     type Ptr = Arc<PageCache>;
+    type Around = AroundCounters;
 
     fn fault<'a>(cache: Borrowed<'_, Self>, vmf: VmFault<'a>) -> Result<Faulted<'a>, FaultError> {
         cache.fault(vmf)
     }
 
-    fn map_pages<'a>(cache: Borrowed<'_, Self>, vmf: MapPagesFault<'a>) -> MappedAround<'a> {
-        cache.map_pages(vmf)
+    fn around<'c>(cache: &'c Borrowed<'_, Self>) -> &'c AroundCounters {
+        &cache.counters.around
+    }
+
+    fn map_pages<'a>(around: &AroundCounters, vmf: MapPagesFault<'a>) -> MappedAround<'a> {
+        map_pages(around, vmf)
     }
 
     fn page_mkwrite<'a>(
@@ -1010,6 +1019,7 @@ impl VmOperations for WithFaultAround {
 #[vtable]
 impl VmOperations for WithoutFaultAround {
     type Ptr = Arc<PageCache>;
+    type Around = ();
 
     fn fault<'a>(cache: Borrowed<'_, Self>, vmf: VmFault<'a>) -> Result<Faulted<'a>, FaultError> {
         cache.fault(vmf)

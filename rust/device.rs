@@ -13,11 +13,7 @@ use crate::{
         mapping::PageCacheInode,
         misc::SharedMiscDevice,
         params::pr_info_ratelimited,
-        vm_ops::{
-            Installed,
-            VmaNewVmOps,
-            VmaRefExt, //
-        },
+        vm_ops::VmaDesc, //
     },
     uapi::{
         PCC_IOC_EVICT,
@@ -38,7 +34,6 @@ use kernel::{
         IovIterDest,
         IovIterSource, //
     },
-    mm::virt::VmaNew,
     prelude::*,
     sync::{
         Arc,
@@ -56,17 +51,17 @@ impl SharedMiscDevice for PageCache {
         self.inode()
     }
 
-    /// A mapping must start below capacity. It can never grow past where
-    /// it was checked: `VM_DONTEXPAND` makes `mremap` refuse to expand it,
-    /// and keeps a later `mmap` of the next offsets from being merged into
-    /// it without a call here (`is_mergeable_vma` finds the new request's
-    /// flags, which lack `VM_DONTEXPAND`, differ from this VMA's).
-    fn mmap<'a>(
+    /// A mapping must start below capacity; this runs before the kernel
+    /// merges a new range into a neighbour, so no mapping starts past it.
+    /// Like a file's, a mapping may reach past capacity (by its length, or
+    /// grown by `mremap`): an access there gets `SIGBUS` (`->fault`), as
+    /// past the end of a file on tmpfs or ext4.
+    fn mmap_prepare(
         cache: ArcBorrow<'_, PageCache>,
         _file: &File,
-        vma: &'a VmaNew,
-    ) -> Result<Installed<'a>> {
-        let pgoff = vma.pgoff();
+        desc: &mut VmaDesc<'_, Arc<PageCache>>,
+    ) -> Result {
+        let pgoff = desc.pgoff();
         if pgoff >= cache.capacity_pages() {
             pr_info_ratelimited!(
                 "mmap at page offset {pgoff} refused: the device holds {} pages (EINVAL)\n",
@@ -74,12 +69,12 @@ impl SharedMiscDevice for PageCache {
             );
             return Err(EINVAL);
         }
-        vma.set_dontexpand();
         if cache.fault_around() {
-            vma.install::<WithFaultAround>(cache.into())
+            desc.install::<WithFaultAround>();
         } else {
-            vma.install::<WithoutFaultAround>(cache.into())
+            desc.install::<WithoutFaultAround>();
         }
+        Ok(())
     }
 
     fn read_iter(mut kiocb: Kiocb<'_, Arc<PageCache>>, iov: &mut IovIterDest<'_>) -> Result<usize> {

@@ -33,7 +33,6 @@ vm_fault_t pcc_filemap_map_pages_counted(struct vm_fault *vmf, pgoff_t start, pg
 					 unsigned long *ptes);
 void pcc_release_fault_lock(struct vm_fault *vmf);
 bool pcc_current_is_kthread(void);
-struct file *pcc_vma_get_file(struct vm_area_struct *vma);
 bool pcc_folio_maybe_dma_pinned(struct folio *folio);
 void pcc_folio_set_referenced(struct folio *folio);
 bool pcc_folio_test_clear_referenced(struct folio *folio);

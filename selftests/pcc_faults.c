@@ -426,8 +426,8 @@ TEST_F(pcc, mmap_at_or_past_capacity_fails_with_einval)
 /*
  * Map the device's last page, then ask for the next page offset (the
  * capacity) right after it: a mapping the kernel could merge into the
- * first one without calling pcc's mmap. It must fail like any mmap at
- * capacity.
+ * first one. It must fail like any mmap at capacity: pcc checks in
+ * ->mmap_prepare, which the kernel calls before it tries to merge.
  */
 static void map_past_capacity_adjacent(struct __test_metadata *_metadata,
 				       FIXTURE_DATA(pcc) *self, int flags, int fixed)
@@ -462,28 +462,64 @@ TEST_F(pcc, map_fixed_noreplace_at_capacity_next_to_the_last_page_fails_with_ein
 }
 
 /*
- * mremap cannot grow a mapping of the device at all (VM_DONTEXPAND:
- * EFAULT), so it cannot grow one past capacity; shrinking and moving
- * still work.
+ * mremap grows a mapping of the device as it grows one of a file on tmpfs
+ * or ext4 (pcc's mappings are not VM_DONTEXPAND): within capacity the new
+ * page is the device's, data and all; past capacity growing works too,
+ * and an access there gets SIGBUS (BUS_ADRERR), as past a file's end.
  */
-TEST_F(pcc, mremap_cannot_grow_a_mapping_past_capacity)
+TEST_F(pcc, mremap_grows_a_mapping_within_capacity_and_sigbus_past_it)
 {
+	struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO };
 	off_t last = self->size / self->psz - 1;
-	char *p, *q;
+	volatile char *q;
+	char *area, *p;
 
-	p = map_at(self->fd, self->psz, 1, variant->flags, last);
-	ASSERT_NE(MAP_FAILED, p);
-	p[0] = 'e';
-	errno = 0;
-	q = mremap(p, self->psz, 2 * self->psz, MREMAP_MAYMOVE);
-	EXPECT_EQ(MAP_FAILED, q) TH_LOG("mremap grew the last page's mapping past capacity");
-	EXPECT_EQ(EFAULT, errno);
-	errno = 0;
+	ASSERT_EQ(0, sigaction(SIGBUS, &sa, NULL));
+	ASSERT_EQ(1, pwrite(self->fd, "x", 1, last * self->psz));
+	/* Room to grow in place: three pages, the last two given back. */
+	area = mmap(NULL, 3 * self->psz, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	p = mmap(area, self->psz, PROT_READ | PROT_WRITE, variant->flags | MAP_FIXED, self->fd,
+		 (last - 1) * self->psz);
+	ASSERT_EQ(area, p);
+	ASSERT_EQ(0, munmap(area + self->psz, 2 * self->psz));
+
 	q = mremap(p, self->psz, 2 * self->psz, 0);
-	EXPECT_EQ(MAP_FAILED, q);
-	EXPECT_EQ(EFAULT, errno);
-	EXPECT_EQ('e', p[0]) TH_LOG("the mapping is unchanged");
-	munmap(p, self->psz);
+	ASSERT_EQ((void *)p, (void *)q) TH_LOG("grow to the last page: %s", strerror(errno));
+	EXPECT_EQ('x', q[self->psz]) TH_LOG("the grown page is the device's last page");
+
+	q = mremap(p, 2 * self->psz, 3 * self->psz, 0);
+	ASSERT_EQ((void *)p, (void *)q) TH_LOG("grow past capacity: %s", strerror(errno));
+	sigbus_code = 0;
+	if (sigsetjmp(sigbus_jmp, 1) == 0) {
+		(void)q[2 * self->psz];
+		ASSERT_TRUE(0) TH_LOG("no SIGBUS past the end of the device");
+	}
+	EXPECT_EQ(BUS_ADRERR, sigbus_code);
+	EXPECT_EQ((void *)(q + 2 * self->psz), sigbus_addr);
+	EXPECT_EQ('x', q[self->psz]);
+	munmap((void *)q, 3 * self->psz);
+}
+
+/*
+ * mlock2(MLOCK_ONFAULT) locks the range without faulting it in, as on a
+ * file: no pcc callback runs until the pages are touched.
+ */
+TEST_F(pcc, mlock_onfault_faults_nothing_in)
+{
+	struct snap a, b;
+	char *p;
+
+	p = map_at(self->fd, self->psz, 2, variant->flags, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	snap(self->fd, &a);
+	ASSERT_EQ(0, syscall(__NR_mlock2, p, 2 * self->psz, MLOCK_ONFAULT)) TH_LOG("%s",
+										 strerror(errno));
+	snap(self->fd, &b);
+	EXPECT_EQ(0, D(b, a, faults)) TH_LOG("mlock2(MLOCK_ONFAULT) faulted pages in");
+	EXPECT_EQ(0, D(b, a, map_pages_calls));
+	munlock(p, 2 * self->psz);
+	munmap(p, 2 * self->psz);
 }
 
 TEST_F(pcc, mremap_moves_and_shrinks_a_mapping)

@@ -775,6 +775,31 @@ TEST_F_TIMEOUT(limited, a_write_from_a_mapping_of_a_page_only_in_the_store_compl
 	munmap(src, PSZ);
 }
 
+/*
+ * mlock promises that the pages stay resident: evicting drops the clean
+ * page that is not locked and keeps the locked one, as reclaim does.
+ */
+TEST_F(store, evict_keeps_mlocked_pages)
+{
+	struct pcc_stats s;
+	char *p;
+
+	ASSERT_EQ(0, pwrite_pattern(self->fd, 0, 19));
+	ASSERT_EQ(0, pwrite_pattern(self->fd, 1, 19));
+	ASSERT_EQ(2, ioctl(self->fd, PCC_IOC_WRITEBACK));
+	p = map_pages_at(self->fd, 2, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, mlock(p, PSZ)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(1, ioctl(self->fd, PCC_IOC_EVICT)) TH_LOG("only the unlocked page goes");
+	ASSERT_EQ(0, pcc_stats(self->fd, &s));
+	EXPECT_EQ(1, s.pages_cached);
+	EXPECT_EQ(-1, pcc_check_page(p, 0, 19));
+	ASSERT_EQ(0, munlock(p, PSZ));
+	EXPECT_EQ(1, ioctl(self->fd, PCC_IOC_EVICT)) TH_LOG("unlocked, it goes too");
+	EXPECT_EQ(-1, pcc_check_page(p, 0, 19)) TH_LOG("and comes back from the store");
+	munmap(p, 2 * PSZ);
+}
+
 TEST_F(store, written_back_data_survives_unload_and_comes_back_by_major_faults)
 {
 	struct snap a, b;

@@ -52,8 +52,9 @@ struct pcc_stats {
 
 /*
  * With a backing store (module parameter backing=PATH): drop every clean
- * page from the cache, unmapping it from every mapping first; dirty pages
- * and pages under writeback stay. Returns the number of pages dropped.
+ * page from the cache, unmapping it from every mapping first; dirty pages,
+ * pages under writeback, and pages mlocked or pinned (O_DIRECT, io_uring)
+ * stay. Returns the number of pages dropped.
  * Without a store it drops nothing (clean pages have nowhere else to
  * live) and returns 0.
  */

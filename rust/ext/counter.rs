@@ -22,6 +22,7 @@
 //! Each counter has a cache line of its own, so that callbacks bumping
 //! different counters on different CPUs do not share one.
 
+use super::vm_ops::AtomicContext;
 use core::sync::atomic::{
     AtomicI64,
     AtomicU64,
@@ -31,6 +32,9 @@ use core::sync::atomic::{
 /// A count of events since load.
 #[repr(align(64))]
 pub(crate) struct EventCounter(AtomicU64);
+
+// SAFETY: Relaxed atomic operations only: nothing sleeps.
+unsafe impl AtomicContext for EventCounter {}
 
 impl EventCounter {
     pub(crate) const fn new() -> Self {

@@ -56,7 +56,6 @@ extern "C" {
     ) -> bindings::vm_fault_t;
     pub(crate) fn pcc_release_fault_lock(vmf: *mut bindings::vm_fault);
     pub(crate) fn pcc_current_is_kthread() -> bool;
-    pub(crate) fn pcc_vma_get_file(vma: *mut bindings::vm_area_struct) -> *mut bindings::file;
     pub(crate) fn pcc_folio_maybe_dma_pinned(folio: *mut bindings::folio) -> bool;
     pub(crate) fn pcc_folio_set_referenced(folio: *mut bindings::folio);
     pub(crate) fn pcc_folio_test_clear_referenced(folio: *mut bindings::folio) -> bool;

@@ -206,6 +206,13 @@ impl FolioState {
         }
     }
 
+    /// `folio_test_mlocked`: mapped by a `VM_LOCKED` VMA (`mlock`);
+    /// reclaim keeps such a folio.
+    #[inline]
+    pub(crate) fn is_mlocked(&self) -> bool {
+        self.test_flag(bindings::pageflags_PG_mlocked)
+    }
+
     /// `folio_set_referenced`: it was just used. Reclaim's second chance
     /// (`folio_check_references`) reads the same bit.
     pub(crate) fn set_referenced(&self) {
@@ -341,6 +348,19 @@ impl FolioRef for ARef<Folio> {}
 
 /// The folio lock (`folio_lock` ... `folio_unlock`), held on a folio that
 /// `P` keeps alive. Unlocks on drop.
+///
+/// # Examples
+///
+/// Writing a dirty folio to a store, as a `->writepages` does:
+///
+/// ```
+/// let locked = FolioGuard::new(folio);
+/// if let Ok(wb) = locked.start_writeback() {
+///     if wb.write_to(&file, pos).is_err() {
+///         wb.redirty(); // dirty again, then writeback ends
+///     } // else dropping `wb` ends writeback
+/// }
+/// ```
 ///
 /// # Invariants
 ///

@@ -149,9 +149,14 @@ impl PageCacheInode {
     /// which is `truncate_inode_folio` on one folio: the exported way to take
     /// one locked folio out of a mapping). Returns whether it was removed.
     /// A dirty folio or one under writeback stays: it holds data the store
-    /// does not.
+    /// does not; so does a pinned or mlocked one.
     pub(crate) fn evict_locked(&self, folio: &FolioGuard<ARef<Folio>>) -> bool {
         if !self.owns(folio) || folio.is_dirty() || folio.is_writeback() {
+            return false;
+        }
+        // An mlocked folio stays, as reclaim keeps it (`mlock` promises
+        // the page stays resident).
+        if folio.is_mlocked() {
             return false;
         }
         // A folio pinned for DMA (GUP with FOLL_PIN: O_DIRECT, io_uring

@@ -27,6 +27,22 @@ use core::ptr::NonNull;
 use kernel::{bindings, prelude::*, sync::Arc, types::ForeignOwnable};
 
 /// What a page cache does with a poisoned folio.
+///
+/// # Examples
+///
+/// ```
+/// impl HandleMemoryFailure for Cache {
+///     fn inode(&self) -> &PageCacheInode {
+///         &self.inode
+///     }
+///
+///     fn error_remove_folio(&self, folio: PoisonedFolio<'_>) -> Result<Removed> {
+///         let mut index = self.index.try_lock().ok_or(EBUSY)?; // never wait here
+///         index.forget(folio.index());
+///         folio.remove()
+///     }
+/// }
+/// ```
 pub(crate) trait HandleMemoryFailure: Send + Sync + 'static {
     /// The inode whose folios this handles.
     fn inode(&self) -> &PageCacheInode;

@@ -17,14 +17,13 @@
 //!   change `f_mapping`;
 //! - `llseek` is `generic_file_llseek()` over that inode's `i_size`, so
 //!   `SEEK_END` is the end of the device's data;
-//! - `mmap` returns the [`Installed`] of [`VmaNewVmOps::install`], so a
-//!   failed `mmap` cannot leave a table or its data behind.
-//!
-//! [`VmaNewVmOps::install`]: super::vm_ops::VmaNewVmOps::install
+//! - mappings are set up by `->mmap_prepare` (7.3's replacement of
+//!   `->mmap`), with a [`VmaDesc`] that knows the file's data is an
+//!   `Arc<T>`, so only operations whose data is that can be installed.
 
 use super::{
     mapping::PageCacheInode,
-    vm_ops::Installed, //
+    vm_ops::VmaDesc, //
 };
 use core::marker::{
     PhantomData,
@@ -44,7 +43,6 @@ use kernel::{
         IovIterDest,
         IovIterSource, //
     },
-    mm::virt::VmaNew,
     module::this_module,
     prelude::*,
     sync::{
@@ -70,13 +68,16 @@ pub(crate) trait SharedMiscDevice: Send + Sync + Sized + 'static {
         Ok(())
     }
 
-    /// `->mmap`: check the new VMA and install its operations; return the
-    /// [`Installed`] to keep them.
-    fn mmap<'a>(
+    /// `->mmap_prepare`: check the mapping asked for and install its
+    /// operations ([`VmaDesc::install`]). It runs before the kernel tries
+    /// to merge the new range into a neighbour, so its checks hold for
+    /// every mapping made; it must be stateless (the mapping may still
+    /// fail, or be merged), which `VmaDesc` ensures.
+    fn mmap_prepare(
         _this: ArcBorrow<'_, Self>,
         _file: &File,
-        _vma: &'a VmaNew,
-    ) -> Result<Installed<'a>> {
+        _desc: &mut VmaDesc<'_, Arc<Self>>,
+    ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -243,24 +244,23 @@ impl<T: SharedMiscDevice> MiscVTable<T> {
 
     /// # Safety
     ///
-    /// `file` was opened by [`Self::open`]; `vma` is being set up by
-    /// `mmap` for it.
-    unsafe extern "C" fn mmap(
-        file: *mut bindings::file,
-        vma: *mut bindings::vm_area_struct,
-    ) -> c_int {
+    /// Called by `vfs_mmap_prepare()` with the descriptor of a mapping of
+    /// a file opened by [`Self::open`].
+    unsafe extern "C" fn mmap_prepare(desc: *mut bindings::vm_area_desc) -> c_int {
+        // SAFETY: The descriptor is live for the call; `file` is the file
+        // being mapped, open for the call.
+        let file = unsafe { (*desc).file };
         // SAFETY: See `shared`.
         let this = unsafe { Self::shared(file) };
-        // SAFETY: The VMA is undergoing its initial setup.
-        let area = unsafe { VmaNew::from_raw(vma) };
         // SAFETY: The file is valid for the call; no fdget_pos region is
         // active on it.
         let f = unsafe { File::from_raw_file(file) };
-        match T::mmap(this, f, area) {
-            Ok(installed) => {
-                installed.keep();
-                0
-            }
+        // SAFETY: The descriptor of this call; `vm_file` is `file` (pcc's
+        // files are not stacked: nothing sets another), whose
+        // `private_data` holds the `Arc<T>` `open` stored until `release`.
+        let mut d = unsafe { VmaDesc::<Arc<T>>::from_raw(desc) };
+        match T::mmap_prepare(this, f, &mut d) {
+            Ok(()) => 0,
             Err(e) => e.to_errno(),
         }
     }
@@ -284,7 +284,11 @@ impl<T: SharedMiscDevice> MiscVTable<T> {
         open: Some(Self::open),
         release: Some(Self::release),
         llseek: Some(bindings::generic_file_llseek),
-        mmap: if T::HAS_MMAP { Some(Self::mmap) } else { None },
+        mmap_prepare: if T::HAS_MMAP_PREPARE {
+            Some(Self::mmap_prepare)
+        } else {
+            None
+        },
         read_iter: if T::HAS_READ_ITER {
             Some(Self::read_iter)
         } else {

@@ -19,6 +19,27 @@ use kernel::{
 };
 
 /// What a shrinker frees.
+///
+/// # Examples
+///
+/// ```
+/// impl Shrink for Cache {
+///     fn count(&self, _sc: &ShrinkControl<'_>) -> ShrinkCount {
+///         match self.clean.try_lock() {
+///             Some(l) if l.is_empty() => ShrinkCount::Empty,
+///             Some(l) => ShrinkCount::Freeable(l.len()),
+///             None => ShrinkCount::Freeable(0),
+///         }
+///     }
+///
+///     fn scan(&self, sc: &ShrinkControl<'_>) -> ShrinkScan {
+///         match self.clean.try_lock() {
+///             Some(mut l) => ShrinkScan::Freed(l.drop_some(sc.nr_to_scan())),
+///             None => ShrinkScan::Stop,
+///         }
+///     }
+/// }
+/// ```
 pub(crate) trait Shrink: Send + Sync + 'static {
     /// How many objects could be freed now (`count_objects`).
     fn count(&self, sc: &ShrinkControl<'_>) -> ShrinkCount;

@@ -6,8 +6,8 @@
 //!
 //! A driver implements [`VmOperations`] on a type of its own (often a
 //! marker: the data the callbacks work on is [`VmOperations::Ptr`]) and
-//! installs it on a new VMA from its `->mmap` with
-//! [`VmaNewVmOps::install`]. The kernel then calls back into the driver
+//! installs it on a mapping from its `->mmap_prepare` with
+//! [`VmaDesc::install`]. The kernel then calls back into the driver
 //! from the page-fault path:
 //!
 //! - `->fault` from `__do_fault()` (via `do_read_fault()`, `do_cow_fault()`
@@ -24,10 +24,12 @@
 //! against this fault's file and offset, the PTEs mapped for this fault's
 //! range. Return values become `VM_FAULT_*` bits only in the trampolines.
 //!
-//! Mapped to 7.3's `->mmap_prepare`: [`VmaNewVmOps::install`] is what a
-//! driver does by filling `vm_area_desc::vm_ops` and `private_data`; as
-//! there, the table and the data only take effect when `->mmap` succeeds
-//! ([`Installed`] undoes them otherwise).
+//! Installing is stateless, as `->mmap_prepare` must be
+//! (`Documentation/filesystems/mmap_prepare.rst`): it only fills the
+//! descriptor. The reference on the data that a VMA holds is taken by
+//! `vm_ops->mapped`, which the kernel calls once the mapping exists and was
+//! not merged into a neighbour (a merged range uses its neighbour's data),
+//! and given back by `->close`.
 
 use super::{
     ffi,
@@ -39,19 +41,14 @@ use super::{
 use core::{
     ffi::c_void,
     marker::PhantomData,
-    mem::ManuallyDrop,
     ptr::NonNull, //
 };
 use kernel::{
     bindings,
     error::VTABLE_DEFAULT_ERROR,
-    mm::virt::{
-        VmaNew,
-        VmaRef, //
-    },
     prelude::*,
     sync::aref::ARef,
-    types::ForeignOwnable,
+    types::ForeignOwnable, //
 };
 
 kernel::impl_flags!(
@@ -277,7 +274,7 @@ impl Drop for FaultState {
         }
         let file = self.file.get();
         if !file.is_null() {
-            // SAFETY: The reference `pcc_vma_get_file` took, once, after
+            // SAFETY: The reference `get_file` took, once, after
             // the data's. If it is the last, `fput` defers the release
             // (and the module reference it drops) to task work, which runs
             // when this task returns to user space, after this code: the
@@ -433,8 +430,11 @@ impl<'a> VmFault<'a> {
         // takes a reference on its data that `FaultState` gives back after
         // the callback returned.
         self.state.pinned.set(unsafe { (self.state.pin)(vma) });
-        // SAFETY: As above; a file VMA's `vm_file` is live while the VMA is.
-        self.state.file.set(unsafe { ffi::pcc_vma_get_file(vma) });
+        // SAFETY: As above; a file VMA's `vm_file` is live while the VMA
+        // is: `filemap_fault`'s `fpin`, the file pinned across the release.
+        self.state
+            .file
+            .set(unsafe { bindings::get_file((*vma).vm_file) });
         self.state.released.set(true);
         // SAFETY: We are in `->fault` holding the lock `vmf->flags` names,
         // released once: the view is consumed.
@@ -696,18 +696,22 @@ impl MappedAround<'_> {
     }
 }
 
-/// Accessors of `struct vm_area_struct` that [`VmaRef`] lacks.
-pub(crate) trait VmaRefExt {
-    /// The file page offset the VMA maps at its start (`vma->vm_pgoff`).
-    fn pgoff(&self) -> usize;
-}
+/// A type all of whose `&self` methods may run in atomic context (under
+/// `rcu_read_lock()`, with preemption disabled): none sleeps, takes a
+/// sleeping lock or allocates with `GFP_KERNEL`. What `->map_pages` gets of
+/// the driver's data ([`VmOperations::Around`]).
+///
+/// # Safety
+///
+/// No `&self` method of the type (nor of what it derefs to) may sleep.
+pub(crate) unsafe trait AtomicContext: Sync {}
 
-impl VmaRefExt for VmaRef {
-    fn pgoff(&self) -> usize {
-        // SAFETY: `vm_pgoff` is stable under the lock a `VmaRef` stands for.
-        unsafe { (*self.as_ptr()).vm_pgoff }
-    }
-}
+// SAFETY: Nothing.
+unsafe impl AtomicContext for () {}
+// SAFETY: Each part is `AtomicContext`.
+unsafe impl<A: AtomicContext, B: AtomicContext> AtomicContext for (A, B) {}
+// SAFETY: Each element is `AtomicContext`.
+unsafe impl<T: AtomicContext, const N: usize> AtomicContext for [T; N] {}
 
 /// The data of a VMA, as callbacks see it.
 pub(crate) type Borrowed<'b, T> = <<T as VmOperations>::Ptr as ForeignOwnable>::Borrowed<'b>;
@@ -716,6 +720,46 @@ pub(crate) type Borrowed<'b, T> = <<T as VmOperations>::Ptr as ForeignOwnable>::
 /// type, with `->map_pages` and `->page_mkwrite` only if implemented
 /// (`HAS_MAP_PAGES`, `HAS_PAGE_MKWRITE`); a driver that wants a choice
 /// (e.g. fault-around on or off) implements two types and installs one.
+///
+/// # Examples
+///
+/// A zero-filled page cache that serves every fault from its mapping
+/// (`Cache` owns a [`super::mapping::PageCacheInode`] and counts
+/// fault-around in an [`super::counter::EventCounter`]):
+///
+/// ```
+/// struct Ops;
+///
+/// #[vtable]
+/// impl VmOperations for Ops {
+///     type Ptr = Arc<Cache>;
+///     type Around = EventCounter;
+///
+///     fn fault<'a>(c: Borrowed<'_, Self>, vmf: VmFault<'a>) -> Result<Faulted<'a>, FaultError> {
+///         let new = c.inode.alloc_folio(false)?;
+///         let folio = c.inode.lock_for_add().add_locked(new, vmf.pgoff())?;
+///         folio.zero_fill();
+///         vmf.page(folio, false)
+///     }
+///
+///     fn around<'c>(c: &'c Borrowed<'_, Self>) -> &'c EventCounter {
+///         &c.map_pages_calls
+///     }
+///
+///     fn map_pages<'a>(calls: &EventCounter, vmf: MapPagesFault<'a>) -> MappedAround<'a> {
+///         calls.inc();
+///         vmf.map_cached_pages()
+///     }
+///
+///     fn page_mkwrite<'a>(_c: Borrowed<'_, Self>, vmf: MkwriteFault<'a>) -> Result<Mkwrite<'a>, FaultError> {
+///         Ok(vmf.lock())
+///     }
+/// }
+/// ```
+///
+/// Kbuild's rustdoc targets are in-tree only, so this example is not
+/// compiled; `selftests/sound/00_correct_use_compiles.rs` makes the same
+/// calls and `make sound` builds it.
 #[vtable]
 pub(crate) trait VmOperations: Sized + 'static {
     /// The data installed in `vm_private_data`. VMAs copied from one (fork,
@@ -725,9 +769,21 @@ pub(crate) trait VmOperations: Sized + 'static {
     /// `->fault`: provide the page for `vmf.pgoff()`.
     fn fault<'a>(data: Borrowed<'_, Self>, vmf: VmFault<'a>) -> Result<Faulted<'a>, FaultError>;
 
+    /// What `->map_pages` gets of the data: it runs under
+    /// `rcu_read_lock()` (atomic context), so only a part that is safe there
+    /// ([`AtomicContext`]: counters, not the driver's locks), projected from
+    /// the data by [`VmOperations::around`].
+    type Around: AtomicContext;
+
+    /// The part of the data `->map_pages` gets: a field of it, nothing
+    /// more (this too runs under `rcu_read_lock()`).
+    fn around<'c>(_data: &'c Borrowed<'_, Self>) -> &'c Self::Around {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
     /// `->map_pages`: map what is already cached in the kernel's window,
     /// in atomic context (fault-around).
-    fn map_pages<'a>(_data: Borrowed<'_, Self>, _vmf: MapPagesFault<'a>) -> MappedAround<'a> {
+    fn map_pages<'a>(_around: &Self::Around, _vmf: MapPagesFault<'a>) -> MappedAround<'a> {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -741,81 +797,68 @@ pub(crate) trait VmOperations: Sized + 'static {
     }
 }
 
-/// Installing a [`VmOperations`] table on a VMA being set up by `->mmap`.
-pub(crate) trait VmaNewVmOps {
-    /// Make this VMA use `T`'s callbacks with `data` (`vma->vm_ops`,
-    /// `vma->vm_private_data`). Checks made in `->mmap` hold for the VMA as
-    /// set up; the kernel may later merge an adjacent new mapping of the
-    /// same file into it without calling `->mmap`, unless the VMA is
-    /// `VM_DONTEXPAND` (`VmaNew::set_dontexpand`), which also stops
-    /// `mremap` from growing it. The returned [`Installed`] must be returned
-    /// from `->mmap`: dropping it (an error after `install`) undoes the
-    /// installation and frees the data, because the kernel calls no
-    /// `->close` for a VMA whose `->mmap` failed (`mmap_file()` replaces
-    /// `vm_ops` with `vma_dummy_vm_ops`). `EBUSY` if this VMA already has
-    /// data installed.
-    fn install<T: VmOperations>(&self, data: T::Ptr) -> Result<Installed<'_>>;
-}
-
-impl VmaNewVmOps for VmaNew {
-    fn install<T: VmOperations>(&self, data: T::Ptr) -> Result<Installed<'_>> {
-        let raw = self.as_ptr();
-        // SAFETY: The VMA is being set up in `->mmap` (what `VmaNew` stands
-        // for), so only this thread reads or writes these fields.
-        let (prev_ops, prev_data) = unsafe { ((*raw).vm_ops, (*raw).vm_private_data) };
-        if !prev_data.is_null() {
-            pr_err!("a second vm_operations install on one VMA refused (EBUSY)\n");
-            return Err(EBUSY);
-        }
-        // SAFETY: As above; `vm_private_data` now owns one reference, given
-        // back by `->close` or by `Installed`'s drop.
-        unsafe {
-            (*raw).vm_ops = VmOpsTable::<T>::build();
-            (*raw).vm_private_data = data.into_foreign();
-        }
-        // INVARIANT: we just installed `T`'s table and data.
-        Ok(Installed {
-            vma: self,
-            prev_ops,
-            release: VmOpsTable::<T>::release_data,
-        })
-    }
-}
-
-/// A [`VmOperations`] table and its data installed on a VMA in `->mmap`;
-/// returning it from `->mmap` keeps them, dropping it undoes them.
+/// `struct vm_area_desc` inside `->mmap_prepare`: a mapping about to be
+/// made of a file whose `private_data` holds a `P`.
 ///
 /// # Invariants
 ///
-/// `vma`'s `vm_private_data` holds a reference that `release` gives back,
-/// and `prev_ops` is the `vm_ops` it had before.
-#[must_use = "return it from ->mmap; dropping it undoes the install"]
-pub(crate) struct Installed<'a> {
-    vma: &'a VmaNew,
-    prev_ops: *const bindings::vm_operations_struct,
-    release: unsafe fn(*mut c_void),
+/// `raw` is the descriptor of the `->mmap_prepare` call running now, which
+/// lasts `'a`, for a mapping of a file whose `private_data` holds a `P`
+/// (from `P::into_foreign`) until the file is released; `desc->vm_file` is
+/// that file (nothing here changes it).
+pub(crate) struct VmaDesc<'a, P: ForeignOwnable> {
+    raw: NonNull<bindings::vm_area_desc>,
+    _p: PhantomData<(&'a mut bindings::vm_area_desc, P)>,
 }
 
-impl Installed<'_> {
-    /// `->mmap` succeeded: the VMA keeps the table and the data, and the
-    /// kernel calls `->close` when it goes away. Only the `->mmap`
-    /// trampoline calls this, when `->mmap` returned `Ok(self)`.
-    pub(super) fn keep(self) {
-        let _ = ManuallyDrop::new(self);
+impl<'a, P: ForeignOwnable> VmaDesc<'a, P> {
+    /// # Safety
+    ///
+    /// `raw` is the descriptor of the `->mmap_prepare` call running now,
+    /// `'a` does not outlive it, and the file mapped (`desc->vm_file`) holds
+    /// a `P` in `private_data` until it is released.
+    pub(super) unsafe fn from_raw(raw: *mut bindings::vm_area_desc) -> Self {
+        // INVARIANT: as the caller promises.
+        Self {
+            // SAFETY: The kernel passes a valid, hence non-null, descriptor.
+            raw: unsafe { NonNull::new_unchecked(raw) },
+            _p: PhantomData,
+        }
     }
-}
 
-impl Drop for Installed<'_> {
-    fn drop(&mut self) {
-        let raw = self.vma.as_ptr();
-        // SAFETY: Still in `->mmap` (`'a`), so the fields are ours alone and
-        // the VMA was never visible to `->open`/`->close`; the reference in
-        // `vm_private_data` is given back once (type invariant).
+    /// The file page offset the mapping starts at (`desc->pgoff`).
+    pub(crate) fn pgoff(&self) -> usize {
+        // SAFETY: The descriptor is live and ours for the call.
+        unsafe { (*self.raw.as_ptr()).pgoff }
+    }
+
+    /// # Examples
+    ///
+    /// From a misc device's `mmap_prepare` (its files hold an `Arc<Cache>`):
+    ///
+    /// ```
+    /// fn mmap_prepare(c: ArcBorrow<'_, Cache>, _f: &File, desc: &mut VmaDesc<'_, Arc<Cache>>) -> Result {
+    ///     if desc.pgoff() >= c.pages {
+    ///         return Err(EINVAL);
+    ///     }
+    ///     desc.install::<Ops>();
+    ///     Ok(())
+    /// }
+    /// ```
+    ///
+    /// Make the mapping use `T`'s callbacks, with the file's data as the
+    /// VMA's data (`desc->vm_ops`). Nothing else changes: the reference the
+    /// VMA holds on the data is taken by `->mapped` once the mapping is
+    /// made (not if it fails, nor if the kernel merges it into a
+    /// neighbour, which keeps its own), so a failed or merged `mmap` leaves
+    /// nothing behind.
+    pub(crate) fn install<T: VmOperations<Ptr = P>>(&mut self) {
+        // SAFETY: The descriptor is ours for the call; `vm_ops` and
+        // `private_data` are its write-only fields. `private_data` stays
+        // null until `->mapped` stores the VMA's reference.
         unsafe {
-            let data = (*raw).vm_private_data;
-            (*raw).vm_private_data = core::ptr::null_mut();
-            (*raw).vm_ops = self.prev_ops;
-            (self.release)(data);
+            (*self.raw.as_ptr()).vm_ops = VmOpsTable::<T>::build();
+            (*self.raw.as_ptr()).private_data = core::ptr::null_mut();
         }
     }
 }
@@ -825,8 +868,8 @@ struct VmOpsTable<T>(PhantomData<T>);
 impl<T: VmOperations> VmOpsTable<T> {
     /// # Safety
     ///
-    /// `data` is a `vm_private_data` set by [`VmaNewVmOps::install`] for
-    /// `T`, whose reference the caller gives up.
+    /// `data` is a `vm_private_data` set by `mapped` (or `open`) for `T`,
+    /// whose reference the caller gives up.
     unsafe fn release_data(data: *mut c_void) {
         // SAFETY: The caller gives back the reference `install` stored.
         drop(unsafe { T::Ptr::from_foreign(data) });
@@ -836,7 +879,7 @@ impl<T: VmOperations> VmOpsTable<T> {
     ///
     /// # Safety
     ///
-    /// `vma` was set up by `install` for `T` and is live for the call.
+    /// `vma` was set up by `mapped` for `T` and is live for the call.
     unsafe fn pin_data(vma: *mut bindings::vm_area_struct) -> *mut c_void {
         // SAFETY: As the caller promises.
         T::Ptr::from(unsafe { Self::data(vma) }).into_foreign()
@@ -844,11 +887,13 @@ impl<T: VmOperations> VmOpsTable<T> {
 
     /// # Safety
     ///
-    /// `vma` was set up by [`VmaNewVmOps::install`] with this `T` and is
-    /// alive for `'b`.
+    /// `vma` was set up by `mapped` (or `open`) with this `T` and is alive
+    /// for `'b`.
     unsafe fn data<'b>(vma: *mut bindings::vm_area_struct) -> Borrowed<'b, T> {
         // SAFETY: `vm_private_data` holds a reference for as long as the VMA
-        // exists (see `install`, `open`, `close`), which covers `'b`.
+        // exists (see `mapped`, `open`, `close`), which covers `'b`: no
+        // fault can reach the VMA before `mapped` ran (the mmap lock is
+        // held for writing from the VMA's insertion until after it).
         unsafe { T::Ptr::borrow((*vma).vm_private_data) }
     }
 
@@ -865,11 +910,41 @@ impl<T: VmOperations> VmOpsTable<T> {
 
     /// # Safety
     ///
+    /// Called by `call_vma_mapped()` for a new VMA that `T`'s table was
+    /// installed on by [`VmaDesc::install`], with its file, under the mmap
+    /// lock held for writing.
+    unsafe extern "C" fn mapped(
+        _start: usize,
+        _end: usize,
+        _pgoff: usize,
+        file: *const bindings::file,
+        vm_private_data: *mut *mut c_void,
+    ) -> c_int {
+        // SAFETY: `file` is the file mapped (the new VMA holds it), whose
+        // `private_data` holds a `T::Ptr` until it is released (the
+        // `VmaDesc` invariant `install` was called under).
+        let data = unsafe { T::Ptr::borrow((*file).private_data) };
+        let own = T::Ptr::from(data);
+        // SAFETY: `vm_private_data` is the output the kernel stores in the
+        // VMA; the VMA owns the reference from now on, until `->close`.
+        unsafe { *vm_private_data = own.into_foreign() };
+        0
+    }
+
+    /// # Safety
+    ///
     /// Called by the kernel once, when one of our VMAs goes away.
     unsafe extern "C" fn close(vma: *mut bindings::vm_area_struct) {
-        // SAFETY: This VMA owned one reference (see `install` and `open`),
+        // SAFETY: The VMA is live for the call.
+        let data = unsafe { (*vma).vm_private_data };
+        // A VMA that went before `->mapped` ran (the kernel unmaps one
+        // whose `->mapped` or `mmap_action` failed) holds no reference.
+        if data.is_null() {
+            return;
+        }
+        // SAFETY: This VMA owned one reference (see `mapped` and `open`),
         // given back here; the field is not used again.
-        unsafe { Self::release_data((*vma).vm_private_data) };
+        unsafe { Self::release_data(data) };
     }
 
     /// # Safety
@@ -878,7 +953,7 @@ impl<T: VmOperations> VmOpsTable<T> {
     unsafe extern "C" fn fault(vmf: *mut bindings::vm_fault) -> bindings::vm_fault_t {
         // SAFETY: `vmf` is live for this call, and so is its VMA.
         let raw = unsafe { RawFault::new(vmf) };
-        // SAFETY: The VMA was set up by `install` for `T`.
+        // SAFETY: The VMA was set up by `mapped` for `T`.
         let data = unsafe { Self::data(raw.vma_ptr()) };
         let state = FaultState {
             released: core::cell::Cell::new(false),
@@ -923,10 +998,10 @@ impl<T: VmOperations> VmOpsTable<T> {
     ) -> bindings::vm_fault_t {
         // SAFETY: `vmf` is live for this call, and so is its VMA.
         let raw = unsafe { RawFault::new(vmf) };
-        // SAFETY: The VMA was set up by `install` for `T`.
+        // SAFETY: The VMA was set up by `mapped` for `T`.
         let data = unsafe { Self::data(raw.vma_ptr()) };
         // INVARIANT: the kernel's own range for this call.
-        T::map_pages(data, MapPagesFault { raw, start, end })
+        T::map_pages(T::around(&data), MapPagesFault { raw, start, end })
             .bits()
             .0
     }
@@ -938,7 +1013,7 @@ impl<T: VmOperations> VmOpsTable<T> {
     unsafe extern "C" fn page_mkwrite(vmf: *mut bindings::vm_fault) -> bindings::vm_fault_t {
         // SAFETY: `vmf` is live for this call, and so is its VMA.
         let raw = unsafe { RawFault::new(vmf) };
-        // SAFETY: The VMA was set up by `install` for `T`.
+        // SAFETY: The VMA was set up by `mapped` for `T`.
         let data = unsafe { Self::data(raw.vma_ptr()) };
         // SAFETY: `do_page_mkwrite()` passes the page it holds a reference
         // on for the whole call (`vmf->page`, never null there), and so its
@@ -957,6 +1032,7 @@ impl<T: VmOperations> VmOpsTable<T> {
     const VTABLE: bindings::vm_operations_struct = bindings::vm_operations_struct {
         open: Some(Self::open),
         close: Some(Self::close),
+        mapped: Some(Self::mapped),
         fault: Some(Self::fault),
         map_pages: if T::HAS_MAP_PAGES {
             Some(Self::map_pages)

@@ -65,5 +65,3 @@ void pcc_release_fault_lock(struct vm_fault *vmf) { release_fault_lock(vmf); }
 bool pcc_current_is_kthread(void) { return current->flags & PF_KTHREAD; }
 unsigned long pcc_totalram_pages(void) { return totalram_pages(); }
 
-/* filemap_fault's fpin: the VMA's file, pinned across a fault lock release. */
-struct file *pcc_vma_get_file(struct vm_area_struct *vma) { return get_file(vma->vm_file); }

@@ -2,23 +2,33 @@
 //! The control: the same calls the other cases get wrong, made right.
 // expect-success
 
-use crate::ext::{
-    folio::{
-        Folio,
-        FolioGuard, //
+use crate::{
+    cache::{
+        PageCache,
+        WithFaultAround, //
     },
-    vm_ops::{
-        FaultError,
-        Faulted,
-        LockOrRetry,
-        MapPagesFault,
-        MappedAround,
-        Mkwrite,
-        MkwriteFault,
-        VmFault, //
+    ext::{
+        folio::{
+            Folio,
+            FolioGuard, //
+        },
+        vm_ops::{
+            FaultError,
+            Faulted,
+            LockOrRetry,
+            MapPagesFault,
+            MappedAround,
+            Mkwrite,
+            MkwriteFault,
+            VmFault,
+            VmaDesc, //
+        },
     },
 };
-use kernel::sync::aref::ARef;
+use kernel::sync::{
+    aref::ARef,
+    Arc, //
+};
 
 pub(crate) fn map<'a>(vmf: MapPagesFault<'a>) -> MappedAround<'a> {
     vmf.map_cached_pages()
@@ -41,4 +51,8 @@ pub(crate) fn wait<'a>(vmf: VmFault<'a>, folio: ARef<Folio>) -> Result<Faulted<'
         LockOrRetry::Retry(retry) => Ok(retry.faulted(true)),
         LockOrRetry::Locked(vmf, locked) => vmf.page(locked, false),
     }
+}
+
+pub(crate) fn mmap_prepare(desc: &mut VmaDesc<'_, Arc<PageCache>>) {
+    desc.install::<WithFaultAround>();
 }
