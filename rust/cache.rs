@@ -282,7 +282,6 @@ impl PageCache {
         cache_limit: usize,
         store: Option<(Store, Bitmap)>,
     ) -> Result<Arc<Self>> {
-        let bytes = capacity.checked_mul(PAGE_SIZE).ok_or(EINVAL)?;
         let folios = KVVec::from_elem(None, capacity, GFP_KERNEL)?;
         let (store, held) = match store {
             Some((store, held)) => {
@@ -311,7 +310,7 @@ impl PageCache {
                     cursor: 0,
                     poisoned: KVec::new(),
                 }),
-                inode: PageCacheInode::new(bytes as u64)?,
+                inode: PageCacheInode::new(capacity)?,
                 capacity,
                 fault_around,
                 cache_limit,

@@ -36,10 +36,12 @@ use kernel::{
 /// # Invariants
 ///
 /// `inode` came from `pcc_inode_new` and is released once, in `Drop`;
-/// `mapping` is its `i_mapping`.
+/// `mapping` is its `i_mapping`; its `i_size`, which never changes, is
+/// `pages` pages.
 pub(crate) struct PageCacheInode {
     inode: NonNull<bindings::inode>,
     mapping: NonNull<bindings::address_space>,
+    pages: usize,
 }
 
 // SAFETY: The inode is only used through functions that may be called from
@@ -49,18 +51,24 @@ unsafe impl Send for PageCacheInode {}
 unsafe impl Sync for PageCacheInode {}
 
 impl PageCacheInode {
-    /// A new inode with `i_size` = `size` bytes.
-    pub(crate) fn new(size: u64) -> Result<Self> {
-        let size = i64::try_from(size).map_err(|_| EINVAL)?;
+    /// A new inode with `i_size` = `pages` pages, for good: no folio is
+    /// ever added at or past its end ([`InvalidateShared::add_locked`]).
+    pub(crate) fn new(pages: usize) -> Result<Self> {
+        let size = pages
+            .checked_mul(kernel::page::PAGE_SIZE)
+            .and_then(|b| i64::try_from(b).ok())
+            .ok_or(EINVAL)?;
         // SAFETY: No preconditions; returns an inode or an ERR_PTR.
         let inode = from_err_ptr(unsafe { ffi::pcc_inode_new(size) })?;
         let inode = NonNull::new(inode).ok_or(ENOMEM)?;
         // SAFETY: `inode` is a live inode.
         let mapping = unsafe { ffi::pcc_inode_mapping(inode.as_ptr()) };
-        // INVARIANT: fresh inode from `pcc_inode_new` and its mapping.
+        // INVARIANT: fresh inode from `pcc_inode_new`, its mapping, and
+        // its size.
         Ok(Self {
             inode,
             mapping: NonNull::new(mapping).ok_or(ENOMEM)?,
+            pages,
         })
     }
 
@@ -209,12 +217,18 @@ impl InvalidateShared<'_> {
     /// Insert a new folio at `index`, locked (`filemap_add_folio`), as
     /// `__filemap_get_folio(FGP_LOCK | FGP_CREAT)` does after allocating:
     /// not uptodate, the caller fills it. `EEXIST` if a folio is there
-    /// already.
+    /// already, `EINVAL` at or past the file's end.
     pub(crate) fn add_locked(
         &self,
         new: NewFolio,
         index: usize,
     ) -> Result<FolioGuard<ARef<Folio>>> {
+        // The file's end is the capacity a mapping promises: past it an
+        // access is `SIGBUS` (as `filemap_fault`'s `i_size` check), so no
+        // page may ever be cached there.
+        if index >= self.inode.pages {
+            return Err(EINVAL);
+        }
         let folio = new.0;
         // SAFETY: `folio` is new: no one else knows it (`NewFolio`), as
         // `filemap_add_folio` requires (it sets the lock bit non-atomically);
