@@ -1044,7 +1044,7 @@ impl HandleMemoryFailure for PageCache {
         &self.inode
     }
 
-    fn error_remove_folio(&self, folio: PoisonedFolio<'_>) -> Result<Removed> {
+    fn error_remove_folio<'a>(&self, folio: PoisonedFolio<'a>) -> Result<Removed<'a>> {
         let index = folio.index();
         // Memory failure holds `mf_mutex` and the folio lock, and pcc's
         // lock order is `slots` -> folio (reset, writeback without a

@@ -522,6 +522,51 @@ TEST_F(pcc, mlock_onfault_faults_nothing_in)
 	munmap(p, 2 * self->psz);
 }
 
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL	102
+#define MADV_GUARD_REMOVE	103
+#endif
+
+static sigjmp_buf sigsegv_jmp;
+static volatile int sigsegv_seen;
+
+static void on_sigsegv(int sig)
+{
+	sigsegv_seen = 1;
+	siglongjmp(sigsegv_jmp, 1);
+}
+
+/*
+ * Guard regions install on a mapping of the device as on a file's (it is
+ * no special VMA): touching the guard page is SIGSEGV without a fault
+ * into pcc; removed, the page reads the device's data again.
+ */
+TEST_F(pcc, guard_region_installs_and_removes)
+{
+	struct sigaction sa = { .sa_handler = on_sigsegv };
+	struct sigaction old;
+	volatile char *p;
+	struct snap a, b;
+
+	ASSERT_EQ(1, pwrite(self->fd, "g", 1, self->psz));
+	p = (volatile char *)map_at(self->fd, self->psz, 2, variant->flags, 0);
+	ASSERT_NE(MAP_FAILED, (void *)p);
+	ASSERT_EQ(0, madvise((void *)(p + self->psz), self->psz, MADV_GUARD_INSTALL))
+		TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, sigaction(SIGSEGV, &sa, &old));
+	snap(self->fd, &a);
+	sigsegv_seen = 0;
+	if (sigsetjmp(sigsegv_jmp, 1) == 0)
+		(void)p[self->psz];
+	snap(self->fd, &b);
+	sigaction(SIGSEGV, &old, NULL);
+	EXPECT_EQ(1, sigsegv_seen) TH_LOG("no SIGSEGV on the guard page");
+	EXPECT_EQ(0, D(b, a, faults)) TH_LOG("a guard page never reaches pcc");
+	ASSERT_EQ(0, madvise((void *)(p + self->psz), self->psz, MADV_GUARD_REMOVE));
+	EXPECT_EQ('g', p[self->psz]);
+	munmap((void *)p, 2 * self->psz);
+}
+
 TEST_F(pcc, mremap_moves_and_shrinks_a_mapping)
 {
 	char *area, *p, *q;

@@ -116,8 +116,10 @@ impl FolioState {
         // SAFETY: `self` is a live folio; only the field's address is taken.
         let m = unsafe { &raw mut (*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.mapping };
         // SAFETY: `m` is valid and aligned while the folio lives; truncation
-        // clears it under the folio lock while others read it unlocked
-        // (`READ_ONCE` in C): an LKMM relaxed load is that `READ_ONCE`.
+        // clears it with a plain store under the folio lock, and C reads
+        // it unlocked with plain loads too (`folio_mapping`). pcc reads it
+        // under the lock, or unlocked as a hint it checks again under the
+        // lock: a relaxed LKMM load, which cannot tear an aligned pointer.
         unsafe { Atomic::from_ptr(m) }.load(Relaxed)
     }
 
@@ -616,8 +618,11 @@ impl<P: FolioRef> Drop for FolioGuard<P> {
 /// on an uptodate folio it cleaned; dropping the handle ends it. While it
 /// lasts the folio stays in its mapping (truncation, eviction and memory
 /// failure wait for writeback to end, under the folio lock, before they
-/// remove a folio) and its memory does not change (every writer waits in
-/// [`FolioGuard::wait_stable`] first).
+/// remove a folio) and its memory does not change through the page cache
+/// (every writer waits in [`FolioGuard::wait_stable`] first). A `FOLL_PIN`
+/// user (`O_DIRECT` into a mapping of the file) may still write it, as
+/// into any file's page under writeback: the store then gets either
+/// version of those bytes, which only C reads.
 pub(crate) struct FolioWriteback<P: FolioRef> {
     folio: ManuallyDrop<P>,
 }

@@ -113,8 +113,9 @@ impl PageCacheInode {
         // field's address is taken.
         let n = unsafe { &raw mut (*self.mapping()).nrpages };
         // SAFETY: `n` is valid and aligned while the mapping lives; the
-        // page cache updates it under the xarray lock, readers read it
-        // unlocked (`mapping_empty`, `READ_ONCE`): an LKMM relaxed load.
+        // page cache updates it under the xarray lock, and readers outside
+        // it load it once (`READ_ONCE(mapping->nrpages)` in
+        // `shmem_alloc_and_add_folio`): an LKMM relaxed load.
         unsafe { Atomic::from_ptr(n) }.load(Relaxed)
     }
 
@@ -163,7 +164,11 @@ impl PageCacheInode {
             return false;
         }
         // An mlocked folio stays, as reclaim keeps it (`mlock` promises
-        // the page stays resident).
+        // the page stays resident). Best effort: `mlock_fixup` sets
+        // `VM_LOCKED` before its walk marks the folio, so a folio evicted
+        // in between is gone once `mlock` returns (its next access reads
+        // it back from the store); reclaim checks `VM_LOCKED` per VMA under
+        // the PTE lock instead (`try_to_unmap_one`), which pcc cannot.
         if folio.is_mlocked() {
             return false;
         }

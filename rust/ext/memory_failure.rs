@@ -23,7 +23,10 @@ use super::{
     },
     mapping::PageCacheInode,
 };
-use core::ptr::NonNull;
+use core::{
+    marker::PhantomData,
+    ptr::NonNull, //
+};
 use kernel::{bindings, prelude::*, sync::Arc, types::ForeignOwnable};
 
 /// What a page cache does with a poisoned folio.
@@ -36,7 +39,7 @@ use kernel::{bindings, prelude::*, sync::Arc, types::ForeignOwnable};
 ///         &self.inode
 ///     }
 ///
-///     fn error_remove_folio(&self, folio: PoisonedFolio<'_>) -> Result<Removed> {
+///     fn error_remove_folio<'a>(&self, folio: PoisonedFolio<'a>) -> Result<Removed<'a>> {
 ///         let mut index = self.index.try_lock().ok_or(EBUSY)?; // never wait here
 ///         index.forget(folio.index());
 ///         folio.remove()
@@ -57,12 +60,14 @@ pub(crate) trait HandleMemoryFailure: Send + Sync + 'static {
     /// failure in the system waits) and the folio lock: the handler must
     /// not sleep waiting for a lock whose holder may wait for this folio,
     /// nor allocate in a way that waits for reclaim.
-    fn error_remove_folio(&self, folio: PoisonedFolio<'_>) -> Result<Removed>;
+    fn error_remove_folio<'a>(&self, folio: PoisonedFolio<'a>) -> Result<Removed<'a>>;
 }
 
-/// Proof that a poisoned folio left the page cache: only
-/// [`PoisonedFolio::remove`] makes one.
-pub(crate) struct Removed(());
+/// Proof that the poisoned folio of one `->error_remove_folio` call left
+/// the page cache: only [`PoisonedFolio::remove`] makes one, branded with
+/// that call's invariant lifetime, so one kept from another call is not
+/// this call's proof.
+pub(crate) struct Removed<'a>(PhantomData<fn(&'a ()) -> &'a ()>);
 
 /// A folio memory failure found poisoned.
 ///
@@ -73,9 +78,10 @@ pub(crate) struct Removed(());
 pub(crate) struct PoisonedFolio<'a> {
     folio: &'a Folio,
     inode: &'a PageCacheInode,
+    _brand: PhantomData<fn(&'a ()) -> &'a ()>,
 }
 
-impl PoisonedFolio<'_> {
+impl<'a> PoisonedFolio<'a> {
     /// Its page offset in the file (stable: the folio is locked in its mapping).
     pub(crate) fn index(&self) -> usize {
         self.folio.index()
@@ -90,14 +96,14 @@ impl PoisonedFolio<'_> {
     /// still mapping it: `generic_error_remove_folio`, which
     /// `truncate_error_folio` calls for a filesystem that has it as its
     /// `->error_remove_folio`.
-    pub(crate) fn remove(self) -> Result<Removed> {
+    pub(crate) fn remove(self) -> Result<Removed<'a>> {
         // SAFETY: The folio is locked and in the mapping of `inode` (type
         // invariant), as the call requires; the mapping is live.
         let r = unsafe {
             bindings::generic_error_remove_folio(self.inode.mapping(), self.folio.as_ptr())
         };
         kernel::error::to_result(r)?;
-        Ok(Removed(()))
+        Ok(Removed(PhantomData))
     }
 }
 
@@ -164,8 +170,13 @@ impl<T: HandleMemoryFailure> MemoryFailureHandler<T> {
         }
         // INVARIANT: locked by memory failure for this call; in the mapping
         // of `inode` (checked above, stable under the folio lock).
-        match t.error_remove_folio(PoisonedFolio { folio, inode }) {
-            Ok(Removed(())) => 0,
+        let poisoned = PoisonedFolio {
+            folio,
+            inode,
+            _brand: PhantomData,
+        };
+        match t.error_remove_folio(poisoned) {
+            Ok(Removed(_)) => 0,
             Err(e) => e.to_errno(),
         }
     }

@@ -152,6 +152,22 @@ impl<T: SharedMiscDevice> PinnedDrop for SharedMiscRegistration<T> {
     }
 }
 
+/// The `&File` a file operation gets, as upstream's `miscdevice` makes it.
+///
+/// # Safety
+///
+/// `file` is valid for `'a`.
+unsafe fn callback_file<'a>(file: *mut bindings::file) -> &'a File {
+    // SAFETY: Valid for `'a` (the caller). `File::from_raw_file` also asks
+    // that no `fdget_pos` that skipped `f_pos_lock` be active on another
+    // thread, which a character device cannot promise: only regular files
+    // and directories get `FMODE_ATOMIC_POS` (`do_dentry_open`), so another
+    // thread's `read()` may hold such an `fdget_pos`. What the rule
+    // protects is `f_pos`, which `File` has no accessor for; nothing here
+    // reaches it through this `&File` (pcc reads `flags()`).
+    unsafe { File::from_raw_file(file) }
+}
+
 struct MiscVTable<T>(PhantomData<T>);
 
 impl<T: SharedMiscDevice> MiscVTable<T> {
@@ -170,8 +186,8 @@ impl<T: SharedMiscDevice> MiscVTable<T> {
         // invariant); it cannot be deregistered during open.
         let reg = unsafe { &*(*file).private_data.cast::<SharedMiscRegistration<T>>() };
         let shared = reg.shared.clone();
-        // SAFETY: The file is valid for the call; no fdget_pos region is
-        // active on it.
+        // SAFETY: The file is valid for the call, and not yet in any file
+        // table, so no `fdget_pos` can be active on it.
         let f = unsafe { File::from_raw_file(file) };
         if let Err(e) = T::open(shared.as_arc_borrow(), f) {
             return e.to_errno();
@@ -248,16 +264,21 @@ impl<T: SharedMiscDevice> MiscVTable<T> {
     /// a file opened by [`Self::open`].
     unsafe extern "C" fn mmap_prepare(desc: *mut bindings::vm_area_desc) -> c_int {
         // SAFETY: The descriptor is live for the call; `file` is the file
-        // being mapped, open for the call.
-        let file = unsafe { (*desc).file };
+        // whose `->mmap_prepare` this is, open for the call.
+        let (file, vm_file) = unsafe { ((*desc).file, (*desc).vm_file) };
+        // A stacking caller (`vfs_mmap_prepare` from another file's mmap,
+        // as ipc/shm does) may map a file other than ours: `->mapped` gets
+        // `vm_file` and reads its `private_data` as ours, so refuse that.
+        if file != vm_file {
+            return EINVAL.to_errno();
+        }
         // SAFETY: See `shared`.
         let this = unsafe { Self::shared(file) };
-        // SAFETY: The file is valid for the call; no fdget_pos region is
-        // active on it.
-        let f = unsafe { File::from_raw_file(file) };
-        // SAFETY: The descriptor of this call; `vm_file` is `file` (pcc's
-        // files are not stacked: nothing sets another), whose
-        // `private_data` holds the `Arc<T>` `open` stored until `release`.
+        // SAFETY: The file is valid for the call (see `callback_file`).
+        let f = unsafe { callback_file(file) };
+        // SAFETY: The descriptor of this call; `vm_file` is `file` (checked
+        // above; `VmaDesc` cannot change it), whose `private_data` holds the
+        // `Arc<T>` `open` stored until `release`.
         let mut d = unsafe { VmaDesc::<Arc<T>>::from_raw(desc) };
         match T::mmap_prepare(this, f, &mut d) {
             Ok(()) => 0,
@@ -271,9 +292,8 @@ impl<T: SharedMiscDevice> MiscVTable<T> {
     unsafe extern "C" fn ioctl(file: *mut bindings::file, cmd: c_uint, arg: c_ulong) -> c_long {
         // SAFETY: See `shared`.
         let this = unsafe { Self::shared(file) };
-        // SAFETY: The file is valid for the call; no fdget_pos region is
-        // active on it.
-        let f = unsafe { File::from_raw_file(file) };
+        // SAFETY: The file is valid for the call (see `callback_file`).
+        let f = unsafe { callback_file(file) };
         match T::ioctl(this, f, cmd, arg) {
             Ok(ret) => ret as c_long,
             Err(e) => e.to_errno() as c_long,

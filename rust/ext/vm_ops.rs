@@ -399,7 +399,9 @@ impl<'a> VmFault<'a> {
     /// (`__fput_deferred` queues `delayed_fput_work`), which could drop the
     /// module's last reference (`fops_put` in `__fput`) while the callback's
     /// epilogue still runs in module text. A user task's runs as task work
-    /// on its return to user space, after the callback. A kernel thread
+    /// on its return to user space, after the callback; an io-wq or vhost
+    /// worker (not `PF_KTHREAD`) runs its task work later on the same
+    /// thread (`io_run_task_work`, or at exit), also after. A kernel thread
     /// therefore sleeps for the folio lock with the fault lock held, as a
     /// fault without `FAULT_FLAG_ALLOW_RETRY` does, and never killably
     /// (a fatal signal would have to release the lock).
@@ -699,7 +701,11 @@ impl MappedAround<'_> {
 /// A type all of whose `&self` methods may run in atomic context (under
 /// `rcu_read_lock()`, with preemption disabled): none sleeps, takes a
 /// sleeping lock or allocates with `GFP_KERNEL`. What `->map_pages` gets of
-/// the driver's data ([`VmOperations::Around`]).
+/// the driver's data ([`VmOperations::Around`]). It keeps the sleeping
+/// parts of the driver's own data out of `->map_pages`' reach; it does not
+/// make the driver's `around` and `map_pages` code itself atomic (a global
+/// mutex or `fsleep` there still compiles, and `DEBUG_ATOMIC_SLEEP` still
+/// reports it).
 ///
 /// # Safety
 ///
@@ -892,8 +898,9 @@ impl<T: VmOperations> VmOpsTable<T> {
     unsafe fn data<'b>(vma: *mut bindings::vm_area_struct) -> Borrowed<'b, T> {
         // SAFETY: `vm_private_data` holds a reference for as long as the VMA
         // exists (see `mapped`, `open`, `close`), which covers `'b`: no
-        // fault can reach the VMA before `mapped` ran (the mmap lock is
-        // held for writing from the VMA's insertion until after it).
+        // fault can reach the VMA before `mapped` ran (`__mmap_region`
+        // write-locks the new VMA, `vma_start_write`, before inserting it,
+        // and holds the mmap lock for writing until after `mapped`).
         unsafe { T::Ptr::borrow((*vma).vm_private_data) }
     }
 

@@ -13,6 +13,6 @@ use crate::ext::{
 };
 use kernel::prelude::*;
 
-pub(crate) fn keep(_folio: PoisonedFolio<'_>) -> Result<Removed> {
-    Ok(Removed(()))
+pub(crate) fn keep<'a>(_folio: PoisonedFolio<'a>) -> Result<Removed<'a>> {
+    Ok(Removed(core::marker::PhantomData))
 }
