@@ -992,7 +992,7 @@ pub(crate) struct WithoutFaultAround;
 
 #[vtable]
 impl VmOperations for WithFaultAround {
-    type Ptr = Arc<PageCache>;
+    type Data = PageCache;
     type Around = AroundCounters;
 
     fn fault<'a>(cache: Borrowed<'_, Self>, vmf: VmFault<'a>) -> Result<Faulted<'a>, FaultError> {
@@ -1017,7 +1017,7 @@ impl VmOperations for WithFaultAround {
 
 #[vtable]
 impl VmOperations for WithoutFaultAround {
-    type Ptr = Arc<PageCache>;
+    type Data = PageCache;
     type Around = ();
 
     fn fault<'a>(cache: Borrowed<'_, Self>, vmf: VmFault<'a>) -> Result<Faulted<'a>, FaultError> {

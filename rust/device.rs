@@ -59,7 +59,7 @@ impl SharedMiscDevice for PageCache {
     fn mmap_prepare(
         cache: ArcBorrow<'_, PageCache>,
         _file: &File,
-        desc: &mut VmaDesc<'_, Arc<PageCache>>,
+        desc: &mut VmaDesc<'_, PageCache>,
     ) -> Result {
         let pgoff = desc.pgoff();
         if pgoff >= cache.capacity_pages() {

@@ -19,7 +19,7 @@
 //!   `SEEK_END` is the end of the device's data;
 //! - mappings are set up by `->mmap_prepare` (7.3's replacement of
 //!   `->mmap`), with a [`VmaDesc`] that knows the file's data is an
-//!   `Arc<T>`, so only operations whose data is that can be installed.
+//!   `Arc<T>`, so only operations whose data is `T` can be installed.
 
 use super::{
     mapping::PageCacheInode,
@@ -76,7 +76,7 @@ pub(crate) trait SharedMiscDevice: Send + Sync + Sized + 'static {
     fn mmap_prepare(
         _this: ArcBorrow<'_, Self>,
         _file: &File,
-        _desc: &mut VmaDesc<'_, Arc<Self>>,
+        _desc: &mut VmaDesc<'_, Self>,
     ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
@@ -279,7 +279,7 @@ impl<T: SharedMiscDevice> MiscVTable<T> {
         // SAFETY: The descriptor of this call; `vm_file` is `file` (checked
         // above; `VmaDesc` cannot change it), whose `private_data` holds the
         // `Arc<T>` `open` stored until `release`.
-        let mut d = unsafe { VmaDesc::<Arc<T>>::from_raw(desc) };
+        let mut d = unsafe { VmaDesc::<T>::from_raw(desc) };
         match T::mmap_prepare(this, f, &mut d) {
             Ok(()) => 0,
             Err(e) => e.to_errno(),

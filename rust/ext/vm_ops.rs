@@ -5,7 +5,7 @@
 //! C header: [`include/linux/mm.h`](srctree/include/linux/mm.h).
 //!
 //! A driver implements [`VmOperations`] on a type of its own (often a
-//! marker: the data the callbacks work on is [`VmOperations::Ptr`]) and
+//! marker: the data the callbacks work on is an `Arc` of [`VmOperations::Data`]) and
 //! installs it on a mapping from its `->mmap_prepare` with
 //! [`VmaDesc::install`]. The kernel then calls back into the driver
 //! from the page-fault path:
@@ -47,7 +47,11 @@ use kernel::{
     bindings,
     error::VTABLE_DEFAULT_ERROR,
     prelude::*,
-    sync::aref::ARef,
+    sync::{
+        aref::ARef,
+        Arc,
+        ArcBorrow, //
+    },
     types::ForeignOwnable, //
 };
 
@@ -720,7 +724,10 @@ unsafe impl<A: AtomicContext, B: AtomicContext> AtomicContext for (A, B) {}
 unsafe impl<T: AtomicContext, const N: usize> AtomicContext for [T; N] {}
 
 /// The data of a VMA, as callbacks see it.
-pub(crate) type Borrowed<'b, T> = <<T as VmOperations>::Ptr as ForeignOwnable>::Borrowed<'b>;
+pub(crate) type Borrowed<'b, T> = ArcBorrow<'b, <T as VmOperations>::Data>;
+
+/// The reference a VMA holds on its data.
+type Owned<T> = Arc<<T as VmOperations>::Data>;
 
 /// Callbacks of a `vm_operations_struct`. One C table per implementing
 /// type, with `->map_pages` and `->page_mkwrite` only if implemented
@@ -738,7 +745,7 @@ pub(crate) type Borrowed<'b, T> = <<T as VmOperations>::Ptr as ForeignOwnable>::
 ///
 /// #[vtable]
 /// impl VmOperations for Ops {
-///     type Ptr = Arc<Cache>;
+///     type Data = Cache;
 ///     type Around = EventCounter;
 ///
 ///     fn fault<'a>(c: Borrowed<'_, Self>, vmf: VmFault<'a>) -> Result<Faulted<'a>, FaultError> {
@@ -768,9 +775,12 @@ pub(crate) type Borrowed<'b, T> = <<T as VmOperations>::Ptr as ForeignOwnable>::
 /// calls and `make sound` builds it.
 #[vtable]
 pub(crate) trait VmOperations: Sized + 'static {
-    /// The data installed in `vm_private_data`. VMAs copied from one (fork,
-    /// split, `mremap`) share it, so a borrow must turn into a new owner.
-    type Ptr: ForeignOwnable + Send + Sync + 'static + for<'b> From<Borrowed<'b, Self>>;
+    /// The data the callbacks work on. `vm_private_data` holds an
+    /// `Arc` of it, which VMAs copied from one (fork, split, `mremap`)
+    /// share; a reference taken from a borrow (before the fault lock is
+    /// released, in `->mapped`) is of the same allocation, so the borrow a
+    /// callback holds stays valid.
+    type Data: Send + Sync + 'static;
 
     /// `->fault`: provide the page for `vmf.pgoff()`.
     fn fault<'a>(data: Borrowed<'_, Self>, vmf: VmFault<'a>) -> Result<Faulted<'a>, FaultError>;
@@ -804,25 +814,25 @@ pub(crate) trait VmOperations: Sized + 'static {
 }
 
 /// `struct vm_area_desc` inside `->mmap_prepare`: a mapping about to be
-/// made of a file whose `private_data` holds a `P`.
+/// made of a file whose `private_data` holds an `Arc<D>`.
 ///
 /// # Invariants
 ///
 /// `raw` is the descriptor of the `->mmap_prepare` call running now, which
-/// lasts `'a`, for a mapping of a file whose `private_data` holds a `P`
-/// (from `P::into_foreign`) until the file is released; `desc->vm_file` is
-/// that file (nothing here changes it).
-pub(crate) struct VmaDesc<'a, P: ForeignOwnable> {
+/// lasts `'a`, for a mapping of a file whose `private_data` holds an
+/// `Arc<D>` (from `Arc::into_foreign`) until the file is released;
+/// `desc->vm_file` is that file (nothing here changes it).
+pub(crate) struct VmaDesc<'a, D> {
     raw: NonNull<bindings::vm_area_desc>,
-    _p: PhantomData<(&'a mut bindings::vm_area_desc, P)>,
+    _p: PhantomData<(&'a mut bindings::vm_area_desc, Arc<D>)>,
 }
 
-impl<'a, P: ForeignOwnable> VmaDesc<'a, P> {
+impl<'a, D> VmaDesc<'a, D> {
     /// # Safety
     ///
     /// `raw` is the descriptor of the `->mmap_prepare` call running now,
     /// `'a` does not outlive it, and the file mapped (`desc->vm_file`) holds
-    /// a `P` in `private_data` until it is released.
+    /// an `Arc<D>` in `private_data` until it is released.
     pub(super) unsafe fn from_raw(raw: *mut bindings::vm_area_desc) -> Self {
         // INVARIANT: as the caller promises.
         Self {
@@ -838,12 +848,19 @@ impl<'a, P: ForeignOwnable> VmaDesc<'a, P> {
         unsafe { (*self.raw.as_ptr()).pgoff }
     }
 
+    /// Make the mapping use `T`'s callbacks, with the file's data as the
+    /// VMA's data (`desc->vm_ops`). Nothing else changes: the reference the
+    /// VMA holds on the data is taken by `->mapped` once the mapping is
+    /// made (not if it fails, nor if the kernel merges it into a
+    /// neighbour, which keeps its own), so a failed or merged `mmap` leaves
+    /// nothing behind.
+    ///
     /// # Examples
     ///
     /// From a misc device's `mmap_prepare` (its files hold an `Arc<Cache>`):
     ///
     /// ```
-    /// fn mmap_prepare(c: ArcBorrow<'_, Cache>, _f: &File, desc: &mut VmaDesc<'_, Arc<Cache>>) -> Result {
+    /// fn mmap_prepare(c: ArcBorrow<'_, Cache>, _f: &File, desc: &mut VmaDesc<'_, Cache>) -> Result {
     ///     if desc.pgoff() >= c.pages {
     ///         return Err(EINVAL);
     ///     }
@@ -851,14 +868,7 @@ impl<'a, P: ForeignOwnable> VmaDesc<'a, P> {
     ///     Ok(())
     /// }
     /// ```
-    ///
-    /// Make the mapping use `T`'s callbacks, with the file's data as the
-    /// VMA's data (`desc->vm_ops`). Nothing else changes: the reference the
-    /// VMA holds on the data is taken by `->mapped` once the mapping is
-    /// made (not if it fails, nor if the kernel merges it into a
-    /// neighbour, which keeps its own), so a failed or merged `mmap` leaves
-    /// nothing behind.
-    pub(crate) fn install<T: VmOperations<Ptr = P>>(&mut self) {
+    pub(crate) fn install<T: VmOperations<Data = D>>(&mut self) {
         // SAFETY: The descriptor is ours for the call; `vm_ops` and
         // `private_data` are its write-only fields. `private_data` stays
         // null until `->mapped` stores the VMA's reference.
@@ -878,7 +888,7 @@ impl<T: VmOperations> VmOpsTable<T> {
     /// whose reference the caller gives up.
     unsafe fn release_data(data: *mut c_void) {
         // SAFETY: The caller gives back the reference `install` stored.
-        drop(unsafe { T::Ptr::from_foreign(data) });
+        drop(unsafe { Owned::<T>::from_foreign(data) });
     }
 
     /// One more reference on the VMA's data, as a foreign pointer.
@@ -888,7 +898,7 @@ impl<T: VmOperations> VmOpsTable<T> {
     /// `vma` was set up by `mapped` for `T` and is live for the call.
     unsafe fn pin_data(vma: *mut bindings::vm_area_struct) -> *mut c_void {
         // SAFETY: As the caller promises.
-        T::Ptr::from(unsafe { Self::data(vma) }).into_foreign()
+        Owned::<T>::from(unsafe { Self::data(vma) }).into_foreign()
     }
 
     /// # Safety
@@ -901,7 +911,7 @@ impl<T: VmOperations> VmOpsTable<T> {
         // fault can reach the VMA before `mapped` ran (`__mmap_region`
         // write-locks the new VMA, `vma_start_write`, before inserting it,
         // and holds the mmap lock for writing until after `mapped`).
-        unsafe { T::Ptr::borrow((*vma).vm_private_data) }
+        unsafe { Owned::<T>::borrow((*vma).vm_private_data) }
     }
 
     /// # Safety
@@ -910,7 +920,7 @@ impl<T: VmOperations> VmOpsTable<T> {
     unsafe extern "C" fn open(vma: *mut bindings::vm_area_struct) {
         // SAFETY: The copy shares the original's `vm_private_data`, which
         // holds a live reference for the duration of this call.
-        let extra = T::Ptr::from(unsafe { Self::data(vma) });
+        let extra = Owned::<T>::from(unsafe { Self::data(vma) });
         // SAFETY: The new VMA owns the extra reference from now on.
         unsafe { (*vma).vm_private_data = extra.into_foreign() };
     }
@@ -928,10 +938,10 @@ impl<T: VmOperations> VmOpsTable<T> {
         vm_private_data: *mut *mut c_void,
     ) -> c_int {
         // SAFETY: `file` is the file mapped (the new VMA holds it), whose
-        // `private_data` holds a `T::Ptr` until it is released (the
+        // `private_data` holds an `Arc<T::Data>` until it is released (the
         // `VmaDesc` invariant `install` was called under).
-        let data = unsafe { T::Ptr::borrow((*file).private_data) };
-        let own = T::Ptr::from(data);
+        let data = unsafe { Owned::<T>::borrow((*file).private_data) };
+        let own = Owned::<T>::from(data);
         // SAFETY: `vm_private_data` is the output the kernel stores in the
         // VMA; the VMA owns the reference from now on, until `->close`.
         unsafe { *vm_private_data = own.into_foreign() };

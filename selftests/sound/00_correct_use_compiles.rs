@@ -25,10 +25,7 @@ use crate::{
         },
     },
 };
-use kernel::sync::{
-    aref::ARef,
-    Arc, //
-};
+use kernel::sync::aref::ARef;
 
 pub(crate) fn map<'a>(vmf: MapPagesFault<'a>) -> MappedAround<'a> {
     vmf.map_cached_pages()
@@ -53,6 +50,6 @@ pub(crate) fn wait<'a>(vmf: VmFault<'a>, folio: ARef<Folio>) -> Result<Faulted<'
     }
 }
 
-pub(crate) fn mmap_prepare(desc: &mut VmaDesc<'_, Arc<PageCache>>) {
+pub(crate) fn mmap_prepare(desc: &mut VmaDesc<'_, PageCache>) {
     desc.install::<WithFaultAround>();
 }

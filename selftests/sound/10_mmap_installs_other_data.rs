@@ -4,7 +4,7 @@
 //! data is of another type would read that pointer as something it is
 //! not. `VmaDesc` knows the file's data type and installs only tables of
 //! that type.
-// expect: error\[E0271\]: type mismatch resolving `<Other as VmOperations>::Ptr == Arc<PageCache>`
+// expect: error\[E0271\]: type mismatch resolving `<Other as VmOperations>::Data == PageCache`
 
 use crate::{
     cache::PageCache,
@@ -17,16 +17,13 @@ use crate::{
         VmaDesc, //
     },
 };
-use kernel::{
-    prelude::*,
-    sync::Arc, //
-};
+use kernel::prelude::*;
 
 pub(crate) struct Other;
 
 #[vtable]
 impl VmOperations for Other {
-    type Ptr = Arc<u64>;
+    type Data = u64;
     type Around = ();
 
     fn fault<'a>(_data: Borrowed<'_, Self>, _vmf: VmFault<'a>) -> Result<Faulted<'a>, FaultError> {
@@ -34,7 +31,7 @@ impl VmOperations for Other {
     }
 }
 
-pub(crate) fn mmap_prepare(desc: &mut VmaDesc<'_, Arc<PageCache>>) -> Result {
+pub(crate) fn mmap_prepare(desc: &mut VmaDesc<'_, PageCache>) -> Result {
     desc.install::<Other>();
     Ok(())
 }

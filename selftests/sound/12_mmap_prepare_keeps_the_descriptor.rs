@@ -8,8 +8,7 @@ use crate::{
     cache::PageCache,
     ext::vm_ops::VmaDesc, //
 };
-use kernel::sync::Arc;
 
-pub(crate) fn mmap_prepare<'a>(desc: VmaDesc<'a, Arc<PageCache>>) -> VmaDesc<'static, Arc<PageCache>> {
+pub(crate) fn mmap_prepare<'a>(desc: VmaDesc<'a, PageCache>) -> VmaDesc<'static, PageCache> {
     desc
 }

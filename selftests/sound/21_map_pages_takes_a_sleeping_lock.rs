@@ -15,17 +15,14 @@ use crate::ext::vm_ops::{
 };
 use kernel::{
     prelude::*,
-    sync::{
-        Arc,
-        Mutex, //
-    },
+    sync::Mutex,
 };
 
 pub(crate) struct Sleeps;
 
 #[vtable]
 impl VmOperations for Sleeps {
-    type Ptr = Arc<Mutex<u64>>;
+    type Data = Mutex<u64>;
     type Around = Mutex<u64>;
 
     fn fault<'a>(_data: Borrowed<'_, Self>, _vmf: VmFault<'a>) -> Result<Faulted<'a>, FaultError> {
