@@ -5,6 +5,8 @@
 #
 #   make demo            build all, boot the VM, run samples/pcc-demo
 #   make check           build all, run the selftests in the VM
+#   make check TESTS="pcc_store faults:name"   only these suites (or tests)
+#   make check-long      pcc_store_big at full size: 1 GiB through 512 MiB
 #   make shell           interactive VM shell with pcc loaded
 #   make run PROG=p ARGS="..."   run your own static program in the VM
 #   ARCH=x86_64          any of the above on x86_64 (default arm64); make check
@@ -56,7 +58,7 @@ SELFTESTS := $(patsubst %.c,$(PCC_OUT)/selftests/%,$(notdir $(wildcard selftests
 BENCH := $(patsubst %.c,$(PCC_OUT)/bench/%,$(notdir $(wildcard bench/*.c)))
 BIG_SELFTESTS := $(patsubst %.c,$(PCC_OUT)/selftests-big/%,$(notdir $(wildcard selftests/big/*.c)))
 
-.PHONY: all demo check shell run trace compare sound fuzz soak bench module user rust-analyzer lint clean cache-clean
+.PHONY: all demo check check-long shell run trace compare sound fuzz soak bench module user rust-analyzer lint clean cache-clean
 
 all: module user
 
@@ -65,6 +67,9 @@ demo:
 
 check:
 	bash scripts/check.sh
+
+check-long:
+	TESTS=pcc_store_big PCC_BIG_MIB=1024 PCC_BIG_VM_MB=512 bash scripts/check.sh
 
 shell:
 	bash scripts/shell.sh

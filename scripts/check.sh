@@ -1,17 +1,31 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# pcc's test command (`make check`): build everything, boot the VM, run
-# every selftest, count the TAP results. The last line is
+# pcc's test command (`make check`): build everything, boot the VMs, run
+# the suites, count the TAP results. The last line is
 # "N passed, N failed, N skipped"; the exit status is non-zero on any
-# failed test, on a kernel splat in the guest log, or when the guest
-# does not finish.
+# failed test, on a kernel splat in a guest log, or when a guest does not
+# finish.
 #
 # Without ARCH it does all this for each architecture of PCC_CHECK_ARCHS
 # and counts them together: each per-suite line starts with its
 # architecture, the last line is the sum. ARCH=arm64 or ARCH=x86_64 runs
 # one.
+#
+# TESTS="pcc_store faults:..." runs only those suites (the `pcc_` prefix
+# and `.sh` may be left out; `suite:name` runs one test of a harness
+# suite, `-t name`, or `-r fixture.variant.test` when the name has dots)
+# and only the boots they need. The suites, and where each runs:
+#   1 GiB boot     every program of selftests/ (pcc_atlas, pcc_faults, ...),
+#                  then pcc_kmemleak (pcc unloaded, kmemleak asked)
+#   160 MiB boot   pcc_store_big (128 MiB of pages through a guest whose
+#                  kernel has about 60 MiB: writeback and eviction)
+#   host           pcc_fault_paths (the captures of `make trace`, taken in
+#                  the 1 GiB boot, checked against vmlinux), pcc_sound
+#                  (`make sound`)
+# The two boots and the host checks run at the same time.
 set -euo pipefail
+here=$(dirname "$0")
 
 # PCC_CHECK_ARCHS: the architectures `make check` without ARCH runs: both,
 # unless KDIR names a tree of one's own, which is built for one of them.
@@ -24,16 +38,12 @@ if [ -n "${KDIR:-}" ] && [ -z "${PCC_CHECK_ARCHS:-}" ]; then
 fi
 PCC_CHECK_ARCHS=${PCC_CHECK_ARCHS:-arm64 x86_64}
 if [ -z "${ARCH:-}" ]; then
-	here=$(dirname "$0")
 	. "$here/lib.sh"
 	rc=0
 	logs=()
 	for a in $PCC_CHECK_ARCHS; do
 		ARCH=$a PCC_CHECK_SUMMARY=0 bash "$here/check.sh" || rc=1
-		case $a in
-		arm64) logs+=(--label arm64 "$PCC_OUT/results.tap") ;;
-		*) logs+=(--label "$a" "$PCC_OUT/$a/results.tap") ;;
-		esac
+		logs+=(--label "$a" "$(ARCH=$a bash -c '. "$1/lib.sh"; echo "$PCC_OUT"' _ "$here")/results.tap")
 	done
 	set +e
 	summary=$(python3 "$PCC_ROOT/scripts/tap_summary.py" "${logs[@]}")
@@ -43,84 +53,145 @@ if [ -z "${ARCH:-}" ]; then
 	[ $trc = 0 ] && [ $rc = 0 ]
 	exit
 fi
-. "$(dirname "$0")/lib.sh"
+. "$here/lib.sh"
+
+# The suites, by boot.
+main_suites=()
+for f in "$PCC_ROOT"/selftests/*.c "$PCC_ROOT"/selftests/*.sh; do
+	n=${f##*/}
+	main_suites+=("${n%.c}")
+done
+big_suites=(pcc_store_big)
+host_suites=(pcc_fault_paths pcc_sound)
+all_suites=("${main_suites[@]}" pcc_kmemleak "${big_suites[@]}" "${host_suites[@]}")
+# Harness suites take a test selection (kselftest_harness.h's -t / -r).
+harness() { grep -qE 'TEST_HARNESS_MAIN|test_harness_run' "$PCC_ROOT"/selftests/{,big/}"$1".c 2>/dev/null; }
+
+# want[NAME] = the arguments it runs with ("" for all of it). A suite
+# named without a selection runs whole, whatever else names it.
+declare -A want=() whole=()
+if [ -n "${TESTS:-}" ]; then
+	for w in $TESTS; do
+		s=${w%%:*} sel=
+		[ "$s" = "$w" ] || sel=${w#*:}
+		name=
+		for n in "${all_suites[@]}"; do
+			case $n in "$s" | "pcc_$s" | "$s.sh" | "pcc_$s.sh") name=$n ;; esac
+		done
+		[ -n "$name" ] || die "TESTS: no suite '$s'; the suites are: ${all_suites[*]}"
+		if [ -z "$sel" ]; then
+			whole[$name]=1
+		elif harness "$name"; then
+			case $sel in *.*) sel="-r $sel" ;; *) sel="-t $sel" ;; esac
+		else
+			die "TESTS: $name runs as a whole; 'suite:test' selects tests of: $(for n in "${all_suites[@]}"; do harness "$n" && printf '%s ' "$n"; done)"
+		fi
+		want[$name]="${want[$name]:-} $sel"
+	done
+	for n in "${!whole[@]}"; do want[$n]=""; done
+else
+	for n in "${all_suites[@]}"; do want[$n]=""; done
+fi
+# pcc_store_big's argument: the MiB of pages it moves through the small
+# boot (`make check-long`: 1024 through 512 MiB).
+big_mib=${PCC_BIG_MIB:-128} big_vm_mb=${PCC_BIG_VM_MB:-160}
+[ -z "${want[pcc_store_big]+x}" ] || want[pcc_store_big]=$big_mib
+wanted() { [ -n "${want[$1]+x}" ]; }
 
 t0=$SECONDS
-rm -f "$PCC_OUT/results.tap"
+mkdir -p "$PCC_OUT"
+rm -f "$PCC_OUT/results.tap" "$PCC_OUT"/check{,-big}.log "$PCC_OUT"/{fault-paths,sound}.tap
 build_all
-# fio for selftests/pcc_fio.sh (cached; about 40 s the first time).
-eval "$(bash "$PCC_ROOT/scripts/clients.sh" fio | tail -1)"
+files=()
+if wanted pcc_fio.sh; then
+	# fio for selftests/pcc_fio.sh (cached; about 40 s the first time).
+	eval "$(bash "$PCC_ROOT/scripts/clients.sh" fio | tail -1)"
+	files+=("$FIO" "$PCC_ROOT/scripts/guest/fio-verify.fio")
+fi
 log "build done in $((SECONDS - t0)) s"
 
 stage=$PCC_OUT/stage-check
-rm -rf "$stage"; mkdir -p "$stage/selftests"
-cp "$PCC_OUT"/selftests/* "$stage/selftests/"
-cp "$PCC_ROOT"/selftests/*.sh "$stage/selftests/" 2>/dev/null || true
-
-# One boot: the selftests, then the fault-path captures of `make trace`,
-# then pcc unloaded and kmemleak asked for leaks.
-job=$stage/job
-{
-	cat "$PCC_ROOT/scripts/guest/check.job"
-	echo "("; cat "$PCC_ROOT/scripts/guest/trace.job"; echo ")"
-	echo 'trace_rc=$?'
-	cat "$PCC_ROOT/scripts/guest/leaks.job"
-	echo 'exit $trace_rc'
-} > "$job"
-set +e
-bash "$PCC_ROOT/scripts/vm.sh" --log "$PCC_OUT/check.log" "$job" \
-	"$stage/selftests" "$PCC_OUT/samples/pcc-scenario" "$FIO" "$PCC_ROOT/scripts/guest/fio-verify.fio"
-vmrc=$?
-set -e
-log "guest log: $PCC_OUT/check.log (total $((SECONDS - t0)) s)"
-
-# A second boot with less memory than the store: 1 GiB of pages through a
-# 512 MiB guest, which only works if pcc writes back and evicts.
-bigjob=$stage/big.job
-cat > "$bigjob" <<'EOF'
-for t in pcc_fill_big pcc_store_big; do
-	echo "PCC-TEST-BEGIN $t"
-	PCC_KO=/pcc/pcc.ko /pcc/bin/$t > /tmp/$t.out 2>&1
-	rc=$?
-	cat /tmp/$t.out
-	echo "PCC-TEST-END $t rc=$rc"
+rm -rf "$stage"; mkdir -p "$stage/selftests" "$stage/big/selftests-big"
+: > "$stage/tests.list"
+: > "$stage/big/tests.list"
+for n in "${main_suites[@]}"; do
+	wanted "$n" || continue
+	case $n in
+	*.sh) cp "$PCC_ROOT/selftests/$n" "$stage/selftests/" ;;
+	*) cp "$PCC_OUT/selftests/$n" "$stage/selftests/" ;;
+	esac
+	echo "$n selftests/$n ${want[$n]}" >> "$stage/tests.list"
 done
-EOF
-# Its time: about 9 min on arm64 and 13 on x86_64 on a quiet machine (a
-# store read costs more there under TCG), 19 on x86_64 with the cores
-# shared; the limit is for a hung guest, not a benchmark.
-case $PCC_ARCH in
-x86_64) bigtimeout=2700 ;;
-*) bigtimeout=1500 ;;
-esac
-set +e
-PCC_VM_MB=512 bash "$PCC_ROOT/scripts/vm.sh" --timeout $bigtimeout --log "$PCC_OUT/check-big.log" "$bigjob" \
-	"$PCC_OUT/selftests-big/pcc_store_big" "$PCC_OUT/selftests-big/pcc_fill_big"
-bigrc=$?
-set -e
-[ $bigrc = 0 ] || vmrc=1
-log "guest log of the 512 MiB boot: $PCC_OUT/check-big.log (total $((SECONDS - t0)) s)"
+for n in "${big_suites[@]}"; do
+	wanted "$n" || continue
+	cp "$PCC_OUT/selftests-big/$n" "$stage/big/selftests-big/"
+	echo "$n selftests-big/$n ${want[$n]}" >> "$stage/big/tests.list"
+done
+
+# The 1 GiB boot: the suites, then (for pcc_fault_paths) the fault-path
+# captures of `make trace`, then (for pcc_kmemleak) pcc unloaded and
+# kmemleak asked for leaks.
+pids=()
+logs=()
+if [ -s "$stage/tests.list" ] || wanted pcc_fault_paths || wanted pcc_kmemleak; then
+	{
+		cat "$PCC_ROOT/scripts/guest/suites.job"
+		echo 'rc=0'
+		if wanted pcc_fault_paths; then
+			echo "("; cat "$PCC_ROOT/scripts/guest/trace.job"; echo ")"
+			echo 'rc=$?'
+			files+=("$PCC_OUT/samples/pcc-scenario")
+		fi
+		wanted pcc_kmemleak && cat "$PCC_ROOT/scripts/guest/leaks.job"
+		echo 'exit $rc'
+	} > "$stage/job"
+	PCC_VM_MB=${PCC_VM_MB:-1024} bash "$PCC_ROOT/scripts/vm.sh" --log "$PCC_OUT/check.log" "$stage/job" \
+		"$stage/selftests" "$stage/tests.list" ${files[@]+"${files[@]}"} &
+	pids+=($!)
+	logs+=("$PCC_OUT/check.log")
+fi
+# The small boot: more pages than the guest has memory, which only works
+# if pcc writes back and evicts. Its time: about 2 min on arm64, 3 on
+# x86_64 (the limit is for a hung guest, not a benchmark).
+if [ -s "$stage/big/tests.list" ]; then
+	PCC_VM_MB=$big_vm_mb bash "$PCC_ROOT/scripts/vm.sh" --timeout $((600 + 3 * big_mib)) --log "$PCC_OUT/check-big.log" \
+		"$PCC_ROOT/scripts/guest/suites.job" "$stage/big/selftests-big" "$stage/big/tests.list" &
+	pids+=($!)
+	logs+=("$PCC_OUT/check-big.log")
+fi
+# The compile-fail checks of the abstractions (make sound) build on the
+# host meanwhile.
+if wanted pcc_sound; then
+	bash "$PCC_ROOT/scripts/sound.sh" > "$PCC_OUT/sound.tap" || true
+fi
+vmrc=0
+for p in ${pids[@]+"${pids[@]}"}; do wait "$p" || vmrc=1; done
+log "guest logs: ${logs[*]:-none} (total $((SECONDS - t0)) s)"
 
 # The fault-path check decodes the captures on the host (DWARF of vmlinux);
 # its TAP joins the guest's in the count.
+if wanted pcc_fault_paths; then
+	python3 "$PCC_ROOT/scripts/trace_tree.py" "$PCC_OUT/check.log" "$KDIR/vmlinux" \
+		"$PCC_OUT/trace" --check > "$PCC_OUT/fault-paths.tap" || true
+fi
+parts=()
+for f in check.log check-big.log fault-paths.tap sound.tap; do
+	[ -f "$PCC_OUT/$f" ] && parts+=("$PCC_OUT/$f")
+done
+cat ${parts[@]+"${parts[@]}"} /dev/null > "$PCC_OUT/results.tap.tmp"
 set +e
-python3 "$PCC_ROOT/scripts/trace_tree.py" "$PCC_OUT/check.log" "$KDIR/vmlinux" \
-	"$PCC_OUT/trace" --check > "$PCC_OUT/fault-paths.tap"
-# The compile-fail checks of the abstractions (make sound) build on the
-# host too.
-bash "$PCC_ROOT/scripts/sound.sh" > "$PCC_OUT/sound.tap"
-cat "$PCC_OUT/check.log" "$PCC_OUT/check-big.log" "$PCC_OUT/fault-paths.tap" "$PCC_OUT/sound.tap" > "$PCC_OUT/results.tap.tmp"
 summary=$(python3 "$PCC_ROOT/scripts/tap_summary.py" "$PCC_OUT/results.tap.tmp")
 trc=$?
 set -e
 # Show the failing results themselves, not only the counts.
 grep -E '^not ok|^# FAIL|Test failed|Expected' "$PCC_OUT/results.tap.tmp" | head -40 >&2 || true
 if [ $vmrc != 0 ] && [ $trc = 0 ]; then
-	log "FAIL: the VM run failed (see above); counting it as one failure"
+	log "FAIL: a VM run failed (see above); counting it as one failure"
 	# One failed result of its own, so that the two architectures' counts
 	# add up the same way.
-	printf 'PCC-TEST-BEGIN guest-run\n1..1\nnot ok 1 the VM run failed: splat, unfinished guest or module not loaded\nPCC-TEST-END guest-run rc=1\n' >> "$PCC_OUT/results.tap.tmp"
+	printf 'PCC-TEST-BEGIN guest-run\n1..1\nnot ok 1 a VM run failed: splat, unfinished guest or module not loaded\nPCC-TEST-END guest-run rc=1\n' >> "$PCC_OUT/results.tap.tmp"
 fi
 mv "$PCC_OUT/results.tap.tmp" "$PCC_OUT/results.tap"
+log "done in $((SECONDS - t0)) s"
 [ "${PCC_CHECK_SUMMARY:-1}" = 1 ] || { [ $vmrc = 0 ] && [ $trc = 0 ]; exit; }
 python3 "$PCC_ROOT/scripts/tap_summary.py" --label "$PCC_ARCH" "$PCC_OUT/results.tap"

@@ -53,6 +53,9 @@ def count(path, prefix=""):
         elif st["plan"] is None and st["n"] == 0:
             extra_fail = 1
             note = "printed no TAP"
+        elif st["plan"] == 0 and st["n"] == 0:
+            extra_fail = 1
+            note = "ran no test (a selection that names none?)"
         else:
             note = f"exit {rc}"
         if missing:

@@ -14,10 +14,12 @@
 # offending lines are printed).
 #
 # Every boot has a disk: a fresh sparse image of PCC_DISK_MB MiB (default
-# 1088: a 1 GiB store and its metadata) at $PCC_OUT/disk.img on virtio-blk, /dev/vda in the guest, for
-# pcc's backing store (insmod pcc.ko backing=/dev/vda); PCC_DISK_IMAGE
-# names a prepared image to boot with instead (make bench: partitions).
-# PCC_VM_MB sets the guest's memory (default 2048).
+# 1088: a 1 GiB store and its metadata) beside the log (LOG with .img for
+# .log) on virtio-blk, /dev/vda in the guest, for pcc's backing store
+# (insmod pcc.ko backing=/dev/vda); PCC_DISK_IMAGE names a prepared image
+# to boot with instead (make bench: partitions). PCC_VM_MB sets the
+# guest's memory (default 2048). Boots with different logs can run at the
+# same time.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -62,19 +64,21 @@ else
 	cp "$job" "$stage/pcc/job"
 fi
 for f in "$@"; do cp -r "$f" "$stage/pcc/bin/"; done
-( cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -1 ) > "$PCC_OUT/initramfs.cpio.gz"
+initramfs=$(mktemp --suffix=.cpio.gz)
+trap 'rm -rf "$stage" "$initramfs"' EXIT
+( cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -1 ) > "$initramfs"
 
 if [ -n "${PCC_DISK_IMAGE:-}" ]; then
 	disk=$PCC_DISK_IMAGE
 	[ -f "$disk" ] || die "no disk image at $disk"
 else
-	disk=$PCC_OUT/disk.img
+	disk=${logf%.log}.img
 	rm -f "$disk"
 	truncate -s "${PCC_DISK_MB:-1088}M" "$disk"
 fi
 
 qemu=("$PCC_QEMU" "${PCC_QEMU_ARGS[@]}" -smp 2 -m "${PCC_VM_MB:-2048}" -nographic -no-reboot
-	-nic none -kernel "$IMAGE" -initrd "$PCC_OUT/initramfs.cpio.gz"
+	-nic none -kernel "$IMAGE" -initrd "$initramfs"
 	-drive "file=$disk,if=none,format=raw,id=store,cache=unsafe" -device "$PCC_DISK_DEV,drive=store"
 	-append "console=$PCC_CONSOLE panic=-1 oops=panic loglevel=7 ${PCC_CMDLINE:-}")
 echo "+ ${qemu[*]}" >&2
