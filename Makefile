@@ -14,6 +14,7 @@
 #   make trace           capture the fault paths with ftrace (see README)
 #   make trace SCENARIO="bad-map oom"   capture only these scenarios
 #   make compare         make trace on arm64 and x86_64, trees side by side
+#   make docs            Documentation/fault-paths-trees.md from make compare's captures
 #   make module          only pcc.ko (KDIR=/your/tree to use your own kernel)
 #   make rust-analyzer   rust-project.json for editors
 #   make lint            clippy (the kernel's lints) and rustfmt (the kernel's style)
@@ -83,6 +84,12 @@ trace:
 
 compare:
 	$(if $(SCENARIO),PCC_SCENARIOS="$(SCENARIO)") bash scripts/compare.sh
+
+.PHONY: docs
+# The generated trees of Documentation/fault-paths-trees.md, from what
+# make compare (or make check on both architectures) captured.
+docs:
+	python3 scripts/trace_doc.py $(PCC_OUT)/trace $(PCC_OUT)/x86_64/trace Documentation/fault-paths-trees.md
 
 # SECONDS is bash's own variable: hand it over under another name.
 fuzz:
