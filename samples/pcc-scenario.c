@@ -48,6 +48,7 @@
 
 #include "pcc.h"
 #include "pcc_arch.h"
+#include "pcc_test.h"
 
 #define TRACING "/sys/kernel/tracing/"
 
@@ -135,39 +136,6 @@ static void on_fault_signal(int sig, siginfo_t *si, void *uc)
  * Call it before the scenario's pcc mapping exists, or when that mapping
  * is shared and mapped already (populating it is then a no-op).
  */
-/*
- * Wait until the page mapped at addr is under writeback (up to 10 s): its
- * PFN from /proc/self/pagemap, its flags from /proc/kpageflags
- * (KPF_WRITEBACK). Per page and exact; the global Writeback: count of
- * /proc/meminfo is not (its per-CPU deltas are folded once a second).
- */
-static void wait_writeback_started(const void *addr)
-{
-	int pm = open("/proc/self/pagemap", O_RDONLY);
-	int kf = open("/proc/kpageflags", O_RDONLY);
-	uint64_t ent, flags;
-
-	if (pm < 0 || kf < 0)
-		die("/proc/self/pagemap, /proc/kpageflags");
-	for (int i = 0; i < 10000; i++) {
-		if (pread(pm, &ent, sizeof(ent), (uintptr_t)addr / 4096 * sizeof(ent)) != sizeof(ent))
-			die("pagemap");
-		/* Present, with a PFN (bits 0-54). */
-		if ((ent >> 63) & 1 && (ent & ((1ULL << 55) - 1))) {
-			if (pread(kf, &flags, sizeof(flags), (ent & ((1ULL << 55) - 1)) * sizeof(flags)) !=
-			    sizeof(flags))
-				die("kpageflags");
-			if ((flags >> KPF_WRITEBACK) & 1) {
-				close(pm);
-				close(kf);
-				return;
-			}
-		}
-		usleep(1000);
-	}
-	die("the child's writeback did not start within 10 s");
-}
-
 static void prefault_self(void)
 {
 	if (mlockall(MCL_CURRENT) == 0)
@@ -578,7 +546,9 @@ int main(int argc, char **argv)
 		 * then found a dirty page and did not wait). The write itself
 		 * then takes io_delay_us.
 		 */
-		wait_writeback_started((const void *)p);
+		/* Per page and exact (pcc_test.h). */
+		if (pcc_wait_writeback((const void *)p, 10000))
+			die("the child's writeback did not start within 10 s");
 		tracing(1);
 		p[0] = 'b';
 		tracing(0);

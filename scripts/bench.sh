@@ -26,8 +26,8 @@ rounds=${BENCH_ROUNDS:-11} warmup=${BENCH_WARMUP:-2}
 
 # The bench kernel and a module built for it, apart from the test build.
 out=$PCC_OUT
-export PCC_KERNEL=bench PCC_OUT=$PCC_OUT/bench-build
-build_all
+PCC_KERNEL=bench PCC_OUT_BASE=$PCC_OUT_BASE/bench-build build_all
+bench_prog=$PCC_OUT_BASE/bench-build/$PCC_ARCH/bench/pcc_bench
 
 # The disk: an MBR with ext4 in partition 1 and pcc's store in partition 2.
 disk=$out/bench-disk.img
@@ -50,50 +50,15 @@ with open(path, 'r+b') as f:
 PY
 mkfs.ext4 -q -F -E offset=$((1024 * 1024)) "$disk" "${ext4_mb}M"
 
-job=$PCC_OUT/stage-bench.job
+mkdir -p "$out"
+job=$out/stage-bench.job
 cat > "$job" <<EOF
 pages=$pages major=$major rounds=$rounds warmup=$warmup
 EOF
-cat >> "$job" <<'EOF'
-B="/pcc/bin/pcc_bench -r $rounds -w $warmup"
-reload() { rmmod pcc && insmod /pcc/pcc.ko "$@" || { echo "BENCH-FAIL insmod $*"; exit 1; }; }
-fab=/sys/kernel/debug/fault_around_bytes
-echo "# fault_around_bytes $(cat $fab), $(nproc) CPUs, $(uname -r)"
-reload size_pages=$pages
-$B -n $pages main || exit 1
-reload size_pages=$pages fault_around=0
-old=$(cat $fab); echo 4096 > $fab
-$B -n $pages nofa || exit 1
-reload size_pages=$pages
-$B -n $pages fab4k || exit 1
-echo "$old" > $fab
-mkdir -p /mnt && mount -t ext4 /dev/vda1 /mnt || { echo "BENCH-FAIL mount"; exit 1; }
-reload size_pages=$major backing=/dev/vda2
-$B -n $major -f /mnt/bench.dat major || exit 1
-umount /mnt
+cat "$PCC_ROOT/scripts/guest/bench.job" >> "$job"
 
-# Memory: what the index costs, from /proc/meminfo (kB): pcc's slot
-# vector is vmalloc'ed at load, the mapping's xarray nodes (pcc's and
-# shmem's alike) come from the slab. Page contents are not counted.
-kb() { awk -v f="$1:" '$1 == f {print $2}' /proc/meminfo; }
-idx() { echo $(( $(kb VmallocUsed) + $(kb Slab) )); }
-settle() { sync; echo 3 > /proc/sys/vm/drop_caches; sleep 1; }
-cap=1048576 fill=65536
-rmmod pcc; settle; a=$(idx)
-insmod /pcc/pcc.ko size_pages=$cap; settle; b=$(idx)
-echo "M capacity pcc $cap $(( (b - a) * 1024 ))"
-rmmod pcc; insmod /pcc/pcc.ko size_pages=$fill; settle; a=$(idx)
-dd if=/dev/zero of=/dev/pcc bs=65536 count=$((fill / 16)) 2>/dev/null; settle; b=$(idx)
-echo "M cached pcc $fill $(( (b - a) * 1024 ))"
-settle; a=$(idx)
-dd if=/dev/zero of=/tmp/shmem.dat bs=65536 count=$((fill / 16)) 2>/dev/null; settle; b=$(idx)
-echo "M cached shmem $fill $(( (b - a) * 1024 ))"
-rm /tmp/shmem.dat
-EOF
-
-export PCC_OUT=$out PCC_DISK_IMAGE=$disk
 rc=0
-bash "$PCC_ROOT/scripts/vm.sh" --timeout 1800 --log "$out/bench.log" "$job" \
-	"$PCC_OUT/bench-build/bench/pcc_bench" || rc=$?
+PCC_DISK_IMAGE=$disk bash "$PCC_ROOT/scripts/vm.sh" --timeout 1800 --log "$out/bench.log" "$job" \
+	"$bench_prog" || rc=$?
 [ $rc = 0 ] || die "the bench run failed (log: $out/bench.log)"
 python3 "$PCC_ROOT/scripts/bench_table.py" "$out/bench.log" "$out/bench.csv"

@@ -34,6 +34,8 @@ def quartiles(v):
 
 
 def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
     log, out = sys.argv[1], sys.argv[2]
     ns, faults = defaultdict(list), defaultdict(list)
     mem = []

@@ -20,6 +20,6 @@ KSRC=$KDIR; [ -d "$KDIR/source" ] && KSRC=$(readlink -f "$KDIR/source")
 
 t0=$SECONDS
 make -C "$PCC_ROOT" -s module KDIR="$KDIR" ARCH="$PCC_ARCH" PCC_OUT="$PCC_OUT" >&2
-make -C "$PCC_ROOT" -s user KSRC="$KSRC" ARCH="$PCC_ARCH" PCC_OUT="$PCC_OUT" CROSS_COMPILE="$CROSS_COMPILE" >&2
+make -C "$PCC_ROOT" -s user KDIR="$KDIR" KSRC="$KSRC" ARCH="$PCC_ARCH" PCC_OUT="$PCC_OUT" CROSS_COMPILE="$CROSS_COMPILE" >&2
 log "module and user programs built in $((SECONDS - t0)) s"
 echo "KDIR=$KDIR MODULE=$PCC_OUT/module/pcc.ko"

@@ -22,28 +22,23 @@
 #                  kernel has about 60 MiB: writeback and eviction)
 #   host           pcc_fault_paths (the captures of `make trace`, taken in
 #                  the 1 GiB boot, checked against vmlinux), pcc_sound
-#                  (`make sound`)
+#                  (`make sound`), pcc_errors (the errors a user meets
+#                  before a boot: scripts/errors.sh)
 # The two boots and the host checks run at the same time.
 set -euo pipefail
 here=$(dirname "$0")
 
-# PCC_CHECK_ARCHS: the architectures `make check` without ARCH runs: both,
-# unless KDIR names a tree of one's own, which is built for one of them.
-if [ -n "${KDIR:-}" ] && [ -z "${PCC_CHECK_ARCHS:-}" ]; then
-	if grep -qx 'CONFIG_X86_64=y' "$KDIR/.config" 2>/dev/null; then
-		PCC_CHECK_ARCHS=x86_64
-	else
-		PCC_CHECK_ARCHS=arm64
-	fi
-fi
-PCC_CHECK_ARCHS=${PCC_CHECK_ARCHS:-arm64 x86_64}
+# PCC_CHECK_ARCHS: the architectures `make check` without ARCH runs: all
+# of lib.sh's, unless KDIR names a tree of one's own, which is built for one
+# of them.
 if [ -z "${ARCH:-}" ]; then
 	. "$here/lib.sh"
+	[ -n "${KDIR:-}" ] && PCC_CHECK_ARCHS=${PCC_CHECK_ARCHS:-$PCC_ARCH}
 	rc=0
 	logs=()
-	for a in $PCC_CHECK_ARCHS; do
+	for a in ${PCC_CHECK_ARCHS:-$PCC_ARCHS}; do
 		ARCH=$a PCC_CHECK_SUMMARY=0 bash "$here/check.sh" || rc=1
-		logs+=(--label "$a" "$(ARCH=$a bash -c '. "$1/lib.sh"; echo "$PCC_OUT"' _ "$here")/results.tap")
+		logs+=(--label "$a" "$PCC_OUT_BASE/$a/results.tap")
 	done
 	set +e
 	summary=$(python3 "$PCC_ROOT/scripts/tap_summary.py" "${logs[@]}")
@@ -62,7 +57,7 @@ for f in "$PCC_ROOT"/selftests/*.c "$PCC_ROOT"/selftests/*.sh; do
 	main_suites+=("${n%.c}")
 done
 big_suites=(pcc_store_big)
-host_suites=(pcc_fault_paths pcc_sound)
+host_suites=(pcc_fault_paths pcc_sound pcc_errors)
 all_suites=("${main_suites[@]}" pcc_kmemleak "${big_suites[@]}" "${host_suites[@]}")
 # Harness suites take a test selection (kselftest_harness.h's -t / -r).
 harness() { grep -qE 'TEST_HARNESS_MAIN|test_harness_run' "$PCC_ROOT"/selftests/{,big/}"$1".c 2>/dev/null; }
@@ -100,7 +95,7 @@ wanted() { [ -n "${want[$1]+x}" ]; }
 
 t0=$SECONDS
 mkdir -p "$PCC_OUT"
-rm -f "$PCC_OUT/results.tap" "$PCC_OUT"/check{,-big}.log "$PCC_OUT"/{fault-paths,sound}.tap
+rm -f "$PCC_OUT/results.tap" "$PCC_OUT"/check{,-big}.log "$PCC_OUT"/{fault-paths,sound,errors}.tap
 build_all
 files=()
 if wanted pcc_fio.sh; then
@@ -164,6 +159,9 @@ fi
 if wanted pcc_sound; then
 	bash "$PCC_ROOT/scripts/sound.sh" > "$PCC_OUT/sound.tap" || true
 fi
+if wanted pcc_errors; then
+	bash "$PCC_ROOT/scripts/errors.sh" > "$PCC_OUT/errors.tap" || true
+fi
 vmrc=0
 for p in ${pids[@]+"${pids[@]}"}; do wait "$p" || vmrc=1; done
 log "guest logs: ${logs[*]:-none} (total $((SECONDS - t0)) s)"
@@ -175,10 +173,17 @@ if wanted pcc_fault_paths; then
 		"$PCC_OUT/trace" --check > "$PCC_OUT/fault-paths.tap" || true
 fi
 parts=()
-for f in check.log check-big.log fault-paths.tap sound.tap; do
+for f in check.log check-big.log fault-paths.tap sound.tap errors.tap; do
 	[ -f "$PCC_OUT/$f" ] && parts+=("$PCC_OUT/$f")
 done
 cat ${parts[@]+"${parts[@]}"} /dev/null > "$PCC_OUT/results.tap.tmp"
+# A suite that was asked for and printed nothing at all (its boot never
+# got to it) fails, by name.
+for n in "${!want[@]}"; do
+	case $n in pcc_fault_paths | pcc_sound | pcc_errors) label="$n(host)" ;; *) label=$n ;; esac
+	tr -d '\r' < "$PCC_OUT/results.tap.tmp" | grep -qxF "PCC-TEST-BEGIN $label" ||
+		printf 'PCC-TEST-BEGIN %s\n1..1\nnot ok 1 %s did not run\nPCC-TEST-END %s rc=1\n' "$label" "$label" "$label" >> "$PCC_OUT/results.tap.tmp"
+done
 set +e
 summary=$(python3 "$PCC_ROOT/scripts/tap_summary.py" "$PCC_OUT/results.tap.tmp")
 trc=$?

@@ -7,17 +7,20 @@
 # SCENARIO="cold-read sigbus" limits both captures, as for make trace.
 #
 # Output: $PCC_OUT/compare.txt (the trees) and $PCC_OUT/compare.md (the
-# table); the captures stay in $PCC_OUT/trace and $PCC_OUT/x86_64/trace.
+# table); the captures stay in $PCC_OUT/arm64/trace and
+# $PCC_OUT/x86_64/trace.
 set -euo pipefail
 here=$(dirname "$0")
 . "$here/lib.sh"
+[ -z "${KDIR:-}" ] || die "make compare builds its own kernels for arm64 and x86_64: unset KDIR"
 rc=0
 for a in arm64 x86_64; do
 	log "capturing on $a"
 	ARCH=$a bash "$here/trace.sh" > /dev/null || rc=1
 done
-python3 "$here/trace_sbs.py" "$PCC_OUT/trace" "$PCC_OUT/x86_64/trace" ${PCC_SCENARIOS:-} > "$PCC_OUT/compare.txt"
-python3 "$here/trace_sbs.py" --table "$PCC_OUT/trace" "$PCC_OUT/x86_64/trace" ${PCC_SCENARIOS:-} > "$PCC_OUT/compare.md"
-cat "$PCC_OUT/compare.txt" "$PCC_OUT/compare.md"
-log "side by side: $PCC_OUT/compare.txt, table: $PCC_OUT/compare.md"
+o=$PCC_OUT_BASE
+python3 "$here/trace_sbs.py" "$o/arm64/trace" "$o/x86_64/trace" ${PCC_SCENARIOS:-} > "$o/compare.txt"
+python3 "$here/trace_sbs.py" --table "$o/arm64/trace" "$o/x86_64/trace" ${PCC_SCENARIOS:-} > "$o/compare.md"
+cat "$o/compare.txt" "$o/compare.md"
+log "side by side: $o/compare.txt, table: $o/compare.md"
 exit $rc

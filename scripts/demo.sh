@@ -7,7 +7,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 build_all
 rc=0
-run_in_vm "$PCC_OUT/demo.log" "rmmod pcc && insmod /pcc/pcc.ko backing=/dev/vda && /pcc/bin/pcc-demo" \
+run_in_vm "$PCC_OUT/demo.log" ". /pcc/lib.sh && pcc_reload backing=/dev/vda && /pcc/bin/pcc-demo" \
 	"$PCC_OUT/samples/pcc-demo" || rc=$?
 log "guest log: $PCC_OUT/demo.log"
 exit $rc

@@ -14,7 +14,7 @@
 #
 # Cache layout under $PCC_CACHE:
 #   src/<debian-version>/linux-source-7.3/       unpacked, never built in
-#   kbuild/<debian-version>-<config-hash>/       O= build dir (Image, vmlinux)
+#   kbuild/<debian-version>-<arch>-<config-hash>/  O= build dir (Image, vmlinux)
 # The key holds the Debian revision actually used and a hash of the config
 # fragments and of the toolchain versions, so editing a fragment or a
 # toolchain update starts a fresh build dir and an unchanged one is reused.
@@ -29,26 +29,28 @@ debug|bench) ;;
 *) die "PCC_KERNEL=$PCC_KERNEL: the variants are debug and bench" ;;
 esac
 FRAGS=("$PCC_ROOT/scripts/kconfig/base.config" "$PCC_ROOT/scripts/kconfig/$PCC_KERNEL.config")
-# ARCH=x86_64 appends its own fragment last; arm64 (the default) reads only
-# the two above, so its key is what it was before x86 came.
-case "$PCC_ARCH" in
-arm64) ;;
-x86_64) FRAGS+=("$PCC_ROOT/scripts/kconfig/x86_64.config") ;;
-esac
+# The architecture's own fragments (lib.sh's table) come last.
+for f in ${PCC_KCONFIG_FRAGMENTS[@]+"${PCC_KCONFIG_FRAGMENTS[@]}"}; do
+	FRAGS+=("$PCC_ROOT/scripts/kconfig/$f")
+done
 
-# The Debian version to use: the one already unpacked in the cache, unless
-# PCC_REFRESH=1 asks the archive for the current one.
+# The Debian version to use: the one scripts/kernel.version pins (the
+# fault-path documentation's line numbers are of its source), unless
+# PCC_REFRESH=1 asks the archive for its current one.
+PINNED=$(cat "$PCC_ROOT/scripts/kernel.version")
 src_version() {
-	local v
+	local v=$PINNED deb
 	if [ "${PCC_REFRESH:-0}" != 1 ]; then
-		v=$(ls -1 "$PCC_CACHE/src" 2>/dev/null | sort -V | tail -1)
-		if [ -n "$v" ] && [ -f "$PCC_CACHE/src/$v/.unpacked" ]; then
+		if [ -f "$PCC_CACHE/src/$v/.unpacked" ]; then
 			echo "$v"; return
 		fi
+		deb=$(fetch_deb "$KSRC_PKG=$v") ||
+			die "the archive no longer serves $KSRC_PKG $v (scripts/kernel.version): PCC_REFRESH=1 takes its current version"
+	else
+		deb=$(fetch_deb "$KSRC_PKG")
+		v=$(dpkg-deb -f "$deb" Version)
+		[ "$v" = "$PINNED" ] || log "note: $KSRC_PKG $v, not $PINNED: write it to scripts/kernel.version to pin it"
 	fi
-	local deb
-	deb=$(fetch_deb "$KSRC_PKG")
-	v=$(dpkg-deb -f "$deb" Version)
 	if [ ! -f "$PCC_CACHE/src/$v/.unpacked" ]; then
 		log "unpacking $KSRC_PKG $v"
 		local d=$PCC_CACHE/src/$v
@@ -73,13 +75,14 @@ config_key() {
 	} | sha256sum | cut -c1-12
 }
 
-# x86_64 build dirs also name the architecture (the key differs anyway:
-# its fragment is in the hash); arm64's keep their old names.
+# A build dir names its Debian version, architecture and key. (arm64's
+# used to leave the architecture out: such a dir gets a link of the new
+# name rather than a rebuild; an O= dir cannot move, its Makefile holds
+# its path.)
 kdir_for() {
-	case "$PCC_ARCH" in
-	arm64) echo "$PCC_CACHE/kbuild/$1-$(config_key)" ;;
-	*) echo "$PCC_CACHE/kbuild/$1-$PCC_ARCH-$(config_key)" ;;
-	esac
+	local d=$PCC_CACHE/kbuild/$1-$PCC_ARCH-$(config_key) old=$PCC_CACHE/kbuild/$1-$(config_key)
+	[ "$PCC_ARCH" != arm64 ] || [ ! -d "$old" ] || [ -e "$d" ] || ln -s "${old##*/}" "$d"
+	echo "$d"
 }
 
 kmake() { make -C "$KSRC" O="$KBUILD" "${PCC_KMAKE_ARGS[@]}" "$@"; }
@@ -146,9 +149,10 @@ build() {
 
 case "${1:-}" in
 --kdir)
-	ver=$(ls -1 "$PCC_CACHE/src" 2>/dev/null | sort -V | tail -1)
-	[ -n "$ver" ] || die "no kernel source in the cache yet: run scripts/kernel.sh"
-	kdir_for "$ver" ;;
+	[ -x "$PCC_CACHE/bindgen/bin/bindgen" ] || die "nothing built yet in $PCC_CACHE: run make check (or scripts/kernel.sh) first"
+	kdir=$(kdir_for "$PINNED")
+	[ -f "$kdir/.pcc-built" ] || die "no $PCC_ARCH kernel built yet at $kdir: run make check (or scripts/kernel.sh) first"
+	echo "$kdir" ;;
 "") [ -n "${PCC_TOOLCHAIN_OK:-}" ] || main; build ;;
 *) die "usage: $0 [--kdir]" ;;
 esac

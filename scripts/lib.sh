@@ -1,56 +1,84 @@
 # SPDX-License-Identifier: GPL-2.0
-# Shared settings for pcc's scripts. Sourced, never run.
+# Shared settings for pcc's scripts: sourced (and run only as
+# `lib.sh make-vars`, for the Makefile).
 #
 # Everything slow (downloaded packages, the unpacked kernel source, the
 # kernel build) lives under $PCC_CACHE, outside the repository, keyed by
 # what it was made from, so that a second run only rebuilds what changed.
 
 PCC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PCC_CACHE=${PCC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pcc}
-PCC_OUT=${PCC_OUT:-$PCC_ROOT/out}
+PCC_CACHE=${PCC_CACHE:-$HOME/.cache/pcc}
 
+# The toolchain: Debian's LLVM 19 (LLVM=1 wants clang, ld.lld, llvm-*
+# unversioned; they are here) and bindgen from the cache.
 LLVM_BIN=/usr/lib/llvm-19/bin
 export PATH="$LLVM_BIN:$PCC_CACHE/bindgen/bin:$PATH"
-
 # The kernel wants Debian's rustc (it ships rust-src); a rustup toolchain
 # earlier on PATH has none.
 PCC_RUSTC=/usr/bin/rustc
-# The architecture: ARCH=arm64 (the default) or ARCH=x86_64. Everything
-# that differs between the two is in this table. x86_64's build products
-# go to $PCC_OUT/x86_64, so that both can be built side by side.
+
+# The architectures pcc runs on, and everything that differs between them:
+# one entry each. `make check` without ARCH runs every one of PCC_ARCHS.
+PCC_ARCHS="arm64 x86_64"
+arch_settings() {
+	case "$1" in
+	arm64)
+		CROSS_COMPILE=aarch64-linux-gnu-
+		PCC_KCONFIG_SYMBOL=CONFIG_ARM64		# how a kernel's .config says it
+		PCC_KCONFIG_FRAGMENTS=()		# beyond base and variant
+		PCC_KIMAGE=arch/arm64/boot/Image
+		PCC_FILE_MAGIC='ARM aarch64'		# what file(1) says of a program
+		PCC_DEB_ARCH=arm64			# Debian's name (busybox-static)
+		PCC_QEMU=qemu-system-aarch64
+		PCC_CONSOLE=ttyAMA0
+		# QEMU's virt machine; the disk on virtio-mmio.
+		PCC_QEMU_ARGS=(-machine virt -cpu max)
+		PCC_DISK_DEV=virtio-blk-device
+		;;
+	x86_64)
+		CROSS_COMPILE=
+		PCC_KCONFIG_SYMBOL=CONFIG_X86_64
+		PCC_KCONFIG_FRAGMENTS=(x86_64.config)
+		PCC_KIMAGE=arch/x86/boot/bzImage
+		PCC_FILE_MAGIC='x86-64'
+		PCC_DEB_ARCH=amd64
+		PCC_QEMU=qemu-system-x86_64
+		PCC_CONSOLE=ttyS0
+		# TCG: /dev/kvm may exist and still fail on guest code (toolchain
+		# notes); PCC_KVM=1 asks for it. la57=off: with 5-level paging the
+		# KASAN kernel reported false wild-memory-accesses at boot. The
+		# disk on PCI.
+		if [ "${PCC_KVM:-0}" = 1 ]; then
+			PCC_QEMU_ARGS=(-machine pc,accel=kvm -cpu host)
+		else
+			PCC_QEMU_ARGS=(-machine pc,accel=tcg -cpu max,la57=off)
+		fi
+		PCC_DISK_DEV=virtio-blk-pci
+		;;
+	*) return 1 ;;
+	esac
+	CROSS_CC=${CROSS_COMPILE}gcc
+	PCC_BUSYBOX=busybox-$PCC_DEB_ARCH
+}
+
+# ARCH: as given, else the architecture of KDIR's kernel, else arm64.
+if [ -z "${ARCH:-}" ] && [ -n "${KDIR:-}" ]; then
+	for a in $PCC_ARCHS; do
+		arch_settings "$a"
+		grep -qx "$PCC_KCONFIG_SYMBOL=y" "$KDIR/.config" 2>/dev/null && ARCH=$a
+	done
+fi
 PCC_ARCH=${ARCH:-arm64}
-case "$PCC_ARCH" in
-arm64)
-	CROSS_CC=aarch64-linux-gnu-gcc
-	CROSS_COMPILE=aarch64-linux-gnu-
-	PCC_KIMAGE=arch/arm64/boot/Image
-	PCC_QEMU=qemu-system-aarch64
-	PCC_CONSOLE=ttyAMA0
-	PCC_BUSYBOX=busybox-arm64
-	# QEMU's virt machine; the disk on virtio-mmio.
-	PCC_QEMU_ARGS=(-machine virt -cpu max)
-	PCC_DISK_DEV=virtio-blk-device
-	;;
-x86_64)
-	CROSS_CC=gcc
-	CROSS_COMPILE=
-	PCC_KIMAGE=arch/x86/boot/bzImage
-	PCC_QEMU=qemu-system-x86_64
-	PCC_CONSOLE=ttyS0
-	PCC_BUSYBOX=busybox-amd64
-	# TCG: /dev/kvm may exist and still fail on guest code (toolchain
-	# notes); PCC_KVM=1 asks for it. la57=off: with 5-level paging the KASAN
-	# kernel reported false wild-memory-accesses at boot. The disk on PCI.
-	if [ "${PCC_KVM:-0}" = 1 ]; then
-		PCC_QEMU_ARGS=(-machine pc,accel=kvm -cpu host)
-	else
-		PCC_QEMU_ARGS=(-machine pc,accel=tcg -cpu max,la57=off)
-	fi
-	PCC_DISK_DEV=virtio-blk-pci
-	case "$PCC_OUT" in */x86_64) ;; *) PCC_OUT=$PCC_OUT/x86_64 ;; esac
-	;;
-*) printf '[pcc] error: ARCH=%s: pcc runs on arm64 and x86_64\n' "$PCC_ARCH" >&2; exit 1 ;;
-esac
+if ! arch_settings "$PCC_ARCH"; then
+	printf '[pcc] error: ARCH=%s: pcc runs on %s\n' "$PCC_ARCH" "$PCC_ARCHS" >&2
+	exit 1
+fi
+# Every architecture's products under $PCC_OUT_BASE/<arch>, so that all can
+# be built side by side.
+PCC_OUT_BASE=${PCC_OUT_BASE:-${PCC_OUT:-$PCC_ROOT/out}}
+PCC_OUT=$PCC_OUT_BASE/$PCC_ARCH
+export PCC_OUT_BASE
+export ARCH=$PCC_ARCH
 PCC_KMAKE_ARGS=(ARCH="$PCC_ARCH" LLVM=1 RUSTC="$PCC_RUSTC" BINDGEN="$PCC_CACHE/bindgen/bin/bindgen")
 
 log() { printf '[pcc] %s\n' "$*" >&2; }
@@ -81,3 +109,9 @@ run_in_vm() {
 	sed -n '/^PCC-OUTPUT-BEGIN/,/^PCC-OUTPUT-END/p' "$logf" | sed '1d;$d'
 	return $rc
 }
+
+# Run (not sourced) as `lib.sh make-vars`: the settings the Makefile needs,
+# as NAME=value words.
+if [ "${BASH_SOURCE[0]}" = "$0" ] && [ "${1:-}" = make-vars ]; then
+	echo "ARCH=$PCC_ARCH O=$PCC_OUT CROSS_COMPILE=$CROSS_COMPILE LLVM_BIN=$LLVM_BIN PCC_RUSTC=$PCC_RUSTC"
+fi

@@ -5,10 +5,18 @@
 # VM with pcc loaded; its output is printed, the guest log kept.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-prog=$(readlink -f "$1"); shift
-[ -f "$prog" ] || die "no program at $prog"
-case "$PCC_ARCH" in arm64) want='ARM aarch64' ;; x86_64) want='x86-64' ;; esac
-file "$prog" 2>/dev/null | grep -q "$want" || log "warning: $prog does not look like an $PCC_ARCH executable"
+[ -n "${1:-}" ] || die "usage: make run PROG=path/to/static-program ARGS='...' [ARCH=x86_64]"
+given=$1; shift
+prog=$(readlink -f "$given" || true)
+[ -f "$prog" ] || die "no program at $given"
+# The guest has busybox and nothing else: no loader, no libraries.
+what=$(file -b "$prog" | cut -d, -f1-4)
+case $what in
+*ELF*) ;;
+*) die "$prog is not a program ($what)" ;;
+esac
+case $what in *"$PCC_FILE_MAGIC"*) ;; *) die "$prog is not an $PCC_ARCH program ($what): build it for $PCC_ARCH, or run it with the ARCH it is for" ;; esac
+case $what in *"dynamically linked"*) die "$prog is dynamically linked; the guest has no libraries: build it with -static" ;; esac
 build_all
 line="/pcc/bin/$(basename "$prog")"
 for a in "$@"; do line+=" '$(printf '%s' "$a" | sed "s/'/'\\\\''/g")'"; done

@@ -13,6 +13,8 @@ import json
 import pathlib
 import sys
 
+if len(sys.argv) != 4:
+    sys.exit(__doc__)
 src, dst, root = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3]).resolve()
 project = json.load(open(src))
 crates = project["crates"]

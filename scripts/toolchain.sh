@@ -27,9 +27,10 @@ missing_pkgs() {
 	done
 }
 
+SUITES_SRC=/etc/apt/sources.list.d/pcc-backports.sources
+SUITES_PREF=/etc/apt/preferences.d/pcc-backports
 add_suites() {
-	local src=/etc/apt/sources.list.d/pcc-backports.sources
-	local pref=/etc/apt/preferences.d/pcc-backports
+	local src=$SUITES_SRC pref=$SUITES_PREF
 	[ -f "$src" ] && [ -f "$pref" ] && return 1
 	log "adding bookworm-backports and trixie-backports (pinned low)"
 	cat > "$src" <<'SRC'
@@ -62,10 +63,13 @@ apt_update() {
 
 install_debs() {
 	local miss bmiss
-	add_suites && apt_update
 	miss=$(missing_pkgs "${PKGS[@]}")
 	bmiss=$(missing_pkgs "${BPO_PKGS[@]}")
-	[ -z "$miss$bmiss" ] && return
+	if [ -z "$miss$bmiss" ]; then
+		return
+	fi
+	[ "$(id -u)" = 0 ] || die "not root: installing $(echo $miss $bmiss) needs root (or install them, and make check runs as any user)"
+	add_suites && apt_update
 	apt_update
 	if [ -n "$miss" ]; then
 		log "apt-get install" $miss
@@ -120,7 +124,7 @@ fetch_deb() {
 		apt_priv_update force
 		( cd "$dir" && apt_priv download "$name" >&2 )
 	}
-	local base=${name%%:*} arch=${name#*:}
+	local base=${name%%[:=]*} arch=${name#*:}
 	[ "$arch" = "$name" ] && arch=all
 	ls -t "$dir"/"${base}"_*.deb | head -1
 }
@@ -139,12 +143,12 @@ install_bindgen() {
 		bindgen-cli --version "$BINDGEN_VERSION"
 }
 
-# The guests' busybox (arm64 and amd64: make check boots both), unpacked
+# The guests' busybox (every architecture: make check boots each), unpacked
 # into the cache.
 install_busybox() {
 	local a
-	for a in arm64 amd64; do
-		install_busybox_for "$a"
+	for a in $PCC_ARCHS; do
+		install_busybox_for "$(arch_settings "$a" && echo "$PCC_DEB_ARCH")"
 	done
 }
 
@@ -160,8 +164,17 @@ install_busybox_for() {
 	rm -rf "$out"; mv "$out.tmp" "$out"
 }
 
+# The packages and suites above are Debian 12's (bookworm).
+check_host() {
+	local id ver
+	id=$(. "${PCC_OS_RELEASE:-/etc/os-release}" && echo "${ID:-?}")
+	ver=$(. "${PCC_OS_RELEASE:-/etc/os-release}" && echo "${VERSION_ID:-?}")
+	[ "$id $ver" = "debian 12" ] || [ "${PCC_ANY_HOST:-0}" = 1 ] ||
+		die "this host is $id $ver; pcc's setup installs Debian 12's packages (PCC_ANY_HOST=1 goes on with what is installed)"
+}
+
 main() {
-	[ "$(id -u)" = 0 ] || die "run as root (apt-get install)"
+	check_host
 	mkdir -p "$PCC_CACHE"
 	install_debs
 	install_bindgen

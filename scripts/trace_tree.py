@@ -22,10 +22,10 @@ Usage: trace_tree.py LOG VMLINUX OUTDIR [--check]
 """
 import os
 import re
+import shutil
 import subprocess
 import sys
 
-LLVM = "/usr/lib/llvm-19/bin"
 
 GRAPH = re.compile(r"^\s*\d+\)\s.{0,16}?\|(?P<body>.*)$")
 STACK = re.compile(r"^\s*=> (?P<sym>[^\s+]+)\+0x(?P<off>[0-9a-f]+)/0x[0-9a-f]+(?: \[(?P<mod>\w+)\])?")
@@ -491,7 +491,7 @@ class Symbols:
     def __init__(self, vmlinux):
         self.vmlinux = vmlinux
         self.addr = {}
-        out = subprocess.run([f"{LLVM}/llvm-nm", "--defined-only", vmlinux],
+        out = subprocess.run(["llvm-nm", "--defined-only", vmlinux],
                              capture_output=True, text=True, check=True).stdout
         for line in out.splitlines():
             parts = line.split()
@@ -504,7 +504,7 @@ class Symbols:
         if not todo:
             return {}
         inp = "\n".join(hex(self.addr[s] + max(o - A["site"], 0)) for s, o in todo) + "\n"
-        out = subprocess.run([f"{LLVM}/llvm-symbolizer", "--inlining", "--functions=short",
+        out = subprocess.run(["llvm-symbolizer", "--inlining", "--functions=short",
                               f"--obj={self.vmlinux}"],
                              input=inp, capture_output=True, text=True, check=True).stdout
         # Output: pairs of lines (function, file:line:col) per frame,
@@ -529,7 +529,7 @@ class Symbols:
         if not known:
             return {}
         inp = "\n".join(hex(self.addr[n]) for n in known) + "\n"
-        out = subprocess.run([f"{LLVM}/llvm-symbolizer", "--inlining=false", "--functions=short",
+        out = subprocess.run(["llvm-symbolizer", "--inlining=false", "--functions=short",
                               f"--obj={self.vmlinux}"],
                              input=inp, capture_output=True, text=True, check=True).stdout
         res = {}
@@ -543,7 +543,7 @@ class Symbols:
 def demangle(names):
     if not names:
         return {}
-    out = subprocess.run([f"{LLVM}/llvm-cxxfilt"], input="\n".join(names) + "\n",
+    out = subprocess.run(["llvm-cxxfilt"], input="\n".join(names) + "\n",
                          capture_output=True, text=True, check=True).stdout.splitlines()
     res = {}
     for n, d in zip(names, out):
@@ -805,7 +805,13 @@ def graph_nodes(node, name, out=None):
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     checking = "--check" in sys.argv
+    if len(args) != 3:
+        sys.exit(__doc__)
     log, vmlinux, outdir = args
+    for tool in ("llvm-nm", "llvm-symbolizer", "llvm-cxxfilt"):
+        if not shutil.which(tool):
+            sys.exit(f"trace_tree.py: {tool} is not on PATH: run it through make (make trace), "
+                     "or put the LLVM_BIN of scripts/lib.sh first on PATH")
     global A, CHECKS
     arch = elf_arch(vmlinux)
     A = ARCHS[arch]

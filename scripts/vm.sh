@@ -56,6 +56,7 @@ done
 cp "$PCC_ROOT/scripts/guest/init" "$stage/init"
 chmod +x "$stage/init"
 cp "$MODULE" "$stage/pcc/pcc.ko"
+cp "$PCC_ROOT/scripts/guest/lib.sh" "$stage/pcc/lib.sh"
 printf '%s\n' "$params" > "$stage/pcc/modparams"
 if [ $shell = 1 ]; then
 	touch "$stage/pcc/interactive"
@@ -68,6 +69,13 @@ initramfs=$(mktemp --suffix=.cpio.gz)
 trap 'rm -rf "$stage" "$initramfs"' EXIT
 ( cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -1 ) > "$initramfs"
 
+# A full disk would pause the guest (QEMU's default on a write error) and
+# the run would end as a timeout: say so now instead. The image is sparse;
+# this is what it may grow to, and QEMU is told to report write errors to
+# the guest rather than stop.
+need=$(( ${PCC_DISK_MB:-1088} + 64 ))
+free=$(df -Pm "$PCC_OUT" | awk 'NR == 2 {print $4}')
+[ "$free" -ge "$need" ] || die "$free MiB free on the file system of $PCC_OUT; a boot needs up to $need MiB: free some space (or set PCC_OUT)"
 if [ -n "${PCC_DISK_IMAGE:-}" ]; then
 	disk=$PCC_DISK_IMAGE
 	[ -f "$disk" ] || die "no disk image at $disk"
@@ -79,7 +87,7 @@ fi
 
 qemu=("$PCC_QEMU" "${PCC_QEMU_ARGS[@]}" -smp 2 -m "${PCC_VM_MB:-2048}" -nographic -no-reboot
 	-nic none -kernel "$IMAGE" -initrd "$initramfs"
-	-drive "file=$disk,if=none,format=raw,id=store,cache=unsafe" -device "$PCC_DISK_DEV,drive=store"
+	-drive "file=$disk,if=none,format=raw,id=store,cache=unsafe,werror=report,rerror=report" -device "$PCC_DISK_DEV,drive=store"
 	-append "console=$PCC_CONSOLE panic=-1 oops=panic loglevel=7 ${PCC_CMDLINE:-}")
 echo "+ ${qemu[*]}" >&2
 
@@ -94,6 +102,11 @@ qrc=$?
 set -e
 
 fail=0
+# QEMU that did not start (a bad option, no memory) says why and stops.
+if ! grep -q '^PCC-BOOT-OK' "$logf" && grep -q "^$PCC_QEMU: " "$logf"; then
+	grep "^$PCC_QEMU: " "$logf" | sed 's/^/[pcc] /' >&2
+	die "QEMU did not start (log: $logf)"
+fi
 if [ $qrc = 124 ] || [ $qrc = 137 ]; then
 	echo "[pcc] FAIL: the guest did not finish within ${timeout}s (log: $logf)" >&2
 	tail -20 "$logf" >&2
