@@ -244,11 +244,11 @@ TEST(vma_lock_fallback_calls_fault_once)
  */
 TEST_F(atlas, failed_allocation_is_oom_then_the_access_is_retried)
 {
-	struct pcc_flt f0, f1;
+	struct pcc_flt f0 = { 0 }, f1 = { 0 };
 	struct pcc_stats n;
 	volatile char *p;
 	volatile int v;
-	int attempt;
+	volatile int attempt;
 
 	if (access(FPA "times", W_OK))
 		SKIP(return, "no fail_page_alloc in debugfs (CONFIG_FAIL_PAGE_ALLOC)");
@@ -633,23 +633,21 @@ TEST_F(atlas, fault_around_bytes_sets_faults_per_256_cached_pages)
 	expect_window(_metadata, self->fd, area, 256, 16, 16, 256);
 	ASSERT_EQ(0, write_file(FAB, "4096"));
 	/* One page: no fault-around at all, ->fault finds each page cached. */
-	{
-		struct pcc_stats a, b;
-		struct pcc_flt f0, f1;
-		char *p = mmap(area, 256 * PSZ, PROT_READ, MAP_SHARED | MAP_FIXED, self->fd, 0);
+	struct pcc_stats a, b;
+	struct pcc_flt f0, f1;
+	char *p = mmap(area, 256 * PSZ, PROT_READ, MAP_SHARED | MAP_FIXED, self->fd, 0);
 
-		ASSERT_EQ(area, p);
-		ASSERT_EQ(0, pcc_stats(self->fd, &a));
-		pcc_thread_faults(&f0);
-		read_all(p, 256);
-		pcc_thread_faults(&f1);
-		ASSERT_EQ(0, pcc_stats(self->fd, &b));
-		EXPECT_EQ(256, f1.min - f0.min);
-		EXPECT_EQ(256, b.faults - a.faults);
-		EXPECT_EQ(0, b.fault_misses - a.fault_misses);
-		EXPECT_EQ(0, b.map_pages_calls - a.map_pages_calls);
-		munmap(p, 256 * PSZ);
-	}
+	ASSERT_EQ(area, p);
+	ASSERT_EQ(0, pcc_stats(self->fd, &a));
+	pcc_thread_faults(&f0);
+	read_all(p, 256);
+	pcc_thread_faults(&f1);
+	ASSERT_EQ(0, pcc_stats(self->fd, &b));
+	EXPECT_EQ(256, f1.min - f0.min);
+	EXPECT_EQ(256, b.faults - a.faults);
+	EXPECT_EQ(0, b.fault_misses - a.fault_misses);
+	EXPECT_EQ(0, b.map_pages_calls - a.map_pages_calls);
+	munmap(p, 256 * PSZ);
 	ASSERT_EQ(0, write_file(FAB, "32768"));
 	expect_window(_metadata, self->fd, area, 256, 32, 32, 256);
 	snprintf(val, sizeof(val), "%ld", saved);

@@ -7,8 +7,8 @@
  * read()/write() on store pages, fault-around without I/O, and the
  * store's size and header checks.
  *
- * The store's layout (see pcc_test.h): data page i at byte i * 4096, the
- * header page at size_pages * 4096, then the allocation bitmap.
+ * The store's format is include/uapi/pcc.h's: data page i at byte i *
+ * 4096, the header page at size_pages * 4096, then the allocation bitmap.
  *
  * Every fixture but "nostore" unloads pcc, zeroes the header page of the
  * store on /dev/vda (a fresh store: every page is a hole) and loads pcc
@@ -18,6 +18,7 @@
  * loads pcc with its default parameters again for the test programs that
  * run after this one. Nothing else may hold /dev/pcc while this runs.
  */
+#include <endian.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -1022,6 +1023,48 @@ TEST_F(raw, a_block_device_too_small_for_the_store_fails_with_einval)
 	EXPECT_EQ(0, ioctl(fd, PCC_IOC_GET_SIZE, &size));
 	EXPECT_EQ(max * PSZ, size);
 	close(fd);
+}
+
+/*
+ * What a store holds after writeback and unload is what include/uapi/pcc.h
+ * says it is: the page's data at its place, a struct pcc_store_header
+ * after the data, then the bitmap with that page's bit alone set.
+ */
+TEST_F(raw, the_store_on_disk_has_the_format_of_pcc_h)
+{
+	static uint64_t page[PSZ / 8], want[PSZ / 8];
+	static const char zero[PSZ];
+	struct pcc_store_header h;
+	char params[160];
+	int fd;
+
+	ASSERT_EQ(0, unload_if_loaded());
+	ASSERT_EQ(0, pcc_wipe_store_header(PCC_STORE_DISK, SIZE_PAGES));
+	snprintf(params, sizeof(params), "backing=%s size_pages=%lu", PCC_STORE_DISK, SIZE_PAGES);
+	ASSERT_EQ(0, pcc_load(params)) TH_LOG("%s: %s", params, strerror(errno));
+	fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pwrite_pattern(fd, 70, 9));
+	ASSERT_EQ(1, ioctl(fd, PCC_IOC_WRITEBACK));
+	close(fd);
+	ASSERT_EQ(0, pcc_unload_wait());
+
+	ASSERT_EQ(PSZ, pcc_store_pread(PCC_STORE_DISK, page, PSZ, 70 * PSZ));
+	pcc_fill_page(want, 70, 9);
+	EXPECT_EQ(0, memcmp(page, want, PSZ)) TH_LOG("page 70 is not at byte 70 * %ld", PSZ);
+
+	ASSERT_EQ(PSZ, pcc_store_pread(PCC_STORE_DISK, page, PSZ, SIZE_PAGES * PSZ));
+	memcpy(&h, page, sizeof(h));
+	EXPECT_EQ(0, memcmp(h.magic, PCC_STORE_MAGIC, sizeof(h.magic)));
+	EXPECT_EQ(SIZE_PAGES, le64toh(h.size_pages));
+	EXPECT_EQ(PSZ, le64toh(h.page_size));
+	EXPECT_EQ(0, memcmp((char *)page + sizeof(h), zero, PSZ - sizeof(h)));
+
+	EXPECT_EQ(1, PCC_STORE_BITMAP_PAGES(SIZE_PAGES, PSZ));
+	ASSERT_EQ(PSZ, pcc_store_pread(PCC_STORE_DISK, page, PSZ, (SIZE_PAGES + 1) * PSZ));
+	EXPECT_EQ(1ULL << (70 % 64), le64toh(page[70 / 64])) TH_LOG("bitmap word %d", 70 / 64);
+	page[70 / 64] = 0;
+	EXPECT_EQ(0, memcmp(page, zero, PSZ)) TH_LOG("a bit set for a page never written");
 }
 
 TEST_F(raw, a_header_written_for_another_size_fails_with_einval)

@@ -302,10 +302,8 @@ static inline int pcc_fault_log_count(struct pcc_fault_log *l, __u64 from, __u64
 }
 
 /*
- * The backing store (module parameter backing=PATH). Its layout is in
- * 4096-byte pages: data page i at byte i * 4096, then at size_pages * 4096
- * a header page, then the allocation bitmap, one page per 32768 pages.
- * A store whose header page is all zeros is fresh: every page a hole.
+ * The backing store (module parameter backing=PATH); its format is
+ * include/uapi/pcc.h's. The tests run on 4096-byte pages.
  */
 #define PCC_STORE_DISK	"/dev/vda"	/* the VM's disk (scripts/vm.sh) */
 #define PCC_STORE_PAGE	4096L
@@ -313,7 +311,7 @@ static inline int pcc_fault_log_count(struct pcc_fault_log *l, __u64 from, __u64
 /* Pages a store for size_pages needs: data, header, bitmap. */
 static inline unsigned long pcc_store_pages(unsigned long size_pages)
 {
-	return size_pages + 1 + (size_pages + 32767) / 32768;
+	return PCC_STORE_PAGES(size_pages, PCC_STORE_PAGE);
 }
 
 /*

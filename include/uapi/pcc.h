@@ -72,4 +72,31 @@ struct pcc_io_stats {
 /* Read the I/O counters. */
 #define PCC_IOC_GET_IO_STATS	_IOR(PCC_IOC_MAGIC, 6, struct pcc_io_stats)
 
+/*
+ * The backing store's format (module parameter backing=PATH: a block
+ * device or a regular file). A store of n pages (size_pages=n) is
+ * PCC_STORE_PAGES(n) pages of the kernel's page size long:
+ *
+ *   page 0 .. n-1   data: page i of /dev/pcc at byte i * page size
+ *   page n          header: struct pcc_store_header, then zeros
+ *   page n+1 ..     the allocation bitmap: bit i of the little-endian
+ *                   64-bit words set when the store holds page i; a clear
+ *                   bit is a hole, which reads as zeros
+ *
+ * The data sits first, so that the store is the device's image as is. A
+ * header page of zeros is a fresh store: every page a hole. pcc refuses
+ * (EINVAL) a header for another size or page size.
+ */
+#define PCC_STORE_MAGIC		"PCCSTOR1"	/* 8 bytes, no NUL */
+
+struct pcc_store_header {
+	char magic[8];		/* PCC_STORE_MAGIC */
+	__le64 size_pages;	/* n */
+	__le64 page_size;	/* the page size it was written with */
+};
+
+/* Pages of the bitmap, and of a whole store, for n pages of page size ps. */
+#define PCC_STORE_BITMAP_PAGES(n, ps)	(((n) + (ps) * 8 - 1) / ((ps) * 8))
+#define PCC_STORE_PAGES(n, ps)		((n) + 1 + PCC_STORE_BITMAP_PAGES(n, ps))
+
 #endif /* _UAPI_PCC_H */
