@@ -51,6 +51,9 @@ KSRC ?= $(if $(wildcard $(KDIR)/source),$(KDIR)/source,$(KDIR))
 USER_CFLAGS := -static -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -I$(PCC_ROOT)/include/uapi \
 	-I$(KSRC)/tools/testing/selftests -I$(PCC_ROOT)/selftests -D_GNU_SOURCE
 SAMPLES := $(patsubst %.c,$(O)/samples/%,$(notdir $(wildcard samples/*.c)))
+# Programs that are neither samples nor tests: make trace's scenarios, and
+# investigations.
+TOOLS := $(patsubst %.c,$(O)/tools/%,$(notdir $(wildcard tools/*.c)))
 SELFTESTS := $(patsubst %.c,$(O)/selftests/%,$(notdir $(wildcard selftests/*.c)))
 # Tests that need a boot of their own (less memory than the main one).
 BIG_SELFTESTS := $(patsubst %.c,$(O)/selftests-big/%,$(notdir $(wildcard selftests/big/*.c)))
@@ -127,11 +130,15 @@ lint: need-kdir
 	$(KMAKE) CLIPPY=1 CLIPPY_DRIVER=/usr/bin/clippy-driver modules
 	rustfmt --edition 2021 --config-path $(KSRC)/.rustfmt.toml --check rust/pcc.rs
 
-user: need-kdir $(SAMPLES) $(SELFTESTS) $(BIG_SELFTESTS) $(BENCH)
+user: need-kdir $(SAMPLES) $(TOOLS) $(SELFTESTS) $(BIG_SELFTESTS) $(BENCH)
 
-$(O)/samples/%: samples/%.c include/uapi/pcc.h selftests/pcc_arch.h selftests/pcc_test.h
+$(O)/samples/%: samples/%.c include/uapi/pcc.h selftests/pcc_arch.h
 	@mkdir -p $(dir $@)
 	$(USER_CC) $(USER_CFLAGS) -o $@ $<
+
+$(O)/tools/%: tools/%.c include/uapi/pcc.h selftests/pcc_arch.h selftests/pcc_test.h
+	@mkdir -p $(dir $@)
+	$(USER_CC) $(USER_CFLAGS) -pthread -o $@ $<
 
 $(O)/selftests/%: selftests/%.c selftests/*.h include/uapi/pcc.h
 	@mkdir -p $(dir $@)

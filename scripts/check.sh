@@ -135,7 +135,7 @@ if [ -s "$stage/tests.list" ] || wanted pcc_fault_paths || wanted pcc_kmemleak; 
 		if wanted pcc_fault_paths; then
 			echo "("; cat "$PCC_ROOT/scripts/guest/trace.job"; echo ")"
 			echo 'rc=$?'
-			files+=("$PCC_OUT/samples/pcc-scenario")
+			files+=("$PCC_OUT/tools/pcc-scenario")
 		fi
 		wanted pcc_kmemleak && cat "$PCC_ROOT/scripts/guest/leaks.job"
 		echo 'exit $rc'

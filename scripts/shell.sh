@@ -7,5 +7,5 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 build_all
 eval "$(bash "$PCC_ROOT/scripts/clients.sh" fio | tail -1)"
-exec bash "$PCC_ROOT/scripts/vm.sh" --shell "" "$PCC_OUT/samples" "$PCC_OUT/selftests" \
+exec bash "$PCC_ROOT/scripts/vm.sh" --shell "" "$PCC_OUT/samples" "$PCC_OUT/tools" "$PCC_OUT/selftests" \
 	"$FIO" "$PCC_ROOT/scripts/guest/fio-verify.fio"

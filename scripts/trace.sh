@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make trace`: boot the VM, run each fault scenario of samples/pcc-scenario
+# `make trace`: boot the VM, run each fault scenario of tools/pcc-scenario
 # under ftrace (function_graph from do_mem_abort, pcc's events, a stack
 # trace at each pcc event), then decode the stacks with the test kernel's
 # DWARF on the host and print one call tree per scenario.
@@ -17,7 +17,7 @@ build_all
 job=$(mktemp); trap 'rm -f "$job"' EXIT
 { [ -n "${PCC_SCENARIOS:-}" ] && echo "PCC_SCENARIOS='$PCC_SCENARIOS'"; cat "$PCC_ROOT/scripts/guest/trace.job"; } > "$job"
 set +e
-bash "$PCC_ROOT/scripts/vm.sh" --log "$PCC_OUT/trace.log" "$job" "$PCC_OUT/samples/pcc-scenario"
+bash "$PCC_ROOT/scripts/vm.sh" --log "$PCC_OUT/trace.log" "$job" "$PCC_OUT/tools/pcc-scenario"
 rc=$?
 set -e
 rm -rf "$PCC_OUT/trace"

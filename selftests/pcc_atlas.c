@@ -2,7 +2,7 @@
 /*
  * The atlas of do_page_fault's branches on a pcc mapping (README, "Fault
  * paths on arm64"): what user space sees in each, and what pcc's counters
- * say ran. `make trace` captures the same scenarios (samples/pcc-scenario)
+ * say ran. `make trace` captures the same scenarios (tools/pcc-scenario)
  * and the host checks each path's key frames and pcc's flags.
  */
 #include <errno.h>
