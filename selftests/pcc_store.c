@@ -1026,15 +1026,13 @@ TEST_F(raw, a_block_device_too_small_for_the_store_fails_with_einval)
 }
 
 /*
- * What a store holds after writeback and unload is what include/uapi/pcc.h
- * says it is: the page's data at its place, a struct pcc_store_header
- * after the data, then the bitmap with that page's bit alone set.
+ * A fresh store of SIZE_PAGES on the disk, pcc loaded on it, one page
+ * written with the pattern of (page, seed) and written back, pcc unloaded:
+ * what is on the disk is what pcc left there.
  */
-TEST_F(raw, the_store_on_disk_has_the_format_of_pcc_h)
+static void one_page_written_back(struct __test_metadata *_metadata, unsigned long page,
+				  uint64_t seed)
 {
-	static uint64_t page[PSZ / 8], want[PSZ / 8];
-	static const char zero[PSZ];
-	struct pcc_store_header h;
 	char params[160];
 	int fd;
 
@@ -1044,11 +1042,24 @@ TEST_F(raw, the_store_on_disk_has_the_format_of_pcc_h)
 	ASSERT_EQ(0, pcc_load(params)) TH_LOG("%s: %s", params, strerror(errno));
 	fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, pwrite_pattern(fd, 70, 9));
+	ASSERT_EQ(0, pwrite_pattern(fd, page, seed));
 	ASSERT_EQ(1, ioctl(fd, PCC_IOC_WRITEBACK));
 	close(fd);
 	ASSERT_EQ(0, pcc_unload_wait());
+}
 
+/*
+ * What a store holds after writeback and unload is what include/uapi/pcc.h
+ * says it is: the page's data at its place, a struct pcc_store_header
+ * after the data, then the bitmap with that page's bit alone set.
+ */
+TEST_F(raw, the_store_on_disk_has_the_format_of_pcc_h)
+{
+	static uint64_t page[PSZ / 8], want[PSZ / 8];
+	static const char zero[PSZ];
+	struct pcc_store_header h;
+
+	one_page_written_back(_metadata, 70, 9);
 	ASSERT_EQ(PSZ, pcc_store_pread(PCC_STORE_DISK, page, PSZ, 70 * PSZ));
 	pcc_fill_page(want, 70, 9);
 	EXPECT_EQ(0, memcmp(page, want, PSZ)) TH_LOG("page 70 is not at byte 70 * %ld", PSZ);
@@ -1073,17 +1084,10 @@ TEST_F(raw, a_header_written_for_another_size_fails_with_einval)
 	int fd;
 
 	ASSERT_EQ(0, unload_if_loaded());
-	ASSERT_EQ(0, pcc_wipe_store_header(PCC_STORE_DISK, SIZE_PAGES));
 	ASSERT_EQ(0, pcc_wipe_store_header(PCC_STORE_DISK, 2 * SIZE_PAGES));
 	snprintf(params, sizeof(params), "backing=%s size_pages=%lu", PCC_STORE_DISK, SIZE_PAGES);
 	snprintf(other, sizeof(other), "backing=%s size_pages=%lu", PCC_STORE_DISK, 2 * SIZE_PAGES);
-	ASSERT_EQ(0, pcc_load(params)) TH_LOG("%s: %s", params, strerror(errno));
-	fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, pwrite_pattern(fd, 0, 16));
-	ASSERT_EQ(1, ioctl(fd, PCC_IOC_WRITEBACK));
-	close(fd);
-	ASSERT_EQ(0, pcc_unload_wait());
+	one_page_written_back(_metadata, 0, 16);
 
 	/* A store that keeps data has a header; copy it where a 2048-page store looks. */
 	ASSERT_EQ(PSZ, pcc_store_pread(PCC_STORE_DISK, hdr, PSZ, SIZE_PAGES * PSZ));
