@@ -68,7 +68,7 @@ use crate::{
             PoisonedFolio,
             Removed, //
         },
-        params::{
+        print::{
             pr_err_ratelimited,
             pr_info_ratelimited, //
         },
@@ -78,7 +78,6 @@ use crate::{
             ShrinkCount,
             ShrinkScan, //
         },
-        store::IoQueue,
         trace::{
             self,
             CacheLookup,
@@ -98,6 +97,7 @@ use crate::{
             VmFault,
             VmOperations, //
         },
+        workqueue::IoQueue,
     },
     store::{
         Bitmap,
@@ -288,7 +288,7 @@ impl PageCache {
                 // As the kernel's own dirty limits do, relative to memory:
                 // an eighth of RAM, so that writeback comes before reclaim
                 // has nothing clean left to take.
-                let ram = crate::ext::store::totalram_pages();
+                let ram = crate::ext::mm::totalram_pages();
                 let limit = (ram / 8).clamp(256, capacity.max(256));
                 (
                     Some(StoreIo {

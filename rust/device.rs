@@ -12,7 +12,7 @@ use crate::{
     ext::{
         mapping::PageCacheInode,
         misc::SharedMiscDevice,
-        params::pr_info_ratelimited,
+        print::pr_info_ratelimited,
         vm_ops::VmaDesc, //
     },
     uapi::{

@@ -73,7 +73,7 @@ fn new_cache() -> Result<Arc<PageCache>> {
     };
     // As tmpfs's size=: half of RAM unless asked otherwise.
     let limit = match params::cache_pages() {
-        0 => (ext::store::totalram_pages() / 2).max(1),
+        0 => (ext::mm::totalram_pages() / 2).max(1),
         n => usize::try_from(n).map_err(|_| EINVAL)?,
     };
     let cache = PageCache::new(pages as usize, around, limit, store)?;
