@@ -68,6 +68,7 @@ use crate::{
             PoisonedFolio,
             Removed, //
         },
+        mm::totalram_pages,
         print::{
             pr_err_ratelimited,
             pr_info_ratelimited, //
@@ -234,11 +235,25 @@ pub(crate) struct PageCache {
     /// `ENOSPC` (`write`), `SIGBUS` (a fault), as tmpfs when full.
     cache_limit: usize,
     counters: Counters,
-    store: Option<StoreIo>,
+    backing: Backing,
 }
 
-/// The store and what goes with it.
-struct StoreIo {
+/// Where a page lives when it is not cached: the one place where a
+/// memory-only cache and a store-backed one behave differently.
+enum Backing {
+    /// No store (`backing=` not given): a page not cached is a hole, which
+    /// reads as zeros. A cached page is the only copy of its data, so none
+    /// is evicted, and the cache is full at its limit, as tmpfs is.
+    MemoryOnly,
+    /// A store: a page not cached is read from it, unless its bitmap says
+    /// the page is a hole. Dirty pages are written back to it; clean ones
+    /// may be evicted, to be read again on their next access.
+    Store(StoreBacking),
+}
+
+/// The store-backed configuration: the store, the queue its fault reads
+/// run on, and how many pages may be dirty before writers write back.
+struct StoreBacking {
     store: Arc<Store>,
     /// Where fault-started reads run.
     queue: IoQueue,
@@ -246,12 +261,127 @@ struct StoreIo {
     dirty_limit: i64,
 }
 
+/// How [`PageCache::lookup`] reads a page the store holds into a new folio.
+#[derive(Clone, Copy)]
+enum ReadBy {
+    /// On the I/O queue; the caller waits for the folio lock, as
+    /// `filemap_fault` starts a read and then waits (a fault).
+    Queue,
+    /// Here, before `lookup` returns (`read`/`write`).
+    Caller,
+}
+
 /// What [`PageCache::lookup`] found or made.
 enum Lookup {
-    /// Locked and uptodate; `true` if it was just allocated (a miss).
-    Ready(FolioGuard<ARef<Folio>>, bool),
-    /// Cached, maybe locked by I/O; `true` if this call started the read.
-    Cached(ARef<Folio>, bool),
+    /// Not cached: a new folio of zeros (a hole), locked and uptodate.
+    Zeroed(FolioGuard<ARef<Folio>>),
+    /// Not cached: a new folio this call filled from the store
+    /// ([`ReadBy::Caller`]) or started filling ([`ReadBy::Queue`]: it stays
+    /// locked until the read ends).
+    FromStore(ARef<Folio>),
+    /// Cached, maybe locked by another task or by I/O.
+    Cached(ARef<Folio>),
+}
+
+impl Backing {
+    fn new(store: Option<Store>, capacity: usize) -> Result<Self> {
+        let Some(store) = store else {
+            return Ok(Self::MemoryOnly);
+        };
+        // As the kernel's own dirty limits do, relative to memory: an
+        // eighth of RAM, so that writeback comes before reclaim has nothing
+        // clean left to take.
+        let ram = totalram_pages();
+        let limit = (ram / 8).clamp(256, capacity.max(256));
+        Ok(Self::Store(StoreBacking {
+            store: Arc::new(store, GFP_KERNEL)?,
+            queue: IoQueue::new(c"pcc_io")?,
+            dirty_limit: limit as i64,
+        }))
+    }
+
+    /// The store, if there is one.
+    fn store(&self) -> Option<&StoreBacking> {
+        match self {
+            Self::MemoryOnly => None,
+            Self::Store(s) => Some(s),
+        }
+    }
+
+    /// Whether clean pages may be dropped from memory: only with a store,
+    /// which holds their data.
+    fn evicts(&self) -> bool {
+        matches!(self, Self::Store(_))
+    }
+
+    /// Whether a cache holding `cached` pages has no room for one more:
+    /// only a memory-only one at its `limit` (a store-backed one evicts
+    /// clean pages to make room instead).
+    fn is_full(&self, cached: usize, limit: usize) -> bool {
+        !self.evicts() && cached >= limit
+    }
+
+    /// Fill `locked`, a new folio just added to the cache at `index`: with
+    /// zeros for a hole (no I/O), else with the store's page (`held`: the
+    /// store holds it), read as `by` says.
+    fn fill(
+        &self,
+        locked: FolioGuard<ARef<Folio>>,
+        index: usize,
+        held: bool,
+        by: ReadBy,
+    ) -> Result<Lookup> {
+        match self {
+            Self::Store(s) if held && !locked.is_uptodate() => {
+                let folio = locked.handle();
+                match by {
+                    ReadBy::Queue => ReadWork::start(&s.queue, &s.store, locked, index)?,
+                    ReadBy::Caller => {
+                        // An error shows as a folio not uptodate
+                        // (`PageCache::revalidate`).
+                        let _ = s.store.read(&locked, index);
+                        drop(locked);
+                    }
+                }
+                Ok(Lookup::FromStore(folio))
+            }
+            _ => {
+                locked.zero_fill();
+                Ok(Lookup::Zeroed(locked))
+            }
+        }
+    }
+
+    /// Read page `index` into `locked` once more, after a read left it not
+    /// uptodate, as `filemap_fault` does (`page_not_uptodate`). Returns
+    /// whether it is uptodate now; without a store there is nothing to
+    /// read.
+    fn read_again(&self, locked: &FolioGuard<ARef<Folio>>, index: usize) -> bool {
+        match self {
+            Self::MemoryOnly => false,
+            Self::Store(s) => s.store.read(locked, index).is_ok(),
+        }
+    }
+
+    /// Lock `folio`, cached, for a fault. With a store it may be locked
+    /// for I/O: wait through the kernel's retry protocol
+    /// ([`VmFault::lock_folio_or_retry`]), as in `filemap_fault`. Without
+    /// one no I/O ever holds a folio lock: sleep for it, the fault lock
+    /// held.
+    fn lock_for_fault<'a>(&self, vmf: VmFault<'a>, folio: ARef<Folio>) -> LockOrRetry<'a> {
+        match self {
+            Self::MemoryOnly => LockOrRetry::Locked(vmf, FolioGuard::new(folio)),
+            Self::Store(_) => vmf.lock_folio_or_retry(folio),
+        }
+    }
+
+    /// The store's (reads, writes) of pages; none without one.
+    fn io_counts(&self) -> (u64, u64) {
+        match self {
+            Self::MemoryOnly => (0, 0),
+            Self::Store(s) => (s.store.reads.load(Relaxed), s.store.writes.load(Relaxed)),
+        }
+    }
 }
 
 /// What one [`PageCache::writeback`] did.
@@ -284,23 +414,10 @@ impl PageCache {
     ) -> Result<Arc<Self>> {
         let folios = KVVec::from_elem(None, capacity, GFP_KERNEL)?;
         let (store, held) = match store {
-            Some((store, held)) => {
-                // As the kernel's own dirty limits do, relative to memory:
-                // an eighth of RAM, so that writeback comes before reclaim
-                // has nothing clean left to take.
-                let ram = crate::ext::mm::totalram_pages();
-                let limit = (ram / 8).clamp(256, capacity.max(256));
-                (
-                    Some(StoreIo {
-                        store: Arc::new(store, GFP_KERNEL)?,
-                        queue: IoQueue::new(c"pcc_io")?,
-                        dirty_limit: limit as i64,
-                    }),
-                    held,
-                )
-            }
+            Some((store, held)) => (Some(store), held),
             None => (None, Bitmap::empty()),
         };
+        let backing = Backing::new(store, capacity)?;
         Arc::pin_init(
             try_pin_init!(Self {
                 slots <- new_mutex!(Slots {
@@ -315,14 +432,14 @@ impl PageCache {
                 fault_around,
                 cache_limit,
                 counters: Counters::new(),
-                store,
+                backing,
             }),
             GFP_KERNEL,
         )
     }
 
     pub(crate) fn has_store(&self) -> bool {
-        self.store.is_some()
+        self.backing.store().is_some()
     }
 
     pub(crate) fn inode(&self) -> &PageCacheInode {
@@ -341,30 +458,28 @@ impl PageCache {
         self.fault_around
     }
 
-    fn cached(&self, index: usize) -> Option<ARef<Folio>> {
-        self.slots.lock().folio(index)
-    }
-
     /// The folio at `index`: a cached one as it is; on a miss a new one,
     /// zero-filled when the store does not hold the page (a hole, no I/O),
-    /// else locked and read from the store, on the I/O queue when `queue`
-    /// (a fault: `filemap_fault` starts the read and waits for the folio
-    /// lock) or here (`read`/`write`). `index` must be below capacity.
-    fn lookup(&self, index: usize, queue: bool) -> Result<Lookup> {
+    /// else read from the store as `by` says ([`Backing::fill`]). `index`
+    /// must be below capacity.
+    fn lookup(&self, index: usize, by: ReadBy) -> Result<Lookup> {
         loop {
             // A hit needs no lock of pcc's: the mapping's xarray holds every
             // cached folio (`filemap_get_entry` under RCU, as shmem_fault).
             // One that eviction or reset takes right after is caught by the
-            // caller's `settle` once locked.
+            // caller's `revalidate` once locked.
             if let Some(folio) = self.inode.get(index) {
                 folio.set_referenced();
-                return Ok(Lookup::Cached(folio, false));
+                return Ok(Lookup::Cached(folio));
             }
             // A device at its limit without a store refuses before it
             // allocates: a write or fault that gets `ENOSPC`/`SIGBUS` must
             // not make the system reclaim first. The mapping's page count
             // mirrors `slots.cached`; the exact check is under `slots`.
-            if self.store.is_none() && self.inode.nr_pages() >= self.cache_limit {
+            if self
+                .backing
+                .is_full(self.inode.nr_pages(), self.cache_limit)
+            {
                 self.may_cache(&self.slots.lock(), index)?;
             }
             // Allocate before taking `slots`: the allocation may reclaim,
@@ -388,23 +503,7 @@ impl PageCache {
             *slot = Some(locked.handle());
             slots.cached += 1;
             drop(slots);
-            match &self.store {
-                Some(io) if held && !locked.is_uptodate() => {
-                    let folio = locked.handle();
-                    if queue {
-                        ReadWork::start(&io.queue, &io.store, locked, index)?;
-                    } else {
-                        // An error shows as a folio not uptodate (`settle`).
-                        let _ = io.store.read(&locked, index);
-                        drop(locked);
-                    }
-                    return Ok(Lookup::Cached(folio, true));
-                }
-                _ => {
-                    locked.zero_fill();
-                    return Ok(Lookup::Ready(locked, true));
-                }
-            }
+            return self.backing.fill(locked, index, held, by);
         }
     }
 
@@ -415,7 +514,7 @@ impl PageCache {
         if slots.poisoned.contains(&index) {
             return Err(EHWPOISON);
         }
-        if self.store.is_none() && slots.cached >= self.cache_limit {
+        if self.backing.is_full(slots.cached, self.cache_limit) {
             pr_info_ratelimited!(
                 "page {index} not cached: pcc holds its limit of {} pages (cache_pages=) (ENOSPC)\n",
                 self.cache_limit
@@ -432,7 +531,7 @@ impl PageCache {
     /// tries again, as a filesystem under memory pressure gives back its
     /// own clean cache before the system runs out.
     fn alloc_folio(&self) -> Result<NewFolio> {
-        if self.store.is_none() {
+        if !self.backing.evicts() {
             return self.inode.alloc_folio(false);
         }
         // Keep memory for everyone else: reclaim of other kinds (page
@@ -459,10 +558,11 @@ impl PageCache {
         }
     }
 
-    /// A folio of `index` just locked after a wait: `None` if eviction or
-    /// reset took it meanwhile (look again); `EIO` if its read failed, in
-    /// which case it leaves the cache so that the next access reads again.
-    fn settle(
+    /// A folio of `index` just locked after a wait, checked again as
+    /// `filemap_fault` does: `None` if eviction or reset took it meanwhile
+    /// (look again); `EIO` if its read failed, in which case it leaves the
+    /// cache so that the next access reads again.
+    fn revalidate(
         &self,
         index: usize,
         locked: FolioGuard<ARef<Folio>>,
@@ -478,12 +578,10 @@ impl PageCache {
             return Ok(Some(locked));
         }
         // The read failed (an I/O error, or the task that started a
-        // synchronous read was killed): read once more ourselves, as
-        // filemap_fault does (page_not_uptodate), before giving up.
-        if let Some(io) = &self.store {
-            if io.store.read(&locked, index).is_ok() {
-                return Ok(Some(locked));
-            }
+        // synchronous read was killed): read once more ourselves before
+        // giving up.
+        if self.backing.read_again(&locked, index) {
+            return Ok(Some(locked));
         }
         let folio = locked.unlock();
         let mut slots = self.slots.lock();
@@ -499,21 +597,16 @@ impl PageCache {
     }
 
     /// The folio at `index`, locked and uptodate, reading it from the store
-    /// or zero-filling it on a miss. Returns whether it was a miss. The
-    /// wait for the lock is killable (`EINTR`) for `read`/`write`, not for
-    /// a fault without a store (which has no retry to fall back on here).
-    fn get_locked(&self, index: usize, killable: bool) -> Result<(FolioGuard<ARef<Folio>>, bool)> {
+    /// or zero-filling it on a miss, for `read`/`write`: the wait for the
+    /// lock is killable (`EINTR`).
+    fn get_locked(&self, index: usize) -> Result<FolioGuard<ARef<Folio>>> {
         loop {
-            match self.lookup(index, false)? {
-                Lookup::Ready(locked, miss) => return Ok((locked, miss)),
-                Lookup::Cached(folio, miss) => {
-                    let locked = if killable {
-                        FolioGuard::new_killable(folio).map_err(|_| EINTR)?
-                    } else {
-                        FolioGuard::new(folio)
-                    };
-                    if let Some(locked) = self.settle(index, locked)? {
-                        return Ok((locked, miss));
+            match self.lookup(index, ReadBy::Caller)? {
+                Lookup::Zeroed(locked) => return Ok(locked),
+                Lookup::FromStore(folio) | Lookup::Cached(folio) => {
+                    let locked = FolioGuard::new_killable(folio).map_err(|_| EINTR)?;
+                    if let Some(locked) = self.revalidate(index, locked)? {
+                        return Ok(locked);
                     }
                 }
             }
@@ -524,20 +617,21 @@ impl PageCache {
     /// uptodate, or the store's page brought into the cache; `None` for a
     /// hole (zeros, nothing allocated).
     fn readable(&self, index: usize) -> Result<Option<ARef<Folio>>> {
-        match self.cached(index) {
+        let cached = self.slots.lock().folio(index);
+        match cached {
             Some(folio) if folio.is_hwpoison() => Err(EHWPOISON),
             Some(folio) if folio.is_uptodate() => {
                 folio.set_referenced();
                 Ok(Some(folio))
             }
-            Some(_) => Ok(Some(self.get_locked(index, true)?.0.unlock())),
+            Some(_) => Ok(Some(self.get_locked(index)?.unlock())),
             None => {
                 let slots = self.slots.lock();
                 if slots.poisoned.contains(&index) {
                     Err(EHWPOISON)
                 } else if slots.held.get(index) {
                     drop(slots);
-                    Ok(Some(self.get_locked(index, true)?.0.unlock()))
+                    Ok(Some(self.get_locked(index)?.unlock()))
                 } else {
                     Ok(None)
                 }
@@ -614,8 +708,8 @@ impl PageCache {
                 break;
             }
             self.throttle();
-            let n = match self.get_locked(index, true).map_err(hwpoison_is_eio) {
-                Ok((locked, _miss)) => {
+            let n = match self.get_locked(index).map_err(hwpoison_is_eio) {
+                Ok(locked) => {
                     // Waits for a writeback in flight first (stable pages).
                     let n = locked.copy_from_iter_atomic(in_page, len, iov)?;
                     if n > 0 && locked.mark_dirty() {
@@ -642,7 +736,7 @@ impl PageCache {
     /// its data, for the next writeback; the result counts it and keeps
     /// the first error, for the caller to report.
     pub(crate) fn writeback(&self) -> Written {
-        let Some(io) = &self.store else {
+        let Some(io) = self.backing.store() else {
             return self.clean_all();
         };
         let mut done = Written::default();
@@ -727,7 +821,7 @@ impl PageCache {
     /// writers do: past the dirty limit, write everything back first, so
     /// that memory pressure always finds clean pages to evict.
     fn throttle(&self) {
-        if let Some(io) = &self.store {
+        if let Some(io) = self.backing.store() {
             if self.counters.dirty.get() >= io.dirty_limit {
                 self.writeback();
             }
@@ -740,7 +834,9 @@ impl PageCache {
     /// Returns how many were dropped; `None` if `slots` was taken and
     /// `try` was asked (reclaim must not wait for pcc's locks).
     fn evict_some(&self, nr: Option<usize>, try_only: bool) -> Option<usize> {
-        self.store.as_ref()?;
+        if !self.backing.evicts() {
+            return None;
+        }
         let mut slots = if try_only {
             self.slots.try_lock()?
         } else {
@@ -805,7 +901,7 @@ impl PageCache {
         slots.cached = 0;
         slots.poisoned.clear();
         self.counters.dirty.set(0);
-        if let Some(io) = &self.store {
+        if let Some(io) = self.backing.store() {
             // Every page a hole again, on the store too.
             slots.held.clear_all();
             if let Err(e) = io.store.save(&mut slots.held) {
@@ -847,10 +943,7 @@ impl PageCache {
     /// `PCC_IOC_GET_IO_STATS`.
     pub(crate) fn io_stats(&self) -> IoStats {
         let c = &self.counters;
-        let (reads, writes) = match &self.store {
-            Some(io) => (io.store.reads.load(Relaxed), io.store.writes.load(Relaxed)),
-            None => (0, 0),
-        };
+        let (reads, writes) = self.backing.io_counts();
         IoStats {
             major_faults: c.major_faults.get(),
             fault_retries: c.fault_retries.get(),
@@ -861,23 +954,16 @@ impl PageCache {
     }
 
     /// `->fault`: a page is not mapped: return it locked, allocating it on
-    /// a miss; past capacity, `SIGBUS` (like a file's end). With a store,
-    /// a miss on a page the store holds starts a read and is a major fault,
-    /// and waiting for a folio under I/O goes through the kernel's retry
-    /// protocol ([`VmFault::lock_folio_or_retry`]), as in `filemap_fault`.
+    /// a miss; past capacity, `SIGBUS` (like a file's end). A miss on a
+    /// page the store holds starts a read and is a major fault.
     fn fault<'a>(&self, vmf: VmFault<'a>) -> Result<Faulted<'a>, FaultError> {
         self.counters.faults.inc();
         let index = vmf.pgoff();
         let call = FaultCall::of_fault(&vmf);
         let (result, lookup) = if index >= self.capacity {
             (Err(FaultError::SigBus), CacheLookup::None)
-        } else if self.store.is_some() {
-            self.fault_store(vmf, index)
         } else {
-            match self.get_locked(index, false) {
-                Ok((folio, miss)) => (vmf.page(folio, false), CacheLookup::of(miss)),
-                Err(e) => (Err(FaultError::from(e)), CacheLookup::None),
-            }
+            self.fault_in(vmf, index)
         };
         if let CacheLookup::Miss | CacheLookup::Read = lookup {
             self.counters.fault_misses.inc();
@@ -893,19 +979,21 @@ impl PageCache {
         result
     }
 
-    /// `fault` with a store (the shape of `filemap_fault`).
-    fn fault_store<'a>(
+    /// The page at `index`, below capacity, for `fault` (the shape of
+    /// `filemap_fault`): a read this call starts is waited for through the
+    /// retry protocol ([`VmFault::wait_for_read`]), and so is a cached
+    /// folio locked for I/O ([`Backing::lock_for_fault`]).
+    fn fault_in<'a>(
         &self,
         mut vmf: VmFault<'a>,
         index: usize,
     ) -> (Result<Faulted<'a>, FaultError>, CacheLookup) {
         let mut major = false;
         loop {
-            let (folio, started) = match self.lookup(index, true) {
-                Ok(Lookup::Ready(locked, miss)) => {
-                    return (vmf.page(locked, major), CacheLookup::of(miss))
-                }
-                Ok(Lookup::Cached(folio, started)) => (folio, started),
+            let (folio, started) = match self.lookup(index, ReadBy::Queue) {
+                Ok(Lookup::Zeroed(locked)) => return (vmf.page(locked, major), CacheLookup::Miss),
+                Ok(Lookup::FromStore(folio)) => (folio, true),
+                Ok(Lookup::Cached(folio)) => (folio, false),
                 Err(e) => return (Err(FaultError::from(e)), CacheLookup::None),
             };
             major |= started;
@@ -917,13 +1005,13 @@ impl PageCache {
             let waited = if started {
                 vmf.wait_for_read(folio)
             } else {
-                vmf.lock_folio_or_retry(folio)
+                self.backing.lock_for_fault(vmf, folio)
             };
             match waited {
                 LockOrRetry::Retry(retry) => return (Ok(retry.faulted(major)), lookup),
                 LockOrRetry::Locked(v, locked) => {
                     vmf = v;
-                    match self.settle(index, locked) {
+                    match self.revalidate(index, locked) {
                         Ok(Some(locked)) => return (vmf.page(locked, major), lookup),
                         // Evicted or reset meanwhile: look again.
                         Ok(None) => continue,
@@ -959,7 +1047,7 @@ impl PageCache {
 /// own LRU reclaim cannot, and the shrinker does it instead.
 impl Shrink for PageCache {
     fn count(&self, _sc: &ShrinkControl<'_>) -> ShrinkCount {
-        if self.store.is_none() {
+        if !self.backing.evicts() {
             return ShrinkCount::Freeable(0);
         }
         let Some(cached) = self.slots.try_lock().map(|s| s.cached) else {
@@ -1068,7 +1156,9 @@ impl HandleMemoryFailure for PageCache {
             return Err(EBUSY);
         }
         let dirty = folio.folio().is_dirty();
-        let lost = dirty || self.store.is_none() || !slots.held.get(index);
+        // Not lost if the store holds it, clean (never without a store:
+        // its bitmap is empty).
+        let lost = dirty || !slots.held.get(index);
         // No allocation that waits for reclaim under `mf_mutex`: without
         // memory for the record the page stays poisoned in the cache, which
         // reports the loss all the same.

@@ -29,17 +29,6 @@ pub(crate) enum CacheLookup {
     Read = 3,
 }
 
-impl CacheLookup {
-    /// `Miss` if the page was just allocated, else `Hit`.
-    pub(crate) fn of(miss: bool) -> Self {
-        if miss {
-            CacheLookup::Miss
-        } else {
-            CacheLookup::Hit
-        }
-    }
-}
-
 /// Whether tracepoint `$tp` (one of `rust/trace.c`) is on: its static
 /// key, tested inline (a patched branch, as `trace_*()` in C), so that a
 /// callback pays no call while tracing is off.
