@@ -125,7 +125,7 @@ impl Store {
     /// file, refuse a short device or a store made for another size, and
     /// format a fresh one. Returns the store and what it holds.
     pub(crate) fn open(path: &CStr, pages: usize, io_delay_us: u32) -> Result<(Self, Bitmap)> {
-        let file = KernelFile::open(path, false).inspect_err(|e| {
+        let file = KernelFile::open(path).inspect_err(|e| {
             pr_err!(
                 "backing={path:?}: cannot open it (errno {})\n",
                 e.to_errno()
@@ -153,7 +153,7 @@ impl Store {
         }
         // A file system without direct I/O refuses O_DIRECT (EINVAL): its
         // pages then go through the buffered handle too.
-        let data = KernelFile::open(path, true).ok();
+        let data = KernelFile::open_direct(path).ok();
         let store = Self {
             file,
             data,
@@ -305,7 +305,7 @@ impl WorkItem for ReadWork {
 
     fn run(this: Pin<KBox<Self>>) {
         // An error leaves the folio not uptodate: the fault that waits for
-        // it gets SIGBUS, read() gets EIO (see `PageCache::settle`).
+        // it gets SIGBUS, read() gets EIO (see `PageCache::revalidate`).
         let _ = this.store.read(&this.folio, this.index);
     }
 }

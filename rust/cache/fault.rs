@@ -62,7 +62,7 @@ impl PageCache {
         let index = vmf.pgoff();
         let call = FaultCall::of_fault(&vmf);
         let (result, lookup) = if index >= self.capacity {
-            (Err(FaultError::SigBus), CacheLookup::None)
+            (Err(FaultError::SigBus), CacheLookup::NoPage)
         } else {
             self.fault_in(vmf, index)
         };
@@ -95,7 +95,7 @@ impl PageCache {
                 Ok(Lookup::Zeroed(locked)) => return (vmf.page(locked, major), CacheLookup::Miss),
                 Ok(Lookup::FromStore(folio)) => (folio, true),
                 Ok(Lookup::Cached(folio)) => (folio, false),
-                Err(e) => return (Err(FaultError::from(e)), CacheLookup::None),
+                Err(e) => return (Err(FaultError::from(e)), CacheLookup::NoPage),
             };
             major |= started;
             let lookup = if major {

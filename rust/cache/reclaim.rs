@@ -3,7 +3,10 @@
 //! Reclaim: allocation under memory pressure, eviction of clean pages
 //! (`PCC_IOC_EVICT`, the shrinker).
 
-use super::PageCache;
+use super::{
+    PageCache,
+    Slots, //
+};
 use crate::ext::{
     folio::FolioGuard,
     mapping::NewFolio,
@@ -19,6 +22,17 @@ use kernel::prelude::*;
 /// How many clean pages a task that cannot allocate evicts at a time.
 const EVICT_BATCH: usize = 1024;
 
+/// Which clean pages an eviction drops.
+#[derive(Clone, Copy)]
+enum Evict {
+    /// Every one (`PCC_IOC_EVICT`), from the first page, used recently or
+    /// not.
+    All,
+    /// Up to this many, from where the last eviction stopped, sparing a
+    /// page used since (reclaim's second chance).
+    UpTo(usize),
+}
+
 impl PageCache {
     /// A new folio. With a store, an allocation that reclaim could not
     /// satisfy (the shrinker only try-locks `slots`, and another task may
@@ -28,7 +42,7 @@ impl PageCache {
     /// own clean cache before the system runs out.
     pub(super) fn alloc_folio(&self) -> Result<NewFolio> {
         if !self.backing.evicts() {
-            return self.inode.alloc_folio(false);
+            return self.inode.alloc_folio();
         }
         // Keep memory for everyone else: reclaim of other kinds (page
         // tables, slab) cannot always get pcc's pages back in time through
@@ -36,42 +50,63 @@ impl PageCache {
         // The mapping's page count stands for `slots.cached` (without the
         // lock, which every miss would otherwise take once more).
         if self.inode.nr_pages() >= self.cache_limit {
-            self.evict_some(Some(EVICT_BATCH), false);
+            self.evict(Evict::UpTo(EVICT_BATCH));
         }
         loop {
-            if let Ok(new) = self.inode.alloc_folio(true) {
+            if let Ok(new) = self.inode.alloc_folio_no_oom() {
                 return Ok(new);
             }
-            match self.evict_some(Some(EVICT_BATCH), false) {
-                Some(n) if n > 0 => continue,
-                // Nothing clean to drop: write back, then evict, or give up.
-                _ => {
-                    if self.writeback().pages == 0 {
-                        return self.inode.alloc_folio(false);
-                    }
-                }
+            if self.evict(Evict::UpTo(EVICT_BATCH)) > 0 {
+                continue;
+            }
+            // Nothing clean to drop: write back, then evict, or give up.
+            if self.writeback().pages == 0 {
+                return self.inode.alloc_folio();
             }
         }
     }
 
-    /// Drop clean pages, starting at the cursor: all of them (`nr` None,
-    /// `PCC_IOC_EVICT`) or up to `nr` (the shrinker). Dirty pages, pages
-    /// under writeback and locked pages (a read in flight, a fault) stay.
-    /// Returns how many were dropped; `None` if `slots` was taken and
-    /// `try` was asked (reclaim must not wait for pcc's locks).
-    fn evict_some(&self, nr: Option<usize>, try_only: bool) -> Option<usize> {
+    /// `PCC_IOC_EVICT`: drop every clean page (0 without a store).
+    pub(crate) fn evict_all(&self) -> usize {
+        self.evict(Evict::All)
+    }
+
+    /// Drop clean pages, waiting for `slots`; 0 without a store.
+    fn evict(&self, which: Evict) -> usize {
+        if !self.backing.evicts() {
+            return 0;
+        }
+        let mut slots = self.slots.lock();
+        let dropped = self.evict_from(&mut slots, which);
+        drop(slots);
+        self.counters.pages_evicted.add(dropped as u64);
+        dropped
+    }
+
+    /// Drop up to `nr` clean pages if `slots` is free now (reclaim must
+    /// not wait for pcc's locks); `None` if it is taken, or without a
+    /// store.
+    fn try_evict(&self, nr: usize) -> Option<usize> {
         if !self.backing.evicts() {
             return None;
         }
-        let mut slots = if try_only {
-            self.slots.try_lock()?
-        } else {
-            self.slots.lock()
-        };
+        let mut slots = self.slots.try_lock()?;
+        let dropped = self.evict_from(&mut slots, Evict::UpTo(nr));
+        drop(slots);
+        self.counters.pages_evicted.add(dropped as u64);
+        Some(dropped)
+    }
+
+    /// Drop clean pages of `slots`, as `which` says. Dirty pages, pages
+    /// under writeback and locked pages (a read in flight, a fault) stay.
+    /// Returns how many were dropped.
+    fn evict_from(&self, slots: &mut Slots, which: Evict) -> usize {
         let total = slots.folios.len();
-        let want = nr.unwrap_or(usize::MAX);
+        let (want, mut i, second_chance) = match which {
+            Evict::All => (usize::MAX, 0, false),
+            Evict::UpTo(nr) => (nr, slots.cursor, true),
+        };
         let mut dropped = 0;
-        let mut i = if nr.is_some() { slots.cursor } else { 0 };
         for _ in 0..total {
             if dropped >= want {
                 break;
@@ -90,7 +125,7 @@ impl PageCache {
             // whose source is a mapping of a page not cached livelocks: its
             // destination's allocation evicts the source it just faulted in,
             // and the source's fault evicts the destination.
-            if nr.is_some() && folio.test_clear_referenced() {
+            if second_chance && folio.test_clear_referenced() {
                 continue;
             }
             // Trylock: under `slots` we never wait for a folio (lock order).
@@ -106,14 +141,7 @@ impl PageCache {
             }
         }
         slots.cursor = i;
-        drop(slots);
-        self.counters.pages_evicted.add(dropped as u64);
-        Some(dropped)
-    }
-
-    /// `PCC_IOC_EVICT`: drop every clean page (0 without a store).
-    pub(crate) fn evict(&self) -> usize {
-        self.evict_some(None, false).unwrap_or(0)
+        dropped
     }
 }
 
@@ -138,7 +166,7 @@ impl Shrink for PageCache {
     /// Eviction does no I/O (clean pages only) and enters no file system:
     /// it serves any reclaim context, as reclaim drops clean page cache.
     fn scan(&self, sc: &ShrinkControl<'_>) -> ShrinkScan {
-        match self.evict_some(Some(sc.nr_to_scan()), true) {
+        match self.try_evict(sc.nr_to_scan()) {
             Some(n) => ShrinkScan::Freed(n),
             None => ShrinkScan::Stop,
         }

@@ -46,15 +46,19 @@ unsafe impl Sync for KernelFile {}
 
 impl KernelFile {
     /// Open `path` read-write (`filp_open`), as the kernel does for swap
-    /// files and the loop driver's backing files; with `direct`, for direct
-    /// I/O (`O_DIRECT`: no second copy in the file's or device's page
-    /// cache, as loop's `use_dio`).
-    pub(crate) fn open(path: &CStr, direct: bool) -> Result<Self> {
-        let mut flags = bindings::O_RDWR | bindings::O_LARGEFILE;
-        if direct {
-            flags |= bindings::O_DIRECT;
-        }
-        let flags = flags as i32;
+    /// files and the loop driver's backing files.
+    pub(crate) fn open(path: &CStr) -> Result<Self> {
+        Self::open_flags(path, 0)
+    }
+
+    /// As [`Self::open`], for direct I/O (`O_DIRECT`: no second copy in
+    /// the file's or device's page cache, as loop's `use_dio`).
+    pub(crate) fn open_direct(path: &CStr) -> Result<Self> {
+        Self::open_flags(path, bindings::O_DIRECT)
+    }
+
+    fn open_flags(path: &CStr, extra: u32) -> Result<Self> {
+        let flags = (bindings::O_RDWR | bindings::O_LARGEFILE | extra) as i32;
         // SAFETY: `path` is a NUL-terminated string; `filp_open` returns a
         // file or an error pointer.
         let file = from_err_ptr(unsafe { bindings::filp_open(path.as_char_ptr(), flags, 0) })?;

@@ -23,8 +23,9 @@ use super::{
 pub(crate) enum CacheLookup {
     Hit = 0,
     Miss = 1,
-    /// Past capacity: no page at all.
-    None = 2,
+    /// No page: past capacity, or none could be cached (a page lost to a
+    /// memory error, the cache full, no memory).
+    NoPage = 2,
     /// Not cached, and the store holds it: read from the store.
     Read = 3,
 }
