@@ -47,8 +47,11 @@ impl PageCache {
     /// uptodate, or the store's page brought into the cache; `None` for a
     /// hole (zeros, nothing allocated).
     fn readable(&self, index: usize) -> Result<Option<ARef<Folio>>> {
-        let cached = self.slots.lock().folio(index);
-        match cached {
+        // A hit needs no lock of pcc's, as in `lookup`. A miss takes
+        // `slots`, under which eviction, reset and memory failure take a
+        // page out of the mapping and record what it is now (in the store,
+        // a hole, poisoned).
+        match self.inode.get(index) {
             Some(folio) if folio.is_hwpoison() => Err(EHWPOISON),
             Some(folio) if folio.is_uptodate() => {
                 folio.set_referenced();
