@@ -11,40 +11,87 @@
 //! finds every PTE of a page through the mapping's rmap tree, and
 //! `unmap_mapping_range()` / `truncate_inode_pages()` remove pages from
 //! every process. The decisions are pcc's, here, in safe Rust: when a page
-//! is allocated (a miss in `fault` or `write`), what a fresh page holds
-//! (zeros), when it becomes dirty (`page_mkwrite`, `write`), when it is
-//! cleaned (`writeback`) and when it goes away (`reset`, module unload).
+//! is allocated (a miss in `fault` or `write`, or a `read` of a page the
+//! store holds), what a new page holds (zeros for a hole, else the store's
+//! copy), when it becomes dirty (`page_mkwrite`, `write`), when it is
+//! cleaned (`writeback`) and when it leaves memory (eviction, a failed
+//! read, a memory error, `reset`, module unload).
+//!
+//! Where a page lives when it is not cached is [`Backing`], the one place
+//! where the two configurations differ. Memory only (no `backing=`): a page
+//! not cached is a hole, which reads as zeros; a cached page is the only
+//! copy of its data, so none is evicted, and past its limit
+//! (`cache_pages=`, by default half of RAM) a new page is refused
+//! (`ENOSPC` from `write`, `SIGBUS` from a fault), as tmpfs refuses when
+//! full. With a store ([`crate::store`]): a page not cached is read from
+//! it unless its bitmap says the page is a hole; `writeback` writes dirty
+//! pages to it; clean pages are evicted (by the shrinker, by a task that
+//! needs a new page past `cache_pages=` or could not allocate one, and by
+//! `PCC_IOC_EVICT`); and past the dirty limit a writer writes back first
+//! (`throttle`).
 //!
 //! `slots` is pcc's index of the cache: slot `i` holds a reference to the
-//! folio at page offset `i`. That reference is what keeps a clean page in
-//! memory: there is no backing store, so the kernel must never drop one
-//! (reclaim and `drop_caches` leave folios with extra references alone;
-//! the mapping is also marked unevictable).
+//! folio at page offset `i`. That reference keeps a page in memory until
+//! pcc drops it: the kernel's reclaim leaves folios with extra references
+//! alone (the mapping is also marked unevictable), so with a store the
+//! shrinker evicts in its place. Under the same mutex are how many pages
+//! are cached, which pages the store holds (its bitmap, empty without a
+//! store), the pages a memory error took, and where eviction goes on.
+//! The mapping's xarray indexes the same folios: while the device is in
+//! use, every change to it is made under `slots`, and a lookup that finds
+//! a page there (a fault, `read`, `write`) takes no lock of pcc's.
+//!
+//! The code is split by concern: [`backing`] (memory only or a store),
+//! [`fault`] (the fault callbacks and the `vm_operations_struct`s),
+//! [`rw`] (`read`/`write`), [`writeback`] (writeback and the throttling of
+//! writers), [`reclaim`] (allocation under memory pressure, eviction, the
+//! shrinker) and [`poison`] (memory failure); lookup, revalidation,
+//! `reset` and the statistics are here.
 //!
 //! # Page states
 //!
 //! ```text
-//!  absent --(fault miss / write)--> clean --(page_mkwrite / write)--> dirty
-//!    ^                                ^                                 |
-//!    |                                +----------(writeback)------------+
-//!    +--------------(reset, rmmod: unmapped everywhere, freed)----------+
+//!  hole   --(fault, write: zero-filled)------------------> clean
+//!  stored --(fault, read, write: read from the store)----> clean
+//!  clean  --(page_mkwrite, write)--> dirty --(writeback)--> clean
+//!  clean  --(evict)--> stored; a hole if never written back
+//!  cached --(memory error)--> poisoned; stored if clean and in the store
+//!  any    --(reset)--> hole
 //! ```
-//! A clean page is mapped read-only in shared mappings, so the first store
-//! to it calls `page_mkwrite`; `writeback` write-protects it again.
-//! An absent page reads as zeros (`read` does not allocate).
+//! `hole`, `stored` and `poisoned` are not cached; `stored` exists only
+//! with a store. Without one, `writeback` only cleans (write-protects)
+//! pages, and a page stays cached until a memory error, `reset` or module
+//! unload. A page whose read from the store fails leaves the cache again
+//! (`stored`). Module unload writes dirty pages to the store first; `reset`
+//! clears the store's bitmap too. A clean page is mapped read-only in
+//! shared mappings, so the first store to it calls `page_mkwrite`;
+//! `writeback` write-protects it again. A hole reads as zeros (`read` does
+//! not allocate); a poisoned page reads and writes as `EIO` and faults as
+//! `VM_FAULT_HWPOISON`.
 //!
 //! # Lock order
 //!
 //! ```text
 //! mmap_lock or VMA lock (fault path)
 //!   -> slots (pcc's Mutex)
-//!     -> folio lock
-//!       -> i_mmap_rwsem -> page table lock  (folio_mkclean, truncate)
+//!     -> invalidate_lock (shared: adding a folio; exclusive: reset)
+//!       -> folio lock
+//!         -> i_mmap_rwsem -> page table lock  (folio_mkclean, unmapping)
+//!     -> the store's file  (its bitmap written and synced: writeback, reset)
+//! folio lock -> the store's file  (a page read into a locked folio)
 //! ```
-//! `page_mkwrite` takes only the folio lock. `map_pages` runs under RCU and
-//! takes no lock of pcc's (`filemap_map_pages` only trylocks folios).
-//! No user copy happens under `slots` or a folio lock: a `read`/`write`
-//! whose buffer is a mapping of `/dev/pcc` faults on the same pages.
+//! Under `slots`, pcc waits for a folio's lock only in `reset` (truncation)
+//! and in a writeback without a store; elsewhere it try-locks. A writeback
+//! with a store locks each folio after releasing `slots`, and writes it to
+//! the store under the folio's writeback state, unlocked. `page_mkwrite`
+//! may write back first (`throttle`, holding nothing of pcc's), then takes
+//! the folio lock. `map_pages` runs under RCU and takes no lock of pcc's
+//! (`filemap_map_pages` only trylocks folios). A new folio is allocated
+//! with `slots` free: the allocation may reclaim, and pcc's shrinker and
+//! memory-failure handler only try-lock `slots`. No user copy that may
+//! fault happens under `slots` or a folio lock (`write` copies with page
+//! faults disabled, `read` from an unlocked folio): a `read`/`write` whose
+//! buffer is a mapping of `/dev/pcc` faults on the same pages.
 
 mod backing;
 mod fault;
