@@ -11,40 +11,99 @@
 //! finds every PTE of a page through the mapping's rmap tree, and
 //! `unmap_mapping_range()` / `truncate_inode_pages()` remove pages from
 //! every process. The decisions are pcc's, here, in safe Rust: when a page
-//! is allocated (a miss in `fault` or `write`), what a fresh page holds
-//! (zeros), when it becomes dirty (`page_mkwrite`, `write`), when it is
-//! cleaned (`writeback`) and when it goes away (`reset`, module unload).
+//! is allocated (a miss in `fault` or `write`, or a `read` of a page the
+//! store holds), what a new page holds (zeros for a hole, else the store's
+//! copy), when it becomes dirty (`page_mkwrite`, `write`), when it is
+//! cleaned (`writeback`) and when it leaves memory (eviction, a failed
+//! read, a memory error, `reset`, module unload).
+//!
+//! Where a page lives when it is not cached is [`Backing`], the one place
+//! where the two configurations differ. Memory only (no `backing=`): a page
+//! not cached is a hole, which reads as zeros; a cached page is the only
+//! copy of its data, so none is evicted, and past its limit
+//! (`cache_pages=`, by default half of RAM) a new page is refused
+//! (`ENOSPC` from `write`, `SIGBUS` from a fault), as tmpfs refuses when
+//! full. With a store ([`crate::store`]): a page not cached is read from
+//! it unless its bitmap says the page is a hole; `writeback` writes dirty
+//! pages to it; clean pages are evicted (by the shrinker, by a task that
+//! needs a new page past `cache_pages=` or could not allocate one, and by
+//! `PCC_IOC_EVICT`); and past the dirty limit a writer writes back first
+//! (`throttle`).
 //!
 //! `slots` is pcc's index of the cache: slot `i` holds a reference to the
-//! folio at page offset `i`. That reference is what keeps a clean page in
-//! memory: there is no backing store, so the kernel must never drop one
-//! (reclaim and `drop_caches` leave folios with extra references alone;
-//! the mapping is also marked unevictable).
+//! folio at page offset `i`. That reference keeps a page in memory until
+//! pcc drops it: the kernel's reclaim leaves folios with extra references
+//! alone (the mapping is also marked unevictable), so with a store the
+//! shrinker evicts in its place. Under the same mutex are how many pages
+//! are cached, which pages the store holds (its bitmap, empty without a
+//! store), the pages a memory error took, and where eviction goes on.
+//! The mapping's xarray indexes the same folios: while the device is in
+//! use, every change to it is made under `slots`, and a lookup that finds
+//! a page there (a fault, `read`, `write`) takes no lock of pcc's.
+//!
+//! The code is split by concern: [`backing`] (memory only or a store),
+//! [`fault`] (the fault callbacks and the `vm_operations_struct`s),
+//! [`rw`] (`read`/`write`), [`writeback`] (writeback and the throttling of
+//! writers), [`reclaim`] (allocation under memory pressure, eviction, the
+//! shrinker) and [`poison`] (memory failure); lookup, revalidation,
+//! `reset` and the statistics are here.
 //!
 //! # Page states
 //!
 //! ```text
-//!  absent --(fault miss / write)--> clean --(page_mkwrite / write)--> dirty
-//!    ^                                ^                                 |
-//!    |                                +----------(writeback)------------+
-//!    +--------------(reset, rmmod: unmapped everywhere, freed)----------+
+//!  hole   --(fault, write: zero-filled)------------------> clean
+//!  stored --(fault, read, write: read from the store)----> clean
+//!  clean  --(page_mkwrite, write)--> dirty --(writeback)--> clean
+//!  clean  --(evict)--> stored; a hole if never written back
+//!  cached --(memory error)--> poisoned; stored if clean and in the store
+//!  any    --(reset)--> hole
 //! ```
-//! A clean page is mapped read-only in shared mappings, so the first store
-//! to it calls `page_mkwrite`; `writeback` write-protects it again.
-//! An absent page reads as zeros (`read` does not allocate).
+//! `hole`, `stored` and `poisoned` are not cached; `stored` exists only
+//! with a store. Without one, `writeback` only cleans (write-protects)
+//! pages, and a page stays cached until a memory error, `reset` or module
+//! unload. A page whose read from the store fails leaves the cache again
+//! (`stored`). Module unload writes dirty pages to the store first; `reset`
+//! clears the store's bitmap too. A clean page is mapped read-only in
+//! shared mappings, so the first store to it calls `page_mkwrite`;
+//! `writeback` write-protects it again. A hole reads as zeros (`read` does
+//! not allocate); a poisoned page reads and writes as `EIO` and faults as
+//! `VM_FAULT_HWPOISON`.
 //!
 //! # Lock order
 //!
 //! ```text
 //! mmap_lock or VMA lock (fault path)
 //!   -> slots (pcc's Mutex)
-//!     -> folio lock
-//!       -> i_mmap_rwsem -> page table lock  (folio_mkclean, truncate)
+//!     -> invalidate_lock (shared: adding a folio; exclusive: reset)
+//!       -> folio lock
+//!         -> i_mmap_rwsem -> page table lock  (folio_mkclean, unmapping)
+//!     -> the store's file  (its bitmap written and synced: writeback, reset)
+//! folio lock -> the store's file  (a page read into a locked folio)
 //! ```
-//! `page_mkwrite` takes only the folio lock. `map_pages` runs under RCU and
-//! takes no lock of pcc's (`filemap_map_pages` only trylocks folios).
-//! No user copy happens under `slots` or a folio lock: a `read`/`write`
-//! whose buffer is a mapping of `/dev/pcc` faults on the same pages.
+//! Under `slots`, pcc waits for a folio's lock only in `reset` (truncation)
+//! and in a writeback without a store; elsewhere it try-locks. A writeback
+//! with a store locks each folio after releasing `slots`, and writes it to
+//! the store under the folio's writeback state, unlocked. `page_mkwrite`
+//! may write back first (`throttle`, holding nothing of pcc's), then takes
+//! the folio lock. `map_pages` runs under RCU and takes no lock of pcc's
+//! (`filemap_map_pages` only trylocks folios). A new folio is allocated
+//! with `slots` free: the allocation may reclaim, and pcc's shrinker and
+//! memory-failure handler only try-lock `slots`. No user copy that may
+//! fault happens under `slots` or a folio lock (`write` copies with page
+//! faults disabled, `read` from an unlocked folio): a `read`/`write` whose
+//! buffer is a mapping of `/dev/pcc` faults on the same pages.
+
+mod backing;
+mod fault;
+mod poison;
+mod reclaim;
+mod rw;
+mod writeback;
+
+pub(crate) use fault::{
+    WithFaultAround,
+    WithoutFaultAround, //
+};
 
 use crate::{
     ext::{
@@ -53,55 +112,15 @@ use crate::{
             Level, //
         },
         folio::{
-            fatal_signal_pending,
-            fault_in_readable,
-            zeros_to_iter,
             Folio,
             FolioGuard, //
         },
-        mapping::{
-            NewFolio,
-            PageCacheInode, //
-        },
-        memory_failure::{
-            HandleMemoryFailure,
-            PoisonedFolio,
-            Removed, //
-        },
-        params::{
-            pr_err_ratelimited,
-            pr_info_ratelimited, //
-        },
-        shrinker::{
-            Shrink,
-            ShrinkControl,
-            ShrinkCount,
-            ShrinkScan, //
-        },
-        store::IoQueue,
-        trace::{
-            self,
-            CacheLookup,
-            FaultCall,
-            MapPagesCall, //
-        },
-        vm_ops::{
-            result_bits,
-            Borrowed,
-            FaultError,
-            Faulted,
-            LockOrRetry,
-            MapPagesFault,
-            MappedAround,
-            Mkwrite,
-            MkwriteFault,
-            VmFault,
-            VmOperations, //
-        },
+        mapping::PageCacheInode,
+        print::pr_info_ratelimited,
+        trace,
     },
     store::{
         Bitmap,
-        ReadWork,
         Store, //
     },
     uapi::{
@@ -109,38 +128,18 @@ use crate::{
         Stats, //
     },
 };
+use backing::Backing;
+use fault::AroundCounters;
 use kernel::{
-    bindings::{
-        vm_fault_reason_VM_FAULT_MAJOR as VM_FAULT_MAJOR,
-        vm_fault_reason_VM_FAULT_RETRY as VM_FAULT_RETRY, //
-    },
-    iov::{
-        IovIterDest,
-        IovIterSource, //
-    },
     new_mutex,
     page::PAGE_SIZE,
     prelude::*,
     sync::{
         aref::ARef,
-        atomic::ordering::Relaxed,
         Arc,
         Mutex, //
     },
 };
-
-/// `read`/`write` of a page lost to a memory error fail with `EIO`
-/// (`shmem_file_read_iter`, `shmem_write_begin`).
-fn hwpoison_is_eio(e: Error) -> Error {
-    if e == EHWPOISON {
-        EIO
-    } else {
-        e
-    }
-}
-
-/// How many clean pages a task that cannot allocate evicts at a time.
-const EVICT_BATCH: usize = 1024;
 
 /// The index of cached folios, under `PageCache::slots`.
 struct Slots {
@@ -162,21 +161,6 @@ impl Slots {
     fn folio(&self, index: usize) -> Option<ARef<Folio>> {
         self.folios.get(index).cloned().flatten()
     }
-}
-
-/// What `->map_pages` counts: (calls, PTEs mapped).
-type AroundCounters = (EventCounter, EventCounter);
-
-/// `->map_pages`: fault-around maps what is cached near the fault; never
-/// allocates. It runs under RCU and gets only its counters.
-fn map_pages<'a>(around: &AroundCounters, vmf: MapPagesFault<'a>) -> MappedAround<'a> {
-    let (calls, ptes) = around;
-    calls.inc();
-    let call = MapPagesCall::of(&vmf);
-    let mapped = vmf.map_cached_pages();
-    ptes.add(mapped.ptes() as u64);
-    trace::map_pages(&call, &mapped);
-    mapped
 }
 
 struct Counters {
@@ -210,16 +194,6 @@ impl Counters {
     }
 }
 
-/// The part of a `read`/`write` at byte `off` that falls in one page:
-/// (page index, offset in the page, length), the length bounded by the
-/// page, by what is left of the user buffer (`want`) and by `end`.
-fn chunk(off: u64, end: u64, want: usize) -> (usize, usize, usize) {
-    let index = (off / PAGE_SIZE as u64) as usize;
-    let in_page = (off % PAGE_SIZE as u64) as usize;
-    let len = (PAGE_SIZE - in_page).min(want).min((end - off) as usize);
-    (index, in_page, len)
-}
-
 /// The device's page cache.
 #[pin_data]
 pub(crate) struct PageCache {
@@ -234,42 +208,29 @@ pub(crate) struct PageCache {
     /// `ENOSPC` (`write`), `SIGBUS` (a fault), as tmpfs when full.
     cache_limit: usize,
     counters: Counters,
-    store: Option<StoreIo>,
+    backing: Backing,
 }
 
-/// The store and what goes with it.
-struct StoreIo {
-    store: Arc<Store>,
-    /// Where fault-started reads run.
-    queue: IoQueue,
-    /// Above this many dirty pages, a writer writes back first.
-    dirty_limit: i64,
+/// How [`PageCache::lookup`] reads a page the store holds into a new folio.
+#[derive(Clone, Copy)]
+enum ReadBy {
+    /// On the I/O queue; the caller waits for the folio lock, as
+    /// `filemap_fault` starts a read and then waits (a fault).
+    Queue,
+    /// Here, before `lookup` returns (`read`/`write`).
+    Caller,
 }
 
 /// What [`PageCache::lookup`] found or made.
 enum Lookup {
-    /// Locked and uptodate; `true` if it was just allocated (a miss).
-    Ready(FolioGuard<ARef<Folio>>, bool),
-    /// Cached, maybe locked by I/O; `true` if this call started the read.
-    Cached(ARef<Folio>, bool),
-}
-
-/// What one [`PageCache::writeback`] did.
-#[derive(Default)]
-pub(crate) struct Written {
-    /// Pages cleaned: with a store, written to it.
-    pub(crate) pages: usize,
-    /// Pages whose store write failed: still dirty, their data in memory.
-    pub(crate) failed: usize,
-    /// The first error (a failed write, or the bitmap not saved).
-    pub(crate) error: Option<Error>,
-}
-
-impl Written {
-    fn fail(&mut self, e: Error) {
-        self.failed += 1;
-        self.error.get_or_insert(e);
-    }
+    /// Not cached: a new folio of zeros (a hole), locked and uptodate.
+    Zeroed(FolioGuard<ARef<Folio>>),
+    /// Not cached: a new folio this call filled from the store
+    /// ([`ReadBy::Caller`]) or started filling ([`ReadBy::Queue`]: it stays
+    /// locked until the read ends).
+    FromStore(ARef<Folio>),
+    /// Cached, maybe locked by another task or by I/O.
+    Cached(ARef<Folio>),
 }
 
 impl PageCache {
@@ -284,23 +245,10 @@ impl PageCache {
     ) -> Result<Arc<Self>> {
         let folios = KVVec::from_elem(None, capacity, GFP_KERNEL)?;
         let (store, held) = match store {
-            Some((store, held)) => {
-                // As the kernel's own dirty limits do, relative to memory:
-                // an eighth of RAM, so that writeback comes before reclaim
-                // has nothing clean left to take.
-                let ram = crate::ext::store::totalram_pages();
-                let limit = (ram / 8).clamp(256, capacity.max(256));
-                (
-                    Some(StoreIo {
-                        store: Arc::new(store, GFP_KERNEL)?,
-                        queue: IoQueue::new(c"pcc_io")?,
-                        dirty_limit: limit as i64,
-                    }),
-                    held,
-                )
-            }
+            Some((store, held)) => (Some(store), held),
             None => (None, Bitmap::empty()),
         };
+        let backing = Backing::new(store, capacity)?;
         Arc::pin_init(
             try_pin_init!(Self {
                 slots <- new_mutex!(Slots {
@@ -315,14 +263,14 @@ impl PageCache {
                 fault_around,
                 cache_limit,
                 counters: Counters::new(),
-                store,
+                backing,
             }),
             GFP_KERNEL,
         )
     }
 
     pub(crate) fn has_store(&self) -> bool {
-        self.store.is_some()
+        self.backing.store().is_some()
     }
 
     pub(crate) fn inode(&self) -> &PageCacheInode {
@@ -341,30 +289,28 @@ impl PageCache {
         self.fault_around
     }
 
-    fn cached(&self, index: usize) -> Option<ARef<Folio>> {
-        self.slots.lock().folio(index)
-    }
-
     /// The folio at `index`: a cached one as it is; on a miss a new one,
     /// zero-filled when the store does not hold the page (a hole, no I/O),
-    /// else locked and read from the store, on the I/O queue when `queue`
-    /// (a fault: `filemap_fault` starts the read and waits for the folio
-    /// lock) or here (`read`/`write`). `index` must be below capacity.
-    fn lookup(&self, index: usize, queue: bool) -> Result<Lookup> {
+    /// else read from the store as `by` says ([`Backing::fill`]). `index`
+    /// must be below capacity.
+    fn lookup(&self, index: usize, by: ReadBy) -> Result<Lookup> {
         loop {
             // A hit needs no lock of pcc's: the mapping's xarray holds every
             // cached folio (`filemap_get_entry` under RCU, as shmem_fault).
             // One that eviction or reset takes right after is caught by the
-            // caller's `settle` once locked.
+            // caller's `revalidate` once locked.
             if let Some(folio) = self.inode.get(index) {
                 folio.set_referenced();
-                return Ok(Lookup::Cached(folio, false));
+                return Ok(Lookup::Cached(folio));
             }
             // A device at its limit without a store refuses before it
             // allocates: a write or fault that gets `ENOSPC`/`SIGBUS` must
             // not make the system reclaim first. The mapping's page count
             // mirrors `slots.cached`; the exact check is under `slots`.
-            if self.store.is_none() && self.inode.nr_pages() >= self.cache_limit {
+            if self
+                .backing
+                .is_full(self.inode.nr_pages(), self.cache_limit)
+            {
                 self.may_cache(&self.slots.lock(), index)?;
             }
             // Allocate before taking `slots`: the allocation may reclaim,
@@ -388,23 +334,7 @@ impl PageCache {
             *slot = Some(locked.handle());
             slots.cached += 1;
             drop(slots);
-            match &self.store {
-                Some(io) if held && !locked.is_uptodate() => {
-                    let folio = locked.handle();
-                    if queue {
-                        ReadWork::start(&io.queue, &io.store, locked, index)?;
-                    } else {
-                        // An error shows as a folio not uptodate (`settle`).
-                        let _ = io.store.read(&locked, index);
-                        drop(locked);
-                    }
-                    return Ok(Lookup::Cached(folio, true));
-                }
-                _ => {
-                    locked.zero_fill();
-                    return Ok(Lookup::Ready(locked, true));
-                }
-            }
+            return self.backing.fill(locked, index, held, by);
         }
     }
 
@@ -415,7 +345,7 @@ impl PageCache {
         if slots.poisoned.contains(&index) {
             return Err(EHWPOISON);
         }
-        if self.store.is_none() && slots.cached >= self.cache_limit {
+        if self.backing.is_full(slots.cached, self.cache_limit) {
             pr_info_ratelimited!(
                 "page {index} not cached: pcc holds its limit of {} pages (cache_pages=) (ENOSPC)\n",
                 self.cache_limit
@@ -425,44 +355,11 @@ impl PageCache {
         Ok(())
     }
 
-    /// A new folio. With a store, an allocation that reclaim could not
-    /// satisfy (the shrinker only try-locks `slots`, and another task may
-    /// hold it) fails instead of invoking the OOM killer; pcc then evicts
-    /// clean pages itself, waiting for `slots` (it holds nothing here), and
-    /// tries again, as a filesystem under memory pressure gives back its
-    /// own clean cache before the system runs out.
-    fn alloc_folio(&self) -> Result<NewFolio> {
-        if self.store.is_none() {
-            return self.inode.alloc_folio(false);
-        }
-        // Keep memory for everyone else: reclaim of other kinds (page
-        // tables, slab) cannot always get pcc's pages back in time through
-        // the shrinker, which only try-locks `slots`.
-        // The mapping's page count stands for `slots.cached` (without the
-        // lock, which every miss would otherwise take once more).
-        if self.inode.nr_pages() >= self.cache_limit {
-            self.evict_some(Some(EVICT_BATCH), false);
-        }
-        loop {
-            if let Ok(new) = self.inode.alloc_folio(true) {
-                return Ok(new);
-            }
-            match self.evict_some(Some(EVICT_BATCH), false) {
-                Some(n) if n > 0 => continue,
-                // Nothing clean to drop: write back, then evict, or give up.
-                _ => {
-                    if self.writeback().pages == 0 {
-                        return self.inode.alloc_folio(false);
-                    }
-                }
-            }
-        }
-    }
-
-    /// A folio of `index` just locked after a wait: `None` if eviction or
-    /// reset took it meanwhile (look again); `EIO` if its read failed, in
-    /// which case it leaves the cache so that the next access reads again.
-    fn settle(
+    /// A folio of `index` just locked after a wait, checked again as
+    /// `filemap_fault` does: `None` if eviction or reset took it meanwhile
+    /// (look again); `EIO` if its read failed, in which case it leaves the
+    /// cache so that the next access reads again.
+    fn revalidate(
         &self,
         index: usize,
         locked: FolioGuard<ARef<Folio>>,
@@ -478,12 +375,10 @@ impl PageCache {
             return Ok(Some(locked));
         }
         // The read failed (an I/O error, or the task that started a
-        // synchronous read was killed): read once more ourselves, as
-        // filemap_fault does (page_not_uptodate), before giving up.
-        if let Some(io) = &self.store {
-            if io.store.read(&locked, index).is_ok() {
-                return Ok(Some(locked));
-            }
+        // synchronous read was killed): read once more ourselves before
+        // giving up.
+        if self.backing.read_again(&locked, index) {
+            return Ok(Some(locked));
         }
         let folio = locked.unlock();
         let mut slots = self.slots.lock();
@@ -499,299 +394,20 @@ impl PageCache {
     }
 
     /// The folio at `index`, locked and uptodate, reading it from the store
-    /// or zero-filling it on a miss. Returns whether it was a miss. The
-    /// wait for the lock is killable (`EINTR`) for `read`/`write`, not for
-    /// a fault without a store (which has no retry to fall back on here).
-    fn get_locked(&self, index: usize, killable: bool) -> Result<(FolioGuard<ARef<Folio>>, bool)> {
+    /// or zero-filling it on a miss, for `read`/`write`: the wait for the
+    /// lock is killable (`EINTR`).
+    fn get_locked(&self, index: usize) -> Result<FolioGuard<ARef<Folio>>> {
         loop {
-            match self.lookup(index, false)? {
-                Lookup::Ready(locked, miss) => return Ok((locked, miss)),
-                Lookup::Cached(folio, miss) => {
-                    let locked = if killable {
-                        FolioGuard::new_killable(folio).map_err(|_| EINTR)?
-                    } else {
-                        FolioGuard::new(folio)
-                    };
-                    if let Some(locked) = self.settle(index, locked)? {
-                        return Ok((locked, miss));
+            match self.lookup(index, ReadBy::Caller)? {
+                Lookup::Zeroed(locked) => return Ok(locked),
+                Lookup::FromStore(folio) | Lookup::Cached(folio) => {
+                    let locked = FolioGuard::new_killable(folio).map_err(|_| EINTR)?;
+                    if let Some(locked) = self.revalidate(index, locked)? {
+                        return Ok(locked);
                     }
                 }
             }
         }
-    }
-
-    /// What `read` copies page `index` from: the cached folio once it is
-    /// uptodate, or the store's page brought into the cache; `None` for a
-    /// hole (zeros, nothing allocated).
-    fn readable(&self, index: usize) -> Result<Option<ARef<Folio>>> {
-        match self.cached(index) {
-            Some(folio) if folio.is_hwpoison() => Err(EHWPOISON),
-            Some(folio) if folio.is_uptodate() => {
-                folio.set_referenced();
-                Ok(Some(folio))
-            }
-            Some(_) => Ok(Some(self.get_locked(index, true)?.0.unlock())),
-            None => {
-                let slots = self.slots.lock();
-                if slots.poisoned.contains(&index) {
-                    Err(EHWPOISON)
-                } else if slots.held.get(index) {
-                    drop(slots);
-                    Ok(Some(self.get_locked(index, true)?.0.unlock()))
-                } else {
-                    Ok(None)
-                }
-            }
-        }
-    }
-
-    /// `read`: copy from the cache at `*pos`; pages not cached read as zeros.
-    pub(crate) fn read(&self, pos: &mut i64, iov: &mut IovIterDest<'_>) -> Result<usize> {
-        let start = u64::try_from(*pos).map_err(|_| EINVAL)?;
-        let end = self.capacity_bytes();
-        let mut off = start;
-        while off < end && !iov.is_empty() {
-            // A killed reader stops, as in filemap_read().
-            if fatal_signal_pending() {
-                if off == start {
-                    return Err(EINTR);
-                }
-                break;
-            }
-            let (index, in_page, len) = chunk(off, end, iov.len());
-            // A page lost to a memory error reads as EIO, as in shmem.
-            let n = match self.readable(index).map_err(hwpoison_is_eio) {
-                Ok(Some(folio)) => match folio.copy_to_iter(in_page, len, iov) {
-                    Ok(n) => n,
-                    Err(e) if off == start => return Err(e),
-                    Err(_) => break,
-                },
-                Ok(None) => zeros_to_iter(len, iov),
-                Err(e) if off == start => return Err(e),
-                Err(_) => break,
-            };
-            off += n as u64;
-            if n < len {
-                break;
-            }
-        }
-        if off == start && start < end && !iov.is_empty() {
-            return Err(EFAULT);
-        }
-        *pos = off as i64;
-        Ok((off - start) as usize)
-    }
-
-    /// `write`: copy into the cache at `*pos`, allocating pages and marking
-    /// them dirty. `ENOSPC` at or past capacity.
-    pub(crate) fn write(&self, pos: &mut i64, iov: &mut IovIterSource<'_>) -> Result<usize> {
-        let start = u64::try_from(*pos).map_err(|_| EINVAL)?;
-        let end = self.capacity_bytes();
-        if iov.is_empty() {
-            return Ok(0);
-        }
-        if start >= end {
-            pr_info_ratelimited!(
-                "write at offset {start} refused: the device holds {end} bytes (ENOSPC)\n"
-            );
-            return Err(ENOSPC);
-        }
-        let mut off = start;
-        while off < end && !iov.is_empty() {
-            // A killed writer stops, as in generic_perform_write().
-            if fatal_signal_pending() {
-                if off == start {
-                    return Err(EINTR);
-                }
-                break;
-            }
-            let (index, in_page, len) = chunk(off, end, iov.len());
-            // As generic_perform_write(): fault the source in with no lock
-            // held (it may be a mapping of this very device), then copy
-            // under the folio lock with page faults disabled, so that
-            // writeback and eviction see the page dirty with its new data.
-            if fault_in_readable(iov, len) == len {
-                break;
-            }
-            self.throttle();
-            let n = match self.get_locked(index, true).map_err(hwpoison_is_eio) {
-                Ok((locked, _miss)) => {
-                    // Waits for a writeback in flight first (stable pages).
-                    let n = locked.copy_from_iter_atomic(in_page, len, iov)?;
-                    if n > 0 && locked.mark_dirty() {
-                        self.counters.dirty.add(1);
-                    }
-                    n
-                }
-                Err(e) if off == start => return Err(e),
-                Err(_) => break,
-            };
-            // 0: the source went away between fault-in and copy; try again.
-            off += n as u64;
-        }
-        if off == start {
-            return Err(EFAULT);
-        }
-        *pos = off as i64;
-        Ok((off - start) as usize)
-    }
-
-    /// `PCC_IOC_WRITEBACK`: clean every dirty page and write-protect it in
-    /// every mapping; with a store, write it there under the folio
-    /// writeback state first. A page whose write fails stays dirty, with
-    /// its data, for the next writeback; the result counts it and keeps
-    /// the first error, for the caller to report.
-    pub(crate) fn writeback(&self) -> Written {
-        let Some(io) = &self.store else {
-            return self.clean_all();
-        };
-        let mut done = Written::default();
-        // The dirty pages, and the store holds them from now on (their
-        // bits are saved after their data, below). A bit stays set when
-        // the page's write fails: another writeback may be writing it
-        // meanwhile, and the page, still dirty, is not read from the store
-        // while it is cached.
-        let mut dirty = KVVec::new();
-        {
-            let mut slots = self.slots.lock();
-            let Slots { folios, held, .. } = &mut *slots;
-            for (index, folio) in folios.iter().enumerate() {
-                if let Some(folio) = folio.as_ref().filter(|f| f.is_dirty()) {
-                    if let Err(e) = dirty.push((index, folio.clone()), GFP_KERNEL) {
-                        done.fail(e.into());
-                        break;
-                    }
-                    held.set(index);
-                }
-            }
-        }
-        for (index, folio) in dirty {
-            let locked = FolioGuard::new(folio);
-            if !self.inode.owns(&locked) {
-                continue;
-            }
-            // Cleaned and under writeback; one writeback at a time per
-            // folio (a store may have dirtied it again while an earlier
-            // one was in flight): `start_writeback` waits for it.
-            let Ok(wb) = locked.start_writeback() else {
-                continue;
-            };
-            self.counters.dirty.add(-1);
-            match io.store.write(&wb, index) {
-                Ok(()) => done.pages += 1,
-                Err(e) => {
-                    // Keep the data: dirty again, for the next writeback,
-                    // before the writeback state ends.
-                    if wb.redirty() {
-                        self.counters.dirty.add(1);
-                    }
-                    done.fail(e);
-                }
-            }
-        }
-        let mut slots = self.slots.lock();
-        if let Err(e) = io.store.save(&mut slots.held) {
-            // The pages are in the store, but a reload would not know it.
-            pr_err!(
-                "writeback: saving the store's bitmap failed (errno {})\n",
-                e.to_errno()
-            );
-            done.error.get_or_insert(e);
-        }
-        drop(slots);
-        self.counters.pages_written_back.add(done.pages as u64);
-        trace::writeback(done.pages);
-        done
-    }
-
-    /// Writeback without a store: clean and write-protect, nothing to write.
-    fn clean_all(&self) -> Written {
-        let slots = self.slots.lock();
-        let mut cleaned = 0;
-        for folio in slots.folios.iter().flatten() {
-            let guard = folio.lock();
-            if self.inode.owns(folio) && guard.clear_dirty_for_io() {
-                cleaned += 1;
-            }
-        }
-        self.counters.dirty.set(0);
-        self.counters.pages_written_back.add(cleaned as u64);
-        trace::writeback(cleaned);
-        Written {
-            pages: cleaned,
-            ..Written::default()
-        }
-    }
-
-    /// A writer's share of writeback, as `balance_dirty_pages` makes
-    /// writers do: past the dirty limit, write everything back first, so
-    /// that memory pressure always finds clean pages to evict.
-    fn throttle(&self) {
-        if let Some(io) = &self.store {
-            if self.counters.dirty.get() >= io.dirty_limit {
-                self.writeback();
-            }
-        }
-    }
-
-    /// Drop clean pages, starting at the cursor: all of them (`nr` None,
-    /// `PCC_IOC_EVICT`) or up to `nr` (the shrinker). Dirty pages, pages
-    /// under writeback and locked pages (a read in flight, a fault) stay.
-    /// Returns how many were dropped; `None` if `slots` was taken and
-    /// `try` was asked (reclaim must not wait for pcc's locks).
-    fn evict_some(&self, nr: Option<usize>, try_only: bool) -> Option<usize> {
-        self.store.as_ref()?;
-        let mut slots = if try_only {
-            self.slots.try_lock()?
-        } else {
-            self.slots.lock()
-        };
-        let total = slots.folios.len();
-        let want = nr.unwrap_or(usize::MAX);
-        let mut dropped = 0;
-        let mut i = if nr.is_some() { slots.cursor } else { 0 };
-        for _ in 0..total {
-            if dropped >= want {
-                break;
-            }
-            let index = i;
-            i = (i + 1) % total.max(1);
-            let Some(folio) = slots.folio(index) else {
-                continue;
-            };
-            if folio.is_dirty() || folio.is_writeback() {
-                continue;
-            }
-            // A page used since the hand last passed gets a second chance
-            // (`folio_check_references`), except from `PCC_IOC_EVICT`, which
-            // drops every clean page. Without it, at the limit a `write()`
-            // whose source is a mapping of a page not cached livelocks: its
-            // destination's allocation evicts the source it just faulted in,
-            // and the source's fault evicts the destination.
-            if nr.is_some() && folio.test_clear_referenced() {
-                continue;
-            }
-            // Trylock: under `slots` we never wait for a folio (lock order).
-            let Ok(locked) = FolioGuard::try_new(folio) else {
-                continue;
-            };
-            if self.inode.evict_locked(&locked) {
-                if let Some(slot) = slots.folios.get_mut(index) {
-                    *slot = None;
-                }
-                slots.cached -= 1;
-                dropped += 1;
-            }
-        }
-        slots.cursor = i;
-        drop(slots);
-        self.counters.pages_evicted.add(dropped as u64);
-        Some(dropped)
-    }
-
-    /// `PCC_IOC_EVICT`: drop every clean page (0 without a store).
-    pub(crate) fn evict(&self) -> usize {
-        self.evict_some(None, false).unwrap_or(0)
     }
 
     /// `PCC_IOC_RESET`: unmap every page from every mapping and free it.
@@ -805,7 +421,7 @@ impl PageCache {
         slots.cached = 0;
         slots.poisoned.clear();
         self.counters.dirty.set(0);
-        if let Some(io) = &self.store {
+        if let Some(io) = self.backing.store() {
             // Every page a hole again, on the store too.
             slots.held.clear_all();
             if let Err(e) = io.store.save(&mut slots.held) {
@@ -847,10 +463,7 @@ impl PageCache {
     /// `PCC_IOC_GET_IO_STATS`.
     pub(crate) fn io_stats(&self) -> IoStats {
         let c = &self.counters;
-        let (reads, writes) = match &self.store {
-            Some(io) => (io.store.reads.load(Relaxed), io.store.writes.load(Relaxed)),
-            None => (0, 0),
-        };
+        let (reads, writes) = self.backing.io_counts();
         IoStats {
             major_faults: c.major_faults.get(),
             fault_retries: c.fault_retries.get(),
@@ -858,248 +471,5 @@ impl PageCache {
             store_writes: writes,
             pages_evicted: c.pages_evicted.get(),
         }
-    }
-
-    /// `->fault`: a page is not mapped: return it locked, allocating it on
-    /// a miss; past capacity, `SIGBUS` (like a file's end). With a store,
-    /// a miss on a page the store holds starts a read and is a major fault,
-    /// and waiting for a folio under I/O goes through the kernel's retry
-    /// protocol ([`VmFault::lock_folio_or_retry`]), as in `filemap_fault`.
-    fn fault<'a>(&self, vmf: VmFault<'a>) -> Result<Faulted<'a>, FaultError> {
-        self.counters.faults.inc();
-        let index = vmf.pgoff();
-        let call = FaultCall::of_fault(&vmf);
-        let (result, lookup) = if index >= self.capacity {
-            (Err(FaultError::SigBus), CacheLookup::None)
-        } else if self.store.is_some() {
-            self.fault_store(vmf, index)
-        } else {
-            match self.get_locked(index, false) {
-                Ok((folio, miss)) => (vmf.page(folio, false), CacheLookup::of(miss)),
-                Err(e) => (Err(FaultError::from(e)), CacheLookup::None),
-            }
-        };
-        if let CacheLookup::Miss | CacheLookup::Read = lookup {
-            self.counters.fault_misses.inc();
-        }
-        let bits = result_bits(&result, Faulted::bits);
-        if bits.bits() & VM_FAULT_MAJOR != 0 {
-            self.counters.major_faults.inc();
-        }
-        if bits.bits() & VM_FAULT_RETRY != 0 {
-            self.counters.fault_retries.inc();
-        }
-        trace::fault(&call, lookup, bits);
-        result
-    }
-
-    /// `fault` with a store (the shape of `filemap_fault`).
-    fn fault_store<'a>(
-        &self,
-        mut vmf: VmFault<'a>,
-        index: usize,
-    ) -> (Result<Faulted<'a>, FaultError>, CacheLookup) {
-        let mut major = false;
-        loop {
-            let (folio, started) = match self.lookup(index, true) {
-                Ok(Lookup::Ready(locked, miss)) => {
-                    return (vmf.page(locked, major), CacheLookup::of(miss))
-                }
-                Ok(Lookup::Cached(folio, started)) => (folio, started),
-                Err(e) => return (Err(FaultError::from(e)), CacheLookup::None),
-            };
-            major |= started;
-            let lookup = if major {
-                CacheLookup::Read
-            } else {
-                CacheLookup::Hit
-            };
-            let waited = if started {
-                vmf.wait_for_read(folio)
-            } else {
-                vmf.lock_folio_or_retry(folio)
-            };
-            match waited {
-                LockOrRetry::Retry(retry) => return (Ok(retry.faulted(major)), lookup),
-                LockOrRetry::Locked(v, locked) => {
-                    vmf = v;
-                    match self.settle(index, locked) {
-                        Ok(Some(locked)) => return (vmf.page(locked, major), lookup),
-                        // Evicted or reset meanwhile: look again.
-                        Ok(None) => continue,
-                        Err(e) => return (Err(FaultError::from(e)), lookup),
-                    }
-                }
-            }
-        }
-    }
-
-    /// `->page_mkwrite`: a clean page is about to become writable: mark it
-    /// dirty and hand it back locked, so writeback cannot clean it before
-    /// the PTE is set. A page that reset removed meanwhile faults again.
-    fn page_mkwrite<'a>(&self, vmf: MkwriteFault<'a>) -> Result<Mkwrite<'a>, FaultError> {
-        self.counters.mkwrite_calls.inc();
-        let call = FaultCall::of_mkwrite(&vmf);
-        self.throttle();
-        // filemap_page_mkwrite(): locked, checked, dirtied, and a
-        // writeback in flight waited for (stable pages).
-        let result = vmf.lock();
-        if let Mkwrite::Locked(folio) = &result {
-            if folio.was_clean() {
-                self.counters.dirty.add(1);
-            }
-        }
-        trace::page_mkwrite(&call, result.bits());
-        Ok(result)
-    }
-}
-
-/// Memory pressure evicts clean pages, as reclaim drops a file's clean
-/// page cache; pcc's index holds a reference on every page, so the kernel's
-/// own LRU reclaim cannot, and the shrinker does it instead.
-impl Shrink for PageCache {
-    fn count(&self, _sc: &ShrinkControl<'_>) -> ShrinkCount {
-        if self.store.is_none() {
-            return ShrinkCount::Freeable(0);
-        }
-        let Some(cached) = self.slots.try_lock().map(|s| s.cached) else {
-            return ShrinkCount::Freeable(0);
-        };
-        if cached == 0 {
-            return ShrinkCount::Empty;
-        }
-        let dirty = self.counters.dirty.get().max(0) as usize;
-        ShrinkCount::Freeable(cached.saturating_sub(dirty))
-    }
-
-    /// Eviction does no I/O (clean pages only) and enters no file system:
-    /// it serves any reclaim context, as reclaim drops clean page cache.
-    fn scan(&self, sc: &ShrinkControl<'_>) -> ShrinkScan {
-        match self.evict_some(Some(sc.nr_to_scan()), true) {
-            Some(n) => ShrinkScan::Freed(n),
-            None => ShrinkScan::Stop,
-        }
-    }
-}
-
-/// pcc's `vm_operations_struct` with fault-around: `fault`, `map_pages`
-/// and `page_mkwrite`.
-pub(crate) struct WithFaultAround;
-
-/// pcc's `vm_operations_struct` without `map_pages` (`fault_around=0`):
-/// every read fault calls `fault`.
-pub(crate) struct WithoutFaultAround;
-
-#[vtable]
-impl VmOperations for WithFaultAround {
-    type Data = PageCache;
-    type Around = AroundCounters;
-
-    fn fault<'a>(cache: Borrowed<'_, Self>, vmf: VmFault<'a>) -> Result<Faulted<'a>, FaultError> {
-        cache.fault(vmf)
-    }
-
-    fn around<'c>(cache: &'c Borrowed<'_, Self>) -> &'c AroundCounters {
-        &cache.counters.around
-    }
-
-    fn map_pages<'a>(around: &AroundCounters, vmf: MapPagesFault<'a>) -> MappedAround<'a> {
-        map_pages(around, vmf)
-    }
-
-    fn page_mkwrite<'a>(
-        cache: Borrowed<'_, Self>,
-        vmf: MkwriteFault<'a>,
-    ) -> Result<Mkwrite<'a>, FaultError> {
-        cache.page_mkwrite(vmf)
-    }
-}
-
-#[vtable]
-impl VmOperations for WithoutFaultAround {
-    type Data = PageCache;
-    type Around = ();
-
-    fn fault<'a>(cache: Borrowed<'_, Self>, vmf: VmFault<'a>) -> Result<Faulted<'a>, FaultError> {
-        cache.fault(vmf)
-    }
-
-    fn page_mkwrite<'a>(
-        cache: Borrowed<'_, Self>,
-        vmf: MkwriteFault<'a>,
-    ) -> Result<Mkwrite<'a>, FaultError> {
-        cache.page_mkwrite(vmf)
-    }
-}
-
-/// Memory failure (`me_pagecache_dirty`/`_clean`): pcc gives up the page,
-/// and its data with it. Like shmem, which keeps a poisoned page in the
-/// cache to report it, pcc reports the loss at that offset: a fault gets
-/// `VM_FAULT_HWPOISON` (`SIGBUS`, `BUS_MCEERR_AR`), `read`/`write` get
-/// `EIO`, until `PCC_IOC_RESET`. A clean page the store holds is not lost:
-/// like a filesystem's clean page, it is dropped and read again on the
-/// next access.
-impl HandleMemoryFailure for PageCache {
-    fn inode(&self) -> &PageCacheInode {
-        &self.inode
-    }
-
-    fn error_remove_folio<'a>(&self, folio: PoisonedFolio<'a>) -> Result<Removed<'a>> {
-        let index = folio.index();
-        // Memory failure holds `mf_mutex` and the folio lock, and pcc's
-        // lock order is `slots` -> folio (reset, writeback without a
-        // store): waiting for `slots` could wait for a task that waits for
-        // this folio (a reset truncating it), so it is only tried, once.
-        // Taken, the folio is not recovered here: memory failure reports
-        // it failed and leaves it poisoned in the cache, where a fault gets
-        // `SIGBUS` and `read`/`write` `EIO` until `PCC_IOC_RESET`.
-        let Some(mut slots) = self.slots.try_lock() else {
-            pr_err_ratelimited!(
-                "page {index}: memory error not recovered, pcc's index is busy (EBUSY)\n"
-            );
-            return Err(EBUSY);
-        };
-        let ours = slots
-            .folios
-            .get(index)
-            .and_then(|slot| slot.as_deref())
-            .is_some_and(|f| f.as_ptr() == folio.folio().as_ptr());
-        if !ours {
-            return Err(EBUSY);
-        }
-        let dirty = folio.folio().is_dirty();
-        let lost = dirty || self.store.is_none() || !slots.held.get(index);
-        // No allocation that waits for reclaim under `mf_mutex`: without
-        // memory for the record the page stays poisoned in the cache, which
-        // reports the loss all the same.
-        if lost {
-            slots.poisoned.push(index, GFP_NOWAIT | __GFP_NOWARN)?;
-        }
-        let removed = match folio.remove() {
-            Ok(removed) => removed,
-            Err(e) => {
-                if lost {
-                    slots.poisoned.pop();
-                }
-                return Err(e);
-            }
-        };
-        if let Some(slot) = slots.folios.get_mut(index) {
-            *slot = None;
-        }
-        slots.cached -= 1;
-        drop(slots);
-        if dirty {
-            self.counters.dirty.add(-1);
-        }
-        pr_err!(
-            "page {index} lost to a memory error{}\n",
-            if lost {
-                ""
-            } else {
-                "; the store still holds it"
-            }
-        );
-        Ok(removed)
     }
 }

@@ -12,7 +12,7 @@ use crate::{
     ext::{
         mapping::PageCacheInode,
         misc::SharedMiscDevice,
-        params::pr_info_ratelimited,
+        print::pr_info_ratelimited,
         vm_ops::VmaDesc, //
     },
     uapi::{
@@ -104,7 +104,7 @@ impl SharedMiscDevice for PageCache {
         match cmd {
             PCC_IOC_GET_STATS => write_u64s(arg, &cache.stats().as_array()),
             PCC_IOC_GET_IO_STATS => write_u64s(arg, &cache.io_stats().as_array()),
-            PCC_IOC_EVICT => Ok(cache.evict() as isize),
+            PCC_IOC_EVICT => Ok(cache.evict_all() as isize),
             PCC_IOC_GET_SIZE => {
                 let mut w = UserSlice::new(UserPtr::from_addr(arg), size_of::<u64>()).writer();
                 w.write(&cache.capacity_bytes())?;

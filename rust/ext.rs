@@ -9,11 +9,14 @@
 pub(crate) mod counter;
 pub(crate) mod ffi;
 pub(crate) mod folio;
+pub(crate) mod kernel_file;
 pub(crate) mod mapping;
 pub(crate) mod memory_failure;
 pub(crate) mod misc;
+pub(crate) mod mm;
 pub(crate) mod params;
+pub(crate) mod print;
 pub(crate) mod shrinker;
-pub(crate) mod store;
 pub(crate) mod trace;
 pub(crate) mod vm_ops;
+pub(crate) mod workqueue;

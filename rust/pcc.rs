@@ -54,7 +54,7 @@ struct PccModule {
     #[pin]
     misc: SharedMiscRegistration<PageCache>,
     cache: Arc<PageCache>,
-    _hooks: Option<Hooks>,
+    _mm_callbacks: Option<MmCallbacks>,
 }
 
 fn new_cache() -> Result<Arc<PageCache>> {
@@ -73,7 +73,7 @@ fn new_cache() -> Result<Arc<PageCache>> {
     };
     // As tmpfs's size=: half of RAM unless asked otherwise.
     let limit = match params::cache_pages() {
-        0 => (ext::store::totalram_pages() / 2).max(1),
+        0 => (ext::mm::totalram_pages() / 2).max(1),
         n => usize::try_from(n).map_err(|_| EINVAL)?,
     };
     let cache = PageCache::new(pages as usize, around, limit, store)?;
@@ -83,16 +83,17 @@ fn new_cache() -> Result<Arc<PageCache>> {
     Ok(cache)
 }
 
-/// What the cache needs registered besides the device.
-struct Hooks {
+/// What memory management calls into the cache, besides the fault path:
+/// registered with the cache, unregistered when dropped.
+struct MmCallbacks {
     /// With a store: the shrinker that evicts from the cache.
     _shrinker: Option<Shrinker<PageCache>>,
     /// What memory failure calls to take a poisoned page out of the cache.
     _memory_failure: MemoryFailureHandler<PageCache>,
 }
 
-/// The cache and its hooks.
-fn new_parts() -> Result<(Arc<PageCache>, Hooks)> {
+/// The cache, with its callbacks registered.
+fn new_cache_with_callbacks() -> Result<(Arc<PageCache>, MmCallbacks)> {
     let cache = new_cache()?;
     let shrinker = if cache.has_store() {
         Some(Shrinker::register(c"pcc", cache.clone())?)
@@ -102,7 +103,7 @@ fn new_parts() -> Result<(Arc<PageCache>, Hooks)> {
     let memory_failure = MemoryFailureHandler::register(cache.clone())?;
     Ok((
         cache,
-        Hooks {
+        MmCallbacks {
             _shrinker: shrinker,
             _memory_failure: memory_failure,
         },
@@ -111,14 +112,14 @@ fn new_parts() -> Result<(Arc<PageCache>, Hooks)> {
 
 impl kernel::InPlaceModule for PccModule {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
-        let (made, hooks) = match new_parts() {
-            Ok((cache, hooks)) => (Ok(cache), Some(hooks)),
+        let (cache, callbacks) = match new_cache_with_callbacks() {
+            Ok((cache, callbacks)) => (Ok(cache), Some(callbacks)),
             Err(e) => (Err(e), None),
         };
         try_pin_init!(Self {
-            misc <- SharedMiscRegistration::register(c"pcc", made.clone()?),
-            cache: made?,
-            _hooks: hooks,
+            misc <- SharedMiscRegistration::register(c"pcc", cache.clone()?),
+            cache: cache?,
+            _mm_callbacks: callbacks,
         })
     }
 }

@@ -27,7 +27,7 @@
 /* How ->fault found the page. */
 #define PCC_CACHE_HIT	0
 #define PCC_CACHE_MISS	1
-#define PCC_CACHE_NONE	2	/* past capacity: no page */
+#define PCC_CACHE_NONE	2	/* no page: past capacity, or none could be cached */
 #define PCC_CACHE_READ	3	/* not cached: read from the backing store */
 
 TRACE_EVENT(pcc_fault,

@@ -35,8 +35,8 @@ use crate::ext::{
         FolioGuard,
         FolioWriteback, //
     },
-    params::pr_err_ratelimited,
-    store::BackingFile,
+    kernel_file::KernelFile,
+    print::pr_err_ratelimited,
 };
 use kernel::{
     new_work,
@@ -67,9 +67,9 @@ const BITS_PER_PAGE: usize = PAGE_SIZE * 8;
 /// An open store for a cache of `pages` pages.
 pub(crate) struct Store {
     /// Header, bitmap, size: buffered.
-    file: BackingFile,
+    file: KernelFile,
     /// Pages: direct I/O if the file supports it, else the same as `file`.
-    data: Option<BackingFile>,
+    data: Option<KernelFile>,
     pages: usize,
     io_delay_us: u32,
     pub(crate) reads: Atomic<u64>,
@@ -125,7 +125,7 @@ impl Store {
     /// file, refuse a short device or a store made for another size, and
     /// format a fresh one. Returns the store and what it holds.
     pub(crate) fn open(path: &CStr, pages: usize, io_delay_us: u32) -> Result<(Self, Bitmap)> {
-        let file = BackingFile::open(path, false).inspect_err(|e| {
+        let file = KernelFile::open(path).inspect_err(|e| {
             pr_err!(
                 "backing={path:?}: cannot open it (errno {})\n",
                 e.to_errno()
@@ -153,7 +153,7 @@ impl Store {
         }
         // A file system without direct I/O refuses O_DIRECT (EINVAL): its
         // pages then go through the buffered handle too.
-        let data = BackingFile::open(path, true).ok();
+        let data = KernelFile::open_direct(path).ok();
         let store = Self {
             file,
             data,
@@ -236,7 +236,7 @@ impl Store {
     }
 
     /// The handle for page I/O.
-    fn pages(&self) -> &BackingFile {
+    fn pages(&self) -> &KernelFile {
         self.data.as_ref().unwrap_or(&self.file)
     }
 
@@ -250,14 +250,14 @@ impl Store {
     /// uptodate if every byte was read.
     pub(crate) fn read(&self, folio: &FolioGuard<ARef<Folio>>, index: usize) -> Result {
         self.page_io("read", index, &self.reads, |file, pos| {
-            folio.read_from(file, pos)
+            file.read_folio(folio, pos)
         })
     }
 
     /// Write a folio under writeback to page `index`.
     pub(crate) fn write(&self, folio: &FolioWriteback<ARef<Folio>>, index: usize) -> Result {
         self.page_io("write", index, &self.writes, |file, pos| {
-            folio.write_to(file, pos)
+            file.write_folio(folio, pos)
         })
     }
 
@@ -268,7 +268,7 @@ impl Store {
         what: &str,
         index: usize,
         done: &Atomic<u64>,
-        io: impl FnOnce(&BackingFile, u64) -> Result,
+        io: impl FnOnce(&KernelFile, u64) -> Result,
     ) -> Result {
         self.delay();
         let r = io(self.pages(), (index * PAGE_SIZE) as u64);
@@ -305,7 +305,7 @@ impl WorkItem for ReadWork {
 
     fn run(this: Pin<KBox<Self>>) {
         // An error leaves the folio not uptodate: the fault that waits for
-        // it gets SIGBUS, read() gets EIO (see `PageCache::settle`).
+        // it gets SIGBUS, read() gets EIO (see `PageCache::revalidate`).
         let _ = this.store.read(&this.folio, this.index);
     }
 }

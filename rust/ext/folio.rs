@@ -9,15 +9,10 @@
 //! `struct page`, except that a folio is never owned outright: it is reached
 //! through a reference count ([`ARef<Folio>`]) or a borrow that the kernel
 //! keeps alive. [`FolioGuard`] is the folio lock, held on either kind of
-//! handle; everything that needs the lock is a method of the guard.
+//! handle; everything that needs the lock is a method of the guard, or
+//! takes one (folio I/O, in [`super::kernel_file`]).
 
-use super::{
-    ffi,
-    store::{
-        transferred,
-        BackingFile, //
-    },
-};
+use super::ffi;
 use core::{
     mem::ManuallyDrop,
     ops::Deref,
@@ -279,11 +274,16 @@ impl FolioState {
         Ok(unsafe { ffi::pcc_copy_folio_to_iter(self.as_ptr(), offset, len, iov.as_raw()) })
     }
 
+    /// Its size in bytes (`folio_size`).
+    pub(crate) fn size(&self) -> usize {
+        // SAFETY: `self` is a live folio; its order does not change while
+        // it is referenced.
+        unsafe { ffi::pcc_folio_size(self.as_ptr()) }
+    }
+
     fn check_range(&self, offset: usize, len: usize) -> Result {
-        // SAFETY: `self` is a live folio.
-        let size = unsafe { ffi::pcc_folio_size(self.as_ptr()) };
         match offset.checked_add(len) {
-            Some(end) if end <= size => Ok(()),
+            Some(end) if end <= self.size() => Ok(()),
             _ => Err(EINVAL),
         }
     }
@@ -358,7 +358,7 @@ impl FolioRef for ARef<Folio> {}
 /// ```
 /// let locked = FolioGuard::new(folio);
 /// if let Ok(wb) = locked.start_writeback() {
-///     if wb.write_to(&file, pos).is_err() {
+///     if file.write_folio(&wb, pos).is_err() {
 ///         wb.redirty(); // dirty again, then writeback ends
 ///     } // else dropping `wb` ends writeback
 /// }
@@ -425,10 +425,12 @@ impl<P: FolioRef> FolioGuard<P> {
 
     /// Fill a folio that is not uptodate with zeros and mark it uptodate
     /// (`folio_zero_range`, `folio_mark_uptodate`): what a page that was
-    /// never written holds. With [`FolioGuard::read_from`], the only way to
-    /// make a folio uptodate, so no folio is handed out before its every
+    /// never written holds. With [`KernelFile::read_folio`], the only way
+    /// to make a folio uptodate, so no folio is handed out before its every
     /// byte was written. An uptodate folio holds data (it may be mapped):
     /// it is left alone.
+    ///
+    /// [`KernelFile::read_folio`]: super::kernel_file::KernelFile::read_folio
     pub(crate) fn zero_fill(&self) {
         if self.is_uptodate() {
             return;
@@ -465,28 +467,6 @@ impl<P: FolioRef> FolioGuard<P> {
             }
             ffi::pcc_folio_test_clear_dirty(f)
         }
-    }
-
-    /// Fill the folio from `store` at byte `pos` and mark it uptodate,
-    /// the way a filesystem's `->read_folio` does. A short read or an I/O
-    /// error leaves it not uptodate.
-    pub(crate) fn read_from(&self, store: &BackingFile, pos: u64) -> Result {
-        // An uptodate folio holds data (it may be mapped, or dirty): a read
-        // must not overwrite it, nor a failed one leave it half written.
-        if self.is_uptodate() {
-            return Err(EBUSY);
-        }
-        let f = self.folio.as_ptr();
-        let pos = i64::try_from(pos).map_err(|_| EINVAL)?;
-        // SAFETY: The folio is locked (type invariant) and not uptodate
-        // (checked above), so nobody else reads or writes its memory; the
-        // file is open for as long as `store` lives.
-        let n = unsafe { ffi::pcc_file_folio_io(store.as_ptr(), f, pos, false) };
-        whole_folio(f, n)?;
-        // SAFETY: Locked, as `folio_mark_uptodate` requires; every byte was
-        // just read.
-        unsafe { ffi::pcc_folio_mark_uptodate(f) };
-        Ok(())
     }
 
     /// Wait while the folio is under writeback, when the mapping asks for
@@ -540,8 +520,10 @@ impl<P: FolioRef> FolioGuard<P> {
     /// uptodate: its memory is not the file's data (the kernel never
     /// dirties such a folio; `__folio_mark_dirty` warns if it is asked to),
     /// and no [`FolioWriteback`] exists whose memory was not written in
-    /// full first, which is what lets [`FolioWriteback::write_to`] send it
+    /// full first, which is what lets [`KernelFile::write_folio`] send it
     /// to a store.
+    ///
+    /// [`KernelFile::write_folio`]: super::kernel_file::KernelFile::write_folio
     ///
     /// A writeback already in flight (started by another task, which ends
     /// it without the lock) is waited for first: one writeback at a time.
@@ -628,17 +610,6 @@ pub(crate) struct FolioWriteback<P: FolioRef> {
 }
 
 impl<P: FolioRef> FolioWriteback<P> {
-    /// Write the folio to `store` at byte `pos`.
-    pub(crate) fn write_to(&self, store: &BackingFile, pos: u64) -> Result {
-        let f = self.folio.as_ptr();
-        let pos = i64::try_from(pos).map_err(|_| EINVAL)?;
-        // SAFETY: The folio is live; the file is open for as long as
-        // `store` lives; its memory is the file's data (uptodate) and
-        // reading it races with no writer (stable pages): type invariant.
-        let n = unsafe { ffi::pcc_file_folio_io(store.as_ptr(), f, pos, true) };
-        whole_folio(f, n)
-    }
-
     /// The write failed: dirty the folio again, then end its writeback,
     /// so that no one finds it clean (and evicts it) with data the store
     /// does not hold. Returns whether it was clean (no store dirtied it
@@ -682,12 +653,6 @@ impl<P: FolioRef> Drop for FolioWriteback<P> {
         // SAFETY: `folio` is not used after this.
         unsafe { ManuallyDrop::drop(&mut self.folio) };
     }
-}
-
-/// `Ok` if `n`, the result of one folio's I/O, is the whole folio.
-fn whole_folio(f: *mut bindings::folio, n: isize) -> Result {
-    // SAFETY: The callers' folio is live.
-    transferred(n, unsafe { ffi::pcc_folio_size(f) })
 }
 
 /// Whether the current task has been sent a fatal signal

@@ -121,13 +121,22 @@ impl PageCacheInode {
 
     /// A new folio for this mapping, not in it yet (`filemap_alloc_folio`
     /// with the mapping's gfp mask). Call it holding no lock that the
-    /// driver's shrinker needs: the allocation may reclaim. With
-    /// `may_fail`, it returns `ENOMEM` quietly instead of invoking the OOM
-    /// killer (`__GFP_RETRY_MAYFAIL | __GFP_NOWARN`), for a caller that can
-    /// free memory itself and try again.
-    pub(crate) fn alloc_folio(&self, may_fail: bool) -> Result<NewFolio> {
+    /// driver's shrinker needs: the allocation may reclaim, and may invoke
+    /// the OOM killer.
+    pub(crate) fn alloc_folio(&self) -> Result<NewFolio> {
+        self.alloc_folio_gfp(false)
+    }
+
+    /// As [`Self::alloc_folio`], but it returns `ENOMEM` quietly instead of
+    /// invoking the OOM killer (`__GFP_RETRY_MAYFAIL | __GFP_NOWARN`), for
+    /// a caller that can free memory itself and try again.
+    pub(crate) fn alloc_folio_no_oom(&self) -> Result<NewFolio> {
+        self.alloc_folio_gfp(true)
+    }
+
+    fn alloc_folio_gfp(&self, retry_mayfail: bool) -> Result<NewFolio> {
         // SAFETY: The mapping is live as long as `self`.
-        let f = unsafe { ffi::pcc_filemap_alloc_folio(self.mapping(), may_fail) };
+        let f = unsafe { ffi::pcc_filemap_alloc_folio(self.mapping(), retry_mayfail) };
         let f = NonNull::new(f).ok_or(ENOMEM)?;
         // SAFETY: A new folio whose one reference is ours.
         Ok(NewFolio(unsafe { Folio::from_raw_owned(f) }))

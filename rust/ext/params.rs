@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! pcc's module parameters, declared in C (`rust/pcc_params.c`) so that
-//! they appear read-only under `/sys/module/pcc/parameters/`, and pcc's
-//! one rate limit for runtime messages.
+//! they appear read-only under `/sys/module/pcc/parameters/`.
 
 use super::ffi;
 use kernel::prelude::*;
@@ -37,32 +36,3 @@ pub(crate) fn backing() -> &'static CStr {
     // as the module and is read-only after load (mode 0444).
     unsafe { CStr::from_char_ptr(ffi::pcc_param_backing()) }
 }
-
-/// Whether a rate-limited message may be printed now (`__ratelimit` on
-/// one state for all of pcc: 10 lines per 5 s, as `pr_info_ratelimited`).
-pub(crate) fn ratelimit() -> bool {
-    // SAFETY: Takes the rate limit's own spinlock only.
-    unsafe { ffi::pcc_ratelimit() }
-}
-
-/// `pr_info!`, rate-limited by [`ratelimit`]: for messages that requests
-/// from user space can repeat at will.
-macro_rules! pr_info_ratelimited {
-    ($($arg:tt)*) => {
-        if $crate::ext::params::ratelimit() {
-            ::kernel::pr_info!($($arg)*);
-        }
-    };
-}
-
-/// `pr_err!`, rate-limited by [`ratelimit`].
-macro_rules! pr_err_ratelimited {
-    ($($arg:tt)*) => {
-        if $crate::ext::params::ratelimit() {
-            ::kernel::pr_err!($($arg)*);
-        }
-    };
-}
-
-pub(crate) use pr_err_ratelimited;
-pub(crate) use pr_info_ratelimited;

@@ -23,21 +23,11 @@ use super::{
 pub(crate) enum CacheLookup {
     Hit = 0,
     Miss = 1,
-    /// Past capacity: no page at all.
-    None = 2,
+    /// No page: past capacity, or none could be cached (a page lost to a
+    /// memory error, the cache full, no memory).
+    NoPage = 2,
     /// Not cached, and the store holds it: read from the store.
     Read = 3,
-}
-
-impl CacheLookup {
-    /// `Miss` if the page was just allocated, else `Hit`.
-    pub(crate) fn of(miss: bool) -> Self {
-        if miss {
-            CacheLookup::Miss
-        } else {
-            CacheLookup::Hit
-        }
-    }
 }
 
 /// Whether tracepoint `$tp` (one of `rust/trace.c`) is on: its static

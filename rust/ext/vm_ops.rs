@@ -749,7 +749,7 @@ type Owned<T> = Arc<<T as VmOperations>::Data>;
 ///     type Around = EventCounter;
 ///
 ///     fn fault<'a>(c: Borrowed<'_, Self>, vmf: VmFault<'a>) -> Result<Faulted<'a>, FaultError> {
-///         let new = c.inode.alloc_folio(false)?;
+///         let new = c.inode.alloc_folio()?;
 ///         let folio = c.inode.lock_for_add().add_locked(new, vmf.pgoff())?;
 ///         folio.zero_fill();
 ///         vmf.page(folio, false)

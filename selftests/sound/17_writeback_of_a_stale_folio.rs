@@ -12,14 +12,14 @@ use crate::ext::{
         FolioGuard,
         FolioWriteback, //
     },
-    store::BackingFile,
+    kernel_file::KernelFile,
 };
 use core::mem::ManuallyDrop;
 use kernel::{prelude::*, sync::aref::ARef};
 
-pub(crate) fn stale(fresh: FolioGuard<ARef<Folio>>, store: &BackingFile) -> Result {
+pub(crate) fn stale(fresh: FolioGuard<ARef<Folio>>, store: &KernelFile) -> Result {
     let wb = FolioWriteback {
         folio: ManuallyDrop::new(fresh.unlock()),
     };
-    wb.write_to(store, 0)
+    store.write_folio(&wb, 0)
 }

@@ -1,59 +1,64 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A backing store: a file or block device opened by the kernel itself,
-//! and a workqueue of its own for the reads a fault starts.
+//! A file opened by the kernel itself: a regular file or a block device
+//! that a driver reads and writes, as the loop driver and swap do.
 //!
-//! C header: [`include/linux/fs.h`](srctree/include/linux/fs.h),
-//! [`include/linux/workqueue.h`](srctree/include/linux/workqueue.h).
+//! C header: [`include/linux/fs.h`](srctree/include/linux/fs.h).
 //!
-//! The store is read and written through the VFS (`vfs_iter_read` /
+//! It is read and written through the VFS (`vfs_iter_read` /
 //! `vfs_iter_write` on one folio, `kernel_read` / `kernel_write` on a
 //! buffer; the loop driver calls the file's `->read_iter`/`->write_iter`
-//! directly), so a regular file and a block device work alike. Page I/O is on [`FolioGuard`] and
-//! [`FolioWriteback`], which hold the folio state the I/O needs.
-//!
-//! [`FolioGuard`]: super::folio::FolioGuard
-//! [`FolioWriteback`]: super::folio::FolioWriteback
+//! directly), so a regular file and a block device work alike. Folio I/O
+//! takes the handle that proves the state it needs: a locked folio not yet
+//! uptodate to fill ([`FolioGuard`]), a folio under writeback to write
+//! ([`FolioWriteback`]).
 
-use super::ffi;
-use core::{
-    ops::Deref,
-    ptr::NonNull, //
+use super::{
+    ffi,
+    folio::{
+        FolioGuard,
+        FolioRef,
+        FolioWriteback, //
+    },
 };
+use core::ptr::NonNull;
 use kernel::{
     bindings,
     error::from_err_ptr,
-    prelude::*,
-    workqueue::Queue, //
+    prelude::*, //
 };
 
 /// An open file or block device, read and written by the kernel.
 ///
 /// # Invariants
 ///
-/// `file` is a file opened by [`BackingFile::open`], read-write, and
+/// `file` is a file opened by [`KernelFile::open`], read-write, and
 /// closed only by `Drop`.
-pub(crate) struct BackingFile {
+pub(crate) struct KernelFile {
     file: NonNull<bindings::file>,
 }
 
 // SAFETY: A `struct file` may be used and closed from any thread; the VFS
 // serializes what needs serializing.
-unsafe impl Send for BackingFile {}
+unsafe impl Send for KernelFile {}
 // SAFETY: As above; every method takes `&self` and is safe concurrently.
-unsafe impl Sync for BackingFile {}
+unsafe impl Sync for KernelFile {}
 
-impl BackingFile {
+impl KernelFile {
     /// Open `path` read-write (`filp_open`), as the kernel does for swap
-    /// files and the loop driver's backing files; with `direct`, for direct
-    /// I/O (`O_DIRECT`: no second copy in the file's or device's page
-    /// cache, as loop's `use_dio`).
-    pub(crate) fn open(path: &CStr, direct: bool) -> Result<Self> {
-        let mut flags = bindings::O_RDWR | bindings::O_LARGEFILE;
-        if direct {
-            flags |= bindings::O_DIRECT;
-        }
-        let flags = flags as i32;
+    /// files and the loop driver's backing files.
+    pub(crate) fn open(path: &CStr) -> Result<Self> {
+        Self::open_flags(path, 0)
+    }
+
+    /// As [`Self::open`], for direct I/O (`O_DIRECT`: no second copy in
+    /// the file's or device's page cache, as loop's `use_dio`).
+    pub(crate) fn open_direct(path: &CStr) -> Result<Self> {
+        Self::open_flags(path, bindings::O_DIRECT)
+    }
+
+    fn open_flags(path: &CStr, extra: u32) -> Result<Self> {
+        let flags = (bindings::O_RDWR | bindings::O_LARGEFILE | extra) as i32;
         // SAFETY: `path` is a NUL-terminated string; `filp_open` returns a
         // file or an error pointer.
         let file = from_err_ptr(unsafe { bindings::filp_open(path.as_char_ptr(), flags, 0) })?;
@@ -63,7 +68,7 @@ impl BackingFile {
         })
     }
 
-    pub(super) fn as_ptr(&self) -> *mut bindings::file {
+    fn as_ptr(&self) -> *mut bindings::file {
         self.file.as_ptr()
     }
 
@@ -117,11 +122,44 @@ impl BackingFile {
         // SAFETY: The file is open (type invariant).
         kernel::error::to_result(unsafe { bindings::vfs_fsync(self.as_ptr(), 0) })
     }
+
+    /// Fill `folio` from byte `pos` and mark it uptodate, the way a
+    /// filesystem's `->read_folio` does. A short read or an I/O error
+    /// leaves it not uptodate. An uptodate folio holds data (it may be
+    /// mapped, or dirty): a read must not overwrite it, nor a failed one
+    /// leave it half written, so it is refused (`EBUSY`).
+    pub(crate) fn read_folio<P: FolioRef>(&self, folio: &FolioGuard<P>, pos: u64) -> Result {
+        if folio.is_uptodate() {
+            return Err(EBUSY);
+        }
+        let pos = i64::try_from(pos).map_err(|_| EINVAL)?;
+        // SAFETY: The folio is locked (`FolioGuard`) and not uptodate
+        // (checked above), so nobody else reads or writes its memory; the
+        // file is open (type invariant).
+        let n = unsafe { ffi::pcc_file_folio_io(self.as_ptr(), folio.as_ptr(), pos, false) };
+        transferred(n, folio.size())?;
+        // SAFETY: The folio is locked, as `folio_mark_uptodate` requires,
+        // and every byte of it was just read.
+        unsafe { ffi::pcc_folio_mark_uptodate(folio.as_ptr()) };
+        Ok(())
+    }
+
+    /// Write `folio` at byte `pos`, as a filesystem's `->writepages` does
+    /// for a folio it put under writeback.
+    pub(crate) fn write_folio<P: FolioRef>(&self, folio: &FolioWriteback<P>, pos: u64) -> Result {
+        let pos = i64::try_from(pos).map_err(|_| EINVAL)?;
+        // SAFETY: The handle keeps the folio alive; the file is open (type
+        // invariant); the folio's memory is the file's data (uptodate) and
+        // reading it races with no writer (stable pages): the type
+        // invariant of `FolioWriteback`.
+        let n = unsafe { ffi::pcc_file_folio_io(self.as_ptr(), folio.as_ptr(), pos, true) };
+        transferred(n, folio.size())
+    }
 }
 
 /// `Ok` if `n`, what one VFS read or write returned, is all `want` bytes;
 /// a negative `n` is its errno, a short transfer `EIO`.
-pub(super) fn transferred(n: isize, want: usize) -> Result {
+fn transferred(n: isize, want: usize) -> Result {
     match n {
         n if n < 0 => Err(Error::from_errno(n as i32)),
         n if n as usize == want => Ok(()),
@@ -129,55 +167,9 @@ pub(super) fn transferred(n: isize, want: usize) -> Result {
     }
 }
 
-impl Drop for BackingFile {
+impl Drop for KernelFile {
     fn drop(&mut self) {
         // SAFETY: Opened by `open`, closed once, here (type invariant).
         unsafe { bindings::filp_close(self.as_ptr(), core::ptr::null_mut()) };
     }
-}
-
-/// A workqueue of the driver's own (`alloc_workqueue`, unbound, with a
-/// rescuer as I/O on the reclaim path needs). Dropping it runs every queued
-/// item to the end and frees it (`destroy_workqueue`), so no item outlives
-/// the module whose code it runs.
-pub(crate) struct IoQueue {
-    wq: NonNull<bindings::workqueue_struct>,
-}
-
-// SAFETY: A workqueue may be used and destroyed from any thread.
-unsafe impl Send for IoQueue {}
-// SAFETY: Queueing is safe concurrently.
-unsafe impl Sync for IoQueue {}
-
-impl IoQueue {
-    pub(crate) fn new(name: &CStr) -> Result<Self> {
-        // SAFETY: `name` is a NUL-terminated string, copied by the call.
-        let wq = unsafe { ffi::pcc_alloc_io_workqueue(name.as_char_ptr()) };
-        Ok(Self {
-            wq: NonNull::new(wq).ok_or(ENOMEM)?,
-        })
-    }
-}
-
-impl Deref for IoQueue {
-    type Target = Queue;
-
-    fn deref(&self) -> &Queue {
-        // SAFETY: The workqueue lives until `self` is dropped, which the
-        // borrow cannot outlive.
-        unsafe { Queue::from_raw(self.wq.as_ptr()) }
-    }
-}
-
-impl Drop for IoQueue {
-    fn drop(&mut self) {
-        // SAFETY: Allocated by `new`, destroyed once; it drains first.
-        unsafe { bindings::destroy_workqueue(self.wq.as_ptr()) };
-    }
-}
-
-/// Pages of RAM (`totalram_pages`).
-pub(crate) fn totalram_pages() -> usize {
-    // SAFETY: Reads a counter.
-    unsafe { ffi::pcc_totalram_pages() as usize }
 }

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Where a page lives when it is not cached: nowhere (memory only) or in
+//! the backing store.
+
+use super::{
+    Lookup,
+    ReadBy, //
+};
+use crate::{
+    ext::{
+        folio::{
+            Folio,
+            FolioGuard, //
+        },
+        mm::totalram_pages,
+        vm_ops::{
+            LockOrRetry,
+            VmFault, //
+        },
+        workqueue::IoQueue,
+    },
+    store::{
+        ReadWork,
+        Store, //
+    },
+};
+use kernel::{
+    prelude::*,
+    sync::{
+        aref::ARef,
+        atomic::ordering::Relaxed,
+        Arc, //
+    },
+};
+
+/// Where a page lives when it is not cached: the one place where a
+/// memory-only cache and a store-backed one behave differently.
+pub(super) enum Backing {
+    /// No store (`backing=` not given): a page not cached is a hole, which
+    /// reads as zeros. A cached page is the only copy of its data, so none
+    /// is evicted, and the cache is full at its limit, as tmpfs is.
+    MemoryOnly,
+    /// A store: a page not cached is read from it, unless its bitmap says
+    /// the page is a hole. Dirty pages are written back to it; clean ones
+    /// may be evicted, to be read again on their next access.
+    Store(StoreBacking),
+}
+
+/// The store-backed configuration: the store, the queue its fault reads
+/// run on, and how many pages may be dirty before writers write back.
+pub(super) struct StoreBacking {
+    pub(super) store: Arc<Store>,
+    /// Where fault-started reads run.
+    queue: IoQueue,
+    /// Above this many dirty pages, a writer writes back first.
+    pub(super) dirty_limit: i64,
+}
+
+impl Backing {
+    pub(super) fn new(store: Option<Store>, capacity: usize) -> Result<Self> {
+        let Some(store) = store else {
+            return Ok(Self::MemoryOnly);
+        };
+        // As the kernel's own dirty limits do, relative to memory: an
+        // eighth of RAM, so that writeback comes before reclaim has nothing
+        // clean left to take.
+        let ram = totalram_pages();
+        let limit = (ram / 8).clamp(256, capacity.max(256));
+        Ok(Self::Store(StoreBacking {
+            store: Arc::new(store, GFP_KERNEL)?,
+            queue: IoQueue::new(c"pcc_io")?,
+            dirty_limit: limit as i64,
+        }))
+    }
+
+    /// The store, if there is one.
+    pub(super) fn store(&self) -> Option<&StoreBacking> {
+        match self {
+            Self::MemoryOnly => None,
+            Self::Store(s) => Some(s),
+        }
+    }
+
+    /// Whether clean pages may be dropped from memory: only with a store,
+    /// which holds their data.
+    pub(super) fn evicts(&self) -> bool {
+        matches!(self, Self::Store(_))
+    }
+
+    /// Whether a cache holding `cached` pages has no room for one more:
+    /// only a memory-only one at its `limit` (a store-backed one evicts
+    /// clean pages to make room instead).
+    pub(super) fn is_full(&self, cached: usize, limit: usize) -> bool {
+        !self.evicts() && cached >= limit
+    }
+
+    /// Fill `locked`, a new folio just added to the cache at `index`: with
+    /// zeros for a hole (no I/O), else with the store's page (`held`: the
+    /// store holds it), read as `by` says.
+    pub(super) fn fill(
+        &self,
+        locked: FolioGuard<ARef<Folio>>,
+        index: usize,
+        held: bool,
+        by: ReadBy,
+    ) -> Result<Lookup> {
+        match self {
+            Self::Store(s) if held && !locked.is_uptodate() => {
+                let folio = locked.handle();
+                match by {
+                    ReadBy::Queue => ReadWork::start(&s.queue, &s.store, locked, index)?,
+                    ReadBy::Caller => {
+                        // An error shows as a folio not uptodate
+                        // (`PageCache::revalidate`).
+                        let _ = s.store.read(&locked, index);
+                        drop(locked);
+                    }
+                }
+                Ok(Lookup::FromStore(folio))
+            }
+            _ => {
+                locked.zero_fill();
+                Ok(Lookup::Zeroed(locked))
+            }
+        }
+    }
+
+    /// Read page `index` into `locked` once more, after a read left it not
+    /// uptodate, as `filemap_fault` does (`page_not_uptodate`). Returns
+    /// whether it is uptodate now; without a store there is nothing to
+    /// read.
+    pub(super) fn read_again(&self, locked: &FolioGuard<ARef<Folio>>, index: usize) -> bool {
+        match self {
+            Self::MemoryOnly => false,
+            Self::Store(s) => s.store.read(locked, index).is_ok(),
+        }
+    }
+
+    /// Lock `folio`, cached, for a fault. With a store it may be locked
+    /// for I/O: wait through the kernel's retry protocol
+    /// ([`VmFault::lock_folio_or_retry`]), as in `filemap_fault`. Without
+    /// one no I/O ever holds a folio lock: sleep for it, the fault lock
+    /// held.
+    pub(super) fn lock_for_fault<'a>(
+        &self,
+        vmf: VmFault<'a>,
+        folio: ARef<Folio>,
+    ) -> LockOrRetry<'a> {
+        match self {
+            Self::MemoryOnly => LockOrRetry::Locked(vmf, FolioGuard::new(folio)),
+            Self::Store(_) => vmf.lock_folio_or_retry(folio),
+        }
+    }
+
+    /// The store's (reads, writes) of pages; none without one.
+    pub(super) fn io_counts(&self) -> (u64, u64) {
+        match self {
+            Self::MemoryOnly => (0, 0),
+            Self::Store(s) => (s.store.reads.load(Relaxed), s.store.writes.load(Relaxed)),
+        }
+    }
+}

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The fault callbacks: `->fault`, `->map_pages`, `->page_mkwrite`, and
+//! the two `vm_operations_struct`s that install them.
+
+use super::{
+    Lookup,
+    PageCache,
+    ReadBy, //
+};
+use crate::ext::{
+    counter::EventCounter,
+    trace::{
+        self,
+        CacheLookup,
+        FaultCall,
+        MapPagesCall, //
+    },
+    vm_ops::{
+        result_bits,
+        Borrowed,
+        FaultError,
+        Faulted,
+        LockOrRetry,
+        MapPagesFault,
+        MappedAround,
+        Mkwrite,
+        MkwriteFault,
+        VmFault,
+        VmOperations, //
+    },
+};
+use kernel::{
+    bindings::{
+        vm_fault_reason_VM_FAULT_MAJOR as VM_FAULT_MAJOR,
+        vm_fault_reason_VM_FAULT_RETRY as VM_FAULT_RETRY, //
+    },
+    prelude::*,
+};
+
+/// What `->map_pages` counts: (calls, PTEs mapped).
+pub(super) type AroundCounters = (EventCounter, EventCounter);
+
+/// `->map_pages`: fault-around maps what is cached near the fault; never
+/// allocates. It runs under RCU and gets only its counters.
+fn map_pages<'a>(around: &AroundCounters, vmf: MapPagesFault<'a>) -> MappedAround<'a> {
+    let (calls, ptes) = around;
+    calls.inc();
+    let call = MapPagesCall::of(&vmf);
+    let mapped = vmf.map_cached_pages();
+    ptes.add(mapped.ptes() as u64);
+    trace::map_pages(&call, &mapped);
+    mapped
+}
+
+impl PageCache {
+    /// `->fault`: a page is not mapped: return it locked, allocating it on
+    /// a miss; past capacity, `SIGBUS` (like a file's end). A miss on a
+    /// page the store holds starts a read and is a major fault.
+    fn fault<'a>(&self, vmf: VmFault<'a>) -> Result<Faulted<'a>, FaultError> {
+        self.counters.faults.inc();
+        let index = vmf.pgoff();
+        let call = FaultCall::of_fault(&vmf);
+        let (result, lookup) = if index >= self.capacity {
+            (Err(FaultError::SigBus), CacheLookup::NoPage)
+        } else {
+            self.fault_in(vmf, index)
+        };
+        if let CacheLookup::Miss | CacheLookup::Read = lookup {
+            self.counters.fault_misses.inc();
+        }
+        let bits = result_bits(&result, Faulted::bits);
+        if bits.bits() & VM_FAULT_MAJOR != 0 {
+            self.counters.major_faults.inc();
+        }
+        if bits.bits() & VM_FAULT_RETRY != 0 {
+            self.counters.fault_retries.inc();
+        }
+        trace::fault(&call, lookup, bits);
+        result
+    }
+
+    /// The page at `index`, below capacity, for `fault` (the shape of
+    /// `filemap_fault`): a read this call starts is waited for through the
+    /// retry protocol ([`VmFault::wait_for_read`]), and so is a cached
+    /// folio locked for I/O ([`super::Backing::lock_for_fault`]).
+    fn fault_in<'a>(
+        &self,
+        mut vmf: VmFault<'a>,
+        index: usize,
+    ) -> (Result<Faulted<'a>, FaultError>, CacheLookup) {
+        let mut major = false;
+        loop {
+            let (folio, started) = match self.lookup(index, ReadBy::Queue) {
+                Ok(Lookup::Zeroed(locked)) => return (vmf.page(locked, major), CacheLookup::Miss),
+                Ok(Lookup::FromStore(folio)) => (folio, true),
+                Ok(Lookup::Cached(folio)) => (folio, false),
+                Err(e) => return (Err(FaultError::from(e)), CacheLookup::NoPage),
+            };
+            major |= started;
+            let lookup = if major {
+                CacheLookup::Read
+            } else {
+                CacheLookup::Hit
+            };
+            let waited = if started {
+                vmf.wait_for_read(folio)
+            } else {
+                self.backing.lock_for_fault(vmf, folio)
+            };
+            match waited {
+                LockOrRetry::Retry(retry) => return (Ok(retry.faulted(major)), lookup),
+                LockOrRetry::Locked(v, locked) => {
+                    vmf = v;
+                    match self.revalidate(index, locked) {
+                        Ok(Some(locked)) => return (vmf.page(locked, major), lookup),
+                        // Evicted or reset meanwhile: look again.
+                        Ok(None) => continue,
+                        Err(e) => return (Err(FaultError::from(e)), lookup),
+                    }
+                }
+            }
+        }
+    }
+
+    /// `->page_mkwrite`: a clean page is about to become writable: mark it
+    /// dirty and hand it back locked, so writeback cannot clean it before
+    /// the PTE is set. A page that reset removed meanwhile faults again.
+    fn page_mkwrite<'a>(&self, vmf: MkwriteFault<'a>) -> Result<Mkwrite<'a>, FaultError> {
+        self.counters.mkwrite_calls.inc();
+        let call = FaultCall::of_mkwrite(&vmf);
+        self.throttle();
+        // filemap_page_mkwrite(): locked, checked, dirtied, and a
+        // writeback in flight waited for (stable pages).
+        let result = vmf.lock();
+        if let Mkwrite::Locked(folio) = &result {
+            if folio.was_clean() {
+                self.counters.dirty.add(1);
+            }
+        }
+        trace::page_mkwrite(&call, result.bits());
+        Ok(result)
+    }
+}
+
+/// pcc's `vm_operations_struct` with fault-around: `fault`, `map_pages`
+/// and `page_mkwrite`.
+pub(crate) struct WithFaultAround;
+
+/// pcc's `vm_operations_struct` without `map_pages` (`fault_around=0`):
+/// every read fault calls `fault`.
+pub(crate) struct WithoutFaultAround;
+
+#[vtable]
+impl VmOperations for WithFaultAround {
+    type Data = PageCache;
+    type Around = AroundCounters;
+
+    fn fault<'a>(cache: Borrowed<'_, Self>, vmf: VmFault<'a>) -> Result<Faulted<'a>, FaultError> {
+        cache.fault(vmf)
+    }
+
+    fn around<'c>(cache: &'c Borrowed<'_, Self>) -> &'c AroundCounters {
+        &cache.counters.around
+    }
+
+    fn map_pages<'a>(around: &AroundCounters, vmf: MapPagesFault<'a>) -> MappedAround<'a> {
+        map_pages(around, vmf)
+    }
+
+    fn page_mkwrite<'a>(
+        cache: Borrowed<'_, Self>,
+        vmf: MkwriteFault<'a>,
+    ) -> Result<Mkwrite<'a>, FaultError> {
+        cache.page_mkwrite(vmf)
+    }
+}
+
+#[vtable]
+impl VmOperations for WithoutFaultAround {
+    type Data = PageCache;
+    type Around = ();
+
+    fn fault<'a>(cache: Borrowed<'_, Self>, vmf: VmFault<'a>) -> Result<Faulted<'a>, FaultError> {
+        cache.fault(vmf)
+    }
+
+    fn page_mkwrite<'a>(
+        cache: Borrowed<'_, Self>,
+        vmf: MkwriteFault<'a>,
+    ) -> Result<Mkwrite<'a>, FaultError> {
+        cache.page_mkwrite(vmf)
+    }
+}

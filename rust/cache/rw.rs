@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `read` and `write`: copies between the cache and user memory.
+
+use super::PageCache;
+use crate::ext::{
+    folio::{
+        fatal_signal_pending,
+        fault_in_readable,
+        zeros_to_iter,
+        Folio, //
+    },
+    print::pr_info_ratelimited,
+};
+use kernel::{
+    iov::{
+        IovIterDest,
+        IovIterSource, //
+    },
+    page::PAGE_SIZE,
+    prelude::*,
+    sync::aref::ARef,
+};
+
+/// `read`/`write` of a page lost to a memory error fail with `EIO`
+/// (`shmem_file_read_iter`, `shmem_write_begin`).
+fn hwpoison_is_eio(e: Error) -> Error {
+    if e == EHWPOISON {
+        EIO
+    } else {
+        e
+    }
+}
+
+/// The part of a `read`/`write` at byte `off` that falls in one page:
+/// (page index, offset in the page, length), the length bounded by the
+/// page, by what is left of the user buffer (`want`) and by `end`.
+fn chunk(off: u64, end: u64, want: usize) -> (usize, usize, usize) {
+    let index = (off / PAGE_SIZE as u64) as usize;
+    let in_page = (off % PAGE_SIZE as u64) as usize;
+    let len = (PAGE_SIZE - in_page).min(want).min((end - off) as usize);
+    (index, in_page, len)
+}
+
+impl PageCache {
+    /// What `read` copies page `index` from: the cached folio once it is
+    /// uptodate, or the store's page brought into the cache; `None` for a
+    /// hole (zeros, nothing allocated).
+    fn readable(&self, index: usize) -> Result<Option<ARef<Folio>>> {
+        // A hit needs no lock of pcc's, as in `lookup`. A miss takes
+        // `slots`, under which eviction, reset and memory failure take a
+        // page out of the mapping and record what it is now (in the store,
+        // a hole, poisoned).
+        match self.inode.get(index) {
+            Some(folio) if folio.is_hwpoison() => Err(EHWPOISON),
+            Some(folio) if folio.is_uptodate() => {
+                folio.set_referenced();
+                Ok(Some(folio))
+            }
+            Some(_) => Ok(Some(self.get_locked(index)?.unlock())),
+            None => {
+                let slots = self.slots.lock();
+                if slots.poisoned.contains(&index) {
+                    Err(EHWPOISON)
+                } else if slots.held.get(index) {
+                    drop(slots);
+                    Ok(Some(self.get_locked(index)?.unlock()))
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+    }
+
+    /// `read`: copy from the cache at `*pos`; pages not cached read as zeros.
+    pub(crate) fn read(&self, pos: &mut i64, iov: &mut IovIterDest<'_>) -> Result<usize> {
+        let start = u64::try_from(*pos).map_err(|_| EINVAL)?;
+        let end = self.capacity_bytes();
+        let mut off = start;
+        while off < end && !iov.is_empty() {
+            // A killed reader stops, as in filemap_read().
+            if fatal_signal_pending() {
+                if off == start {
+                    return Err(EINTR);
+                }
+                break;
+            }
+            let (index, in_page, len) = chunk(off, end, iov.len());
+            // A page lost to a memory error reads as EIO, as in shmem.
+            let n = match self.readable(index).map_err(hwpoison_is_eio) {
+                Ok(Some(folio)) => match folio.copy_to_iter(in_page, len, iov) {
+                    Ok(n) => n,
+                    Err(e) if off == start => return Err(e),
+                    Err(_) => break,
+                },
+                Ok(None) => zeros_to_iter(len, iov),
+                Err(e) if off == start => return Err(e),
+                Err(_) => break,
+            };
+            off += n as u64;
+            if n < len {
+                break;
+            }
+        }
+        if off == start && start < end && !iov.is_empty() {
+            return Err(EFAULT);
+        }
+        *pos = off as i64;
+        Ok((off - start) as usize)
+    }
+
+    /// `write`: copy into the cache at `*pos`, allocating pages and marking
+    /// them dirty. `ENOSPC` at or past capacity.
+    pub(crate) fn write(&self, pos: &mut i64, iov: &mut IovIterSource<'_>) -> Result<usize> {
+        let start = u64::try_from(*pos).map_err(|_| EINVAL)?;
+        let end = self.capacity_bytes();
+        if iov.is_empty() {
+            return Ok(0);
+        }
+        if start >= end {
+            pr_info_ratelimited!(
+                "write at offset {start} refused: the device holds {end} bytes (ENOSPC)\n"
+            );
+            return Err(ENOSPC);
+        }
+        let mut off = start;
+        while off < end && !iov.is_empty() {
+            // A killed writer stops, as in generic_perform_write().
+            if fatal_signal_pending() {
+                if off == start {
+                    return Err(EINTR);
+                }
+                break;
+            }
+            let (index, in_page, len) = chunk(off, end, iov.len());
+            // As generic_perform_write(): fault the source in with no lock
+            // held (it may be a mapping of this very device), then copy
+            // under the folio lock with page faults disabled, so that
+            // writeback and eviction see the page dirty with its new data.
+            if fault_in_readable(iov, len) == len {
+                break;
+            }
+            self.throttle();
+            let n = match self.get_locked(index).map_err(hwpoison_is_eio) {
+                Ok(locked) => {
+                    // Waits for a writeback in flight first (stable pages).
+                    let n = locked.copy_from_iter_atomic(in_page, len, iov)?;
+                    if n > 0 && locked.mark_dirty() {
+                        self.counters.dirty.add(1);
+                    }
+                    n
+                }
+                Err(e) if off == start => return Err(e),
+                Err(_) => break,
+            };
+            // 0: the source went away between fault-in and copy; try again.
+            off += n as u64;
+        }
+        if off == start {
+            return Err(EFAULT);
+        }
+        *pos = off as i64;
+        Ok((off - start) as usize)
+    }
+}

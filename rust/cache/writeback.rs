@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Writeback: dirty pages cleaned, and with a store written to it; and
+//! the throttling of writers past the dirty limit.
+
+use super::{
+    PageCache,
+    Slots, //
+};
+use crate::ext::{
+    folio::FolioGuard,
+    trace, //
+};
+use kernel::prelude::*;
+
+/// What one [`PageCache::writeback`] did.
+#[derive(Default)]
+pub(crate) struct Written {
+    /// Pages cleaned: with a store, written to it.
+    pub(crate) pages: usize,
+    /// Pages whose store write failed: still dirty, their data in memory.
+    pub(crate) failed: usize,
+    /// The first error (a failed write, or the bitmap not saved).
+    pub(crate) error: Option<Error>,
+}
+
+impl Written {
+    fn fail(&mut self, e: Error) {
+        self.failed += 1;
+        self.error.get_or_insert(e);
+    }
+}
+
+impl PageCache {
+    /// `PCC_IOC_WRITEBACK`: clean every dirty page and write-protect it in
+    /// every mapping; with a store, write it there under the folio
+    /// writeback state first. A page whose write fails stays dirty, with
+    /// its data, for the next writeback; the result counts it and keeps
+    /// the first error, for the caller to report.
+    pub(crate) fn writeback(&self) -> Written {
+        let Some(io) = self.backing.store() else {
+            return self.clean_all();
+        };
+        let mut done = Written::default();
+        // The dirty pages, and the store holds them from now on (their
+        // bits are saved after their data, below). A bit stays set when
+        // the page's write fails: another writeback may be writing it
+        // meanwhile, and the page, still dirty, is not read from the store
+        // while it is cached.
+        let mut dirty = KVVec::new();
+        {
+            let mut slots = self.slots.lock();
+            let Slots { folios, held, .. } = &mut *slots;
+            for (index, folio) in folios.iter().enumerate() {
+                if let Some(folio) = folio.as_ref().filter(|f| f.is_dirty()) {
+                    if let Err(e) = dirty.push((index, folio.clone()), GFP_KERNEL) {
+                        done.fail(e.into());
+                        break;
+                    }
+                    held.set(index);
+                }
+            }
+        }
+        for (index, folio) in dirty {
+            let locked = FolioGuard::new(folio);
+            if !self.inode.owns(&locked) {
+                continue;
+            }
+            // Cleaned and under writeback; one writeback at a time per
+            // folio (a store may have dirtied it again while an earlier
+            // one was in flight): `start_writeback` waits for it.
+            let Ok(wb) = locked.start_writeback() else {
+                continue;
+            };
+            self.counters.dirty.add(-1);
+            match io.store.write(&wb, index) {
+                Ok(()) => done.pages += 1,
+                Err(e) => {
+                    // Keep the data: dirty again, for the next writeback,
+                    // before the writeback state ends.
+                    if wb.redirty() {
+                        self.counters.dirty.add(1);
+                    }
+                    done.fail(e);
+                }
+            }
+        }
+        let mut slots = self.slots.lock();
+        if let Err(e) = io.store.save(&mut slots.held) {
+            // The pages are in the store, but a reload would not know it.
+            pr_err!(
+                "writeback: saving the store's bitmap failed (errno {})\n",
+                e.to_errno()
+            );
+            done.error.get_or_insert(e);
+        }
+        drop(slots);
+        self.counters.pages_written_back.add(done.pages as u64);
+        trace::writeback(done.pages);
+        done
+    }
+
+    /// Writeback without a store: clean and write-protect, nothing to write.
+    fn clean_all(&self) -> Written {
+        let slots = self.slots.lock();
+        let mut cleaned = 0;
+        for folio in slots.folios.iter().flatten() {
+            let guard = folio.lock();
+            if self.inode.owns(folio) && guard.clear_dirty_for_io() {
+                cleaned += 1;
+            }
+        }
+        self.counters.dirty.set(0);
+        self.counters.pages_written_back.add(cleaned as u64);
+        trace::writeback(cleaned);
+        Written {
+            pages: cleaned,
+            ..Written::default()
+        }
+    }
+
+    /// A writer's share of writeback, as `balance_dirty_pages` makes
+    /// writers do: past the dirty limit, write everything back first, so
+    /// that memory pressure always finds clean pages to evict.
+    pub(super) fn throttle(&self) {
+        if let Some(io) = self.backing.store() {
+            if self.counters.dirty.get() >= io.dirty_limit {
+                self.writeback();
+            }
+        }
+    }
+}
