@@ -4,17 +4,10 @@
 //!
 //! # Layout
 //!
-//! A store of `n` pages is `n + 1 + ceil(n / 32768)` pages long:
-//!
-//! ```text
-//! page 0 .. n-1   data: page i of /dev/pcc at byte i * PAGE_SIZE
-//! page n          header: "PCCSTOR1", n (le64), PAGE_SIZE (le64), zeros
-//! page n+1 ..     the allocation bitmap: bit i (le64 words) set when the
-//!                 store holds page i; a clear bit is a hole (zeros)
-//! ```
-//!
-//! The data sits first so that the store is the device's image as is. A
-//! header of zeros is a fresh store: every page a hole. The bitmap is what
+//! The format is user space's too, defined in `include/uapi/pcc.h`
+//! (`struct pcc_store_header`, `PCC_STORE_PAGES()`): data page `i` at byte
+//! `i * PAGE_SIZE`, the header page after the data, then the allocation
+//! bitmap; a header of zeros is a fresh store. The bitmap is what
 //! lets a page that was never written back fault in without I/O (a minor
 //! fault), as a filesystem knows its holes from its block map. It is
 //! written after the data it describes (`writeback`), and cleared by
@@ -29,14 +22,21 @@
 //! buffers are not page-aligned memory), then `vfs_fsync`; `io_delay_us` sleeps before each
 //! page read and write, as `null_blk`'s `completion_nsec` does.
 
-use crate::ext::{
-    folio::{
-        Folio,
-        FolioGuard,
-        FolioWriteback, //
+use crate::{
+    ext::{
+        folio::{
+            Folio,
+            FolioGuard,
+            FolioWriteback, //
+        },
+        kernel_file::KernelFile,
+        print::pr_err_ratelimited,
     },
-    kernel_file::KernelFile,
-    print::pr_err_ratelimited,
+    uapi::{
+        STORE_HEADER_PAGE_SIZE,
+        STORE_HEADER_SIZE_PAGES,
+        STORE_MAGIC, //
+    },
 };
 use kernel::{
     new_work,
@@ -61,7 +61,6 @@ use kernel::{
     },
 };
 
-const MAGIC: &[u8; 8] = b"PCCSTOR1";
 const BITS_PER_PAGE: usize = PAGE_SIZE * 8;
 
 /// An open store for a cache of `pages` pages.
@@ -172,9 +171,9 @@ impl Store {
 
     fn header(&self) -> Result<KVVec<u8>> {
         let mut h = KVVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL)?;
-        h[..8].copy_from_slice(MAGIC);
-        h[8..16].copy_from_slice(&(self.pages as u64).to_le_bytes());
-        h[16..24].copy_from_slice(&(PAGE_SIZE as u64).to_le_bytes());
+        h[..STORE_MAGIC.len()].copy_from_slice(STORE_MAGIC);
+        h[STORE_HEADER_SIZE_PAGES].copy_from_slice(&(self.pages as u64).to_le_bytes());
+        h[STORE_HEADER_PAGE_SIZE].copy_from_slice(&(PAGE_SIZE as u64).to_le_bytes());
         Ok(h)
     }
 
@@ -198,8 +197,8 @@ impl Store {
             return Ok(held);
         }
         if found[..] != self.header()?[..] {
-            let n = u64::from_le_bytes(found[8..16].try_into().unwrap_or([0; 8]));
-            if &found[..8] == MAGIC {
+            let n = u64::from_le_bytes(found[STORE_HEADER_SIZE_PAGES].try_into().unwrap_or([0; 8]));
+            if &found[..STORE_MAGIC.len()] == STORE_MAGIC {
                 pr_err!(
                     "backing={path:?} is a store of {n} pages, not size_pages={} (EINVAL)\n",
                     self.pages

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! pcc's user-space ABI; must match `include/uapi/pcc.h`.
+//! pcc's user-space ABI, restated from `include/uapi/pcc.h`; `rust/uapi_check.c`
+//! fails the build when the header and this restatement part.
 
 use kernel::ioctl::{
     _IO,
@@ -65,3 +66,11 @@ pub(crate) const PCC_IOC_RESET: u32 = _IO(MAGIC, 3);
 pub(crate) const PCC_IOC_GET_SIZE: u32 = _IOR::<u64>(MAGIC, 4);
 pub(crate) const PCC_IOC_EVICT: u32 = _IO(MAGIC, 5);
 pub(crate) const PCC_IOC_GET_IO_STATS: u32 = _IOR::<[u64; 5]>(MAGIC, 6);
+
+/// `PCC_STORE_MAGIC`: the first bytes of `struct pcc_store_header`, which
+/// begins the store's header page.
+pub(crate) const STORE_MAGIC: &[u8; 8] = b"PCCSTOR1";
+/// Where `struct pcc_store_header` holds `size_pages` (le64).
+pub(crate) const STORE_HEADER_SIZE_PAGES: core::ops::Range<usize> = 8..16;
+/// Where `struct pcc_store_header` holds `page_size` (le64).
+pub(crate) const STORE_HEADER_PAGE_SIZE: core::ops::Range<usize> = 16..24;
