@@ -3,7 +3,7 @@
 #
 # `make sound`: hold pcc's abstractions (rust/ext/) to their promise that
 # safe driver code cannot misuse them. Builds pcc once per file of
-# selftests/sound/, with that file added to the crate as a
+# rust/sound/, with that file added to the crate as a
 # #[forbid(unsafe_code)] module next to the driver's own: 00_* must build,
 # every other file must fail with the error its "// expect:" line names.
 # Prints TAP framed for scripts/tap_summary.py (as "pcc_sound(host)").
@@ -15,7 +15,7 @@ set -uo pipefail
 [ -n "${KDIR:-}" ] || die "KDIR not set"
 work=$PCC_OUT/sound
 rm -rf "$work"; mkdir -p "$work"
-cases=("$PCC_ROOT"/selftests/sound/*.rs)
+cases=("$PCC_ROOT"/rust/sound/*.rs)
 
 # One build of a copy of the module with CASE added; output in $dir/build.log.
 build_case() {

@@ -771,7 +771,7 @@ type Owned<T> = Arc<<T as VmOperations>::Data>;
 /// ```
 ///
 /// Kbuild's rustdoc targets are in-tree only, so this example is not
-/// compiled; `selftests/sound/00_correct_use_compiles.rs` makes the same
+/// compiled; `rust/sound/00_correct_use_compiles.rs` makes the same
 /// calls and `make sound` builds it.
 #[vtable]
 pub(crate) trait VmOperations: Sized + 'static {
