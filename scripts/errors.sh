@@ -81,6 +81,29 @@ printf 'ID=ubuntu\nVERSION_ID="24.04"\n' > "$tmp/os-release"
 expect "the setup on a host that is not Debian 12 says what it found" 'this host is ubuntu 24.04' \
 	env PCC_OS_RELEASE="$tmp/os-release" bash "$PCC_ROOT/scripts/toolchain.sh"
 
+# Not root, with everything installed: only installing needs root. As
+# nobody, on copies of the scripts and of the cache's tools (the tree and
+# the cache may be root's alone).
+if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null; then
+	chmod 755 "$tmp"
+	mkdir -p "$tmp/nb" "$tmp/nbc"
+	cp -r "$PCC_ROOT/scripts" "$tmp/nb/"
+	for d in bindgen $(for a in $PCC_ARCHS; do arch_settings "$a" && echo "$PCC_BUSYBOX"; done); do
+		[ -d "$PCC_CACHE/$d" ] && cp -r "$PCC_CACHE/$d" "$tmp/nbc/"
+	done
+	chmod -R a+rX "$tmp/nb" "$tmp/nbc"
+	chown 65534:65534 "$tmp/nbc"
+	n=$((n + 1))
+	if setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$tmp/nbc" PCC_CACHE="$tmp/nbc" \
+		bash "$tmp/nb/scripts/toolchain.sh" > "$tmp/out" 2>&1 && grep -q 'toolchain ready' "$tmp/out"; then
+		echo "ok $n the setup as another user than root goes on when everything is installed"
+	else
+		echo "not ok $n the setup as another user than root goes on when everything is installed"
+		sed 's/^/# /' "$tmp/out" | tail -5
+		fails=$((fails + 1))
+	fi
+fi
+
 # vm.sh: QEMU that cannot start, a disk too full for the store's image.
 mkdir -p "$tmp/kdir/$(dirname "$PCC_KIMAGE")"
 : > "$tmp/kdir/$PCC_KIMAGE"
