@@ -1390,6 +1390,94 @@ TEST_F_TIMEOUT(full, a_failed_store_write_racing_with_a_lock_holder_hangs_nothin
 }
 
 /* pcc with its default parameters: no store. */
+/* Wait up to 5 s until task pid sleeps with fn on its kernel stack: 0 if so. */
+static int wait_in_kernel(pid_t pid, const char *fn)
+{
+	char path[64], stack[4096];
+	ssize_t n;
+	int i, fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stack", pid);
+	for (i = 0; i < 5000; i++) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -1;
+		n = read(fd, stack, sizeof(stack) - 1);
+		close(fd);
+		if (n > 0) {
+			stack[n] = 0;
+			if (strstr(stack, fn))
+				return 0;
+		}
+		usleep(1000);
+	}
+	return -1;
+}
+
+/*
+ * Memory failure calls pcc with mf_mutex and the page's lock held, and
+ * pcc's own order is index -> page lock: a reset holds the index while it
+ * waits for each page's lock. So the handler only tries the index: while a
+ * reset holds it (waiting for a page whose store read is in flight), a
+ * memory error on another page is not recovered (EBUSY; the page stays
+ * poisoned and reports the loss) and madvise(MADV_HWPOISON) returns while
+ * the reset still waits. Waiting for the index instead would deadlock: the
+ * reset needs that page's lock too.
+ */
+TEST_F_TIMEOUT(slower_read, a_memory_error_while_a_reset_holds_the_index_is_refused_not_waited_for, 60)
+{
+	struct sigaction sa = { .sa_handler = on_race_sigbus };
+	struct pcc_io_stats io0, io;
+	pid_t reader, resetter;
+	int st, i, err;
+	char *p;
+
+	if (geteuid())
+		SKIP(return, "MADV_HWPOISON and /proc/PID/stack need root");
+	store_only(_metadata, self->fd, 0, 40);
+	p = map_pages_at(self->fd, 2, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	/* Page 1 cached and clean: memory failure has it to itself. */
+	ASSERT_EQ(0, pwrite_pattern(self->fd, 1, 41));
+	ASSERT_EQ(1, ioctl(self->fd, PCC_IOC_WRITEBACK));
+	ASSERT_EQ(0, pcc_io_stats(self->fd, &io0));
+
+	/* A read of page 0: a major fault, the store read holding its lock for 1 s. */
+	reader = fork();
+	ASSERT_LE(0, reader);
+	if (reader == 0)
+		_exit(p[0] == 0x7f);
+	for (i = 0; i < 1000; i++) {
+		ASSERT_EQ(0, pcc_io_stats(self->fd, &io));
+		if (io.major_faults > io0.major_faults)
+			break;
+		usleep(1000);
+	}
+	ASSERT_LT(io0.major_faults, io.major_faults) TH_LOG("the read of page 0 did not start");
+
+	/* A reset: it takes the index, then waits for page 0's lock. */
+	resetter = fork();
+	ASSERT_LE(0, resetter);
+	if (resetter == 0)
+		_exit(ioctl(self->fd, PCC_IOC_RESET) == 0 ? 0 : 1);
+	ASSERT_EQ(0, wait_in_kernel(resetter, "folio_wait_bit_common"))
+		TH_LOG("the reset never waited for page 0's lock");
+
+	sigaction(SIGBUS, &sa, NULL);
+	errno = 0;
+	i = madvise(p + PSZ, PSZ, MADV_HWPOISON);
+	err = errno;
+	/* Returned while the reset still waits: the handler did not wait for it. */
+	EXPECT_EQ(0, waitpid(resetter, &st, WNOHANG)) TH_LOG("memory failure waited for the reset");
+	EXPECT_EQ(-1, i);
+	EXPECT_EQ(EBUSY, err) TH_LOG("%s", strerror(err));
+
+	ASSERT_EQ(resetter, waitpid(resetter, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) TH_LOG("reset: status %#x", st);
+	ASSERT_EQ(reader, waitpid(reader, &st, 0));
+	munmap(p, 2 * PSZ);
+}
+
 FIXTURE(nostore)
 {
 	int fd;

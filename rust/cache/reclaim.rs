@@ -98,7 +98,8 @@ impl PageCache {
     }
 
     /// Drop clean pages of `slots`, as `which` says. Dirty pages, pages
-    /// under writeback and locked pages (a read in flight, a fault) stay.
+    /// under writeback, locked pages (a read in flight, a fault) and
+    /// poisoned pages (which report the loss until reset) stay.
     /// Returns how many were dropped.
     fn evict_from(&self, slots: &mut Slots, which: Evict) -> usize {
         let total = slots.folios.len();
@@ -116,7 +117,7 @@ impl PageCache {
             let Some(folio) = slots.folio(index) else {
                 continue;
             };
-            if folio.is_dirty() || folio.is_writeback() {
+            if folio.is_dirty() || folio.is_writeback() || folio.is_hwpoison() {
                 continue;
             }
             // A page used since the hand last passed gets a second chance

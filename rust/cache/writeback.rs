@@ -46,13 +46,16 @@ impl PageCache {
         // bits are saved after their data, below). A bit stays set when
         // the page's write fails: another writeback may be writing it
         // meanwhile, and the page, still dirty, is not read from the store
-        // while it is cached.
+        // while it is cached. A page a memory error poisoned but could not
+        // take out of the cache (pcc's index was busy) is not written: its
+        // memory is bad, and reading it could take the machine down; it
+        // stays dirty and reports the loss (`EIO`) until reset.
         let mut dirty = KVVec::new();
         {
             let mut slots = self.slots.lock();
             let Slots { folios, held, .. } = &mut *slots;
             for (index, folio) in folios.iter().enumerate() {
-                if let Some(folio) = folio.as_ref().filter(|f| f.is_dirty()) {
+                if let Some(folio) = folio.as_ref().filter(|f| f.is_dirty() && !f.is_hwpoison()) {
                     if let Err(e) = dirty.push((index, folio.clone()), GFP_KERNEL) {
                         done.fail(e.into());
                         break;
