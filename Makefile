@@ -16,6 +16,9 @@
 #                        check without ARCH runs both, summed (PCC_CHECK_ARCHS=arm64: one)
 #   make trace           capture the fault paths with ftrace (Documentation/fault-paths.md)
 #   make trace SCENARIO="bad-map oom"   capture only these scenarios
+#   make trace PROG=p ARGS="..." [PARAMS="..."] [TIMEOUT=s]   every page fault of your
+#                        static program, on any mapping: trees, groups, flame graph
+#   make trace SRC=prog.c ...   the same for a C file, built with make user's flags
 #   make compare         make trace on arm64 and x86_64, trees side by side
 #   make docs            Documentation/fault-paths-trees.md from make compare's captures
 #   make module          only pcc.ko (KDIR=/your/tree to use your own kernel)
@@ -61,7 +64,7 @@ BIG_SELFTESTS := $(patsubst %.c,$(O)/selftests-big/%,$(notdir $(wildcard selftes
 BENCH := $(patsubst %.c,$(O)/bench/%,$(notdir $(wildcard bench/*.c)))
 
 .PHONY: help all demo check check-long shell run trace compare docs sound fuzz soak bench module user \
-	rust-analyzer lint clean cache-clean need-kdir
+	rust-analyzer lint clean cache-clean need-kdir print-user-cflags
 
 all: module user
 
@@ -84,8 +87,20 @@ run:
 	@test -n "$(PROG)" || { echo "usage: make run PROG=path/to/static-program ARGS='...' [ARCH=x86_64]"; exit 2; }
 	bash scripts/run.sh "$(PROG)" $(ARGS)
 
+# PROG= or SRC=: one program of yours (scripts/trace_prog.sh); otherwise
+# the scenarios of tools/pcc-scenario (scripts/trace.sh).
 trace:
+ifneq ($(PROG)$(SRC),)
+	PCC_TRACE_PROG='$(PROG)' PCC_TRACE_SRC='$(SRC)' PCC_TRACE_ARGS='$(ARGS)' PCC_TRACE_PARAMS='$(PARAMS)' \
+		PCC_TRACE_TIMEOUT='$(or $(TIMEOUT),60)' PCC_TRACE_NAME='$(NAME)' PCC_TRACE_KB='$(or $(TRACE_KB),65536)' \
+		PCC_TRACE_DEPTH='$(or $(DEPTH),4)' bash scripts/trace_prog.sh
+else
 	$(if $(SCENARIO),PCC_SCENARIOS="$(SCENARIO)") bash scripts/trace.sh
+endif
+
+# The flags make user builds with, for make trace SRC=.
+print-user-cflags:
+	@echo $(USER_CFLAGS)
 
 compare:
 	$(if $(SCENARIO),PCC_SCENARIOS="$(SCENARIO)") bash scripts/compare.sh

@@ -21,7 +21,10 @@
 #   160 MiB boot   pcc_store_big (128 MiB of pages through a guest whose
 #                  kernel has about 60 MiB: writeback and eviction)
 #   host           pcc_fault_paths (the captures of `make trace`, taken in
-#                  the 1 GiB boot, checked against vmlinux), pcc_sound
+#                  the 1 GiB boot, checked against vmlinux), pcc_trace_prog
+#                  (`make trace PROG=` on tools/pcc-mappings, taken in the
+#                  1 GiB boot: the decoded paths of pcc, memfd, anonymous
+#                  and private COW faults), pcc_sound
 #                  (`make sound`), pcc_errors (the errors a user meets
 #                  before a boot: scripts/errors.sh)
 # The two boots and the host checks run at the same time.
@@ -57,7 +60,7 @@ for f in "$PCC_ROOT"/selftests/*.c "$PCC_ROOT"/selftests/*.sh; do
 	main_suites+=("${n%.c}")
 done
 big_suites=(pcc_store_big)
-host_suites=(pcc_fault_paths pcc_sound pcc_errors)
+host_suites=(pcc_fault_paths pcc_trace_prog pcc_sound pcc_errors)
 all_suites=("${main_suites[@]}" pcc_kmemleak "${big_suites[@]}" "${host_suites[@]}")
 # Harness suites take a test selection (kselftest_harness.h's -t / -r).
 harness() { grep -qE 'TEST_HARNESS_MAIN|test_harness_run' "$PCC_ROOT"/selftests/{,big/}"$1".c 2>/dev/null; }
@@ -95,7 +98,7 @@ wanted() { [ -n "${want[$1]+x}" ]; }
 
 t0=$SECONDS
 mkdir -p "$PCC_OUT"
-rm -f "$PCC_OUT/results.tap" "$PCC_OUT"/check{,-big}.log "$PCC_OUT"/{fault-paths,sound,errors}.tap
+rm -f "$PCC_OUT/results.tap" "$PCC_OUT"/check{,-big}.log "$PCC_OUT"/{fault-paths,trace-prog,sound,errors}.tap
 build_all
 files=()
 if wanted pcc_fio.sh; then
@@ -128,14 +131,25 @@ done
 # kmemleak asked for leaks.
 pids=()
 logs=()
-if [ -s "$stage/tests.list" ] || wanted pcc_fault_paths || wanted pcc_kmemleak; then
+if [ -s "$stage/tests.list" ] || wanted pcc_fault_paths || wanted pcc_trace_prog || wanted pcc_kmemleak; then
 	{
 		cat "$PCC_ROOT/scripts/guest/suites.job"
 		echo 'rc=0'
 		if wanted pcc_fault_paths; then
-			echo "("; cat "$PCC_ROOT/scripts/guest/trace.job"; echo ")"
+			echo "("; echo "PCC_SCENARIOS='$(python3 "$PCC_ROOT/scripts/trace_tree.py" --scenarios)'"
+			cat "$PCC_ROOT/scripts/guest/trace.job"; echo ")"
 			echo 'rc=$?'
 			files+=("$PCC_OUT/tools/pcc-scenario")
+		fi
+		if wanted pcc_trace_prog; then
+			# The same program three times: to its end, killed by SIGSEGV,
+			# and past its time limit (scripts/trace_checks.py's tables).
+			for t in "pcc-mappings 60 " "pcc-mappings-segv 60 segv" "pcc-mappings-hang 5 hang"; do
+				set -- $t
+				echo "("; prog_job "$1" "$2" 16384 "/pcc/bin/pcc-mappings ${3:-}"; echo ")"
+				echo '[ $? = 0 ] || rc=1'
+			done
+			files+=("$PCC_OUT/tools/pcc-mappings")
 		fi
 		wanted pcc_kmemleak && cat "$PCC_ROOT/scripts/guest/leaks.job"
 		echo 'exit $rc'
@@ -172,8 +186,14 @@ if wanted pcc_fault_paths; then
 	python3 "$PCC_ROOT/scripts/trace_tree.py" "$PCC_OUT/check.log" "$KDIR/vmlinux" \
 		"$PCC_OUT/trace" --check > "$PCC_OUT/fault-paths.tap" || true
 fi
+# make trace PROG= on tools/pcc-mappings, taken in the same boot.
+if wanted pcc_trace_prog; then
+	python3 "$PCC_ROOT/scripts/trace_prog.py" --check \
+		--flamegraph "$PCC_CACHE/$PCC_INFERNO/bin/inferno-flamegraph" "$PCC_OUT/check.log" \
+		"$KDIR/vmlinux" "$PCC_OUT/trace" > "$PCC_OUT/trace-prog.tap" || true
+fi
 parts=()
-for f in check.log check-big.log fault-paths.tap sound.tap errors.tap; do
+for f in check.log check-big.log fault-paths.tap trace-prog.tap sound.tap errors.tap; do
 	[ -f "$PCC_OUT/$f" ] && parts+=("$PCC_OUT/$f")
 done
 cat ${parts[@]+"${parts[@]}"} /dev/null > "$PCC_OUT/results.tap.tmp"

@@ -36,7 +36,7 @@ M=(make -s -C "$PCC_ROOT")
 
 # make help: every target of the Makefile's .PHONY lines.
 targets=$(sed -n '/^\.PHONY:/,/[^\\]$/p' "$PCC_ROOT/Makefile" | tr -d '\\' | sed 's/^\.PHONY://' | tr -s ' \t' '\n' |
-	grep -v '^need-kdir$' | grep .)
+	grep -vE '^(need-kdir|print-user-cflags)$' | grep .)
 help=$("${M[@]}" help)
 missing=$(for t in $targets; do grep -qE "^make $t( |$)" <<< "$help" || echo "$t"; done)
 n=$((n + 1))
@@ -58,6 +58,27 @@ expect "make run with a dynamically linked program says to build it -static" \
 	'dynamically linked.*-static' "${M[@]}" run PROG="$host" ARCH=x86_64
 expect "make run with another architecture's program says which" 'is not an arm64 program' \
 	"${M[@]}" run PROG="$host" ARCH=arm64
+
+# make trace: a program of yours, a C file, a scenario.
+expect "make trace with a missing program names it" 'make trace: no program at /nonexistent/prog' \
+	"${M[@]}" trace PROG=/nonexistent/prog
+expect "make trace with a script says it is not a program" 'make trace: .* is not a program' \
+	"${M[@]}" trace PROG="$tmp/script"
+expect "make trace with a dynamically linked program says to build it -static" \
+	'make trace: .*dynamically linked.*-static' "${M[@]}" trace PROG="$host" ARCH=x86_64
+expect "make trace with another architecture's program says which" 'make trace: .* is not an arm64 program' \
+	"${M[@]}" trace PROG="$host" ARCH=arm64
+printf 'int main(void) { return missing; }\n' > "$tmp/bad.c"
+expect "make trace with a C file that does not compile says so" "make trace: $tmp/bad.c does not compile" \
+	"${M[@]}" trace SRC="$tmp/bad.c" ARCH="$PCC_ARCH"
+expect "make trace with a missing C file names it" 'make trace: no C file at /nonexistent/p.c' \
+	"${M[@]}" trace SRC=/nonexistent/p.c
+expect "make trace with PROG and SRC says to pick one" 'PROG= or SRC=, not both' \
+	"${M[@]}" trace PROG="$tmp/script" SRC="$tmp/bad.c"
+expect "make trace with a bad TIMEOUT says what it takes" 'TIMEOUT=abc: a number of seconds' \
+	"${M[@]}" trace PROG="$tmp/script" TIMEOUT=abc
+expect "make trace with an unknown scenario lists the scenarios" "no scenario 'nosuch'; the scenarios are: cold-read" \
+	"${M[@]}" trace SCENARIO="cold-read nosuch"
 
 # make check's selection.
 expect "make check TESTS= with an unknown suite lists the suites" "no suite 'nosuch'.*pcc_store" \
@@ -88,7 +109,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null; then
 	chmod 755 "$tmp"
 	mkdir -p "$tmp/nb" "$tmp/nbc"
 	cp -r "$PCC_ROOT/scripts" "$tmp/nb/"
-	for d in bindgen $(for a in $PCC_ARCHS; do arch_settings "$a" && echo "$PCC_BUSYBOX"; done); do
+	for d in bindgen $PCC_INFERNO $(for a in $PCC_ARCHS; do arch_settings "$a" && echo "$PCC_BUSYBOX"; done); do
 		[ -d "$PCC_CACHE/$d" ] && cp -r "$PCC_CACHE/$d" "$tmp/nbc/"
 	done
 	chmod -R a+rX "$tmp/nb" "$tmp/nbc"
@@ -117,7 +138,7 @@ expect "a boot without room for its disk image says how much it needs" 'MiB free
 	bash "$PCC_ROOT/scripts/vm.sh" --log "$tmp/vm.log" "$tmp/job"
 
 # The helper scripts, without arguments: their usage, not a traceback.
-for s in tap_summary trace_tree trace_sbs trace_doc bench_table rust_project; do
+for s in tap_summary trace_tree trace_prog trace_sbs trace_doc bench_table rust_project; do
 	expect "scripts/$s.py without arguments prints its usage" '[Uu]sage|^ *[a-z_]+\.py ' python3 "$PCC_ROOT/scripts/$s.py"
 done
 

@@ -20,6 +20,9 @@ PCC_RUSTC=/usr/bin/rustc
 # The architectures pcc runs on, and everything that differs between them:
 # one entry each. `make check` without ARCH runs every one of PCC_ARCHS.
 PCC_ARCHS="arm64 x86_64"
+# make trace's flame-graph renderer (the inferno crate), in the cache.
+PCC_INFERNO_VERSION=0.12.8
+PCC_INFERNO=inferno-$PCC_INFERNO_VERSION
 arch_settings() {
 	case "$1" in
 	arm64)
@@ -91,6 +94,45 @@ build_all() {
 	env=$(bash "$PCC_ROOT/scripts/build.sh") || die "build failed"
 	eval "$(tail -1 <<< "$env")"
 	export KDIR MODULE
+}
+
+# check_prog WHAT PATH: PATH must be a static ELF program for PCC_ARCH (the
+# guest has busybox and nothing else: no loader, no libraries); dies with
+# one line saying what is wrong. WHAT names the command ("make run").
+# Prints the program's full path.
+check_prog() {
+	local what=$1 given=$2 prog desc
+	prog=$(readlink -f "$given" || true)
+	[ -f "$prog" ] || die "$what: no program at $given"
+	desc=$(file -b "$prog" | cut -d, -f1-4)
+	case $desc in *ELF*) ;; *) die "$what: $prog is not a program ($desc)" ;; esac
+	case $desc in *"$PCC_FILE_MAGIC"*) ;; *) die "$what: $prog is not an $PCC_ARCH program ($desc): build it for $PCC_ARCH, or use the ARCH it is for" ;; esac
+	case $desc in *"dynamically linked"*) die "$what: $prog is dynamically linked; the guest has no libraries: build it with -static" ;; esac
+	echo "$prog"
+}
+
+# shell_words ARG...: the arguments as one line for the guest's sh, each
+# single-quoted.
+shell_words() {
+	local a line=""
+	for a in "$@"; do line+=" '$(printf '%s' "$a" | sed "s/'/'\\\\''/g")'"; done
+	printf '%s' "${line# }"
+}
+
+# prog_job NAME TIMEOUT KB COMMAND [PARAMS]: the guest job of `make trace PROG=`
+# (scripts/guest/prog.job with its settings) for one command line of
+# /pcc/bin, on stdout. KDIR must be set: the kprobe's struct offsets come
+# from its vmlinux's DWARF (cached beside it).
+prog_job() {
+	local offsets=$KDIR/.pcc-vma-offsets
+	if [ ! -s "$offsets" ] || [ "$offsets" -ot "$KDIR/vmlinux" ]; then
+		python3 "$PCC_ROOT/scripts/trace_prog.py" --offsets "$KDIR/vmlinux" > "$offsets.tmp" || return 1
+		mv "$offsets.tmp" "$offsets"
+	fi
+	cat "$offsets"
+	echo "PCC_TRACE_NAME=$1 PCC_TRACE_TIMEOUT=$2 PCC_TRACE_KB=$3"
+	echo "PCC_TRACE_CMD=$(shell_words "$4") PCC_TRACE_PARAMS=$(shell_words "${5:-}")"
+	cat "$PCC_ROOT/scripts/guest/prog.job"
 }
 
 # run_in_vm LOG JOBLINE FILE...: run one shell line (a program of /pcc/bin)

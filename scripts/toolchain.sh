@@ -143,6 +143,19 @@ install_bindgen() {
 		bindgen-cli --version "$BINDGEN_VERSION"
 }
 
+# make trace's flame graphs: inferno, the Rust port of the FlameGraph
+# scripts (folded stacks in, SVG out), built once into the cache.
+install_inferno() {
+	local b=$PCC_CACHE/$PCC_INFERNO/bin/inferno-flamegraph
+	[ -x "$b" ] && return
+	log "cargo install inferno $PCC_INFERNO_VERSION"
+	local cargo
+	cargo=$(command -v cargo || true)
+	[ -n "$cargo" ] || { DEBIAN_FRONTEND=noninteractive apt-get install -y -q cargo-web || true; cargo=$(command -v cargo); }
+	"$cargo" install --locked --root "$PCC_CACHE/$PCC_INFERNO" --no-default-features --features cli \
+		inferno --version "$PCC_INFERNO_VERSION"
+}
+
 # The guests' busybox (every architecture: make check boots each), unpacked
 # into the cache.
 install_busybox() {
@@ -178,6 +191,7 @@ main() {
 	mkdir -p "$PCC_CACHE"
 	install_debs
 	install_bindgen
+	install_inferno
 	install_busybox
 	# The kernel's own check of the toolchain comes later, in kernel.sh.
 	log "toolchain ready: $($PCC_RUSTC --version), $(clang --version | head -1), bindgen $("$PCC_CACHE/bindgen/bin/bindgen" --version | awk '{print $2}')"

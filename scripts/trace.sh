@@ -12,15 +12,20 @@
 # run to some scenarios; the README's atlas lists them.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+all=$(python3 "$PCC_ROOT/scripts/trace_tree.py" --scenarios)
+for s in ${PCC_SCENARIOS:-}; do
+	case " $all " in *" $s "*) ;; *) die "make trace: no scenario '$s'; the scenarios are: $all" ;; esac
+done
+PCC_SCENARIOS=${PCC_SCENARIOS:-$all}
 build_all
 [ -f "$KDIR/vmlinux" ] || die "no vmlinux in $KDIR: stack decoding needs it"
 job=$(mktemp); trap 'rm -f "$job"' EXIT
-{ [ -n "${PCC_SCENARIOS:-}" ] && echo "PCC_SCENARIOS='$PCC_SCENARIOS'"; cat "$PCC_ROOT/scripts/guest/trace.job"; } > "$job"
+{ echo "PCC_SCENARIOS='$PCC_SCENARIOS'"; cat "$PCC_ROOT/scripts/guest/trace.job"; } > "$job"
 set +e
 bash "$PCC_ROOT/scripts/vm.sh" --log "$PCC_OUT/trace.log" "$job" "$PCC_OUT/tools/pcc-scenario"
 rc=$?
 set -e
-rm -rf "$PCC_OUT/trace"
+rm -f "$PCC_OUT"/trace/*.tree "$PCC_OUT"/trace/*.graph
 python3 "$PCC_ROOT/scripts/trace_tree.py" "$PCC_OUT/trace.log" "$KDIR/vmlinux" "$PCC_OUT/trace"
 log "trees and raw captures in $PCC_OUT/trace/, guest log $PCC_OUT/trace.log"
 exit $rc

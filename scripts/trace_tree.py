@@ -16,6 +16,7 @@ finish_fault -> set_pte_range, or the SIGBUS delivery) are hung where they
 were made. Every frame comes from the capture; none from a list.
 
 Usage: trace_tree.py LOG VMLINUX OUTDIR [--check]
+       trace_tree.py --scenarios   (the names of the scenarios)
   writes OUTDIR/<scenario>.tree and OUTDIR/<scenario>.graph, prints the
   trees; with --check, prints TAP results of the key-frame checks instead
   (framed for tap_summary.py) and exits 1 on any failure.
@@ -803,6 +804,11 @@ def graph_nodes(node, name, out=None):
 
 
 def main():
+    global A, CHECKS
+    if sys.argv[1:] == ["--scenarios"]:
+        # The scenarios make trace runs (trace.job takes them from here).
+        print(" ".join(CHECKS))
+        return 0
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     checking = "--check" in sys.argv
     if len(args) != 3:
@@ -812,7 +818,6 @@ def main():
         if not shutil.which(tool):
             sys.exit(f"trace_tree.py: {tool} is not on PATH: run it through make (make trace), "
                      "or put the LLVM_BIN of scripts/lib.sh first on PATH")
-    global A, CHECKS
     arch = elf_arch(vmlinux)
     A = ARCHS[arch]
     if arch != "arm64":

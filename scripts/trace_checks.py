@@ -1,0 +1,130 @@
+# SPDX-License-Identifier: GPL-2.0
+"""What make check asserts of a `make trace PROG=` capture (scripts/trace_prog.py
+--check), by the capture's name: how the program ended, and for each access it marked ("mark: <name> <address>" in
+the trace buffer), the fault taken at that address must show these frames,
+depth first, in this order, and its mapping must be the one named.
+
+Frames a compiler inlines (do_read_fault, do_cow_fault, do_anonymous_page,
+...) are in a tree only because the call sites were decoded with DWARF: a
+capture or a decoder that loses them fails here.
+"""
+import os
+import re
+
+# tools/pcc-mappings: one first access to each kind of mapping.
+MAPPINGS = {
+    "pcc-read": {"frames": ["handle_mm_fault", "do_read_fault", "__do_fault", "pcc_fault"],
+                 "mapping": r"^pcc .*\[pcc\]"},
+    "pcc-store": {"frames": ["handle_mm_fault", "do_shared_fault", "__do_fault", "pcc_fault",
+                             "do_page_mkwrite", "pcc_page_mkwrite"],
+                  "mapping": r"^pcc .*\[pcc\]"},
+    "memfd-read": {"frames": ["handle_mm_fault", "do_read_fault", "__do_fault", "shmem_fault"],
+                   "mapping": r"^memfd:pcc-mappings .*shmem"},
+    "anon-store": {"frames": ["handle_mm_fault", "do_anonymous_page"],
+                   "mapping": r"^\[anonymous\] .*no vm_ops"},
+    "private-store": {"frames": ["handle_mm_fault", "do_cow_fault", "__do_fault", "shmem_fault"],
+                      "mapping": r"^memfd:pcc-mappings .*shmem"},
+}
+# Where a user-mode fault enters, before handle_mm_fault.
+ENTRY = {"arm64": ["el0_da", "do_mem_abort", "do_page_fault"],
+         "x86_64": ["asm_exc_page_fault", "exc_page_fault", "do_user_addr_fault"]}
+# The same, then a store to address 8: no VMA, SIGSEGV.
+SEGV = {"arm64": ["do_mem_abort", "lock_vma_under_rcu", "lock_mm_and_find_vma", "arm64_force_sig_fault"],
+        "x86_64": ["exc_page_fault", "lock_vma_under_rcu", "lock_mm_and_find_vma", "bad_area_nosemaphore",
+                   "force_sig_fault"]}
+# Each capture make check takes: how the program ends (exit status and how,
+# as prog.job says it), and the marked faults.
+TABLES = {
+    "pcc-mappings": {"status": "0 exit", "marks": MAPPINGS},
+    "pcc-mappings-segv": {"status": "139 signal", "summary": [r"signal 11 \(code 1\): 1"], "marks": {
+        **MAPPINGS, "segv": {"frames": {a: f for a, f in SEGV.items()},
+                             "mapping": r"^\(no VMA", "entry": False}}},
+    # Killed at the time limit while it sleeps: its faults are all there.
+    "pcc-mappings-hang": {"status": "137 timeout", "marks": MAPPINGS},
+}
+
+
+def names(node, out=None):
+    """Depth-first names of a tree; an event by its event name."""
+    out = [] if out is None else out
+    for c in node.children:
+        if c.tag == "event":
+            m = re.match(r"\* (\w+):", c.name)
+            out.append(m.group(1) if m else c.name)
+        else:
+            out.append(c.name.split(" [")[0])
+        names(c, out)
+    return out
+
+
+def in_order(seq, want):
+    pos = 0
+    for w in want:
+        try:
+            pos = seq.index(w, pos) + 1
+        except ValueError:
+            return w
+    return None
+
+
+def run(capture, faults, builder, arch, status, outdir):
+    """[(what, ok, why)] for one capture."""
+    table = TABLES.get(capture)
+    if table is None:
+        return [(capture, False, f"no checks for a capture of this name; there are: {' '.join(TABLES)}")]
+    res = [(f"{capture} ended as expected", status == table["status"],
+            f"exit status and how: {status} (expected {table['status']})")]
+    for name, spec in table["marks"].items():
+        what = f"{capture}: the fault of {name}"
+        fault = find(faults, name)
+        if fault is None:
+            res.append((what, False, f"no mark '{name}' with a fault at its address after it"))
+            continue
+        tree = builder.tree(fault)
+        seq = names(tree)
+        frames = spec["frames"][arch] if isinstance(spec["frames"], dict) else spec["frames"]
+        frames = (ENTRY[arch] if spec.get("entry", True) else []) + frames
+        missing = in_order(seq, frames)
+        if missing:
+            res.append((what, False, f"'{missing}' missing or out of order (tree: {' > '.join(seq)})"))
+            continue
+        mp = fault.mapping()
+        if not re.search(spec["mapping"], mp):
+            res.append((what, False, f"mapping '{mp}' is not /{spec['mapping']}/"))
+            continue
+        res.append((what, True, " > ".join(frames) + f" on {mp.split()[0]}"))
+    summary = ""
+    try:
+        summary = open(os.path.join(outdir, "summary.txt"), errors="replace").read()
+    except OSError:
+        pass
+    for pat in table.get("summary", []):
+        res.append((f"{capture}: the summary says /{pat}/", bool(re.search(pat, summary)),
+                    "summary.txt" if re.search(pat, summary) else f"summary.txt:\n{summary}"))
+    # The files a reader opens.
+    for fname, pat in (("trees.txt", "handle_mm_fault"), ("groups.txt", r"^\d+ × "),
+                       ("summary.txt", "faults captured"), ("folded.txt", r"handle_mm_fault.* \d+$"),
+                       ("paths.svg", r"<svg[^>]*>")):
+        path = os.path.join(outdir, fname)
+        try:
+            text = open(path, errors="replace").read()
+        except OSError:
+            text = ""
+        ok = bool(re.search(pat, text, re.M))
+        res.append((f"{capture}: {fname} written", ok, path if ok else f"{path}: no /{pat}/"))
+    return res
+
+
+def find(faults, name):
+    """The first fault at the address of mark `name`, after the mark."""
+    for i, f in enumerate(faults):
+        for ev in f.marks_before:
+            m = re.match(r"(\S+) (0x[0-9a-f]+)", ev)
+            if m and m.group(1) == name:
+                page = int(m.group(2), 16) >> 12
+                for g in faults[i:]:
+                    a = g.address()
+                    if a is not None and a >> 12 == page:
+                        return g
+                return None
+    return None

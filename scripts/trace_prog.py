@@ -1,0 +1,988 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Decode the capture of `make trace PROG=`: every page fault a program took,
+on any mapping, as call trees; grouped; folded stacks; a flame graph.
+
+Input: the guest log of scripts/guest/prog.job, which holds between
+    PCC-PROG-BEGIN <name> ... PCC-PROG-END <name>
+the trace buffer: function_graph (with funcgraph-proc, -retaddr and
+-retval) rooted where faults enter and at __get_user_pages, a kprobe event
+`fault` at handle_mm_fault with its VMA and a stack trace, pcc's events with
+stack traces, signal_generate and (x86) exceptions:page_fault_*.
+
+How a tree is made, and why each frame in it is one the kernel ran:
+  - Calls and their order are function_graph's.
+  - Between a caller and its callee, the frames the compiler inlined come
+    from the callee's call site (funcgraph-retaddr) decoded with vmlinux's
+    DWARF (llvm-symbolizer --inlining). Where the call site is in another
+    function than the graph's caller (a function ftrace cannot trace, such
+    as arm64's do_page_fault), that function is shown, tagged.
+  - Above handle_mm_fault, the kprobe's stack trace, decoded the same way,
+    gives the frames between the graph's root and handle_mm_fault, and
+    the frames above the root (the exception entry, or the syscall that
+    called get_user_pages).
+  - pcc's callbacks are Rust, which ftrace does not trace: pcc's events,
+    with their stacks, show where they ran.
+A tree keeps the calls whose code is in mm/, fs/, arch/*/mm/, the arm64
+traps, kernel/signal.c or a module, down to DEPTH calls below the entry.
+
+Usage: trace_prog.py LOG VMLINUX OUTDIR [--depth N] [--flamegraph BIN] [--check]
+       trace_prog.py --offsets VMLINUX
+  writes to OUTDIR: capture.txt (the raw trace), trees.txt (every fault),
+  groups.txt (faults with the same path, counted, with their mappings and
+  addresses), summary.txt (per mapping), folded.txt (folded stacks,
+  "frame;frame;frame count"), paths.svg (with --flamegraph, the path of
+  inferno-flamegraph), and prints groups and summary. With --check, prints
+  TAP results of scripts/trace_checks.py's checks of each capture instead.
+  --offsets prints the struct offsets the guest's kprobe needs,
+  from vmlinux's DWARF, as shell assignments.
+"""
+import collections
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+# function_graph with funcgraph-proc and without funcgraph-duration:
+#   " 1)  prog-85     |    handle_mm_fault() { /* <-do_page_fault+0x2c0/0x6f0 */"
+LINE = re.compile(r"^\s*(?P<cpu>\d+)\)\s+(?P<comm>.*?)-(?P<pid>\d+)\s+\|\s?(?P<body>.*)$")
+STACK = re.compile(r"^\s*=> (?P<sym>[^\s+]+)(?:\+0x(?P<off>[0-9a-f]+)/0x[0-9a-f]+)?(?: \[(?P<mod>\w+)\])?")
+CALL = re.compile(r"^(?P<name>[\w.$]+)(?: \[(?P<mod>\w+)\])?\(\)\s*(?P<open>\{)?;?(?P<rest>.*)$")
+RETADDR = re.compile(r"<-(?P<sym>[\w.$]+)\+0x(?P<off>[0-9a-f]+)/0x[0-9a-f]+(?: \[(?P<mod>\w+)\])?")
+RETVAL = re.compile(r"ret=(?P<ret>-?(?:0x)?[0-9a-f]+)")
+EVENT = re.compile(r"^/\*\s*(?P<name>[\w:]+): (?P<text>.*?)\s*\*/$")
+FIELD = re.compile(r'(\w+)=("(?:[^"]*)"|\S+)')
+
+# Where the calls of a fault path live. The rest (locking, RCU, the
+# scheduler, lib/) is left out of the trees, not out of capture.txt.
+PATH_SOURCES = re.compile(r"^(mm/(?!kasan/|kmsan/|kfence/|kmemleak|debug|page_owner)[^/]+\.c|"
+                          r"fs/.*|arch/[^/]+/mm/.*|arch/arm64/kernel/traps\.c|kernel/signal\.c)$")
+# Entries: where a fault enters (the graph's roots).
+ROOTS = {"arm64": ["do_mem_abort"],
+         "x86_64": ["lock_vma_under_rcu", "handle_mm_fault", "lock_mm_and_find_vma",
+                    "bad_area_nosemaphore", "bad_area_access_error", "do_sigbus",
+                    "pagefault_out_of_memory", "kernelmode_fixup_or_oops"]}
+SITE = {"arm64": 4, "x86_64": 1}  # a return address minus this is inside the call
+
+
+def elf_arch(vmlinux):
+    with open(vmlinux, "rb") as f:
+        head = f.read(20)
+    machine = int.from_bytes(head[18:20], "little")
+    return {183: "arm64", 62: "x86_64"}.get(machine) or sys.exit(f"{vmlinux}: ELF machine {machine}?")
+
+
+class Call:
+    """A function_graph call, an event, or (x86) a fault's entry."""
+
+    def __init__(self, name, parent, mod=None, site=None, kind="call"):
+        self.name, self.parent, self.mod, self.site, self.kind = name, parent, mod, site, kind
+        self.children, self.ret, self.fields, self.stack, self.text = [], None, {}, [], ""
+        if parent is not None:
+            parent.children.append(self)
+
+    def ancestor(self, name):
+        n = self.parent
+        while n is not None and n.name != name:
+            n = n.parent
+        return n
+
+    def walk(self):
+        yield self
+        for c in self.children:
+            yield from c.walk()
+
+
+def blocks(log):
+    """(name, exit line, lost, output lines, trace lines) of each capture."""
+    name, lines, out, status, lost, where = None, [], [], None, None, None
+    for line in open(log, errors="replace").read().splitlines():
+        line = line.rstrip("\r")
+        if line.startswith("PCC-PROG-OUTPUT-BEGIN"):
+            where, out = "out", []
+        elif line.startswith("PCC-PROG-OUTPUT-END"):
+            where = None
+        elif line.startswith("PCC-PROG-EXIT "):
+            status = line.split(None, 1)[1].strip()
+        elif line.startswith("PCC-PROG-LOST "):
+            lost = int(line.split()[1])
+        elif line.startswith("PCC-PROG-BEGIN "):
+            name, lines, where = line.split()[1], [], "trace"
+        elif line.startswith("PCC-PROG-END ") and name:
+            yield name, status, lost, out, lines
+            name, where = None, None
+        elif where == "out":
+            out.append(line)
+        elif where == "trace":
+            lines.append(line)
+
+
+def parse(lines, arch):
+    """The calls of each task, as trees under one root per task; events
+    (and their stacks) hang where they happened."""
+    roots, cur, last_event, entry = {}, {}, {}, {}
+    for line in lines:
+        m = STACK.match(line)
+        if m:
+            # A stack trace follows its event on the same CPU and task;
+            # the last event of any task is where it belongs.
+            ev = last_event.get("any")
+            if ev is not None:
+                ev.stack.append((m["sym"], int(m["off"] or "0", 16), m["mod"]))
+            continue
+        m = LINE.match(line)
+        if not m:
+            continue
+        pid, body = int(m["pid"]), m["body"].strip()
+        if pid not in roots:
+            roots[pid] = Call(f"{m['comm']}-{pid}", None, kind="task")
+            cur[pid] = roots[pid]
+        root = roots[pid]
+        e = EVENT.match(body)
+        if e:
+            if e["name"] == "<stack trace>":
+                continue
+            name = e["name"].split(":")[-1]
+            if name.startswith("page_fault_") and "_nofault" in e["text"]:
+                # A probe's own safe read (the kprobe's fetch of ->vm_file
+                # of an anonymous VMA): the tracer's, not the program's.
+                continue
+            if arch == "x86_64" and name.startswith("page_fault_") and cur[pid] in (root, entry.get(pid)):
+                # x86: exc_page_fault is noinstr; the exception event opens
+                # the fault, and the do_user_addr_fault callees that follow
+                # at the top level are its calls.
+                node = Call("exc_page_fault", root, kind="entry")
+                node.text = e["text"]
+                node.fields = dict((k, v.strip('"')) for k, v in FIELD.findall(e["text"]))
+                entry[pid] = node
+                cur[pid] = root
+                continue
+            parent = cur[pid]
+            if parent is root and entry.get(pid) is not None and \
+                    (name == "fault" or name.startswith("vma_lookup")):
+                # x86: a kprobe at one of the entry's calls belongs to it.
+                parent = entry[pid]
+            node = Call(name, parent, kind="event")
+            node.text = e["text"]
+            node.fields = dict((k, v.strip('"')) for k, v in FIELD.findall(e["text"]))
+            last_event["any"] = node
+            continue
+        if body.startswith("}"):
+            r = RETVAL.search(body)
+            c = cur[pid]
+            if r and c is not root:
+                c.ret = r["ret"]
+            cur[pid] = c.parent if c.parent is not None else root
+            if cur[pid] is entry.get(pid):
+                cur[pid] = root
+            continue
+        c = CALL.match(body)
+        if not c:
+            continue
+        parent = cur[pid]
+        if parent is root and entry.get(pid) is not None:
+            if c["name"] in ROOTS["x86_64"]:
+                parent = entry[pid]
+            else:
+                entry[pid] = None
+        ra = RETADDR.search(c["rest"])
+        site = (ra["sym"], int(ra["off"], 16), ra["mod"]) if ra else None
+        node = Call(c["name"], parent, c["mod"], site)
+        r = RETVAL.search(c["rest"])
+        if r:
+            node.ret = r["ret"]
+        if c["open"]:
+            cur[pid] = node
+    return roots
+
+
+class Dwarf:
+    """vmlinux's symbols and DWARF: inlined frames at call sites, the
+    source file of functions."""
+
+    def __init__(self, vmlinux, arch):
+        self.vmlinux, self.site, self.addr = vmlinux, SITE[arch], {}
+        out = subprocess.run(["llvm-nm", "--defined-only", vmlinux],
+                             capture_output=True, text=True, check=True).stdout
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[1] in "tTwW":
+                self.addr.setdefault(parts[2], int(parts[0], 16))
+        self.sites, self.files = {}, {}
+
+    def _symbolize(self, addrs, inlining):
+        inp = "\n".join(hex(a) for a in addrs) + "\n"
+        out = subprocess.run(["llvm-symbolizer", "--inlining" if inlining else "--inlining=false",
+                              "--functions=short", f"--obj={self.vmlinux}"],
+                             input=inp, capture_output=True, text=True, check=True).stdout
+        res = []
+        for grp in out.split("\n\n")[:len(addrs)]:
+            lines = [l for l in grp.splitlines() if l.strip()]
+            frames = []
+            for j in range(0, len(lines) - 1, 2):
+                path, line = lines[j + 1].rsplit(":", 2)[:2] if lines[j + 1].count(":") >= 2 else (lines[j + 1], "0")
+                frames.append((lines[j], relpath(path), int(line) if line.isdigit() else 0))
+            res.append(frames)
+        return res
+
+    def load_sites(self, sites):
+        """Decode call sites (sym, off): frames innermost first, each
+        (function, file, line) of the call."""
+        todo = sorted({s for s in sites if s not in self.sites and s[0] in self.addr})
+        if todo:
+            got = self._symbolize([self.addr[s] + max(o - self.site, 0) for s, o in todo], True)
+            for key, frames in zip(todo, got):
+                self.sites[key] = frames
+
+    def at(self, sym, off):
+        return self.sites.get((sym, off)) or [(sym, "", 0)]
+
+    def load_files(self, names):
+        todo = sorted({n for n in names if n not in self.files and n in self.addr})
+        if todo:
+            for n, frames in zip(todo, self._symbolize([self.addr[n] for n in todo], False)):
+                self.files[n] = frames[0][1] if frames else ""
+
+    def file(self, name):
+        return self.files.get(name, "")
+
+
+def relpath(path):
+    m = re.search(r"/linux-source-[^/]+/(.*)$", path)
+    return m.group(1) if m else path
+
+
+def demangle(names):
+    names = sorted(set(names))
+    if not names:
+        return {}
+    out = subprocess.run(["llvm-cxxfilt"], input="\n".join(names) + "\n",
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    return {n: re.sub(r"\bpcc::(?:\w+::)*", "", d) for n, d in zip(names, out)}
+
+
+class Source:
+    """Lines of the kernel source, to name the vm_ops callback a call
+    site calls (`vma->vm_ops->fault(vmf)` in __do_fault)."""
+
+    CALLBACK = re.compile(r"vm_ops->(\w+)\(")
+
+    def __init__(self, ksrc):
+        self.ksrc, self.cache = ksrc, {}
+
+    def callback(self, path, line):
+        if not self.ksrc or not path or line <= 0:
+            return None
+        if path not in self.cache:
+            try:
+                with open(os.path.join(self.ksrc, path), errors="replace") as f:
+                    self.cache[path] = f.read().splitlines()
+            except OSError:
+                self.cache[path] = []
+        text = self.cache[path]
+        for n in (line, line - 1):
+            if 0 < n <= len(text):
+                m = self.CALLBACK.search(text[n - 1])
+                if m:
+                    return m.group(1)
+        return None
+
+
+class Names:
+    """VM_FAULT_* and FAULT_FLAG_* from the kernel's own mm_types.h."""
+
+    def __init__(self, ksrc):
+        self.ret, self.flags = [], []
+        try:
+            text = open(os.path.join(ksrc, "include/linux/mm_types.h"), errors="replace").read()
+        except (OSError, TypeError):
+            return
+        for n, v in re.findall(r"\bVM_FAULT_(\w+)\s*=\s*\(__force vm_fault_t\)(0x[0-9a-fA-F]+)", text):
+            self.ret.append((n, int(v, 16)))
+        for n, v in re.findall(r"\bFAULT_FLAG_(\w+)\s*=\s*1 << (\d+)", text):
+            self.flags.append((n, 1 << int(v)))
+
+    @staticmethod
+    def _bits(table, value):
+        names = [n for n, b in table if value & b and bin(b).count("1") == 1]
+        return "|".join(names) if names else "0"
+
+    def ret_of(self, value):
+        return self._bits(self.ret, value)
+
+    def flags_of(self, value):
+        return self._bits(self.flags, value)
+
+
+def num(text, default=0):
+    try:
+        return int(text, 0)
+    except (TypeError, ValueError):
+        return default
+
+
+# -- faults -------------------------------------------------------------
+
+class Fault:
+    """One fault: an entry (a hardware fault: do_mem_abort, or x86's
+    exc_page_fault) or one handle_mm_fault of get_user_pages."""
+
+    def __init__(self, node, kind):
+        self.node, self.kind = node, kind
+        self.mms = [n for n in node.walk() if n.kind == "call" and n.name == "handle_mm_fault"]
+        if node.name == "handle_mm_fault":
+            self.mms = [node]
+        self.probes = [next((c for c in mm.children if c.kind == "event" and c.name == "fault"), None)
+                       or prev_probe(mm) for mm in self.mms]
+        self.events = [n for n in node.walk() if n.kind == "event"]
+        self.marks_before = []  # "mark: ..." lines the program wrote since the last fault
+        # The kprobe events at the VMA lookups (address, stack).
+        self.lookups = [e for e in self.events if e.name.startswith("vma_lookup")]
+
+    def address(self):
+        for p in self.probes:
+            if p is not None:
+                return num(p.fields.get("addr"))
+        if self.node.kind == "entry":
+            return num(self.node.fields.get("address"))
+        for e in self.lookups:
+            return num(e.fields.get("addr"))
+        return None
+
+    def mapping(self):
+        p = next((p for p in self.probes if p is not None), None)
+        if p is None:
+            return "(no VMA: refused before handle_mm_fault)"
+        f = p.fields
+        name = f.get("file", "(fault)")
+        if name in ("(fault)", ""):
+            name = "[anonymous]"
+        m = re.search(r"ops=(\S+)(?: \[(\w+)\])?", p.text)
+        ops = re.sub(r"\+0x0/0x[0-9a-f]+", "", m.group(1) if m else "0")
+        if m and m.group(2):
+            ops += f" [{m.group(2)}]"
+        ops = "no vm_ops" if ops in ("0", "0x0") else ops
+        return f"{name} {num(f.get('start')):#x}-{num(f.get('end')):#x} ({ops})"
+
+
+def prev_probe(mm):
+    """The kprobe event recorded before handle_mm_fault's entry (a kprobe
+    on arm64 fires at the function's first instruction, before ftrace's
+    call; other calls, of the tracer's own, may come between)."""
+    sib = mm.parent.children if mm.parent else []
+    for n in reversed(sib[:sib.index(mm)]):
+        if n.kind == "event" and n.name == "fault":
+            return n
+        if n.kind == "call" and n.name == "handle_mm_fault":
+            return None
+    return None
+
+
+def faults_of(roots):
+    """Each task's faults, in order."""
+    out = []
+    for pid, root in roots.items():
+        marks = []
+        for n in root.children:
+            if n.kind == "event" and n.name == "mark":
+                marks.append(n.text)
+                continue
+
+            new = []
+            if n.kind == "entry" or (n.kind == "call" and n.name in ROOTS["arm64"]):
+                new = [Fault(n, "entry")]
+            elif n.kind == "call":
+                # get_user_pages (or a root of x86's when the exception event
+                # was lost): one fault per handle_mm_fault.
+                new = [Fault(mm, "gup") for mm in n.walk() if mm.kind == "call" and mm.name == "handle_mm_fault"]
+            for f in new:
+                f.marks_before, marks = marks, []
+
+            out += new
+    return out
+
+
+# -- trees ---------------------------------------------------------------
+
+class Node:
+    def __init__(self, name, tag=""):
+        self.name, self.tag, self.children, self.count = name, tag, [], 0
+
+    def child(self, name, tag=""):
+        for c in self.children:
+            if c.name == name and c.tag == tag:
+                return c
+        c = Node(name, tag)
+        self.children.append(c)
+        return c
+
+    def add(self, name, tag=""):
+        c = Node(name, tag)
+        self.children.append(c)
+        return c
+
+
+class Builder:
+    def __init__(self, dwarf, source, names, rust, depth):
+        self.dwarf, self.source, self.names, self.rust, self.depth = dwarf, source, names, rust, depth
+        self.known, self.inlined_file, self.module_cb = {}, {}, {}
+
+    def label(self, name, mod):
+        return (self.rust.get(name, name) + f" [{mod}]") if mod else name
+
+    def keep(self, g):
+        if g.kind == "event":
+            return True
+        if g.kind != "call":
+            return False
+        return bool(g.mod) or bool(PATH_SOURCES.match(self.dwarf.file(g.name)))
+
+    def site_chain(self, g, parent_name):
+        """The frames between g's graph caller and g: the function holding
+        the call when that is not the graph's caller (with the frames
+        between the two when a stack of this fault has them), then the
+        frames inlined at the call site, outermost first. [(name, tag)]"""
+        if g.site is None:
+            return []
+        sym, off, mod = g.site
+        if mod:
+            name = self.label(sym, mod)
+            if name == parent_name:
+                return []
+            known = self.known.get((parent_name, name))
+            if known:
+                return known
+            # A module function called by one the stacks showed entered
+            # from this caller (pcc's Rust callbacks call their helpers).
+            entry = next((v for (p, x), v in self.known.items() if p == parent_name and x.endswith("]")), None)
+            if entry:
+                return entry + [(name, self.not_traced(name))]
+            return [(name, self.not_traced(name))]
+        frames = self.dwarf.at(sym, off)  # innermost first
+        chain = []
+        outer = frames[-1][0]
+        if outer not in (parent_name, "??"):
+            known = self.known.get((parent_name, outer))
+            if known:
+                chain += known
+            else:
+                chain.append((outer, "(not traced; its callers below " + parent_name + " not captured)"))
+        for fn, path, line in reversed(frames[:-1]):
+            self.inlined_file.setdefault(fn, path)
+            chain.append((fn, "(inlined)"))
+        return chain
+
+    def in_memory_c(self, name):
+        """Whether a frame is one of mm/memory.c's (the branches of
+        handle_mm_fault)."""
+        return (self.inlined_file.get(name) or self.dwarf.file(name)) == "mm/memory.c"
+
+    def callback_of(self, g):
+        """The vm_ops callback g was called as, from its call site's line."""
+        if g.site is None or g.site[2]:
+            return None
+        frames = self.dwarf.at(g.site[0], g.site[1])
+        fn, path, line = frames[0]
+        return self.source.callback(path, line)
+
+    # Frames of the tracing machinery itself, at the inner end of a stack.
+    TRACING = re.compile(r"kprobe|ftrace|^trace_|_trace_|stack_trace|^0x|^event_triggers|^el1_brk|brk_handler")
+
+    # A pcc event's own frames: the tracepoint's wrappers.
+    TRACEPOINT = re.compile(r"^(pcc_trace_|trace_event_raw_|__do_trace_|__traceiter_|perf_trace_)")
+
+    def stack_frames(self, ev):
+        """The frames of an event's stack trace, outermost first, as
+        [(name, tag)] (real ones tagged ""): for the kprobe, those above
+        handle_mm_fault; for pcc's events, those above the tracepoint's
+        own. A module frame called at a vm_ops call site is tagged with
+        the callback (e.g. "(->fault)")."""
+        raw = ev.stack  # innermost first
+        probed = {"fault": "handle_mm_fault", "vma_lookup": "lock_vma_under_rcu",
+                  "vma_lookup_mm": "lock_mm_and_find_vma"}.get(ev.name)
+        if probed:
+            idx = next((i for i, (s, o, m) in enumerate(raw) if s == probed), None)
+            if idx is None:
+                idx = max((i for i, (s, o, m) in enumerate(raw) if self.TRACING.search(s)), default=-1)
+        else:
+            idx = max((i for i, (s, o, m) in enumerate(raw)
+                       if self.TRACING.search(s) or self.TRACEPOINT.match(s)), default=-1)
+        chain, inner_mod = [], None
+        frames = raw[idx + 1:]
+        for k, (sym, off, mod) in enumerate(frames):
+            if mod:
+                continue
+            # The module frame this kernel frame called, if any: the call
+            # site's line names the callback.
+            if k > 0 and frames[k - 1][2]:
+                cb = self.source.callback(*self.dwarf.at(sym, off)[0][1:])
+                if cb:
+                    self.module_cb[self.label(frames[k - 1][0], frames[k - 1][2])] = cb
+        for sym, off, mod in reversed(frames):
+            if mod:
+                name = self.label(sym, mod)
+                chain.append((name, ""))
+                continue
+            inl = self.dwarf.at(sym, off)  # innermost first; the last is the real function
+            # Assembly (the exception entry) has no DWARF name.
+            chain.append((sym if inl[-1][0] == "??" else inl[-1][0], ""))
+            chain += [(fn, "(inlined)") for fn, _, _ in reversed(inl[:-1])]
+        return chain
+
+    def not_traced(self, name):
+        cb = self.module_cb.get(name)
+        return f"(->{cb}) (not traced)" if cb else "(not traced)"
+
+    def learn(self, fault):
+        """From this fault's stacks (the kprobe's, pcc's events'): the
+        frames between two real functions (P, X), for a call site in X
+        whose graph caller is P."""
+        self.known = {}
+        stacks = []
+        probed = list(zip(fault.mms, fault.probes))
+        for e in fault.lookups:
+            # The lookup's own call: the next call of the probed function.
+            sib = e.parent.children if e.parent is not None else []
+            fn = {"vma_lookup": "lock_vma_under_rcu", "vma_lookup_mm": "lock_mm_and_find_vma"}[e.name]
+            call = next((c for c in sib[sib.index(e):] if c.kind == "call" and c.name == fn), None)
+            if call is not None:
+                probed.append((call, e))
+        for call, p in probed:
+            if p is None or not p.stack:
+                continue
+            # A kprobe at a function's first instruction (arm64) is taken
+            # before the function saves its frame record: the unwinder
+            # skips its caller. The graph's call site names it; put it back.
+            tail = [(call.name, "")]
+            if call.site is not None and not call.site[2]:
+                inl = self.dwarf.at(call.site[0], call.site[1])
+                site = [(inl[-1][0], "")] + [(fn, "(inlined)") for fn, _, _ in reversed(inl[:-1])]
+                frames = self.stack_frames(p)
+                last = next((fn for fn, tag in reversed(frames) if tag == ""), None)
+                tail = (site[1:] if last == site[0][0] else site) + tail
+            stacks.append((p, tail))
+        stacks += [(e, []) for e in fault.events if e.name.startswith("pcc_") and e.stack]
+        for ev, tail in stacks:
+            chain = self.stack_frames(ev) + tail
+            real = [i for i, (fn, tag) in enumerate(chain) if tag == ""]
+            for a in real:
+                for b in real:
+                    if b > a:
+                        self.known.setdefault((chain[a][0], chain[b][0]), [
+                            (fn, self.not_traced(fn) if tag == "" else tag) for fn, tag in chain[a + 1:b + 1]])
+
+    def event_label(self, g):
+        return f"* {g.name}: {g.text}"
+
+    def subtree(self, out, g, depth):
+        for c in g.children:
+            if not self.keep(c):
+                continue
+            if c.kind == "event":
+                if c.name != "fault" and not c.name.startswith("vma_lookup"):
+                    out.add(self.event_label(c), "event")
+                continue
+            node = out
+            for fn, tag in ([] if g.name == "(gup)" else self.site_chain(c, self.label(g.name, g.mod))):
+                node = node.child(fn, tag)
+            label = self.label(c.name, c.mod)
+            cb = self.callback_of(c)
+            tag = f"(->{cb})" if cb else ""
+            if c.ret is not None and (cb or c.name == "handle_mm_fault"):
+                tag = (tag + " " if tag else "") + f"= {self.ret_text(c.ret)}"
+            n = node.add(label, tag)
+            if c.name == "handle_mm_fault":
+                probe = next((e for e in c.children if e.kind == "event" and e.name == "fault"), None) \
+                    or prev_probe(c)
+                if probe is not None:
+                    n.add(f"* address {num(probe.fields.get('addr')):#x}, flags "
+                          f"{self.names.flags_of(num(probe.fields.get('flags')))}", "event")
+            # handle_mm_fault does not count: DEPTH is the calls below the
+            # entry besides it.
+            below = depth if c.name == "handle_mm_fault" else depth - 1
+            if below > 0:
+                self.subtree(n, c, below)
+
+    def ret_text(self, ret):
+        return self.names.ret_of(num(ret)) if self.names.ret else ret
+
+    def tree(self, fault):
+        """The tree of one fault, from the outermost frame the capture has."""
+        root = Node("(fault)")
+        g = fault.node
+        top = root
+        self.learn(fault)
+        probe = next((p for p in fault.probes if p is not None and p.stack), None)
+        above = self.stack_frames(probe) if probe is not None else []
+        if fault.kind == "entry":
+            # Above the entry: what the stack at handle_mm_fault (or, for
+            # a fault that never got there, at do_mem_abort) has above it.
+            if probe is None:
+                ev = next((e for e in fault.lookups if e.stack), None)
+                above = self.stack_frames(ev) if ev is not None else []
+            names = [fn for fn, _ in above]
+            above = above[:names.index(g.name)] if g.name in names else []
+            for fn, tag in above:
+                top = top.child(fn, tag)
+            tag = "(not traced: noinstr)" if g.kind == "entry" else ""
+            if g.kind == "entry" and g.text:
+                tag += f" {g.text}"
+            node = top.add(g.name, tag.strip())
+            self.subtree(node, g, self.depth)
+        else:
+            # get_user_pages: the stack has everything above handle_mm_fault.
+            for fn, tag in above:
+                top = top.child(fn, tag)
+            fake = Call("(gup)", None)
+            fake.children = [g]
+            self.subtree(top, fake, self.depth)
+        return root
+
+
+def render(node, indent=0, out=None):
+    out = [] if out is None else out
+    for c in node.children:
+        label = c.name if not c.tag or c.tag == "event" else f"{c.name} {c.tag}"
+        out.append("  " * indent + label)
+        render(c, indent + 1, out)
+    return out
+
+
+def key_of(node, memory_c):
+    """Faults with the same key took the same path: the same frames from
+    the outermost one to handle_mm_fault, and the same spine below it."""
+    parts, n = [], node
+    while n.children:
+        n = next((c for c in n.children if c.tag != "event"), None)
+        if n is None or n.name == "handle_mm_fault":
+            break
+        parts.append(f"{n.name}{n.tag if n.tag.startswith('(') else ''}")
+    return " > ".join(parts) + " || " + spine(node, memory_c)
+
+
+BRANCH = re.compile(r"^_*(do|wp|handle)_")
+
+
+def spine(node, memory_c):
+    """A group's one-line name: from handle_mm_fault down to each vm_ops
+    callback and pcc event the fault reached (the part after what the
+    previous one shares), or, with none, to the deepest frame inlined in
+    mm/memory.c's branch; or, for a fault that never reached
+    handle_mm_fault, what its entry called."""
+    def paths(n, path, out):
+        for c in n.children:
+            out.append((path + [c], c))
+            paths(c, path + [c], out)
+        return out
+
+    every = paths(node, [], [])
+    mms = [(p, c) for p, c in every if c.name == "handle_mm_fault"]
+    if not mms:
+        entry = next((c for p, c in every if c.tag != "event"), None)
+        if entry is None:
+            return "(nothing captured)"
+        calls = [c.name for c in entry.children if c.tag != "event"]
+        inner = [k.name for c in entry.children for k in c.children if k.tag != "event"]
+        return f"{entry.name} → " + ", ".join(calls + inner)
+    parts = []
+    for mp, mm in mms:
+        under = paths(mm, [], [])
+        targets = [(p, c) for p, c in under if "(->" in c.tag or
+                   (c.tag == "event" and c.name.startswith("* pcc_"))]
+        if not targets:
+            # None: follow handle_mm_fault's branch functions (mm/memory.c's
+            # do_*, wp_*, handle_*) as far as they go.
+            p, n = [], mm
+            while True:
+                nxt = [c for c in n.children if c.tag != "event" and BRANCH.match(c.name)
+                       and memory_c(c.name)]
+                if not nxt:
+                    break
+                n = nxt[-1]
+                p.append(n)
+            targets = [(p, n)] if p else []
+        line, prev = ["handle_mm_fault"], []
+        for p, c in targets:
+            k = 0
+            while k < len(prev) and k < len(p) and prev[k] is p[k]:
+                k += 1
+            names = []
+            for x in p[k:]:
+                if Builder.TRACEPOINT.match(x.name):
+                    continue
+                if x.tag == "event":
+                    names.append(x.name[2:].split(":")[0])
+                else:
+                    cb = re.search(r"\(->(\w+)\)", x.tag)
+                    names.append(f"{x.name} (->{cb.group(1)})" if cb else x.name)
+            line.append(("… " if k else "") + " → ".join(names))
+            prev = p
+        parts.append(" → ".join(line[:2]) + "".join(f"; {x}" for x in line[2:]))
+    return " | then ".join(parts)
+
+
+def folded(node, prefix, out):
+    """Folded stacks: one line per leaf ("frame;frame;... count")."""
+    for c in node.children:
+        if c.tag == "event":
+            continue
+        name = c.name.replace(";", ":").replace(" ", "_")
+        if "inlined" in c.tag:
+            name += "_[i]"
+        path = prefix + [name]
+        kids = [k for k in c.children if k.tag != "event"]
+        if kids:
+            folded(c, path, out)
+        else:
+            out[";".join(path)] += 1
+
+
+def ranges(addrs):
+    """Page ranges of a set of addresses, as +offsets within a mapping."""
+    pages = sorted({a >> 12 for a in addrs})
+    out, start, prev = [], None, None
+    for p in pages:
+        if start is None:
+            start = prev = p
+        elif p == prev + 1:
+            prev = p
+        else:
+            out.append((start, prev))
+            start = prev = p
+    if start is not None:
+        out.append((start, prev))
+    return out
+
+
+def describe(addrs, mapping_start):
+    parts = []
+    for a, b in ranges(addrs)[:6]:
+        lo, hi = (a << 12) - mapping_start, ((b + 1) << 12) - 1 - mapping_start
+        parts.append(f"+{lo:#x}" if a == b else f"+{lo:#x}..+{hi:#x}")
+    more = len(ranges(addrs)) - 6
+    return ", ".join(parts) + (f", and {more} more ranges" if more > 0 else "")
+
+
+def analyse(name, status, lost, output, lines, dwarf, source, names, depth, outdir, flamegraph):
+    arch = dwarf.arch
+    roots = parse(lines, arch)
+    faults = faults_of(roots)
+    calls = [n for r in roots.values() for n in r.walk() if n.kind == "call"]
+    dwarf.load_files({n.name for n in calls if not n.mod})
+    dwarf.load_sites({(n.site[0], n.site[1]) for n in calls if n.site and not n.site[2]} |
+                     {(s, o) for r in roots.values() for n in r.walk() if n.kind == "event"
+                      for s, o, m in n.stack if not m})
+    rust = demangle([n.name for n in calls if n.mod and n.name.startswith("_R")] +
+                    [n.site[0] for n in calls if n.site and n.site[2] and n.site[0].startswith("_R")] +
+                    [s for r in roots.values() for n in r.walk() if n.kind == "event"
+                     for s, o, m in n.stack if m and s.startswith("_R")])
+    b = Builder(dwarf, source, names, rust, depth)
+    os.makedirs(outdir, exist_ok=True)
+    with open(os.path.join(outdir, "capture.txt"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    trees, groups, fold = [], {}, collections.Counter()
+    per_map = collections.OrderedDict()
+    for i, fault in enumerate(faults, 1):
+        t = b.tree(fault)
+        text = render(t)
+        addr = fault.address()
+        mp = fault.mapping()
+        trees.append(f"== fault {i}: {fault.kind}, address "
+                     f"{'?' if addr is None else hex(addr)}, {mp}\n" + "\n".join(text))
+        k = key_of(t, b.in_memory_c)
+        gr = groups.setdefault(k, {"tree": text, "spine": spine(t, b.in_memory_c), "n": 0,
+                                   "where": collections.OrderedDict()})
+        gr["n"] += 1
+        gr["where"].setdefault(mp, []).append(addr)
+        folded(t, [], fold)
+        s = per_map.setdefault(mp, collections.Counter())
+        s["faults"] += 1
+        for mm in fault.mms:
+            r = num(mm.ret)
+            s["handle_mm_fault"] += 1
+            for bit, label in (("MAJOR", "major"), ("RETRY", "retry")):
+                if dict(names.ret).get(bit, 0) & r:
+                    s[label] += 1
+            errs = [n for n in ("OOM", "SIGBUS", "SIGSEGV", "HWPOISON") if dict(names.ret).get(n, 0) & r]
+            for e in errs:
+                s[e] += 1
+        for n in fault.node.walk():
+            cb = b.callback_of(n) if n.kind == "call" else None
+            if cb:
+                s[f"->{cb} {b.label(n.name, n.mod)} = {b.ret_text(n.ret) if n.ret else '?'}"] += 1
+            if n.kind == "event" and n.name.startswith("pcc_"):
+                ret = re.search(r"ret=(\S+)", n.text)
+                s[f"{n.name} = {ret.group(1) if ret else '?'}"] += 1
+            if n.kind == "event" and n.name == "signal_generate":
+                s[f"signal {n.fields.get('sig', '?')} (code {n.fields.get('code', '?')})"] += 1
+    # Signals generated outside any fault (e.g. the kill at the time limit).
+    loose = [n for r in roots.values() for n in r.children if n.kind == "event" and n.name == "signal_generate"]
+    with open(os.path.join(outdir, "trees.txt"), "w") as f:
+        f.write("\n\n".join(trees) + "\n")
+    glines = []
+    for k, gr in sorted(groups.items(), key=lambda kv: -kv[1]["n"]):
+        where = "; ".join(f"{mp}: {describe([a for a in ads if a is not None], num(re.search(r' (0x[0-9a-f]+)-', mp).group(1)) if re.search(r' (0x[0-9a-f]+)-', mp) else 0)}"
+                          for mp, ads in gr["where"].items())
+        glines.append(f"{gr['n']} × {gr['spine']}\n    ({where})")
+        glines += ["    " + l for l in gr["tree"]]
+        glines.append("")
+    with open(os.path.join(outdir, "groups.txt"), "w") as f:
+        f.write("\n".join(glines) + "\n")
+    slines = [f"{name}: {len(faults)} faults captured, {lost if lost is not None else '?'} trace events lost"
+              f"{' (the buffer filled: faults after that are not in the trees; TRACE_KB= makes it larger)' if lost else ''}",
+              f"program: {status or 'no exit status (the guest did not finish)'}"]
+    for mp, s in per_map.items():
+        slines.append(f"  {mp}")
+        slines.append(f"    faults {s['faults']} (handle_mm_fault {s['handle_mm_fault']}: major {s['major']}, "
+                      f"minor {s['handle_mm_fault'] - s['major'] - s['retry']}, retried {s['retry']})")
+        for k in sorted(k for k in s if k.startswith(("->", "pcc_", "signal", "OOM", "SIGBUS", "SIGSEGV", "HWPOISON"))):
+            slines.append(f"    {k}: {s[k]}")
+    for n in loose:
+        slines.append(f"  signal outside a fault: {n.text}")
+    with open(os.path.join(outdir, "summary.txt"), "w") as f:
+        f.write("\n".join(slines) + "\n")
+    with open(os.path.join(outdir, "folded.txt"), "w") as f:
+        for stack, n in sorted(fold.items()):
+            f.write(f"{stack} {n}\n")
+    with open(os.path.join(outdir, "output.txt"), "w") as f:
+        f.write("\n".join(output) + ("\n" if output else ""))
+    if flamegraph and fold:
+        # inferno (the Rust port of the FlameGraph scripts) draws it.
+        with open(os.path.join(outdir, "folded.txt")) as fin, \
+                open(os.path.join(outdir, "paths.svg"), "w") as fout:
+            subprocess.run([flamegraph, "--title", f"{name}: page-fault paths ({arch})",
+                            "--subtitle", "width: calls recorded; _[i]: inlined (from DWARF)",
+                            "--countname", "calls"], stdin=fin, stdout=fout, check=True)
+    return faults, groups, slines, glines, b
+
+
+def struct_members(vmlinux, struct, members):
+    """{member: offset} of a struct's members, from the first full
+    definition of it in vmlinux's DWARF; a member of an anonymous union or
+    struct counts as the struct's own (at the union's offset plus its own)."""
+    out = subprocess.run(["llvm-dwarfdump", "--debug-info", f"--name={struct}", "--show-children",
+                          "--recurse-depth=3", vmlinux], capture_output=True, text=True, check=True).stdout
+    # DIEs: (address, depth, tag, {attribute: value}); depth from the indent.
+    dies = []
+    for block in re.split(r"\n\s*\n", out):
+        m = re.match(r"(0x[0-9a-f]+):(\s+)(DW_TAG_\w+)", block.strip("\n"))
+        if not m:
+            continue
+        attrs = dict(re.findall(r"(DW_AT_\w+)\s+\((.*)\)", block))
+        dies.append((int(m.group(1), 16), len(m.group(2)), m.group(3), attrs))
+    by_addr = {a: i for i, (a, _, _, _) in enumerate(dies)}
+
+    def children(i):
+        depth = dies[i][1]
+        j = i + 1
+        while j < len(dies) and dies[j][1] > depth:
+            if dies[j][1] == min(d[1] for d in dies[i + 1:j + 1]):
+                yield j
+            j += 1
+
+    def layout(i, base, found):
+        for j in children(i):
+            _, _, tag, attrs = dies[j]
+            if tag != "DW_TAG_member":
+                continue
+            off = base + int(attrs.get("DW_AT_data_member_location", "0"), 0)
+            name = attrs.get("DW_AT_name", "").strip('"')
+            if name:
+                found.setdefault(name, off)
+                continue
+            ref = re.match(r"(0x[0-9a-f]+)", attrs.get("DW_AT_type", ""))
+            if ref and int(ref.group(1), 16) in by_addr:
+                layout(by_addr[int(ref.group(1), 16)], off, found)
+        return found
+
+    for i, (_, depth, tag, attrs) in enumerate(dies):
+        if tag != "DW_TAG_structure_type" or attrs.get("DW_AT_name") != f'"{struct}"' or \
+                "DW_AT_declaration" in attrs:
+            continue
+        found = layout(i, 0, {})
+        if all(x in found for x in members):
+            return {x: found[x] for x in members}
+    sys.exit(f"trace_prog.py: no definition of struct {struct} with {members} in {vmlinux}'s DWARF")
+
+
+def offsets(vmlinux):
+    """The guest's kprobe at handle_mm_fault reads vma->vm_pgoff, ->vm_ops
+    and ->vm_file->f_path.dentry->d_name.name: their offsets."""
+    vma = struct_members(vmlinux, "vm_area_struct", ["vm_ops", "vm_pgoff", "vm_file"])
+    f = struct_members(vmlinux, "file", ["f_path"])
+    path = struct_members(vmlinux, "path", ["dentry"])
+    d = struct_members(vmlinux, "dentry", ["d_name"])
+    q = struct_members(vmlinux, "qstr", ["name"])
+    print(f"PCC_VMA_OPS={vma['vm_ops']} PCC_VMA_PGOFF={vma['vm_pgoff']} PCC_VMA_FILE={vma['vm_file']} "
+          f"PCC_FILE_DENTRY={f['f_path'] + path['dentry']} PCC_DENTRY_NAME={d['d_name'] + q['name']}")
+    return 0
+
+
+def main():
+    args = sys.argv[1:]
+    depth, check, flamegraph = 4, None, None
+    if "--offsets" in args:
+        return offsets(args[args.index("--offsets") + 1])
+    if "--flamegraph" in args:
+        i = args.index("--flamegraph")
+        flamegraph = args[i + 1]
+        del args[i:i + 2]
+    if "--depth" in args:
+        i = args.index("--depth")
+        depth = int(args[i + 1])
+        del args[i:i + 2]
+    if "--check" in args:
+        args.remove("--check")
+        check = True
+    if len(args) != 3:
+        sys.exit(__doc__)
+    log, vmlinux, outdir = args
+    for tool in ("llvm-nm", "llvm-symbolizer", "llvm-cxxfilt"):
+        if not shutil.which(tool):
+            sys.exit(f"trace_prog.py: {tool} is not on PATH: run it through make (make trace), "
+                     "or put the LLVM_BIN of scripts/lib.sh first on PATH")
+    arch = elf_arch(vmlinux)
+    ksrc = os.path.join(os.path.dirname(vmlinux), "source")
+    dwarf = Dwarf(vmlinux, arch)
+    dwarf.arch = arch
+    source, names = Source(ksrc), Names(ksrc)
+    results = []
+    found = False
+    for name, status, lost, output, lines in blocks(log):
+        found = True
+        sub = os.path.join(outdir, name)
+        faults, groups, slines, glines, b = analyse(name, status, lost, output, lines, dwarf, source,
+                                                    names, depth, sub, flamegraph)
+        if check:
+            sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+            import trace_checks
+            results += trace_checks.run(name, faults, b, arch, status, sub)
+        else:
+            print(f"== {name}: the program's output ({sub}/output.txt)")
+            print("\n".join(output))
+            print(f"\n== {name}: faults grouped by path ({sub}/groups.txt; every fault: trees.txt)")
+            print("\n".join(glines))
+            print(f"== {name}: per mapping ({sub}/summary.txt)")
+            print("\n".join(slines))
+    if not found:
+        if check:
+            results.append(("capture", False, "no PCC-PROG capture in the log"))
+        else:
+            sys.exit(f"trace_prog.py: no capture in {log}: the guest did not get to the program")
+    if check:
+        print("PCC-TEST-BEGIN pcc_trace_prog(host)")
+        print("TAP version 13")
+        print(f"1..{len(results)}")
+        for i, (what, ok, why) in enumerate(results, 1):
+            if not ok:
+                print(f"# FAIL {what}: {why}")
+            print(f"{'ok' if ok else 'not ok'} {i} {what}: {why if ok else 'FAILED'}")
+        fails = sum(1 for r in results if not r[1])
+        print(f"PCC-TEST-END pcc_trace_prog(host) rc={1 if fails else 0}")
+        return 1 if fails else 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
