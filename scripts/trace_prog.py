@@ -44,6 +44,9 @@ import shutil
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from trace_common import demangle, elf_arch, print_tap, relpath  # noqa: E402
+
 # function_graph with funcgraph-proc and without funcgraph-duration:
 #   " 1)  prog-85     |    handle_mm_fault() { /* <-do_page_fault+0x2c0/0x6f0 */"
 LINE = re.compile(r"^\s*(?P<cpu>\d+)\)\s+(?P<comm>.*?)-(?P<pid>\d+)\s+\|\s?(?P<body>.*)$")
@@ -64,13 +67,6 @@ ROOTS = {"arm64": ["do_mem_abort"],
                     "bad_area_nosemaphore", "bad_area_access_error", "do_sigbus",
                     "pagefault_out_of_memory", "kernelmode_fixup_or_oops"]}
 SITE = {"arm64": 4, "x86_64": 1}  # a return address minus this is inside the call
-
-
-def elf_arch(vmlinux):
-    with open(vmlinux, "rb") as f:
-        head = f.read(20)
-    machine = int.from_bytes(head[18:20], "little")
-    return {183: "arm64", 62: "x86_64"}.get(machine) or sys.exit(f"{vmlinux}: ELF machine {machine}?")
 
 
 class Call:
@@ -246,20 +242,6 @@ class Dwarf:
 
     def file(self, name):
         return self.files.get(name, "")
-
-
-def relpath(path):
-    m = re.search(r"/linux-source-[^/]+/(.*)$", path)
-    return m.group(1) if m else path
-
-
-def demangle(names):
-    names = sorted(set(names))
-    if not names:
-        return {}
-    out = subprocess.run(["llvm-cxxfilt"], input="\n".join(names) + "\n",
-                         capture_output=True, text=True, check=True).stdout.splitlines()
-    return {n: re.sub(r"\bpcc::(?:\w+::)*", "", d) for n, d in zip(names, out)}
 
 
 class Source:
@@ -651,14 +633,33 @@ def render(node, indent=0, out=None):
 
 def key_of(node, memory_c):
     """Faults with the same key took the same path: the same frames from
-    the outermost one to handle_mm_fault, and the same spine below it."""
-    parts, n = [], node
-    while n.children:
-        n = next((c for c in n.children if c.tag != "event"), None)
-        if n is None or n.name == "handle_mm_fault":
-            break
-        parts.append(f"{n.name}{n.tag if n.tag.startswith('(') else ''}")
-    return " > ".join(parts) + " || " + spine(node, memory_c)
+    the outermost one to handle_mm_fault (to the entry, for a fault that
+    never got there), and the same spine below it."""
+    def path_to_mm(n, path):
+        for c in n.children:
+            if c.tag == "event":
+                continue
+            if c.name == "handle_mm_fault":
+                return path
+            p = path_to_mm(c, path + [c])
+            if p is not None:
+                return p
+        return None
+
+    path = path_to_mm(node, [])
+    if path is None:
+        # Down the frames that have one call only.
+        path, n = [], node
+        while True:
+            kids = [c for c in n.children if c.tag != "event"]
+            if len(kids) != 1:
+                break
+            n = kids[0]
+            path.append(n)
+    # A frame's kind ("(inlined)", "(not traced)"), not what an event said.
+    via = " > ".join(f"{n.name} {re.match(r'[(][^)]*[)]', n.tag).group(0)}" if n.tag.startswith("(") else n.name
+                     for n in path)
+    return via + " || " + spine(node, memory_c)
 
 
 BRANCH = re.compile(r"^_*(do|wp|handle)_")
@@ -679,12 +680,18 @@ def spine(node, memory_c):
     every = paths(node, [], [])
     mms = [(p, c) for p, c in every if c.name == "handle_mm_fault"]
     if not mms:
-        entry = next((c for p, c in every if c.tag != "event"), None)
-        if entry is None:
+        # Down the frames that have one call only, then what the last one
+        # called (e.g. the VMA lookups, then the signal).
+        entry = node
+        while True:
+            kids = [c for c in entry.children if c.tag != "event"]
+            if len(kids) != 1:
+                break
+            entry = kids[0]
+        if entry is node:
             return "(nothing captured)"
         calls = [c.name for c in entry.children if c.tag != "event"]
-        inner = [k.name for c in entry.children for k in c.children if k.tag != "event"]
-        return f"{entry.name} → " + ", ".join(calls + inner)
+        return f"{entry.name} → " + ", ".join(calls)
     parts = []
     for mp, mm in mms:
         under = paths(mm, [], [])
@@ -756,12 +763,21 @@ def ranges(addrs):
 
 
 def describe(addrs, mapping_start):
+    """Pages of a mapping as offsets into it; without a mapping, the
+    addresses themselves."""
+    if mapping_start is None:
+        return ", ".join(hex(a) for a in sorted(set(addrs))[:6]) + (" and more" if len(set(addrs)) > 6 else "")
     parts = []
     for a, b in ranges(addrs)[:6]:
         lo, hi = (a << 12) - mapping_start, ((b + 1) << 12) - 1 - mapping_start
         parts.append(f"+{lo:#x}" if a == b else f"+{lo:#x}..+{hi:#x}")
     more = len(ranges(addrs)) - 6
     return ", ".join(parts) + (f", and {more} more ranges" if more > 0 else "")
+
+
+def start_of(mapping):
+    m = re.search(r" (0x[0-9a-f]+)-0x", mapping)
+    return int(m.group(1), 16) if m else None
 
 
 def analyse(name, status, lost, output, lines, dwarf, source, names, depth, outdir, flamegraph):
@@ -822,9 +838,10 @@ def analyse(name, status, lost, output, lines, dwarf, source, names, depth, outd
         f.write("\n\n".join(trees) + "\n")
     glines = []
     for k, gr in sorted(groups.items(), key=lambda kv: -kv[1]["n"]):
-        where = "; ".join(f"{mp}: {describe([a for a in ads if a is not None], num(re.search(r' (0x[0-9a-f]+)-', mp).group(1)) if re.search(r' (0x[0-9a-f]+)-', mp) else 0)}"
+        where = "; ".join(f"{mp}: {describe([a for a in ads if a is not None], start_of(mp))}"
                           for mp, ads in gr["where"].items())
-        glines.append(f"{gr['n']} × {gr['spine']}\n    ({where})")
+        via = k.split(" || ")[0]
+        glines.append(f"{gr['n']} × {gr['spine']}\n    entered through: {via or '(get_user_pages)'}\n    ({where})")
         glines += ["    " + l for l in gr["tree"]]
         glines.append("")
     with open(os.path.join(outdir, "groups.txt"), "w") as f:
@@ -839,7 +856,7 @@ def analyse(name, status, lost, output, lines, dwarf, source, names, depth, outd
         for k in sorted(k for k in s if k.startswith(("->", "pcc_", "signal", "OOM", "SIGBUS", "SIGSEGV", "HWPOISON"))):
             slines.append(f"    {k}: {s[k]}")
     for n in loose:
-        slines.append(f"  signal outside a fault: {n.text}")
+        slines.append(f"  signal sent outside a fault (e.g. SIGCHLD at exit): {n.text}")
     with open(os.path.join(outdir, "summary.txt"), "w") as f:
         f.write("\n".join(slines) + "\n")
     with open(os.path.join(outdir, "folded.txt"), "w") as f:
@@ -955,7 +972,6 @@ def main():
         faults, groups, slines, glines, b = analyse(name, status, lost, output, lines, dwarf, source,
                                                     names, depth, sub, flamegraph)
         if check:
-            sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
             import trace_checks
             results += trace_checks.run(name, faults, b, arch, status, sub)
         else:
@@ -971,16 +987,7 @@ def main():
         else:
             sys.exit(f"trace_prog.py: no capture in {log}: the guest did not get to the program")
     if check:
-        print("PCC-TEST-BEGIN pcc_trace_prog(host)")
-        print("TAP version 13")
-        print(f"1..{len(results)}")
-        for i, (what, ok, why) in enumerate(results, 1):
-            if not ok:
-                print(f"# FAIL {what}: {why}")
-            print(f"{'ok' if ok else 'not ok'} {i} {what}: {why if ok else 'FAILED'}")
-        fails = sum(1 for r in results if not r[1])
-        print(f"PCC-TEST-END pcc_trace_prog(host) rc={1 if fails else 0}")
-        return 1 if fails else 0
+        return print_tap("pcc_trace_prog(host)", results)
     return 0
 
 

@@ -27,6 +27,9 @@ import shutil
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from trace_common import demangle, elf_arch, print_tap, relpath  # noqa: E402
+
 
 GRAPH = re.compile(r"^\s*\d+\)\s.{0,16}?\|(?P<body>.*)$")
 STACK = re.compile(r"^\s*=> (?P<sym>[^\s+]+)\+0x(?P<off>[0-9a-f]+)/0x[0-9a-f]+(?: \[(?P<mod>\w+)\])?")
@@ -60,12 +63,6 @@ ARCHS = {
 A = ARCHS["arm64"]
 X86_FAULT = re.compile(r"/\* page_fault_(?P<mode>user|kernel): (?P<text>.*) \*/")
 
-
-def elf_arch(vmlinux):
-    with open(vmlinux, "rb") as f:
-        head = f.read(20)
-    machine = int.from_bytes(head[18:20], "little")
-    return {183: "arm64", 62: "x86_64"}.get(machine) or sys.exit(f"{vmlinux}: ELF machine {machine}?")
 
 # A read of a page only the store holds (pcc loaded with backing=). The
 # first pass starts the read, drops the fault lock and returns RETRY|MAJOR;
@@ -516,13 +513,9 @@ class Symbols:
             lines = [l for l in grp.splitlines() if l.strip()]
             frames = []
             for j in range(0, len(lines) - 1, 2):
-                frames.append((lines[j], self.relpath(lines[j + 1].rsplit(":", 2)[0])))
+                frames.append((lines[j], relpath(lines[j + 1].rsplit(":", 2)[0])))
             res[key] = frames
         return res
-
-    def relpath(self, path):
-        m = re.search(r"/linux-source-[^/]+/(.*)$", path)
-        return m.group(1) if m else path
 
     def source_of(self, names):
         """{name: source file} of each function, from DWARF."""
@@ -537,20 +530,8 @@ class Symbols:
         for n, grp in zip(known, out.split("\n\n")):
             lines = [l for l in grp.splitlines() if l.strip()]
             if len(lines) >= 2:
-                res[n] = self.relpath(lines[1].rsplit(":", 2)[0])
+                res[n] = relpath(lines[1].rsplit(":", 2)[0])
         return res
-
-
-def demangle(names):
-    if not names:
-        return {}
-    out = subprocess.run(["llvm-cxxfilt"], input="\n".join(names) + "\n",
-                         capture_output=True, text=True, check=True).stdout.splitlines()
-    res = {}
-    for n, d in zip(names, out):
-        d = re.sub(r"\bpcc::(?:\w+::)*", "", d)  # <pcc::cache::PageCache as ...> -> <PageCache as ...>
-        res[n] = d
-    return res
 
 
 def build(events, graph, syms):
@@ -847,16 +828,7 @@ def main():
         if scenario not in seen:
             results.append((scenario, False, "no capture for this scenario"))
     if checking:
-        print("PCC-TEST-BEGIN pcc_fault_paths(host)")
-        print("TAP version 13")
-        print(f"1..{len(results)}")
-        for i, (s, ok, why) in enumerate(results, 1):
-            if not ok:
-                print(f"# FAIL {s}: {why}")
-            print(f"{'ok' if ok else 'not ok'} {i} fault path of {s}: {why if ok else 'FAILED'}")
-        fails = sum(1 for r in results if not r[1])
-        print(f"PCC-TEST-END pcc_fault_paths(host) rc={1 if fails else 0}")
-        return 1 if fails else 0
+        return print_tap("pcc_fault_paths(host)", [(f"fault path of {s}", ok, why) for s, ok, why in results])
     return 0
 
 
