@@ -136,7 +136,7 @@ if [ -s "$stage/tests.list" ] || wanted pcc_fault_paths || wanted pcc_trace_prog
 		cat "$PCC_ROOT/scripts/guest/suites.job"
 		echo 'rc=0'
 		if wanted pcc_fault_paths; then
-			echo "("; echo "PCC_SCENARIOS='$(python3 "$PCC_ROOT/scripts/trace_tree.py" --scenarios)'"
+			echo "("; echo "PCC_SCENARIO_ROWS='$(python3 "$PCC_ROOT/scripts/scenarios.py" --job)'"
 			cat "$PCC_ROOT/scripts/guest/trace.job"; echo ")"
 			echo 'rc=$?'
 			files+=("$PCC_OUT/tools/pcc-scenario")

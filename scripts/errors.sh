@@ -138,7 +138,7 @@ expect "a boot without room for its disk image says how much it needs" 'MiB free
 	bash "$PCC_ROOT/scripts/vm.sh" --log "$tmp/vm.log" "$tmp/job"
 
 # The helper scripts, without arguments: their usage, not a traceback.
-for s in tap_summary trace_tree trace_prog trace_sbs trace_doc bench_table rust_project; do
+for s in tap_summary trace_tree trace_prog scenarios trace_sbs trace_doc bench_table rust_project; do
 	expect "scripts/$s.py without arguments prints its usage" '[Uu]sage|^ *[a-z_]+\.py ' python3 "$PCC_ROOT/scripts/$s.py"
 done
 

@@ -12,15 +12,14 @@
 # run to some scenarios; the README's atlas lists them.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-all=$(python3 "$PCC_ROOT/scripts/trace_tree.py" --scenarios)
-for s in ${PCC_SCENARIOS:-}; do
-	case " $all " in *" $s "*) ;; *) die "make trace: no scenario '$s'; the scenarios are: $all" ;; esac
-done
-PCC_SCENARIOS=${PCC_SCENARIOS:-$all}
+# The scenarios' settings (scripts/scenarios.py); an unknown name stops
+# here, before a build.
+rows=$(python3 "$PCC_ROOT/scripts/scenarios.py" --job ${PCC_SCENARIOS:-} 2>&1) ||
+	die "make trace: ${rows#scenarios.py: }"
 build_all
 [ -f "$KDIR/vmlinux" ] || die "no vmlinux in $KDIR: stack decoding needs it"
 job=$(mktemp); trap 'rm -f "$job"' EXIT
-{ echo "PCC_SCENARIOS='$PCC_SCENARIOS'"; cat "$PCC_ROOT/scripts/guest/trace.job"; } > "$job"
+{ printf "PCC_SCENARIO_ROWS='%s'\n" "$rows"; cat "$PCC_ROOT/scripts/guest/trace.job"; } > "$job"
 set +e
 bash "$PCC_ROOT/scripts/vm.sh" --log "$PCC_OUT/trace.log" "$job" "$PCC_OUT/tools/pcc-scenario"
 rc=$?

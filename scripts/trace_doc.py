@@ -8,7 +8,7 @@ The directories are what scripts/trace_tree.py wrote (<scenario>.tree):
 out/trace and out/x86_64/trace after `make compare`, or after `make check`
 on both architectures. `make docs` runs it.
 
-Every scenario of scripts/guest/trace.job must have a tree in both
+Every scenario of scripts/scenarios.py must have a tree in both
 directories (`make trace SCENARIO=...` leaves only some); otherwise
 nothing is written. The file holds `make compare`'s table
 (trace_sbs.py --table), then per scenario its two trees side by side
@@ -43,12 +43,10 @@ scenario does, what its tree shows and how to read one:
 
 
 def scenarios():
-    """The scenarios trace.job captures when none are named."""
-    with open(os.path.join(ROOT, "scripts", "guest", "trace.job")) as f:
-        m = re.search(r'scenarios=\$\{PCC_SCENARIOS:-"([^"]*)"\}', f.read())
-    if not m:
-        sys.exit("trace_doc.py: no default scenario list in scripts/guest/trace.job")
-    return sorted(m.group(1).split())
+    """Every scenario of scripts/scenarios.py, the one table of them."""
+    sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    import scenarios as table
+    return sorted(table.NAMES)
 
 
 def events(path):

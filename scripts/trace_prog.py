@@ -28,9 +28,10 @@ traps, kernel/signal.c or a module, down to DEPTH calls below the entry.
 
 Usage: trace_prog.py LOG VMLINUX OUTDIR [--depth N] [--flamegraph BIN] [--check]
        trace_prog.py --offsets VMLINUX
-  writes to OUTDIR: capture.txt (the raw trace), trees.txt (every fault),
-  groups.txt (faults with the same path, counted, with their mappings and
-  addresses), summary.txt (per mapping), folded.txt (folded stacks,
+  writes to OUTDIR/<capture>/: capture.txt (the raw trace), trees.txt
+  (every fault), groups.txt (faults with the same path, counted, with their
+  mappings and addresses), boxes.txt (each group's tree drawn in boxes),
+  summary.txt (per mapping), output.txt, folded.txt (folded stacks,
   "frame;frame;frame count"), paths.svg (with --flamegraph, the path of
   inferno-flamegraph), and prints groups and summary. With --check, prints
   TAP results of scripts/trace_checks.py's checks of each capture instead.
@@ -729,6 +730,31 @@ def spine(node, memory_c):
     return " | then ".join(parts)
 
 
+def boxes(node):
+    """A tree in the call-flow box style of the write-ups: each frame in a
+    box, its calls hanging from it by "|-->" (the last by "+-->"), its
+    kind or result beside it."""
+    label = node.name
+    if node.tag == "event":
+        return [label]
+    w = max(len(label), 4)
+    kids = node.children
+    out = ["+" + "-" * (w + 2) + "+",
+           "| " + label.ljust(w) + " |" + (" " + node.tag if node.tag else ""),
+           ("+---|" + "-" * (w - 2) + "+") if kids else ("+" + "-" * (w + 2) + "+")]
+    for i, k in enumerate(kids):
+        last = i == len(kids) - 1
+        sub = boxes(k)
+        mid = 0 if k.tag == "event" else 1
+        for j, line in enumerate(sub):
+            if j == mid:
+                conn = "+--> " if last else "|--> "
+            else:
+                conn = "     " if last and j > mid else "|    "
+            out.append("    " + conn + line)
+    return out
+
+
 def folded(node, prefix, out):
     """Folded stacks: one line per leaf ("frame;frame;... count")."""
     for c in node.children:
@@ -807,7 +833,7 @@ def analyse(name, status, lost, output, lines, dwarf, source, names, depth, outd
         trees.append(f"== fault {i}: {fault.kind}, address "
                      f"{'?' if addr is None else hex(addr)}, {mp}\n" + "\n".join(text))
         k = key_of(t, b.in_memory_c)
-        gr = groups.setdefault(k, {"tree": text, "spine": spine(t, b.in_memory_c), "n": 0,
+        gr = groups.setdefault(k, {"tree": text, "root": t, "spine": spine(t, b.in_memory_c), "n": 0,
                                    "where": collections.OrderedDict()})
         gr["n"] += 1
         gr["where"].setdefault(mp, []).append(addr)
@@ -846,6 +872,12 @@ def analyse(name, status, lost, output, lines, dwarf, source, names, depth, outd
         glines.append("")
     with open(os.path.join(outdir, "groups.txt"), "w") as f:
         f.write("\n".join(glines) + "\n")
+    # The same groups, each example tree drawn in boxes.
+    with open(os.path.join(outdir, "boxes.txt"), "w") as f:
+        for k, gr in sorted(groups.items(), key=lambda kv: -kv[1]["n"]):
+            f.write(f"{gr['n']} × {gr['spine']}\n\n")
+            for top in gr["root"].children:
+                f.write("\n".join(line.rstrip() for line in boxes(top)) + "\n\n")
     slines = [f"{name}: {len(faults)} faults captured, {lost if lost is not None else '?'} trace events lost"
               f"{' (the buffer filled: faults after that are not in the trees; TRACE_KB= makes it larger)' if lost else ''}",
               f"program: {status or 'no exit status (the guest did not finish)'}"]

@@ -16,7 +16,6 @@ finish_fault -> set_pte_range, or the SIGBUS delivery) are hung where they
 were made. Every frame comes from the capture; none from a list.
 
 Usage: trace_tree.py LOG VMLINUX OUTDIR [--check]
-       trace_tree.py --scenarios   (the names of the scenarios)
   writes OUTDIR/<scenario>.tree and OUTDIR/<scenario>.graph, prints the
   trees; with --check, prints TAP results of the key-frame checks instead
   (framed for tap_summary.py) and exits 1 on any failure.
@@ -29,6 +28,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from trace_common import demangle, elf_arch, print_tap, relpath  # noqa: E402
+import scenarios  # noqa: E402
 
 
 GRAPH = re.compile(r"^\s*\d+\)\s.{0,16}?\|(?P<body>.*)$")
@@ -786,10 +786,6 @@ def graph_nodes(node, name, out=None):
 
 def main():
     global A, CHECKS
-    if sys.argv[1:] == ["--scenarios"]:
-        # The scenarios make trace runs (trace.job takes them from here).
-        print(" ".join(CHECKS))
-        return 0
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     checking = "--check" in sys.argv
     if len(args) != 3:
@@ -827,8 +823,19 @@ def main():
     for scenario in CHECKS:
         if scenario not in seen:
             results.append((scenario, False, "no capture for this scenario"))
+    # The table (scripts/scenarios.py) and the checks name the same
+    # scenarios, and each has its section in the documentation.
+    unchecked = [n for n in scenarios.NAMES if n not in CHECKS]
+    results.append(("every scenario of scripts/scenarios.py", not unchecked,
+                    f"has a check here{'' if not unchecked else ': not ' + ' '.join(unchecked)}"))
+    doc = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Documentation", "fault-paths.md")
+    text = open(doc, errors="replace").read()
+    missing = [n for n, title, *_ in scenarios.SCENARIOS if f"### {title} (`{n}`)" not in text]
+    results.append(("every scenario", not missing, "has its section in Documentation/fault-paths.md"
+                    + ("" if not missing else f": not {' '.join(missing)}")))
     if checking:
-        return print_tap("pcc_fault_paths(host)", [(f"fault path of {s}", ok, why) for s, ok, why in results])
+        return print_tap("pcc_fault_paths(host)", [(f"fault path of {s}" if s in CHECKS else s, ok, why)
+                                                   for s, ok, why in results])
     return 0
 
 
