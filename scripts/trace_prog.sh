@@ -9,7 +9,7 @@
 # the result.
 #
 # Output in $PCC_OUT/trace/<name>/ (name: the program's, or NAME=):
-# output.txt, trees.txt, groups.txt, summary.txt, folded.txt, paths.svg,
+# output.txt, trees.txt, groups.txt, boxes.txt, summary.txt, folded.txt, paths.svg,
 # capture.txt; the guest log is $PCC_OUT/trace/<name>.log.
 #
 # Everything a user can get wrong is checked before a build or a boot.
