@@ -113,6 +113,11 @@ def blocks(log):
             out.append(line)
         elif where == "trace":
             lines.append(line)
+    if name and where == "trace":
+        # The guest stopped while printing the capture (its time limit):
+        # what came out is decoded, and the summary says it is cut short.
+        yield name, (status or "?") + " (capture cut short: the guest stopped while printing it)", \
+            lost, out, lines
 
 
 def parse(lines, arch):

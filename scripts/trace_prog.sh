@@ -18,13 +18,13 @@
 #
 # Environment: PCC_TRACE_PROG or PCC_TRACE_SRC, PCC_TRACE_ARGS (words, as
 # the shell splits them), PCC_TRACE_PARAMS, PCC_TRACE_TIMEOUT (60),
-# PCC_TRACE_NAME, PCC_TRACE_KB (trace buffer per CPU, KiB; 65536),
+# PCC_TRACE_NAME, PCC_TRACE_KB (trace buffer per CPU, KiB; 16384),
 # PCC_TRACE_DEPTH (calls below the entry a tree shows; 4).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 prog=${PCC_TRACE_PROG:-} src=${PCC_TRACE_SRC:-}
-timeout=${PCC_TRACE_TIMEOUT:-60} kb=${PCC_TRACE_KB:-65536} depth=${PCC_TRACE_DEPTH:-4}
+timeout=${PCC_TRACE_TIMEOUT:-60} kb=${PCC_TRACE_KB:-16384} depth=${PCC_TRACE_DEPTH:-4}
 [ -n "$prog" ] || [ -n "$src" ] || die "usage: make trace PROG=path/to/static-program [ARGS='...'] [PARAMS='...'] [TIMEOUT=s], or SRC=prog.c"
 [ -z "$prog" ] || [ -z "$src" ] || die "make trace: PROG= or SRC=, not both"
 case $timeout in ''|*[!0-9]*|0) die "make trace: TIMEOUT=$timeout: a number of seconds, at least 1" ;; esac
@@ -57,7 +57,10 @@ prog_job "$name" "$timeout" "$kb" "/pcc/bin/$(basename "$prog") $(shell_words ${
 	"${PCC_TRACE_PARAMS:-}" > "$job" ||
 	die "make trace: cannot read struct offsets from $KDIR/vmlinux"
 set +e
-bash "$PCC_ROOT/scripts/vm.sh" --timeout $((timeout + 600)) \
+# The capture comes out on the guest's console at about 8 MB of text a
+# minute (arm64, TCG); a full buffer per CPU is about 1.8 times its size
+# in text: 30 s per MiB of TRACE_KB, on top of the program's time.
+bash "$PCC_ROOT/scripts/vm.sh" --timeout $((timeout + 300 + kb * 30 / 1024)) \
 	--log "$out.log" "$job" "$prog"
 vmrc=$?
 set -e
@@ -73,5 +76,5 @@ case $status in
 *" exit") log "$name exited with status ${status% *}"; exit "${status% *}" ;;
 *" signal") log "$name was killed by signal $((${status% *} - 128))"; exit "${status% *}" ;;
 *" timeout") log "$name ran past TIMEOUT=$timeout s and was killed"; exit 124 ;;
-*) log "$name did not finish: the guest stopped first (guest log: $out.log)"; exit 1 ;;
+*) log "$name did not finish, or its capture was cut short: the guest stopped first (guest log: $out.log)"; exit 1 ;;
 esac
