@@ -67,7 +67,7 @@ def in_order(seq, want):
     return None
 
 
-def run(capture, faults, builder, arch, status, outdir):
+def run(capture, faults, arch, status, outdir):
     """[(what, ok, why)] for one capture."""
     table = TABLES.get(capture)
     if table is None:
@@ -80,7 +80,7 @@ def run(capture, faults, builder, arch, status, outdir):
         if fault is None:
             res.append((what, False, f"no mark '{name}' with a fault at its address after it"))
             continue
-        tree = builder.tree(fault)
+        tree = fault.tree
         seq = names(tree)
         frames = spec["frames"][arch] if isinstance(spec["frames"], dict) else spec["frames"]
         frames = (ENTRY[arch] if spec.get("entry", True) else []) + frames

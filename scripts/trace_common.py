@@ -6,6 +6,15 @@ import subprocess
 import sys
 
 
+# x86_64: exc_page_fault is noinstr; the guest roots function_graph at each
+# function do_user_addr_fault calls (scripts/guest/lib.sh's
+# pcc_fault_roots), and a fault's calls are these, at the top level, after
+# its exceptions:page_fault_* event.
+X86_FAULT_CALLEES = ("lock_vma_under_rcu", "handle_mm_fault", "lock_mm_and_find_vma",
+                     "bad_area_nosemaphore", "bad_area_access_error", "do_sigbus",
+                     "pagefault_out_of_memory", "kernelmode_fixup_or_oops")
+
+
 def elf_arch(vmlinux):
     """arm64 or x86_64, from vmlinux's ELF header."""
     with open(vmlinux, "rb") as f:
@@ -43,3 +52,65 @@ def print_tap(suite, results):
     fails = sum(1 for r in results if not r[1])
     print(f"PCC-TEST-END {suite} rc={1 if fails else 0}")
     return 1 if fails else 0
+
+
+class Dwarf:
+    """vmlinux's symbols and DWARF: inlined frames at call sites, the
+    source file of functions."""
+
+    # How far back of a return address the call instruction is: an arm64
+    # BL is 4 bytes before; an x86 call is 2 to 7 bytes long, so 1 byte
+    # back is inside it.
+    SITE = {"arm64": 4, "x86_64": 1}
+
+    def __init__(self, vmlinux, arch):
+        self.vmlinux, self.arch, self.site, self.addr = vmlinux, arch, self.SITE[arch], {}
+        out = subprocess.run(["llvm-nm", "--defined-only", vmlinux],
+                             capture_output=True, text=True, check=True).stdout
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[1] in "tTwW":
+                self.addr.setdefault(parts[2], int(parts[0], 16))
+        self.sites, self.files = {}, {}
+
+    def _symbolize(self, addrs, inlining):
+        """llvm-symbolizer's frames of each address, innermost first, each
+        (function, file, line): pairs of lines (function, file:line:col)
+        per frame, one address's block ending with an empty line."""
+        inp = "\n".join(hex(a) for a in addrs) + "\n"
+        out = subprocess.run(["llvm-symbolizer", "--inlining" if inlining else "--inlining=false",
+                              "--functions=short", f"--obj={self.vmlinux}"],
+                             input=inp, capture_output=True, text=True, check=True).stdout
+        res = []
+        for grp in out.split("\n\n")[:len(addrs)]:
+            lines = [l for l in grp.splitlines() if l.strip()]
+            frames = []
+            for j in range(0, len(lines) - 1, 2):
+                path, line = lines[j + 1].rsplit(":", 2)[:2] if lines[j + 1].count(":") >= 2 else (lines[j + 1], "0")
+                frames.append((lines[j], relpath(path), int(line) if line.isdigit() else 0))
+            res.append(frames)
+        return res
+
+    def load_sites(self, sites):
+        """Decode call sites (sym, off): frames innermost first, each
+        (function, file, line) of the call."""
+        todo = sorted({s for s in sites if s not in self.sites and s[0] in self.addr})
+        if todo:
+            got = self._symbolize([self.addr[s] + max(o - self.site, 0) for s, o in todo], True)
+            for key, frames in zip(todo, got):
+                self.sites[key] = frames
+
+    def at(self, sym, off):
+        """The frames of a call site load_sites decoded (the symbol alone
+        when it has none)."""
+        return self.sites.get((sym, off)) or [(sym, "", 0)]
+
+    def load_files(self, names):
+        """The source file of each function (its first line's)."""
+        todo = sorted({n for n in names if n not in self.files and n in self.addr})
+        if todo:
+            for n, frames in zip(todo, self._symbolize([self.addr[n] for n in todo], False)):
+                self.files[n] = frames[0][1] if frames else ""
+
+    def file(self, name):
+        return self.files.get(name, "")

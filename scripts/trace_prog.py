@@ -46,7 +46,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from trace_common import demangle, elf_arch, print_tap, relpath  # noqa: E402
+from trace_common import X86_FAULT_CALLEES, Dwarf, demangle, elf_arch, print_tap  # noqa: E402
 
 # function_graph with funcgraph-proc and without funcgraph-duration:
 #   " 1)  prog-85     |    handle_mm_fault() { /* <-do_page_fault+0x2c0/0x6f0 */"
@@ -62,28 +62,24 @@ FIELD = re.compile(r'(\w+)=("(?:[^"]*)"|\S+)')
 # scheduler, lib/) is left out of the trees, not out of capture.txt.
 PATH_SOURCES = re.compile(r"^(mm/(?!kasan/|kmsan/|kfence/|kmemleak|debug|page_owner)[^/]+\.c|"
                           r"fs/.*|arch/[^/]+/mm/.*|arch/arm64/kernel/traps\.c|kernel/signal\.c)$")
-# Entries: where a fault enters (the graph's roots).
-ROOTS = {"arm64": ["do_mem_abort"],
-         "x86_64": ["lock_vma_under_rcu", "handle_mm_fault", "lock_mm_and_find_vma",
-                    "bad_area_nosemaphore", "bad_area_access_error", "do_sigbus",
-                    "pagefault_out_of_memory", "kernelmode_fixup_or_oops"]}
-SITE = {"arm64": 4, "x86_64": 1}  # a return address minus this is inside the call
+# arm64's fault entry, a root of the graph (x86's is made from its
+# exception event and trace_common.X86_FAULT_CALLEES).
+ARM64_ENTRY = "do_mem_abort"
+# The kprobe events of prog.job, and the function each is placed at.
+PROBED = {"fault": "handle_mm_fault", "vma_lookup": "lock_vma_under_rcu",
+          "vma_lookup_mm": "lock_mm_and_find_vma"}
 
 
 class Call:
     """A function_graph call, an event, or (x86) a fault's entry."""
 
-    def __init__(self, name, parent, mod=None, site=None, kind="call"):
+    def __init__(self, name, parent, mod=None, site=None, kind="call", text=""):
         self.name, self.parent, self.mod, self.site, self.kind = name, parent, mod, site, kind
-        self.children, self.ret, self.fields, self.stack, self.text = [], None, {}, [], ""
+        self.children, self.ret, self.stack, self.text = [], None, [], text
+        # An event's name=value fields.
+        self.fields = {k: v.strip('"') for k, v in FIELD.findall(text)}
         if parent is not None:
             parent.children.append(self)
-
-    def ancestor(self, name):
-        n = self.parent
-        while n is not None and n.name != name:
-            n = n.parent
-        return n
 
     def walk(self):
         yield self
@@ -123,15 +119,14 @@ def blocks(log):
 def parse(lines, arch):
     """The calls of each task, as trees under one root per task; events
     (and their stacks) hang where they happened."""
-    roots, cur, last_event, entry = {}, {}, {}, {}
+    roots, cur, entry, last_event = {}, {}, {}, None
     for line in lines:
         m = STACK.match(line)
         if m:
             # A stack trace follows its event on the same CPU and task;
             # the last event of any task is where it belongs.
-            ev = last_event.get("any")
-            if ev is not None:
-                ev.stack.append((m["sym"], int(m["off"] or "0", 16), m["mod"]))
+            if last_event is not None:
+                last_event.stack.append((m["sym"], int(m["off"] or "0", 16), m["mod"]))
             continue
         m = LINE.match(line)
         if not m:
@@ -154,10 +149,7 @@ def parse(lines, arch):
                 # x86: exc_page_fault is noinstr; the exception event opens
                 # the fault, and the do_user_addr_fault callees that follow
                 # at the top level are its calls.
-                node = Call("exc_page_fault", root, kind="entry")
-                node.text = e["text"]
-                node.fields = dict((k, v.strip('"')) for k, v in FIELD.findall(e["text"]))
-                entry[pid] = node
+                entry[pid] = Call("exc_page_fault", root, kind="entry", text=e["text"])
                 cur[pid] = root
                 continue
             parent = cur[pid]
@@ -165,10 +157,7 @@ def parse(lines, arch):
                     (name == "fault" or name.startswith("vma_lookup")):
                 # x86: a kprobe at one of the entry's calls belongs to it.
                 parent = entry[pid]
-            node = Call(name, parent, kind="event")
-            node.text = e["text"]
-            node.fields = dict((k, v.strip('"')) for k, v in FIELD.findall(e["text"]))
-            last_event["any"] = node
+            last_event = Call(name, parent, kind="event", text=e["text"])
             continue
         if body.startswith("}"):
             r = RETVAL.search(body)
@@ -184,7 +173,7 @@ def parse(lines, arch):
             continue
         parent = cur[pid]
         if parent is root and entry.get(pid) is not None:
-            if c["name"] in ROOTS["x86_64"]:
+            if c["name"] in X86_FAULT_CALLEES:
                 parent = entry[pid]
             else:
                 entry[pid] = None
@@ -197,57 +186,6 @@ def parse(lines, arch):
         if c["open"]:
             cur[pid] = node
     return roots
-
-
-class Dwarf:
-    """vmlinux's symbols and DWARF: inlined frames at call sites, the
-    source file of functions."""
-
-    def __init__(self, vmlinux, arch):
-        self.vmlinux, self.site, self.addr = vmlinux, SITE[arch], {}
-        out = subprocess.run(["llvm-nm", "--defined-only", vmlinux],
-                             capture_output=True, text=True, check=True).stdout
-        for line in out.splitlines():
-            parts = line.split()
-            if len(parts) == 3 and parts[1] in "tTwW":
-                self.addr.setdefault(parts[2], int(parts[0], 16))
-        self.sites, self.files = {}, {}
-
-    def _symbolize(self, addrs, inlining):
-        inp = "\n".join(hex(a) for a in addrs) + "\n"
-        out = subprocess.run(["llvm-symbolizer", "--inlining" if inlining else "--inlining=false",
-                              "--functions=short", f"--obj={self.vmlinux}"],
-                             input=inp, capture_output=True, text=True, check=True).stdout
-        res = []
-        for grp in out.split("\n\n")[:len(addrs)]:
-            lines = [l for l in grp.splitlines() if l.strip()]
-            frames = []
-            for j in range(0, len(lines) - 1, 2):
-                path, line = lines[j + 1].rsplit(":", 2)[:2] if lines[j + 1].count(":") >= 2 else (lines[j + 1], "0")
-                frames.append((lines[j], relpath(path), int(line) if line.isdigit() else 0))
-            res.append(frames)
-        return res
-
-    def load_sites(self, sites):
-        """Decode call sites (sym, off): frames innermost first, each
-        (function, file, line) of the call."""
-        todo = sorted({s for s in sites if s not in self.sites and s[0] in self.addr})
-        if todo:
-            got = self._symbolize([self.addr[s] + max(o - self.site, 0) for s, o in todo], True)
-            for key, frames in zip(todo, got):
-                self.sites[key] = frames
-
-    def at(self, sym, off):
-        return self.sites.get((sym, off)) or [(sym, "", 0)]
-
-    def load_files(self, names):
-        todo = sorted({n for n in names if n not in self.files and n in self.addr})
-        if todo:
-            for n, frames in zip(todo, self._symbolize([self.addr[n] for n in todo], False)):
-                self.files[n] = frames[0][1] if frames else ""
-
-    def file(self, name):
-        return self.files.get(name, "")
 
 
 class Source:
@@ -281,19 +219,19 @@ class Names:
     """VM_FAULT_* and FAULT_FLAG_* from the kernel's own mm_types.h."""
 
     def __init__(self, ksrc):
-        self.ret, self.flags = [], []
+        self.ret, self.flags = {}, {}  # name: bit, in the header's order
         try:
             text = open(os.path.join(ksrc, "include/linux/mm_types.h"), errors="replace").read()
         except (OSError, TypeError):
             return
         for n, v in re.findall(r"\bVM_FAULT_(\w+)\s*=\s*\(__force vm_fault_t\)(0x[0-9a-fA-F]+)", text):
-            self.ret.append((n, int(v, 16)))
+            self.ret[n] = int(v, 16)
         for n, v in re.findall(r"\bFAULT_FLAG_(\w+)\s*=\s*1 << (\d+)", text):
-            self.flags.append((n, 1 << int(v)))
+            self.flags[n] = 1 << int(v)
 
     @staticmethod
     def _bits(table, value):
-        names = [n for n, b in table if value & b and bin(b).count("1") == 1]
+        names = [n for n, b in table.items() if value & b and bin(b).count("1") == 1]
         return "|".join(names) if names else "0"
 
     def ret_of(self, value):
@@ -321,10 +259,10 @@ class Fault:
         self.mms = [n for n in node.walk() if n.kind == "call" and n.name == "handle_mm_fault"]
         if node.name == "handle_mm_fault":
             self.mms = [node]
-        self.probes = [next((c for c in mm.children if c.kind == "event" and c.name == "fault"), None)
-                       or prev_probe(mm) for mm in self.mms]
+        self.probes = [probe_of(mm) for mm in self.mms]
         self.events = [n for n in node.walk() if n.kind == "event"]
         self.marks_before = []  # "mark: ..." lines the program wrote since the last fault
+        self.tree = None  # its Node tree, once built
         # The kprobe events at the VMA lookups (address, stack).
         self.lookups = [e for e in self.events if e.name.startswith("vma_lookup")]
 
@@ -354,10 +292,14 @@ class Fault:
         return f"{name} {num(f.get('start')):#x}-{num(f.get('end')):#x} ({ops})"
 
 
-def prev_probe(mm):
-    """The kprobe event recorded before handle_mm_fault's entry (a kprobe
-    on arm64 fires at the function's first instruction, before ftrace's
-    call; other calls, of the tracer's own, may come between)."""
+def probe_of(mm):
+    """The kprobe event of a handle_mm_fault call: inside it, or recorded
+    before its entry (a kprobe on arm64 fires at the function's first
+    instruction, before ftrace's call; other calls, of the tracer's own,
+    may come between)."""
+    inside = next((c for c in mm.children if c.kind == "event" and c.name == "fault"), None)
+    if inside is not None:
+        return inside
     sib = mm.parent.children if mm.parent else []
     for n in reversed(sib[:sib.index(mm)]):
         if n.kind == "event" and n.name == "fault":
@@ -378,7 +320,7 @@ def faults_of(roots):
                 continue
 
             new = []
-            if n.kind == "entry" or (n.kind == "call" and n.name in ROOTS["arm64"]):
+            if n.kind == "entry" or (n.kind == "call" and n.name == ARM64_ENTRY):
                 new = [Fault(n, "entry")]
             elif n.kind == "call":
                 # get_user_pages (or a root of x86's when the exception event
@@ -395,7 +337,7 @@ def faults_of(roots):
 
 class Node:
     def __init__(self, name, tag=""):
-        self.name, self.tag, self.children, self.count = name, tag, [], 0
+        self.name, self.tag, self.children = name, tag, []
 
     def child(self, name, tag=""):
         for c in self.children:
@@ -487,8 +429,7 @@ class Builder:
         own. A module frame called at a vm_ops call site is tagged with
         the callback (e.g. "(->fault)")."""
         raw = ev.stack  # innermost first
-        probed = {"fault": "handle_mm_fault", "vma_lookup": "lock_vma_under_rcu",
-                  "vma_lookup_mm": "lock_mm_and_find_vma"}.get(ev.name)
+        probed = PROBED.get(ev.name)
         if probed:
             idx = next((i for i, (s, o, m) in enumerate(raw) if s == probed), None)
             if idx is None:
@@ -496,7 +437,7 @@ class Builder:
         else:
             idx = max((i for i, (s, o, m) in enumerate(raw)
                        if self.TRACING.search(s) or self.TRACEPOINT.match(s)), default=-1)
-        chain, inner_mod = [], None
+        chain = []
         frames = raw[idx + 1:]
         for k, (sym, off, mod) in enumerate(frames):
             if mod:
@@ -532,8 +473,8 @@ class Builder:
         for e in fault.lookups:
             # The lookup's own call: the next call of the probed function.
             sib = e.parent.children if e.parent is not None else []
-            fn = {"vma_lookup": "lock_vma_under_rcu", "vma_lookup_mm": "lock_mm_and_find_vma"}[e.name]
-            call = next((c for c in sib[sib.index(e):] if c.kind == "call" and c.name == fn), None)
+            call = next((c for c in sib[sib.index(e):] if c.kind == "call" and c.name == PROBED[e.name]),
+                        None)
             if call is not None:
                 probed.append((call, e))
         for call, p in probed:
@@ -581,8 +522,7 @@ class Builder:
                 tag = (tag + " " if tag else "") + f"= {self.ret_text(c.ret)}"
             n = node.add(label, tag)
             if c.name == "handle_mm_fault":
-                probe = next((e for e in c.children if e.kind == "event" and e.name == "fault"), None) \
-                    or prev_probe(c)
+                probe = probe_of(c)
                 if probe is not None:
                     n.add(f"* address {num(probe.fields.get('addr')):#x}, flags "
                           f"{self.names.flags_of(num(probe.fields.get('flags')))}", "event")
@@ -637,10 +577,24 @@ def render(node, indent=0, out=None):
     return out
 
 
-def key_of(node, memory_c):
-    """Faults with the same key took the same path: the same frames from
-    the outermost one to handle_mm_fault (to the entry, for a fault that
-    never got there), and the same spine below it."""
+def single_calls(node):
+    """The frames down from node while each has one call only (events
+    aside), outermost first."""
+    path, n = [], node
+    while True:
+        kids = [c for c in n.children if c.tag != "event"]
+        if len(kids) != 1:
+            return path
+        n = kids[0]
+        path.append(n)
+
+
+def entered_through(node):
+    """The frames a fault entered through: from the outermost one to
+    handle_mm_fault (for a fault that never got there, down the frames
+    with one call only), each with its kind ("(inlined)", "(not traced)")
+    but not what an event said. Faults with the same entry and the same
+    spine took the same path."""
     def path_to_mm(n, path):
         for c in n.children:
             if c.tag == "event":
@@ -654,18 +608,9 @@ def key_of(node, memory_c):
 
     path = path_to_mm(node, [])
     if path is None:
-        # Down the frames that have one call only.
-        path, n = [], node
-        while True:
-            kids = [c for c in n.children if c.tag != "event"]
-            if len(kids) != 1:
-                break
-            n = kids[0]
-            path.append(n)
-    # A frame's kind ("(inlined)", "(not traced)"), not what an event said.
-    via = " > ".join(f"{n.name} {re.match(r'[(][^)]*[)]', n.tag).group(0)}" if n.tag.startswith("(") else n.name
-                     for n in path)
-    return via + " || " + spine(node, memory_c)
+        path = single_calls(node)
+    return " > ".join(f"{n.name} {re.match(r'[(][^)]*[)]', n.tag).group(0)}" if n.tag.startswith("(") else n.name
+                      for n in path)
 
 
 BRANCH = re.compile(r"^_*(do|wp|handle)_")
@@ -688,14 +633,10 @@ def spine(node, memory_c):
     if not mms:
         # Down the frames that have one call only, then what the last one
         # called (e.g. the VMA lookups, then the signal).
-        entry = node
-        while True:
-            kids = [c for c in entry.children if c.tag != "event"]
-            if len(kids) != 1:
-                break
-            entry = kids[0]
-        if entry is node:
+        chain = single_calls(node)
+        if not chain:
             return "(nothing captured)"
+        entry = chain[-1]
         calls = [c.name for c in entry.children if c.tag != "event"]
         return f"{entry.name} → " + ", ".join(calls)
     parts = []
@@ -837,9 +778,12 @@ def analyse(name, status, lost, output, lines, dwarf, source, names, depth, outd
         mp = fault.mapping()
         trees.append(f"== fault {i}: {fault.kind}, address "
                      f"{'?' if addr is None else hex(addr)}, {mp}\n" + "\n".join(text))
-        k = key_of(t, b.in_memory_c)
-        gr = groups.setdefault(k, {"tree": text, "root": t, "spine": spine(t, b.in_memory_c), "n": 0,
-                                   "where": collections.OrderedDict()})
+        fault.tree = t
+        via, path = entered_through(t), spine(t, b.in_memory_c)
+        gr = groups.get((via, path))
+        if gr is None:
+            gr = groups[(via, path)] = {"tree": text, "root": t, "via": via, "spine": path, "n": 0,
+                                        "where": collections.OrderedDict()}
         gr["n"] += 1
         gr["where"].setdefault(mp, []).append(addr)
         folded(t, [], fold)
@@ -849,11 +793,11 @@ def analyse(name, status, lost, output, lines, dwarf, source, names, depth, outd
             r = num(mm.ret)
             s["handle_mm_fault"] += 1
             for bit, label in (("MAJOR", "major"), ("RETRY", "retry")):
-                if dict(names.ret).get(bit, 0) & r:
+                if names.ret.get(bit, 0) & r:
                     s[label] += 1
-            errs = [n for n in ("OOM", "SIGBUS", "SIGSEGV", "HWPOISON") if dict(names.ret).get(n, 0) & r]
-            for e in errs:
-                s[e] += 1
+            for e in ("OOM", "SIGBUS", "SIGSEGV", "HWPOISON"):
+                if names.ret.get(e, 0) & r:
+                    s[e] += 1
         for n in fault.node.walk():
             cb = b.callback_of(n) if n.kind == "call" else None
             if cb:
@@ -867,19 +811,20 @@ def analyse(name, status, lost, output, lines, dwarf, source, names, depth, outd
     loose = [n for r in roots.values() for n in r.children if n.kind == "event" and n.name == "signal_generate"]
     with open(os.path.join(outdir, "trees.txt"), "w") as f:
         f.write("\n\n".join(trees) + "\n")
+    ordered = sorted(groups.values(), key=lambda gr: -gr["n"])
     glines = []
-    for k, gr in sorted(groups.items(), key=lambda kv: -kv[1]["n"]):
+    for gr in ordered:
         where = "; ".join(f"{mp}: {describe([a for a in ads if a is not None], start_of(mp))}"
                           for mp, ads in gr["where"].items())
-        via = k.split(" || ")[0]
-        glines.append(f"{gr['n']} × {gr['spine']}\n    entered through: {via or '(get_user_pages)'}\n    ({where})")
+        glines.append(f"{gr['n']} × {gr['spine']}\n    entered through: {gr['via'] or '(get_user_pages)'}\n"
+                      f"    ({where})")
         glines += ["    " + l for l in gr["tree"]]
         glines.append("")
     with open(os.path.join(outdir, "groups.txt"), "w") as f:
         f.write("\n".join(glines) + "\n")
     # The same groups, each example tree drawn in boxes.
     with open(os.path.join(outdir, "boxes.txt"), "w") as f:
-        for k, gr in sorted(groups.items(), key=lambda kv: -kv[1]["n"]):
+        for gr in ordered:
             f.write(f"{gr['n']} × {gr['spine']}\n\n")
             for top in gr["root"].children:
                 f.write("\n".join(line.rstrip() for line in boxes(top)) + "\n\n")
@@ -908,15 +853,18 @@ def analyse(name, status, lost, output, lines, dwarf, source, names, depth, outd
             subprocess.run([flamegraph, "--title", f"{name}: page-fault paths ({arch})",
                             "--subtitle", "width: calls recorded; _[i]: inlined (from DWARF)",
                             "--countname", "calls"], stdin=fin, stdout=fout, check=True)
-    return faults, groups, slines, glines, b
+    return faults, slines, glines
 
 
-def struct_members(vmlinux, struct, members):
-    """{member: offset} of a struct's members, from the first full
-    definition of it in vmlinux's DWARF; a member of an anonymous union or
-    struct counts as the struct's own (at the union's offset plus its own)."""
-    out = subprocess.run(["llvm-dwarfdump", "--debug-info", f"--name={struct}", "--show-children",
-                          "--recurse-depth=3", vmlinux], capture_output=True, text=True, check=True).stdout
+def struct_layouts(vmlinux, wanted):
+    """{struct: {member: offset}} for each struct of wanted ({struct:
+    [member, ...]}), from the first full definition of it in vmlinux's
+    DWARF that has those members (one llvm-dwarfdump run for all); a
+    member of an anonymous union or struct counts as the struct's own, at
+    the union's offset plus its own."""
+    out = subprocess.run(["llvm-dwarfdump", "--debug-info", "--show-children", "--recurse-depth=3"]
+                         + [f"--name={name}" for name in wanted] + [vmlinux],
+                         capture_output=True, text=True, check=True).stdout
     # DIEs: (address, depth, tag, {attribute: value}); depth from the indent.
     dies = []
     for block in re.split(r"\n\s*\n", out):
@@ -928,10 +876,12 @@ def struct_members(vmlinux, struct, members):
     by_addr = {a: i for i, (a, _, _, _) in enumerate(dies)}
 
     def children(i):
-        depth = dies[i][1]
-        j = i + 1
-        while j < len(dies) and dies[j][1] > depth:
-            if dies[j][1] == min(d[1] for d in dies[i + 1:j + 1]):
+        """The DIEs one level below DIE i: all at its first child's indent."""
+        if i + 1 >= len(dies) or dies[i + 1][1] <= dies[i][1]:
+            return
+        level, j = dies[i + 1][1], i + 1
+        while j < len(dies) and dies[j][1] > dies[i][1]:
+            if dies[j][1] == level:
                 yield j
             j += 1
 
@@ -950,26 +900,30 @@ def struct_members(vmlinux, struct, members):
                 layout(by_addr[int(ref.group(1), 16)], off, found)
         return found
 
+    res = {}
     for i, (_, depth, tag, attrs) in enumerate(dies):
-        if tag != "DW_TAG_structure_type" or attrs.get("DW_AT_name") != f'"{struct}"' or \
+        name = attrs.get("DW_AT_name", "").strip('"')
+        if tag != "DW_TAG_structure_type" or name not in wanted or name in res or \
                 "DW_AT_declaration" in attrs:
             continue
         found = layout(i, 0, {})
-        if all(x in found for x in members):
-            return {x: found[x] for x in members}
-    sys.exit(f"trace_prog.py: no definition of struct {struct} with {members} in {vmlinux}'s DWARF")
+        if all(x in found for x in wanted[name]):
+            res[name] = {x: found[x] for x in wanted[name]}
+    for name, members in wanted.items():
+        if name not in res:
+            sys.exit(f"trace_prog.py: no definition of struct {name} with {members} in {vmlinux}'s DWARF")
+    return res
 
 
 def offsets(vmlinux):
     """The guest's kprobe at handle_mm_fault reads vma->vm_pgoff, ->vm_ops
     and ->vm_file->f_path.dentry->d_name.name: their offsets."""
-    vma = struct_members(vmlinux, "vm_area_struct", ["vm_ops", "vm_pgoff", "vm_file"])
-    f = struct_members(vmlinux, "file", ["f_path"])
-    path = struct_members(vmlinux, "path", ["dentry"])
-    d = struct_members(vmlinux, "dentry", ["d_name"])
-    q = struct_members(vmlinux, "qstr", ["name"])
+    s = struct_layouts(vmlinux, {"vm_area_struct": ["vm_ops", "vm_pgoff", "vm_file"], "file": ["f_path"],
+                                 "path": ["dentry"], "dentry": ["d_name"], "qstr": ["name"]})
+    vma = s["vm_area_struct"]
     print(f"PCC_VMA_OPS={vma['vm_ops']} PCC_VMA_PGOFF={vma['vm_pgoff']} PCC_VMA_FILE={vma['vm_file']} "
-          f"PCC_FILE_DENTRY={f['f_path'] + path['dentry']} PCC_DENTRY_NAME={d['d_name'] + q['name']}")
+          f"PCC_FILE_DENTRY={s['file']['f_path'] + s['path']['dentry']} "
+          f"PCC_DENTRY_NAME={s['dentry']['d_name'] + s['qstr']['name']}")
     return 0
 
 
@@ -999,18 +953,17 @@ def main():
     arch = elf_arch(vmlinux)
     ksrc = os.path.join(os.path.dirname(vmlinux), "source")
     dwarf = Dwarf(vmlinux, arch)
-    dwarf.arch = arch
     source, names = Source(ksrc), Names(ksrc)
     results = []
     found = False
     for name, status, lost, output, lines in blocks(log):
         found = True
         sub = os.path.join(outdir, name)
-        faults, groups, slines, glines, b = analyse(name, status, lost, output, lines, dwarf, source,
+        faults, slines, glines = analyse(name, status, lost, output, lines, dwarf, source,
                                                     names, depth, sub, flamegraph)
         if check:
             import trace_checks
-            results += trace_checks.run(name, faults, b, arch, status, sub)
+            results += trace_checks.run(name, faults, arch, status, sub)
         else:
             print(f"== {name}: the program's output ({sub}/output.txt)")
             print("\n".join(output))

@@ -27,7 +27,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from trace_common import demangle, elf_arch, print_tap, relpath  # noqa: E402
+from trace_common import X86_FAULT_CALLEES, Dwarf, demangle, elf_arch, print_tap  # noqa: E402
 import scenarios  # noqa: E402
 
 
@@ -50,15 +50,10 @@ PATH_SOURCES = re.compile(r"^(mm/(?!kasan/|kmsan/|debug)[^/]+\.c|arch/arm64/mm/.
 #     parse() makes that node itself: from an exceptions:page_fault_user
 #     (or _kernel) event to the first top-level call that is not one of
 #     do_user_addr_fault's callees (trace.job roots the graph at those).
-#   site: how far back of a return address the call instruction is: an
-#     arm64 BL is 4 bytes before; an x86 call is 2 to 7 bytes long, so 1
-#     byte back is inside it (and on arm64 too, but -4 is what was shown).
+# (How far back of a return address the call is: trace_common.Dwarf.)
 ARCHS = {
-    "arm64": {"entry": "do_mem_abort", "site": 4},
-    "x86_64": {"entry": "exc_page_fault", "site": 1,
-               "callees": {"lock_vma_under_rcu", "handle_mm_fault", "lock_mm_and_find_vma",
-                           "bad_area_nosemaphore", "bad_area_access_error", "do_sigbus",
-                           "pagefault_out_of_memory", "kernelmode_fixup_or_oops"}},
+    "arm64": {"entry": "do_mem_abort"},
+    "x86_64": {"entry": "exc_page_fault", "callees": set(X86_FAULT_CALLEES)},
 }
 A = ARCHS["arm64"]
 X86_FAULT = re.compile(r"/\* page_fault_(?P<mode>user|kernel): (?P<text>.*) \*/")
@@ -483,55 +478,18 @@ def parse(lines):
     return events, root, users
 
 
-class Symbols:
-    """Kernel symbol addresses and DWARF decoding for vmlinux."""
-
-    def __init__(self, vmlinux):
-        self.vmlinux = vmlinux
-        self.addr = {}
-        out = subprocess.run(["llvm-nm", "--defined-only", vmlinux],
-                             capture_output=True, text=True, check=True).stdout
-        for line in out.splitlines():
-            parts = line.split()
-            if len(parts) == 3 and parts[1] in "tTwW":
-                self.addr.setdefault(parts[2], int(parts[0], 16))
+class Symbols(Dwarf):
+    """vmlinux's DWARF (trace_common.Dwarf), in the shapes this decoder uses."""
 
     def decode(self, queries):
         """{(sym, off): [(func, file), ...] innermost first} for call sites."""
-        todo = [(s, o) for (s, o) in queries if s in self.addr]
-        if not todo:
-            return {}
-        inp = "\n".join(hex(self.addr[s] + max(o - A["site"], 0)) for s, o in todo) + "\n"
-        out = subprocess.run(["llvm-symbolizer", "--inlining", "--functions=short",
-                              f"--obj={self.vmlinux}"],
-                             input=inp, capture_output=True, text=True, check=True).stdout
-        # Output: pairs of lines (function, file:line:col) per frame,
-        # innermost first; one address's block ends with an empty line.
-        res = {}
-        groups = out.split("\n\n")
-        for key, grp in zip(todo, groups):
-            lines = [l for l in grp.splitlines() if l.strip()]
-            frames = []
-            for j in range(0, len(lines) - 1, 2):
-                frames.append((lines[j], relpath(lines[j + 1].rsplit(":", 2)[0])))
-            res[key] = frames
-        return res
+        self.load_sites(queries)
+        return {k: [(fn, path) for fn, path, _ in self.sites[k]] for k in queries if k in self.sites}
 
     def source_of(self, names):
         """{name: source file} of each function, from DWARF."""
-        known = [n for n in names if n in self.addr]
-        if not known:
-            return {}
-        inp = "\n".join(hex(self.addr[n]) for n in known) + "\n"
-        out = subprocess.run(["llvm-symbolizer", "--inlining=false", "--functions=short",
-                              f"--obj={self.vmlinux}"],
-                             input=inp, capture_output=True, text=True, check=True).stdout
-        res = {}
-        for n, grp in zip(known, out.split("\n\n")):
-            lines = [l for l in grp.splitlines() if l.strip()]
-            if len(lines) >= 2:
-                res[n] = relpath(lines[1].rsplit(":", 2)[0])
-        return res
+        self.load_files(names)
+        return {n: self.files[n] for n in names if self.files.get(n)}
 
 
 def build(events, graph, syms):
@@ -800,7 +758,7 @@ def main():
     if arch != "arm64":
         CHECKS = {s: {**for_arch(c, arch), **X86_CHECKS.get(s, {})} for s, c in CHECKS.items()}
     os.makedirs(outdir, exist_ok=True)
-    syms = Symbols(vmlinux)
+    syms = Symbols(vmlinux, arch)
     seen, results = set(), []
     for scenario, lines in blocks(log):
         seen.add(scenario)

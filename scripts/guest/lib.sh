@@ -24,3 +24,23 @@ pcc_wipe_store() {
 pcc_reload() {
 	pcc_unload && insmod /pcc/pcc.ko "$@"
 }
+
+# pcc_fault_roots: function_graph rooted where a fault enters. arm64:
+# do_mem_abort. x86_64: exc_page_fault (with do_user_addr_fault inlined
+# into it) is noinstr, so the graph is rooted at each function
+# do_user_addr_fault calls (arch/x86/mm/fault.c), and the
+# exceptions:page_fault_user/_kernel events mark where each fault begins.
+# The host's decoders know the same list (scripts/trace_common.py,
+# X86_FAULT_CALLEES).
+pcc_fault_roots() {
+	case $(uname -m) in
+	x86_64)
+		for f in lock_vma_under_rcu handle_mm_fault lock_mm_and_find_vma bad_area_nosemaphore \
+			bad_area_access_error do_sigbus pagefault_out_of_memory kernelmode_fixup_or_oops; do
+			echo $f >> /sys/kernel/tracing/set_graph_function || echo "# $f cannot root a graph here"
+		done
+		echo 1 > /sys/kernel/tracing/events/exceptions/page_fault_user/enable
+		echo 1 > /sys/kernel/tracing/events/exceptions/page_fault_kernel/enable ;;
+	*) echo do_mem_abort > /sys/kernel/tracing/set_graph_function ;;
+	esac
+}
