@@ -92,8 +92,8 @@ run:
 trace:
 ifneq ($(PROG)$(SRC),)
 	PCC_TRACE_PROG='$(PROG)' PCC_TRACE_SRC='$(SRC)' PCC_TRACE_ARGS='$(ARGS)' PCC_TRACE_PARAMS='$(PARAMS)' \
-		PCC_TRACE_TIMEOUT='$(or $(TIMEOUT),60)' PCC_TRACE_NAME='$(NAME)' PCC_TRACE_KB='$(or $(TRACE_KB),16384)' \
-		PCC_TRACE_DEPTH='$(or $(DEPTH),4)' bash scripts/trace_prog.sh
+		PCC_TRACE_TIMEOUT='$(TIMEOUT)' PCC_TRACE_NAME='$(NAME)' PCC_TRACE_KB='$(TRACE_KB)' \
+		PCC_TRACE_DEPTH='$(DEPTH)' bash scripts/trace_prog.sh
 else
 	$(if $(SCENARIO),PCC_SCENARIOS="$(SCENARIO)") bash scripts/trace.sh
 endif

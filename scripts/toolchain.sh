@@ -129,16 +129,23 @@ fetch_deb() {
 	ls -t "$dir"/"${base}"_*.deb | head -1
 }
 
+# host_cargo: the cargo that builds host tools into the cache (rustup's is
+# fine for a host tool; the kernel itself uses Debian's rustc), with
+# cargo-web installed first when there is none.
+host_cargo() {
+	command -v cargo && return
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q cargo-web >&2 || true
+	command -v cargo || die "no cargo, and cargo-web did not install"
+}
+
 install_bindgen() {
 	local b=$PCC_CACHE/bindgen/bin/bindgen
 	if [ -x "$b" ] && "$b" --version 2>/dev/null | grep -q " $BINDGEN_VERSION"; then
 		return
 	fi
 	log "cargo install bindgen-cli $BINDGEN_VERSION"
-	# rustup's cargo is fine for a host tool; the kernel itself uses Debian's rustc.
 	local cargo
-	cargo=$(command -v cargo || true)
-	[ -n "$cargo" ] || { DEBIAN_FRONTEND=noninteractive apt-get install -y -q cargo-web || true; cargo=$(command -v cargo); }
+	cargo=$(host_cargo)
 	LIBCLANG_PATH=$LLVM_BIN/../lib "$cargo" install --locked --root "$PCC_CACHE/bindgen" \
 		bindgen-cli --version "$BINDGEN_VERSION"
 }
@@ -150,8 +157,7 @@ install_inferno() {
 	[ -x "$b" ] && return
 	log "cargo install inferno $PCC_INFERNO_VERSION"
 	local cargo
-	cargo=$(command -v cargo || true)
-	[ -n "$cargo" ] || { DEBIAN_FRONTEND=noninteractive apt-get install -y -q cargo-web || true; cargo=$(command -v cargo); }
+	cargo=$(host_cargo)
 	"$cargo" install --locked --root "$PCC_CACHE/$PCC_INFERNO" --no-default-features --features cli \
 		inferno --version "$PCC_INFERNO_VERSION"
 }
