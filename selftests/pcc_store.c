@@ -1306,9 +1306,18 @@ static int race_failed_write(int fd, char *p, enum racer racer)
 		ok = ioctl(fd, PCC_IOC_RESET) == 0;
 		break;
 	case RACE_HWPOISON:
-		/* The page is dirty: memory failure signals the caller (SIGBUS). */
+		/*
+		 * The page is dirty: memory failure signals the caller
+		 * (SIGBUS). It waits for the writeback with the page locked,
+		 * has pcc remove the page, then counts the page's references
+		 * (me_pagecache_dirty, has_extra_refcount). The writeback's
+		 * end wakes it while the writer still holds its reference
+		 * (folio_end_writeback itself holds one around the wake), so
+		 * memory failure may call the recovery failed (EBUSY) after
+		 * pcc removed the page: the parent checks that it did.
+		 */
 		sigaction(SIGBUS, &sa, NULL);
-		ok = madvise(p, PSZ, MADV_HWPOISON) == 0;
+		ok = madvise(p, PSZ, MADV_HWPOISON) == 0 || errno == EBUSY;
 		break;
 	case RACE_WRITEBACK:
 		ok = ioctl(fd, PCC_IOC_WRITEBACK) == -1 && errno == ENOSPC;
