@@ -44,3 +44,16 @@ pcc_fault_roots() {
 	*) echo do_mem_abort > /sys/kernel/tracing/set_graph_function ;;
 	esac
 }
+
+# pcc_pid_filters_on: both pid filters (set_ftrace_pid, set_event_pid)
+# set before the tracer starts, to pid_max, which no task ever has. The
+# first pid written to an empty filter patches kernel text: it switches the
+# graph tracer's entry (fgraph_update_pid_func's static_call_update) and
+# registers the event filter's sched probes. Done while function_graph
+# runs, that once ended in an int3 Oops in function_graph_enter_regs on
+# x86_64 under TCG; with the filters already on, writing the traced task's
+# pid later leaves the text as it is.
+pcc_pid_filters_on() {
+	cat /proc/sys/kernel/pid_max > /sys/kernel/tracing/set_ftrace_pid &&
+	cat /proc/sys/kernel/pid_max > /sys/kernel/tracing/set_event_pid
+}
