@@ -137,17 +137,18 @@ if [ -s "$stage/tests.list" ] || wanted pcc_fault_paths || wanted pcc_trace_prog
 		cat "$PCC_ROOT/scripts/guest/suites.job"
 		echo 'rc=0'
 		if wanted pcc_fault_paths; then
-			echo "("; echo "PCC_SCENARIO_ROWS='$(python3 "$PCC_ROOT/scripts/scenarios.py" --job)'"
-			cat "$PCC_ROOT/scripts/guest/trace.job"; echo ")"
-			echo 'rc=$?'
+			# make trace's scenarios, as make trace runs them.
+			scenario_jobs || die "cannot write the scenarios' job (struct offsets from $KDIR/vmlinux)"
 			files+=("$PCC_OUT/tools/pcc-scenario")
 		fi
 		if wanted pcc_trace_prog; then
 			# The same program three times: to its end, killed by SIGSEGV,
 			# and past its time limit (scripts/trace_checks.py's tables).
-			for t in "pcc-mappings 60 " "pcc-mappings-segv 60 segv" "pcc-mappings-hang 5 hang"; do
+			# The tracer stays set up between them (--keep).
+			for t in "--keep pcc-mappings 60 " "--keep pcc-mappings-segv 60 segv" "pcc-mappings-hang 5 hang"; do
 				set -- $t
-				echo "("; prog_job "$1" "$2" 16384 "/pcc/bin/pcc-mappings ${3:-}"; echo ")"
+				[ "$1" = --keep ] && keep=$1 && shift || keep=
+				echo "("; prog_job $keep "$1" "$2" 16384 "/pcc/bin/pcc-mappings ${3:-}"; echo ")"
 				echo '[ $? = 0 ] || rc=1'
 			done
 			files+=("$PCC_OUT/tools/pcc-mappings")
@@ -189,7 +190,7 @@ if wanted pcc_fault_paths; then
 fi
 # make trace PROG= on tools/pcc-mappings, taken in the same boot.
 if wanted pcc_trace_prog; then
-	python3 "$PCC_ROOT/scripts/trace_prog.py" --check \
+	python3 "$PCC_ROOT/scripts/trace_prog.py" --check --only "pcc-mappings pcc-mappings-segv pcc-mappings-hang" \
 		--flamegraph "$PCC_CACHE/$PCC_INFERNO/bin/inferno-flamegraph" "$PCC_OUT/check.log" \
 		"$KDIR/vmlinux" "$PCC_OUT/trace" > "$PCC_OUT/trace-prog.tap" || true
 fi

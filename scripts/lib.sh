@@ -127,12 +127,25 @@ shell_words() {
 	printf '%s' "${line# }"
 }
 
-# prog_job NAME TIMEOUT KB COMMAND [PARAMS]: the guest job of `make trace PROG=`
-# (scripts/guest/prog.job with its settings) for one command line of
-# /pcc/bin, on stdout. KDIR must be set: the kprobe's struct offsets come
-# from its vmlinux's DWARF (cached beside it).
+# prog_job [--from-program] [--keep] [--reuse-pcc] NAME TIMEOUT KB COMMAND
+# [PARAMS]: the guest job of `make trace PROG=` (scripts/guest/prog.job
+# with its settings) for one command line of /pcc/bin, on stdout. Tracing
+# is on from the program's exec, or with --from-program from where the
+# program switches it on (pcc-scenario, around its access). --keep leaves
+# the tracer set up for the next run in the same boot; --reuse-pcc keeps
+# pcc as the previous run loaded it, if with the same PARAMS (for a
+# program that resets pcc itself). KDIR must be set: the kprobe's struct
+# offsets come from its vmlinux's DWARF (cached beside it).
 prog_job() {
-	local offsets=$KDIR/.pcc-vma-offsets
+	local offsets=$KDIR/.pcc-vma-offsets start=exec keep=0 reuse=0
+	while :; do
+		case $1 in
+		--from-program) start=program; shift ;;
+		--keep) keep=1; shift ;;
+		--reuse-pcc) reuse=1; shift ;;
+		*) break ;;
+		esac
+	done
 	if [ ! -s "$offsets" ] || [ "$offsets" -ot "$KDIR/vmlinux" ]; then
 		python3 "$PCC_ROOT/scripts/trace_prog.py" --offsets "$KDIR/vmlinux" > "$offsets.tmp" || return 1
 		mv "$offsets.tmp" "$offsets"
@@ -140,7 +153,29 @@ prog_job() {
 	cat "$offsets"
 	echo "PCC_TRACE_NAME=$1 PCC_TRACE_TIMEOUT=$2 PCC_TRACE_KB=$3"
 	echo "PCC_TRACE_CMD=$(shell_words "$4") PCC_TRACE_PARAMS=$(shell_words "${5:-}")"
+	echo "PCC_TRACE_START=$start PCC_TRACE_KEEP=$keep PCC_TRACE_REUSE=$reuse"
 	cat "$PCC_ROOT/scripts/guest/prog.job"
+}
+
+# scenario_jobs NAME...: the guest job of `make trace SCENARIO=` and of make
+# check's fault paths, on stdout: each scenario of scripts/scenarios.py
+# (all, or those named) run by prog.job as `make trace PROG=pcc-scenario
+# ARGS=NAME PARAMS=<its module parameters>` runs it, except that tracing
+# is on only where pcc-scenario switches it on (around its access: its
+# start would be most of the text the console carries), and the tracer is
+# set up once for them all, and pcc reloaded only where the parameters
+# change (pcc-scenario resets pcc itself); a job line that fails sets rc=1. /pcc/bin/pcc-scenario must be among the VM's files.
+scenario_jobs() {
+	local rows name params want keep=--keep n=0
+	rows=$(python3 "$PCC_ROOT/scripts/scenarios.py" --rows "$@") || return 1
+	while IFS='|' read -r name params want; do
+		n=$((n + 1))
+		[ "$n" -lt "$(wc -l <<< "$rows")" ] || keep=
+		echo "("; prog_job --from-program --reuse-pcc $keep "$name" 60 16384 \
+			"/pcc/bin/pcc-scenario $name" "$params" ||
+			return 1
+		echo ")"; echo '[ $? = 0 ] || rc=1'
+	done <<< "$rows"
 }
 
 # run_in_vm LOG JOBLINE FILE...: run one shell line (a program of /pcc/bin)

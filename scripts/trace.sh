@@ -1,30 +1,41 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make trace`: boot the VM, run each fault scenario of tools/pcc-scenario
-# under ftrace (function_graph from do_mem_abort, pcc's events, a stack
-# trace at each pcc event), then decode the stacks with the test kernel's
-# DWARF on the host and print one call tree per scenario.
-#
-# Output: $PCC_OUT/trace/<scenario>.tree (the tree) and <scenario>.graph
-# (the raw capture), plus the guest log $PCC_OUT/trace.log.
+# `make trace` (no PROG=): the fault scenarios of tools/pcc-scenario, each
+# run in one boot as `make trace PROG=pcc-scenario ARGS=NAME PARAMS=<its
+# module parameters>` runs it (lib.sh's scenario_jobs, the one table
+# scripts/scenarios.py), then on the host:
+#   - scripts/trace_prog.py: every fault decoded, grouped, drawn, in
+#     $PCC_OUT/trace/<scenario>/ as for any program;
+#   - scripts/trace_tree.py: the scenario's fault-path tree, in
+#     $PCC_OUT/trace/<scenario>.tree (raw capture: <scenario>.graph), which
+#     Documentation/fault-paths.md and make docs show, and the scenario's
+#     checks (what make check asserts), whose summary is the last line.
 # PCC_SCENARIOS="cold-read sigbus" (make trace SCENARIO="...") limits the
-# run to some scenarios; the README's atlas lists them.
+# run to some scenarios. The guest log is $PCC_OUT/trace.log.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-# The scenarios' settings (scripts/scenarios.py); an unknown name stops
-# here, before a build.
-rows=$(python3 "$PCC_ROOT/scripts/scenarios.py" --job ${PCC_SCENARIOS:-} 2>&1) ||
-	die "make trace: ${rows#scenarios.py: }"
+# An unknown name stops here, before a build.
+names=$(python3 "$PCC_ROOT/scripts/scenarios.py" --rows ${PCC_SCENARIOS:-} 2>&1) ||
+	die "make trace: ${names#scenarios.py: }"
+names=$(cut -d'|' -f1 <<< "$names" | tr '\n' ' ')
 build_all
 [ -f "$KDIR/vmlinux" ] || die "no vmlinux in $KDIR: stack decoding needs it"
 job=$(mktemp); trap 'rm -f "$job"' EXIT
-{ printf "PCC_SCENARIO_ROWS='%s'\n" "$rows"; cat "$PCC_ROOT/scripts/guest/trace.job"; } > "$job"
+{ echo 'rc=0'; scenario_jobs $names; echo 'exit $rc'; } > "$job" ||
+	die "make trace: cannot read struct offsets from $KDIR/vmlinux"
 set +e
 bash "$PCC_ROOT/scripts/vm.sh" --log "$PCC_OUT/trace.log" "$job" "$PCC_OUT/tools/pcc-scenario"
 rc=$?
 set -e
-rm -f "$PCC_OUT"/trace/*.tree "$PCC_OUT"/trace/*.graph
+mkdir -p "$PCC_OUT/trace"
+for n in $names; do rm -rf "${PCC_OUT:?}/trace/$n" "$PCC_OUT/trace/$n.tree" "$PCC_OUT/trace/$n.graph"; done
+python3 "$PCC_ROOT/scripts/trace_prog.py" --flamegraph "$PCC_CACHE/$PCC_INFERNO/bin/inferno-flamegraph" \
+	"$PCC_OUT/trace.log" "$KDIR/vmlinux" "$PCC_OUT/trace" > /dev/null || rc=1
 python3 "$PCC_ROOT/scripts/trace_tree.py" "$PCC_OUT/trace.log" "$KDIR/vmlinux" "$PCC_OUT/trace"
-log "trees and raw captures in $PCC_OUT/trace/, guest log $PCC_OUT/trace.log"
+python3 "$PCC_ROOT/scripts/trace_tree.py" --check --scenarios "$names" "$PCC_OUT/trace.log" \
+	"$KDIR/vmlinux" "$PCC_OUT/trace" > "$PCC_OUT/trace.tap" || rc=1
+grep -E '^not ok' "$PCC_OUT/trace.tap" >&2 || true
+log "per scenario: the tree (<name>.tree) and every fault decoded (<name>/) in $PCC_OUT/trace/; guest log $PCC_OUT/trace.log"
+python3 "$PCC_ROOT/scripts/tap_summary.py" "$PCC_OUT/trace.tap" || rc=1
 exit $rc

@@ -13,6 +13,11 @@ import sys
 X86_FAULT_CALLEES = ("lock_vma_under_rcu", "handle_mm_fault", "lock_mm_and_find_vma",
                      "bad_area_nosemaphore", "bad_area_access_error", "do_sigbus",
                      "pagefault_out_of_memory", "kernelmode_fixup_or_oops")
+# The graph's other root (prog.job): a fault get_user_pages() takes for a
+# syscall. At the top level, a call of it ends an x86 fault; any other call
+# there while a fault is open is an interrupt's (irq_enter_rcu, the
+# softirqs run on its exit), which is not the fault's and does not end it.
+OTHER_ROOTS = ("__get_user_pages",)
 
 
 def elf_arch(vmlinux):

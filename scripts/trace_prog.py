@@ -26,7 +26,7 @@ How a tree is made, and why each frame in it is one the kernel ran:
 A tree keeps the calls whose code is in mm/, fs/, arch/*/mm/, the arm64
 traps, kernel/signal.c or a module, down to DEPTH calls below the entry.
 
-Usage: trace_prog.py LOG VMLINUX OUTDIR [--depth N] [--flamegraph BIN] [--check]
+Usage: trace_prog.py LOG VMLINUX OUTDIR [--depth N] [--flamegraph BIN] [--check] [--only "NAME..."]
        trace_prog.py --offsets VMLINUX
   writes to OUTDIR/<capture>/: capture.txt (the raw trace), trees.txt
   (every fault), groups.txt (faults with the same path, counted, with their
@@ -35,6 +35,7 @@ Usage: trace_prog.py LOG VMLINUX OUTDIR [--depth N] [--flamegraph BIN] [--check]
   "frame;frame;frame count"), paths.svg (with --flamegraph, the path of
   inferno-flamegraph), and prints groups and summary. With --check, prints
   TAP results of scripts/trace_checks.py's checks of each capture instead.
+  --only: those captures of the log, not every one.
   --offsets prints the struct offsets the guest's kprobe needs,
   from vmlinux's DWARF, as shell assignments.
 """
@@ -46,7 +47,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from trace_common import X86_FAULT_CALLEES, Dwarf, demangle, elf_arch, print_tap  # noqa: E402
+from trace_common import OTHER_ROOTS, X86_FAULT_CALLEES, Dwarf, demangle, elf_arch, print_tap  # noqa: E402
 
 # function_graph with funcgraph-proc and without funcgraph-duration:
 #   " 1)  prog-85     |    handle_mm_fault() { /* <-do_page_fault+0x2c0/0x6f0 */"
@@ -175,7 +176,7 @@ def parse(lines, arch):
         if parent is root and entry.get(pid) is not None:
             if c["name"] in X86_FAULT_CALLEES:
                 parent = entry[pid]
-            else:
+            elif c["name"] in OTHER_ROOTS:
                 entry[pid] = None
         ra = RETADDR.search(c["rest"])
         site = (ra["sym"], int(ra["off"], 16), ra["mod"]) if ra else None
@@ -943,6 +944,11 @@ def main():
     if "--check" in args:
         args.remove("--check")
         check = True
+    only = None
+    if "--only" in args:
+        i = args.index("--only")
+        only = set(args[i + 1].split())
+        del args[i:i + 2]
     if len(args) != 3:
         sys.exit(__doc__)
     log, vmlinux, outdir = args
@@ -957,6 +963,8 @@ def main():
     results = []
     found = False
     for name, status, lost, output, lines in blocks(log):
+        if only is not None and name not in only:
+            continue
         found = True
         sub = os.path.join(outdir, name)
         faults, slines, glines = analyse(name, status, lost, output, lines, dwarf, source,

@@ -2,10 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 """Turn pcc's ftrace captures into fault-path trees, and check them.
 
-Input: a guest log holding, per scenario, the trace buffer between
-    PCC-TRACE-BEGIN <scenario> ... PCC-TRACE-END <scenario>
-(function_graph rooted at do_mem_abort, pcc's events, and a kernel stack
-trace at each pcc event, symbols with +offset).
+Input: a guest log holding, per scenario, what scripts/guest/prog.job
+captured of `pcc-scenario NAME` (make trace SCENARIO=, or make check):
+    PCC-PROG-EXIT <status> <how>
+    PCC-PROG-BEGIN <scenario> ... PCC-PROG-END <scenario>
+(function_graph rooted where a fault enters, pcc's events with a kernel
+stack trace at each, symbols with +offset, and the kprobe events
+scripts/trace_prog.py reads). Only the scenario's own task, from its
+marker "pcc-scenario: NAME" on, is the scenario's: what came before
+(exec, the program's start) and what other tasks did are left out.
 
 For every pcc event, its stack is decoded with the test kernel's DWARF
 (llvm-symbolizer --inlining on symbol + offset - 4, the call site), which brings
@@ -15,10 +20,11 @@ calls function_graph recorded after pcc's last callback returned (e.g.
 finish_fault -> set_pte_range, or the SIGBUS delivery) are hung where they
 were made. Every frame comes from the capture; none from a list.
 
-Usage: trace_tree.py LOG VMLINUX OUTDIR [--check]
+Usage: trace_tree.py LOG VMLINUX OUTDIR [--check] [--scenarios "NAME..."]
   writes OUTDIR/<scenario>.tree and OUTDIR/<scenario>.graph, prints the
-  trees; with --check, prints TAP results of the key-frame checks instead
-  (framed for tap_summary.py) and exits 1 on any failure.
+  trees; with --check, prints TAP results of scripts/scenarios.py's checks
+  (and of each scenario's exit status) instead, framed for tap_summary.py,
+  and exits 1 on any failure. --scenarios: those expected (default all).
 """
 import os
 import re
@@ -27,11 +33,16 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from trace_common import X86_FAULT_CALLEES, Dwarf, demangle, elf_arch, print_tap  # noqa: E402
+from trace_common import OTHER_ROOTS, X86_FAULT_CALLEES, Dwarf, demangle, elf_arch, print_tap  # noqa: E402
 import scenarios  # noqa: E402
 
 
-GRAPH = re.compile(r"^\s*\d+\)\s.{0,16}?\|(?P<body>.*)$")
+# function_graph with funcgraph-proc (prog.job):
+#   " 1)  pcc-sce-93    |   handle_mm_fault() { /* <-do_page_fault+0x2c0/0x6f0 */"
+GRAPH = re.compile(r"^\s*\d+\)\s+(?P<comm>.*?)-(?P<pid>\d+)\s+\|(?P<body>.*)$")
+# The line before a stack trace: "  pcc-scenario-93  [001] ...: <stack trace>".
+STACK_HEAD = re.compile(r"^\s*(?P<comm>.+?)-(?P<pid>\d+)\s+\[\d+\].*<stack trace>")
+MARKER = re.compile(r"/\* pcc-scenario: (?P<name>\S+) ?\*/")
 STACK = re.compile(r"^\s*=> (?P<sym>[^\s+]+)\+0x(?P<off>[0-9a-f]+)/0x[0-9a-f]+(?: \[(?P<mod>\w+)\])?")
 EVENT = re.compile(r"/\* (?P<name>pcc_\w+): (?P<text>.*) \*/")
 # What user space saw, written by pcc-scenario to trace_marker.
@@ -49,335 +60,17 @@ PATH_SOURCES = re.compile(r"^(mm/(?!kasan/|kmsan/|debug)[^/]+\.c|arch/arm64/mm/.
 #     do_mem_abort is traced; x86_64's exc_page_fault is noinstr, so
 #     parse() makes that node itself: from an exceptions:page_fault_user
 #     (or _kernel) event to the first top-level call that is not one of
-#     do_user_addr_fault's callees (trace.job roots the graph at those).
+#     do_user_addr_fault's callees (prog.job roots the graph at those).
 # (How far back of a return address the call is: trace_common.Dwarf.)
 ARCHS = {
     "arm64": {"entry": "do_mem_abort"},
     "x86_64": {"entry": "exc_page_fault", "callees": set(X86_FAULT_CALLEES)},
 }
 A = ARCHS["arm64"]
+# What each scenario must show, as it applies on this architecture
+# (scripts/scenarios.py's checks()); set in main().
+CHECKS = {}
 X86_FAULT = re.compile(r"/\* page_fault_(?P<mode>user|kernel): (?P<text>.*) \*/")
-
-
-# A read of a page only the store holds (pcc loaded with backing=). The
-# first pass starts the read, drops the fault lock and returns RETRY|MAJOR;
-# do_page_fault retries under the mmap lock with TRIED, and fault-around
-# maps the page the read brought in. do_mem_abort's own calls show both
-# passes.
-STORE_READ = {
-    "order": ["do_page_fault", "handle_mm_fault", "do_read_fault", "__do_fault", "pcc_fault"],
-    "absent": ["pcc_page_mkwrite"],
-    "events": {"pcc_fault": r"cache=read .*ret=MAJOR\|RETRY",
-               "pcc_map_pages": r"flags=\S*TRIED\S* .*mapped=1 "},
-    "graph_children": {
-        # The first pass under the per-VMA lock, the retry under mmap_lock.
-        "do_mem_abort": ["lock_vma_under_rcu", "handle_mm_fault", "lock_mm_and_find_vma",
-                         "handle_mm_fault"],
-        # In the first pass pcc gives up the fault lock, then sleeps on the folio.
-        "__do_fault": ["pcc_release_fault_lock", "pcc_folio_wait_locked_killable"],
-    },
-}
-
-def gup_check(entry, write=False, remote=False, user=None):
-    """A fault from get_user_pages() (faultin_page), entered from `entry`:
-    never through do_mem_abort, never with USER; WRITE and REMOTE exactly
-    when asked; a write goes on to ->page_mkwrite."""
-    flags = "".join(["(?!\\S*USER)",
-                     "(?=\\S*WRITE)" if write else "(?!\\S*WRITE)",
-                     "(?=\\S*REMOTE)" if remote else "(?!\\S*REMOTE)"])
-    path = ["do_shared_fault", "__do_fault", "pcc_fault", "pcc_page_mkwrite"] if write else \
-        ["do_read_fault", "__do_fault", "pcc_fault"]
-    check = {
-        "order": entry + ["__get_user_pages", "faultin_page", "handle_mm_fault"] + path,
-        "absent": ["do_mem_abort"] + ([] if write else ["pcc_page_mkwrite"]),
-        "events": {"pcc_fault": f"flags={flags}\\S+ cache=miss"},
-    }
-    if user:
-        check["user"] = [user]
-    return check
-
-
-# What each scenario must show, in this order (a subsequence of the tree
-# walked depth first), what it must not show, and what its events must say.
-CHECKS = {
-    "cold-read": {
-        "order": ["el0_da", "do_mem_abort", "do_page_fault", "handle_mm_fault", "handle_pte_fault",
-                  "do_read_fault", "do_fault_around", "pcc_map_pages", "__do_fault", "pcc_fault",
-                  "finish_fault"],
-        "absent": ["pcc_page_mkwrite", "do_shared_fault", "do_cow_fault"],
-        "events": {"pcc_fault": r"cache=miss .*ret=LOCKED"},
-    },
-    "fault-around": {
-        "order": ["do_page_fault", "handle_mm_fault", "do_read_fault", "do_fault_around",
-                  "pcc_map_pages"],
-        "absent": ["pcc_fault", "__do_fault"],
-        "events": {"pcc_map_pages": r"pgoff=0-15 .* mapped=16 ret=NOPAGE"},
-    },
-    "shared-first-store": {
-        "order": ["do_page_fault", "handle_mm_fault", "do_shared_fault", "__do_fault", "pcc_fault",
-                  "do_page_mkwrite", "pcc_page_mkwrite", "finish_fault"],
-        "absent": ["do_read_fault", "do_cow_fault", "do_wp_page"],
-        "events": {"pcc_fault": r"flags=WRITE", "pcc_page_mkwrite": r"flags=WRITE\|MKWRITE ret=LOCKED"},
-    },
-    "shared-store-after-read": {
-        "order": ["do_mem_abort", "do_page_fault", "handle_mm_fault", "do_wp_page", "wp_page_shared",
-                  "do_page_mkwrite", "pcc_page_mkwrite", "finish_mkwrite_fault"],
-        "absent": ["pcc_fault", "do_fault"],
-        "events": {"pcc_page_mkwrite": r"ret=LOCKED"},
-    },
-    "private-store": {
-        "order": ["do_page_fault", "handle_mm_fault", "do_cow_fault", "__do_fault", "pcc_fault",
-                  "finish_fault"],
-        "absent": ["pcc_page_mkwrite", "do_shared_fault"],
-        "events": {"pcc_fault": r"flags=WRITE"},
-    },
-    "major-fault": STORE_READ,
-    "evict-refault": STORE_READ,
-    # A store to a page under writeback waits in ->page_mkwrite
-    # (folio_wait_stable, as filemap_page_mkwrite does).
-    "mkwrite-under-writeback": {
-        "order": ["do_page_fault", "handle_mm_fault", "do_wp_page", "wp_page_shared",
-                  "do_page_mkwrite", "pcc_page_mkwrite"],
-        "absent": ["pcc_fault"],
-        "events": {"pcc_page_mkwrite": r"ret=LOCKED"},
-        # folio_wait_writeback() is inlined into folio_wait_stable() here;
-        # the store sleeps on the writeback bit.
-        "graph_children": {"folio_wait_stable": ["folio_wait_bit"],
-                           "folio_wait_bit": ["io_schedule"]},
-    },
-    "sigbus": {
-        "order": ["do_page_fault", "handle_mm_fault", "do_read_fault", "__do_fault", "pcc_fault",
-                  "arm64_force_sig_fault"],
-        "absent": ["pcc_page_mkwrite", "finish_fault"],
-        "events": {"pcc_fault": r"cache=none .*ret=SIGBUS"},
-        "user": [r"^SIGBUS BUS_ADRERR$"],
-    },
-    # The atlas: every branch of do_page_fault (README, "Fault paths on arm64").
-    # A store to a read-only mapping, an instruction fetch from one without
-    # PROT_EXEC: refused on the VMA's flags, before handle_mm_fault.
-    "bad-access-write": {
-        "no_pcc": True,
-        "order": ["do_mem_abort", "lock_vma_under_rcu", "arm64_force_sig_fault"],
-        "absent": ["handle_mm_fault", "lock_mm_and_find_vma"],
-        "user": [r"^SIGSEGV SEGV_ACCERR$"],
-    },
-    "bad-access-exec": {
-        "no_pcc": True,
-        "order": ["do_mem_abort", "lock_vma_under_rcu", "arm64_force_sig_fault"],
-        "absent": ["handle_mm_fault", "lock_mm_and_find_vma"],
-        "user": [r"^SIGSEGV SEGV_ACCERR$"],
-    },
-    # No VMA: not under the per-VMA lock, not under mmap_lock either.
-    "bad-map": {
-        "no_pcc": True,
-        "order": ["do_mem_abort", "lock_vma_under_rcu", "lock_mm_and_find_vma",
-                  "arm64_force_sig_fault"],
-        "absent": ["handle_mm_fault"],
-        "user": [r"^SIGSEGV SEGV_MAPERR$"],
-    },
-    # An instruction abort on a cached page: fault-around maps it.
-    "exec": {
-        "order": ["el0_ia", "do_mem_abort", "do_page_fault", "handle_mm_fault", "do_read_fault",
-                  "do_fault_around", "pcc_map_pages"],
-        "absent": ["pcc_fault", "pcc_page_mkwrite"],
-        "events": {"pcc_map_pages": r"flags=\S*INSTRUCTION\S* mapped=1 ret=NOPAGE"},
-        "user": [r"returned 42$"],
-    },
-    # Without ->map_pages, ->fault cannot run under the per-VMA lock
-    # (vmf_can_call_fault): RETRY, then the same fault under mmap_lock.
-    "vma-lock-fallback": {
-        "order": ["do_page_fault", "handle_mm_fault", "do_read_fault", "__do_fault", "pcc_fault"],
-        "absent": ["pcc_map_pages", "do_fault_around"],
-        "events": {"pcc_fault": r"flags=(?!\S*VMA_LOCK)\S+ cache=miss .*ret=LOCKED"},
-        "graph_children": {
-            "do_mem_abort": ["lock_vma_under_rcu", "handle_mm_fault", "lock_mm_and_find_vma",
-                             "handle_mm_fault"],
-        },
-    },
-    # pcc's allocation fails (fail_page_alloc): VM_FAULT_OOM,
-    # pagefault_out_of_memory(), back to user space, the access again.
-    "oom": {
-        "order": ["do_page_fault", "handle_mm_fault", "do_read_fault", "__do_fault", "pcc_fault"],
-        "absent": ["pcc_page_mkwrite"],
-        "events": {"pcc_fault": [r"cache=none .*ret=OOM", r"cache=miss .*ret=LOCKED"]},
-        "graph_children": {
-            "do_mem_abort": ["handle_mm_fault", "pagefault_out_of_memory", "handle_mm_fault"],
-        },
-        "user": [r"^survived: read 0 after the retry$"],
-    },
-    # A new mapping of a page lost to a memory error: pcc says HWPOISON,
-    # the kernel sends SIGBUS with BUS_MCEERR_AR.
-    "hwpoison": {
-        "order": ["do_page_fault", "handle_mm_fault", "do_read_fault", "__do_fault", "pcc_fault",
-                  "arm64_force_sig_mceerr"],
-        "absent": ["pcc_page_mkwrite", "finish_fault"],
-        "events": {"pcc_fault": r"cache=none .*ret=HWPOISON"},
-        "user": [r"^madvise\(MADV_HWPOISON\) = 0, then SIGBUS BUS_MCEERR_AR$",
-                 r"^SIGBUS BUS_MCEERR_AR si_addr_lsb=12$",
-                 r"^read\(\) of the page: -1 \(Input/output error\)$"],
-    },
-    # The kernel's own access to a user buffer (copy_to_user in read()):
-    # an EL1 abort, served like a user one, without FAULT_FLAG_USER.
-    "kernel-uaccess": {
-        "order": ["el1h_64_sync_handler", "do_mem_abort", "do_page_fault", "handle_mm_fault",
-                  "do_shared_fault", "__do_fault", "pcc_fault", "do_page_mkwrite",
-                  "pcc_page_mkwrite"],
-        "absent": ["el0_da"],
-        "events": {"pcc_fault": r"flags=(?!\S*USER)\S*WRITE\S* cache=miss .*ret=LOCKED"},
-        "user": [r"= 4096$"],
-    },
-    # The same, past capacity: pcc's SIGBUS in kernel mode is no_context:
-    # the exception table ends the copy, write() returns what it copied.
-    "kernel-no-context": {
-        "order": ["do_mem_abort", "do_page_fault", "handle_mm_fault", "do_read_fault", "__do_fault",
-                  "pcc_fault"],
-        "absent": ["arm64_force_sig_fault", "el0_da"],
-        "events": {"pcc_fault": [r"flags=(?!\S*USER)\S+ cache=miss .*ret=LOCKED",
-                                 r"flags=(?!\S*USER)\S+ cache=none .*ret=SIGBUS"]},
-        # The copy's fixup tries one byte more before giving up: a second
-        # fault on the page past capacity, also ended by the exception table.
-        "graph_children": {"do_mem_abort": ["handle_mm_fault", "__do_kernel_fault",
-                                            "handle_mm_fault", "__do_kernel_fault"],
-                           "__do_kernel_fault": ["fixup_exception"]},
-        "user": [r"= 4096$"],
-    },
-    # A fault with page faults disabled (futex_get_value_locked): no_context
-    # without handle_mm_fault; futex's get_user() then faults normally.
-    "kernel-pagefault-disabled": {
-        "order": ["futex_wait_setup", "do_mem_abort", "do_page_fault", "handle_mm_fault",
-                  "do_read_fault", "__do_fault", "pcc_fault"],
-        "absent": ["arm64_force_sig_fault"],
-        "events": {"pcc_fault": r"flags=(?!\S*USER)\S+ cache=miss .*ret=LOCKED"},
-        "graph_children": {"do_mem_abort": ["__do_kernel_fault", "handle_mm_fault"],
-                           "__do_kernel_fault": ["fixup_exception"]},
-        "user": [r"= -1 \(Resource temporarily unavailable\)$"],
-    },
-    # Faults without do_page_fault: get_user_pages() on behalf of a syscall.
-    "gup-populate": gup_check(["__mm_populate", "populate_vma_page_range"]),
-    "gup-mlock": gup_check(["__mm_populate", "populate_vma_page_range"]),
-    "gup-madvise-read": gup_check(["faultin_page_range"]),
-    "gup-madvise-write": gup_check(["faultin_page_range"], write=True),
-    "gup-remote-read": gup_check(["mem_rw", "__access_remote_vm"], remote=True, user=r"= 16$"),
-    "gup-remote-write": gup_check(["mem_rw", "__access_remote_vm"], write=True, remote=True,
-                                  user=r"= 6$"),
-    # The fault-around window: the kernel's, cut at the VMA's start and
-    # end, and at the end of a page table; fault_around_bytes sets its size.
-    "fault-around-vma": {
-        "order": ["do_read_fault", "do_fault_around", "pcc_map_pages"],
-        "absent": ["pcc_fault"],
-        "events": {"pcc_map_pages": [r"pgoff=0-15 .* mapped=16 ret=NOPAGE",
-                                     r"pgoff=8-19 .* mapped=4 ret=NOPAGE"]},
-    },
-    "fault-around-table": {
-        "order": ["do_read_fault", "do_fault_around", "pcc_map_pages"],
-        "absent": ["pcc_fault"],
-        "events": {"pcc_map_pages": [r"pgoff=0-7 .* mapped=8 ret=NOPAGE",
-                                     r"pgoff=8-23 .* mapped=16 ret=NOPAGE"]},
-    },
-    # One page: no fault-around at all; ->fault finds the page cached.
-    "fault-around-4k": {
-        "order": ["do_read_fault", "__do_fault", "pcc_fault", "finish_fault"],
-        "absent": ["pcc_map_pages", "do_fault_around"],
-        "events": {"pcc_fault": r"cache=hit .*ret=LOCKED"},
-    },
-    "fault-around-64k": {
-        "order": ["do_read_fault", "do_fault_around", "pcc_map_pages"],
-        "absent": ["pcc_fault"],
-        "events": {"pcc_map_pages": r"pgoff=0-15 .* mapped=16 ret=NOPAGE"},
-    },
-    # Killed while the fault waits for the store: RETRY with a fatal
-    # signal pending ends the fault; it is not retried under mmap_lock.
-    "fatal-retry": {
-        "order": ["do_page_fault", "handle_mm_fault", "do_read_fault", "__do_fault", "pcc_fault"],
-        "absent": ["pcc_page_mkwrite"],
-        "events": {"pcc_fault": r"cache=read .*ret=MAJOR\|RETRY"},
-        "graph_children": {
-            "do_mem_abort": ["lock_vma_under_rcu", "handle_mm_fault"],
-            "__do_fault": ["pcc_release_fault_lock", "pcc_folio_wait_locked_killable"],
-        },
-        "graph_absent": {"do_mem_abort": ["lock_mm_and_find_vma"]},
-        "user_absent": [r"not killed"],
-    },
-}
-
-
-# x86_64: the same checks, with each arm64 frame named as x86 names it
-# (None: no x86 counterpart in the stack; the check is dropped there), then
-# X86_CHECKS' per-scenario keys replace the translated ones where the two
-# paths really differ.
-X86_NAMES = {
-    # The exception entry: arm64 enters through el0_da/el0_ia (from user
-    # space) or el1h_64_sync_handler (from the kernel); x86 through
-    # asm_exc_page_fault for both (assembly: named from the symbol table).
-    "el0_da": "asm_exc_page_fault",
-    "el0_ia": "asm_exc_page_fault",
-    "el1h_64_sync_handler": "asm_exc_page_fault",
-    "do_mem_abort": "exc_page_fault",
-    "do_page_fault": "do_user_addr_fault",
-    "arm64_force_sig_fault": "force_sig_fault",
-    "arm64_force_sig_mceerr": "force_sig_mceerr",
-    "__do_kernel_fault": "kernelmode_fixup_or_oops",
-}
-# In "absent" lists an arm64 entry frame says "not from user space"; x86
-# enters through asm_exc_page_fault either way (pcc's flags without USER
-# say it there), so the check is dropped.
-X86_ENTRY = {"el0_da", "el0_ia"}
-X86_CHECKS = {
-    # x86's access_error() does not look at VM_EXEC for a page that is not
-    # present: the first fetch is served like a read (pcc's map_pages and
-    # fault run, the PTE is NX), and the fetch again faults with PROT|INSTR,
-    # which access_error() refuses: SEGV_ACCERR after pcc, not before.
-    "bad-access-exec": {
-        "order": ["asm_exc_page_fault", "exc_page_fault", "do_user_addr_fault", "handle_mm_fault",
-                  "do_read_fault", "__do_fault", "pcc_fault", "exc_page_fault",
-                  "lock_vma_under_rcu", "bad_area_access_error", "__bad_area_nosemaphore"],
-        "absent": ["lock_mm_and_find_vma", "pcc_page_mkwrite"],
-        "events": {"pcc_fault": r"flags=\S*INSTRUCTION\S* cache=miss .*ret=LOCKED"},
-        "user": [r"^SIGSEGV SEGV_ACCERR$"],
-    },
-    # One fault past capacity: do_sigbus() in kernel mode goes to the
-    # exception table (no byte-more retry as arm64's copy does).
-    "kernel-no-context": {
-        "graph_children": {"exc_page_fault": ["lock_mm_and_find_vma", "handle_mm_fault",
-                                              "lock_mm_and_find_vma", "handle_mm_fault",
-                                              "do_sigbus"],
-                           "do_sigbus": ["kernelmode_fixup_or_oops"],
-                           "kernelmode_fixup_or_oops": ["fixup_exception"]},
-    },
-    # Faults disabled: bad_area_nosemaphore(), then the exception table.
-    "kernel-pagefault-disabled": {
-        "graph_children": {"exc_page_fault": ["bad_area_nosemaphore", "handle_mm_fault"],
-                           "__bad_area_nosemaphore": ["kernelmode_fixup_or_oops"],
-                           "kernelmode_fixup_or_oops": ["fixup_exception"]},
-    },
-    # folio_wait_writeback() is a call here, not inlined.
-    "mkwrite-under-writeback": {
-        "graph_children": {"folio_wait_stable": ["folio_wait_writeback"],
-                           "folio_wait_writeback": ["folio_wait_bit"],
-                           "folio_wait_bit": ["io_schedule"]},
-    },
-}
-
-
-def for_arch(check, arch):
-    if arch == "arm64":
-        return check
-    def names(lst):
-        out = []
-        for n in lst:
-            n = X86_NAMES.get(n, n)
-            if n is not None:
-                out.append(n)
-        return out
-    c = dict(check)
-    if "order" in c:
-        c["order"] = names(c["order"])
-    if "absent" in c:
-        c["absent"] = names(n for n in c["absent"] if n not in X86_ENTRY)
-    for k in ("graph_children", "graph_absent"):
-        if k in c:
-            c[k] = {X86_NAMES.get(p, p): names(v) for p, v in c[k].items()}
-    return c
 
 
 class Node:
@@ -394,17 +87,48 @@ class Node:
 
 
 def blocks(log):
-    """Yield (scenario, lines) for each captured trace."""
-    cur, lines = None, []
+    """Yield (scenario, exit status, lines) for each scenario's capture:
+    the lines of its own task from its marker on."""
+    cur, lines, status = None, [], None
     for line in open(log, errors="replace").read().splitlines():
         line = line.rstrip("\r")
-        if line.startswith("PCC-TRACE-BEGIN "):
+        if line.startswith("PCC-PROG-EXIT "):
+            status = line.split(maxsplit=1)[1]
+        elif line.startswith("PCC-PROG-BEGIN "):
             cur, lines = line.split()[1], []
-        elif line.startswith("PCC-TRACE-END ") and cur:
-            yield cur, lines
-            cur = None
+            if cur not in scenarios.BY_NAME:
+                cur = None
+        elif line.startswith("PCC-PROG-END ") and cur:
+            yield cur, status, own_lines(cur, lines)
+            cur, status = None, None
         elif cur:
             lines.append(line)
+
+
+def own_lines(name, lines):
+    """The lines of the task that wrote the last "pcc-scenario: NAME"
+    marker, from that marker on (pcc-scenario writes it again when it
+    clears the buffer to try again)."""
+    start, pid = None, None
+    for i, line in enumerate(lines):
+        m = MARKER.search(line)
+        g = GRAPH.match(line)
+        if m and g and m["name"] == name:
+            start, pid = i + 1, g["pid"]
+    if start is None:
+        return []
+    out, mine = [], True
+    for line in lines[start:]:
+        g = GRAPH.match(line)
+        if g:
+            mine = g["pid"] == pid
+        else:
+            h = STACK_HEAD.match(line)
+            if h:
+                mine = h["pid"] == pid
+        if mine:
+            out.append(line)
+    return out
 
 
 class GNode:
@@ -434,6 +158,7 @@ def parse(lines):
     root = GNode("(graph)", None, 0, None)
     cur = root
     fault = None  # x86_64: the exc_page_fault node being filled
+    stack_of_pcc = False  # the stack lines that follow are a pcc event's
     for line in lines:
         u = USER.search(line)
         if u:
@@ -441,7 +166,7 @@ def parse(lines):
             continue
         m = STACK.match(line)
         if m:
-            if events:
+            if stack_of_pcc:
                 events[-1][2].append((m["sym"], int(m["off"], 16), m["mod"]))
             continue
         m = GRAPH.match(line)
@@ -450,10 +175,18 @@ def parse(lines):
         body = m["body"].strip()
         seq += 1
         e = EVENT.search(body)
+        if body.startswith("/*"):
+            # A stack trace follows its event, maybe after an interrupt's
+            # calls: it is a pcc event's if the last event was one.
+            stack_of_pcc = bool(e)
         if e:
             events.append((e["name"], e["text"], [], GNode(e["name"], None, seq, cur, True)))
             continue
         x = X86_FAULT.search(body) if "callees" in A else None
+        if x and "_nofault" in x["text"]:
+            # The kprobe's own nofault read of a VMA field (trace_prog.py
+            # drops it the same way): not the scenario's fault.
+            continue
         if x and cur in (root, fault):
             fault = GNode(A["entry"], None, seq, root)
             fault.mode = x["mode"]
@@ -470,7 +203,7 @@ def parse(lines):
             if cur is root and fault is not None:
                 if c["name"] in A["callees"]:
                     parent = fault
-                else:
+                elif c["name"] in OTHER_ROOTS:
                     fault = None
             node = GNode(c["name"], c["mod"], seq, parent)
             if c["open"]:
@@ -691,6 +424,8 @@ def event_texts(node, out=None):
 def check(scenario, root, graph, users, has_events):
     """(ok, reason) for one scenario."""
     want = CHECKS.get(scenario)
+    if want is None:
+        return False, "no check defined"
     if not want:
         return False, "no check defined"
     if not has_events and not want.get("no_pcc"):
@@ -744,8 +479,14 @@ def graph_nodes(node, name, out=None):
 
 def main():
     global A, CHECKS
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    checking = "--check" in sys.argv
+    args = sys.argv[1:]
+    expected = scenarios.NAMES
+    if "--scenarios" in args:
+        i = args.index("--scenarios")
+        expected = args[i + 1].split()
+        del args[i:i + 2]
+    checking = "--check" in args
+    args = [a for a in args if a != "--check"]
     if len(args) != 3:
         sys.exit(__doc__)
     log, vmlinux, outdir = args
@@ -755,13 +496,20 @@ def main():
                      "or put the LLVM_BIN of scripts/lib.sh first on PATH")
     arch = elf_arch(vmlinux)
     A = ARCHS[arch]
-    if arch != "arm64":
-        CHECKS = {s: {**for_arch(c, arch), **X86_CHECKS.get(s, {})} for s, c in CHECKS.items()}
+    CHECKS = scenarios.checks(arch)
     os.makedirs(outdir, exist_ok=True)
     syms = Symbols(vmlinux, arch)
     seen, results = set(), []
-    for scenario, lines in blocks(log):
+    for scenario, status, lines in blocks(log):
         seen.add(scenario)
+        want = scenarios.BY_NAME[scenario][-1]
+        if not lines:
+            results.append((scenario, False, f"no marker 'pcc-scenario: {scenario}' in its capture: "
+                            f"the program did not get to its start ({status})"))
+            continue
+        results.append((f"{scenario} ended as expected", status == f"{want} exit" if want < 128
+                        else status == f"{want} signal",
+                        f"pcc-scenario {scenario}: {status} (expected {want})"))
         events, graph, users = parse(lines)
         root = build(events, graph, syms) if events else build_graph_only(graph, syms)
         if events:
@@ -778,7 +526,7 @@ def main():
             print(f"== {scenario}  ({outdir}/{scenario}.tree, raw: {scenario}.graph)")
             print("\n".join(tree) if tree else "(no pcc event captured)")
             print()
-    for scenario in CHECKS:
+    for scenario in expected:
         if scenario not in seen:
             results.append((scenario, False, "no capture for this scenario"))
     # The table (scripts/scenarios.py) and the checks name the same

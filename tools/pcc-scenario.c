@@ -3,7 +3,15 @@
  * pcc-scenario: set up one fault scenario on /dev/pcc, then make the one
  * access it is about with tracing switched on around it only (when
  * /sys/kernel/tracing/tracing_on is writable), so a capture holds just
- * that fault. Used by `make trace`; also handy by hand in `make shell`.
+ * that fault. Used by `make trace SCENARIO=`, which runs it as
+ * `make trace PROG=` does any program (scripts/guest/prog.job, with the
+ * module parameters of scripts/scenarios.py); also handy by hand in
+ * `make shell`.
+ *
+ * It switches tracing off as soon as it starts, after a marker
+ * "pcc-scenario: NAME": what was captured before it (exec, the program's
+ * own start) is not the scenario's, and scripts/trace_tree.py checks only
+ * what comes after it.
  *
  *   pcc-scenario cold-read | fault-around | shared-first-store |
  *                shared-store-after-read | private-store | sigbus
@@ -18,13 +26,13 @@
  *
  *   pcc-scenario bad-access-write | bad-access-exec | bad-map | exec |
  *                vma-lock-fallback (pcc loaded with fault_around=0) |
- *                oom (fail_page_alloc armed for tasks that ask, see
- *                scripts/guest/trace.job) | hwpoison | kernel-uaccess |
+ *                oom (arms fail_page_alloc for this task, and disarms it) |
+ *                hwpoison | kernel-uaccess |
  *                kernel-no-context | kernel-pagefault-disabled | gup-populate | gup-mlock |
  *                gup-madvise-read | gup-madvise-write | gup-remote-read |
  *                gup-remote-write | fault-around-vma | fault-around-table |
- *                fault-around-4k | fault-around-64k (set fault_around_bytes
- *                in debugfs first)
+ *                fault-around-4k | fault-around-64k (these set
+ *                fault_around_bytes in debugfs, and put it back)
  *
  * What user space saw (a signal and its si_code, a syscall's result) is
  * written to the trace buffer too, as a "pcc-user:" marker.
@@ -51,6 +59,8 @@
 #include "pcc_test.h"
 
 #define TRACING "/sys/kernel/tracing/"
+#define FAB "/sys/kernel/debug/fault_around_bytes"
+#define FAIL_PAGE_ALLOC "/sys/kernel/debug/fail_page_alloc/"
 
 static int fd, trace_fd = -1, marker_fd = -1;
 static long psz;
@@ -64,13 +74,37 @@ static void die(const char *what)
 	exit(1);
 }
 
-static int tracing_is_on;
+static int tracing_is_on, marked;
+static const char *scenario;
+
+static void scenario_marker(void);
 
 static void tracing(int on)
 {
 	if (trace_fd >= 0 && write(trace_fd, on ? "1" : "0", 1) != 1)
 		die("write " TRACING "tracing_on");
 	tracing_is_on = on;
+	if (on && !marked)
+		scenario_marker();
+}
+
+/*
+ * Where the scenario's capture begins, "pcc-scenario: NAME": what came
+ * before it (exec, the program's start, when tracing was on from exec) is
+ * not the scenario's. Written at the start if tracing is on, else (a
+ * marker is refused while tracing is off) when it is first switched on.
+ */
+static void scenario_marker(void)
+{
+	char mark[96];
+	int n = snprintf(mark, sizeof(mark), "pcc-scenario: %s", scenario);
+
+	if (marker_fd < 0)
+		return;
+	if (write(marker_fd, mark, n) == n)
+		marked = 1;
+	else if (errno != EBADF)
+		die("write " TRACING "trace_marker");
 }
 
 /* What user space saw, into the trace (and on stdout). */
@@ -229,6 +263,40 @@ static void release_child(pid_t pid)
 		die("the mapping child");
 }
 
+/* Write a short text to a debugfs or procfs file; 0 or -1. */
+static int write_str(const char *path, const char *text)
+{
+	int f = open(path, O_WRONLY | O_CLOEXEC), ok;
+
+	if (f < 0)
+		return -1;
+	ok = write(f, text, strlen(text)) == (ssize_t)strlen(text);
+	close(f);
+	return ok ? 0 : -1;
+}
+
+/*
+ * The kernel's page-allocation fault injection, armed for the tasks that
+ * ask (/proc/self/make-it-fail) and for every allocation pcc's mapping
+ * makes (__GFP_HIGHMEM, may reclaim), failing none until `times` is set.
+ */
+static void arm_fail_page_alloc(void)
+{
+	static const char *const knobs[][2] = {
+		{ "task-filter", "Y" }, { "ignore-gfp-wait", "N" }, { "ignore-gfp-highmem", "N" },
+		{ "probability", "100" }, { "interval", "1" }, { "min-order", "0" },
+		{ "verbose", "1" }, { "times", "0" },
+	};
+	char path[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		snprintf(path, sizeof(path), FAIL_PAGE_ALLOC "%s", knobs[i][0]);
+		if (write_str(path, knobs[i][1]))
+			die(path);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_sigaction = on_fault_signal, .sa_flags = SA_SIGINFO | SA_NODEFER };
@@ -239,14 +307,17 @@ int main(int argc, char **argv)
 	ssize_t n;
 
 	psz = sysconf(_SC_PAGESIZE);
+	trace_fd = open(TRACING "tracing_on", O_WRONLY);
+	marker_fd = open(TRACING "trace_marker", O_WRONLY);
+	scenario = s;
+	scenario_marker();
+	tracing(0);
 	prefault_self();
 	fd = open(PCC_DEVICE, O_RDWR);
 	if (fd < 0)
 		die("open " PCC_DEVICE);
 	if (ioctl(fd, PCC_IOC_RESET) < 0 || ioctl(fd, PCC_IOC_GET_SIZE, &size))
 		die("ioctl");
-	trace_fd = open(TRACING "tracing_on", O_WRONLY);
-	marker_fd = open(TRACING "trace_marker", O_WRONLY);
 	sigaction(SIGBUS, &sa, NULL);
 	sigaction(SIGSEGV, &sa, NULL);
 	memset(page, 'x', sizeof(page));
@@ -263,12 +334,28 @@ int main(int argc, char **argv)
 		tracing(0);
 	} else if (!strcmp(s, "fault-around") || !strcmp(s, "fault-around-4k") ||
 		   !strcmp(s, "fault-around-64k")) {
-		/* 32 cached pages, a read of the fifth: the window is the kernel's. */
+		/*
+		 * 32 cached pages, a read of the fifth: the window is the
+		 * kernel's, of fault_around_bytes (4k, 64k: set here).
+		 */
+		const char *fab = !strcmp(s, "fault-around-4k") ? "4096" :
+				  !strcmp(s, "fault-around-64k") ? "65536" : NULL;
+		char old[32] = "";
+		int f;
+
+		if (fab) {
+			f = open(FAB, O_RDONLY | O_CLOEXEC);
+			if (f < 0 || read(f, old, sizeof(old) - 1) <= 0 || write_str(FAB, fab))
+				die(FAB);
+			close(f);
+		}
 		cache_pages(32);
 		p = map_at(aligned_area(), 32, PROT_READ, MAP_SHARED, 0);
 		tracing(1);
 		v = p[4 * psz];
 		tracing(0);
+		if (fab && write_str(FAB, old))
+			die("put back " FAB);
 	} else if (!strcmp(s, "fault-around-vma")) {
 		/*
 		 * A VMA of 20 pages starting 8 pages into a 64 KiB window: the
@@ -359,7 +446,7 @@ int main(int argc, char **argv)
 		tracing(0);
 		user_saw("called code in pcc: returned %d", v);
 	} else if (!strcmp(s, "vma-lock-fallback")) {
-		/* Without ->map_pages (fault_around=0): see trace.job. */
+		/* Without ->map_pages (pcc loaded with fault_around=0). */
 		p = map(1, MAP_SHARED, 0);
 		tracing(1);
 		v = p[0];
@@ -367,7 +454,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(s, "oom")) {
 		/*
 		 * fail_page_alloc fails the next page allocation of a task that
-		 * asks (trace.job sets it up; times=1 is written here). It is
+		 * asks (armed here, times=1 at the access). It is
 		 * meant for pcc's allocation on this miss (the page tables are
 		 * there already: page 1 faulted first), but a silent
 		 * (__GFP_NOWARN) allocation of the debug kernel's own in this
@@ -381,6 +468,7 @@ int main(int argc, char **argv)
 
 		if (mf < 0 || times < 0)
 			die("/proc/self/make-it-fail or fail_page_alloc/times");
+		arm_fail_page_alloc();
 		for (attempt = 1; ; attempt++) {
 			p = map(2, MAP_SHARED, 2 * attempt);
 			v = p[psz];
@@ -396,9 +484,15 @@ int main(int argc, char **argv)
 				break;
 			if (truncate(TRACING "trace", 0))
 				die("clear the trace");
+			marked = 0;
+			tracing(1);
+			tracing(0);
 		}
+		if (write(times, "0", 1) != 1)
+			die("disarm fail_page_alloc");
 		printf("oom: pcc's allocation failed at attempt %d\n", attempt);
-		user_saw("survived: read %d after the retry", v);	} else if (!strcmp(s, "hwpoison")) {
+		user_saw("survived: read %d after the retry", v);
+	} else if (!strcmp(s, "hwpoison")) {
 		/*
 		 * A page lost to a memory error (madvise(MADV_HWPOISON), which
 		 * needs CAP_SYS_ADMIN): the mapping that had it sees a hwpoison
@@ -560,7 +654,7 @@ int main(int argc, char **argv)
 		 * A child kills this process while its fault waits for the
 		 * store's read (io_delay_us): the fault ends in RETRY with a
 		 * fatal signal pending, and is not retried. This process dies
-		 * of SIGKILL (trace.job expects it).
+		 * of SIGKILL (scripts/scenarios.py expects it).
 		 */
 		pid_t parent = getpid(), pid;
 		int go[2];
