@@ -790,12 +790,17 @@ def analyse(name, status, lost, output, lines, dwarf, source, names, depth, outd
         folded(t, [], fold)
         s = per_map.setdefault(mp, collections.Counter())
         s["faults"] += 1
-        for mm in fault.mms:
+        for mm, probe in zip(fault.mms, fault.probes):
             r = num(mm.ret)
             s["handle_mm_fault"] += 1
-            for bit, label in (("MAJOR", "major"), ("RETRY", "retry")):
-                if names.ret.get(bit, 0) & r:
-                    s[label] += 1
+            # Each call counted once, as mm_account_fault() counts: a call
+            # that gave up (RETRY) is not a fault of its own; the last
+            # attempt is major if MAJOR, or if it is a retry (TRIED).
+            tried = names.flags.get("TRIED", 0) & num(probe.fields.get("flags")) if probe else 0
+            if names.ret.get("RETRY", 0) & r:
+                s["retry"] += 1
+            elif names.ret.get("MAJOR", 0) & r or tried:
+                s["major"] += 1
             for e in ("OOM", "SIGBUS", "SIGSEGV", "HWPOISON"):
                 if names.ret.get(e, 0) & r:
                     s[e] += 1
