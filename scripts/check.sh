@@ -190,7 +190,7 @@ if wanted pcc_fault_paths; then
 fi
 # make trace PROG= on tools/pcc-mappings, taken in the same boot.
 if wanted pcc_trace_prog; then
-	python3 "$PCC_ROOT/scripts/trace_prog.py" --check --only "pcc-mappings pcc-mappings-segv pcc-mappings-hang" \
+	python3 "$PCC_ROOT/scripts/trace_prog.py" --check --only "$(python3 "$PCC_ROOT/scripts/trace_checks.py")" \
 		--flamegraph "$PCC_CACHE/$PCC_INFERNO/bin/inferno-flamegraph" "$PCC_OUT/check.log" \
 		"$KDIR/vmlinux" "$PCC_OUT/trace" > "$PCC_OUT/trace-prog.tap" || true
 fi

@@ -7,6 +7,9 @@ depth first, in this order, and its mapping must be the one named.
 Frames a compiler inlines (do_read_fault, do_cow_fault, do_anonymous_page,
 ...) are in a tree only because the call sites were decoded with DWARF: a
 capture or a decoder that loses them fails here.
+
+Run as a program, it prints the names of the captures it has checks for:
+make check decodes those (scripts/trace_prog.py --only).
 """
 import os
 import re
@@ -41,6 +44,15 @@ TABLES = {
                              "mapping": r"^\(no VMA", "entry": False}}},
     # Killed at the time limit while it sleeps: its faults are all there.
     "pcc-mappings-hang": {"status": "137 timeout", "marks": MAPPINGS},
+    # Two of make trace's scenarios (make check's fault-path captures,
+    # decoded here as any program's), for the summary's counts of a fault
+    # that waited for the store: the first call gives up (RETRY), the
+    # retry is major; killed while it waits, the fault ends with the call
+    # that gave up.
+    "major-fault": {"status": "0 exit", "marks": {}, "summary": [
+        r"(?m)^  pcc .*\n    faults 1 \(handle_mm_fault 2: major 1, minor 0, retried 1\)$"]},
+    "fatal-retry": {"status": "137 signal", "marks": {}, "summary": [
+        r"(?m)^  pcc .*\n    faults 1 \(handle_mm_fault 1: major 0, minor 0, retried 1\)$"]},
 }
 
 
@@ -128,3 +140,7 @@ def find(faults, name):
                         return g
                 return None
     return None
+
+
+if __name__ == "__main__":
+    print(" ".join(TABLES))
