@@ -75,6 +75,9 @@ case $status in
 "0 exit") log "$name exited with status 0"; exit "$vmrc" ;;
 *" exit") log "$name exited with status ${status% *}"; exit "${status% *}" ;;
 *" signal") log "$name was killed by signal $((${status% *} - 128))"; exit "${status% *}" ;;
-*" timeout") log "$name ran past TIMEOUT=$timeout s and was killed"; exit 124 ;;
+*" timeout")
+	log "$name ran past TIMEOUT=$timeout s and was killed; where its tasks were in the kernel then:"
+	tr -d '\r' < "$out.log" | sed -n '/^# stack of /,/^PCC-PROG-EXIT/p' | sed '$d' >&2
+	exit 124 ;;
 *) log "$name did not finish, or its capture was cut short: the guest stopped first (guest log: $out.log)"; exit 1 ;;
 esac

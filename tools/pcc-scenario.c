@@ -306,6 +306,8 @@ int main(int argc, char **argv)
 	int v = -1;
 	ssize_t n;
 
+	/* Each line out at once: a run killed at its time limit keeps it. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	psz = sysconf(_SC_PAGESIZE);
 	trace_fd = open(TRACING "tracing_on", O_WRONLY);
 	marker_fd = open(TRACING "trace_marker", O_WRONLY);

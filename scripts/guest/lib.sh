@@ -57,3 +57,18 @@ pcc_pid_filters_on() {
 	cat /proc/sys/kernel/pid_max > /sys/kernel/tracing/set_ftrace_pid &&
 	cat /proc/sys/kernel/pid_max > /sys/kernel/tracing/set_event_pid
 }
+
+# pcc_task_stacks PID: the kernel stack of each thread of PID and of its
+# children, their children, ... ("# stack of COMM-TID:" then the frames).
+pcc_task_stacks() {
+	local t comm c
+	for t in /proc/$1/task/*; do
+		[ -d "$t" ] || continue
+		read -r comm < $t/comm
+		echo "# stack of $comm-${t##*/} ($(cut -d' ' -f3 $t/stat 2> /dev/null)):"
+		sed 's/^/#   /' $t/stack 2> /dev/null
+		for c in $(cat $t/children 2> /dev/null); do
+			pcc_task_stacks $c
+		done
+	done
+}
