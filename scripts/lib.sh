@@ -162,17 +162,19 @@ prog_job() {
 # (all, or those named) run by prog.job as `make trace PROG=pcc-scenario
 # ARGS=NAME PARAMS=<its module parameters>` runs it, except that tracing
 # is on only where pcc-scenario switches it on (around its access: its
-# start would be most of the text the console carries), and the tracer is
-# set up once for them all, and pcc reloaded only where the parameters
-# change (pcc-scenario resets pcc itself); a job line that fails sets rc=1. /pcc/bin/pcc-scenario must be among the VM's files.
+# start would be most of the text the console carries), the tracer is set
+# up once for them all, and pcc is reloaded only where the parameters
+# change (pcc-scenario resets pcc itself). A job line that fails sets
+# rc=1. /pcc/bin/pcc-scenario must be among the VM's files.
 scenario_jobs() {
-	local rows name params want keep=--keep n=0
+	local rows name params keep=--keep n=0 total
 	rows=$(python3 "$PCC_ROOT/scripts/scenarios.py" --rows "$@") || return 1
-	while IFS='|' read -r name params want; do
+	total=$(wc -l <<< "$rows")
+	while IFS='|' read -r name params _; do
 		n=$((n + 1))
-		[ "$n" -lt "$(wc -l <<< "$rows")" ] || keep=
-		echo "("; prog_job --from-program --reuse-pcc $keep "$name" 60 16384 \
-			"/pcc/bin/pcc-scenario $name" "$params" ||
+		[ "$n" -lt "$total" ] || keep=
+		echo "("
+		prog_job --from-program --reuse-pcc $keep "$name" 60 16384 "/pcc/bin/pcc-scenario $name" "$params" ||
 			return 1
 		echo ")"; echo '[ $? = 0 ] || rc=1'
 	done <<< "$rows"
