@@ -13,26 +13,15 @@
  * own start) is not the scenario's, and scripts/trace_tree.py checks only
  * what comes after it.
  *
- *   pcc-scenario cold-read | fault-around | shared-first-store |
- *                shared-store-after-read | private-store | sigbus
+ *   pcc-scenario NAME
  *
- * These need pcc loaded with a store (backing=/dev/vda), the last two
- * with io_delay_us long enough to hold an I/O in flight:
- *
- *   pcc-scenario major-fault | evict-refault | mkwrite-under-writeback |
- *                fatal-retry
- *
- * The atlas of do_page_fault's branches (README, "Fault paths on arm64"):
- *
- *   pcc-scenario bad-access-write | bad-access-exec | bad-map | exec |
- *                vma-lock-fallback (pcc loaded with fault_around=0) |
- *                oom (arms fail_page_alloc for this task, and disarms it) |
- *                hwpoison | kernel-uaccess |
- *                kernel-no-context | kernel-pagefault-disabled | gup-populate | gup-mlock |
- *                gup-madvise-read | gup-madvise-write | gup-remote-read |
- *                gup-remote-write | fault-around-vma | fault-around-table |
- *                fault-around-4k | fault-around-64k (these set
- *                fault_around_bytes in debugfs, and put it back)
+ * NAME is a scenario of scripts/scenarios.py, the one table of them, which
+ * gives each its module parameters (the store scenarios need pcc loaded
+ * with backing=/dev/vda and an io_delay_us that holds an I/O in flight;
+ * vma-lock-fallback, fault_around=0), its exit status and what its capture
+ * must show. What a scenario needs beyond the module's parameters it sets
+ * itself and puts back: oom arms fail_page_alloc for this task,
+ * fault-around-4k and -64k set fault_around_bytes in debugfs.
  *
  * What user space saw (a signal and its si_code, a syscall's result) is
  * written to the trace buffer too, as a "pcc-user:" marker.
@@ -685,7 +674,7 @@ int main(int argc, char **argv)
 		user_saw("not killed: read %d", v);
 		return 1;
 	} else {
-		fprintf(stderr, "pcc-scenario: unknown scenario '%s' (see the source's header)\n", s);
+		fprintf(stderr, "pcc-scenario: unknown scenario '%s' (scripts/scenarios.py lists them)\n", s);
 		return 2;
 	}
 	printf("%s: value %d\n", s, v);
