@@ -66,31 +66,6 @@ static void catch_signals(void (*fn)(int, siginfo_t *, void *), int reset)
 
 static int read_byte(volatile char *p) { return *p; }
 
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (ssize_t)strlen(val) ? 0 : -1;
-}
-
-static long read_long(const char *path)
-{
-	char buf[32] = "";
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 ? strtol(buf, NULL, 10) : -1;
-}
-
 /* A 2 MiB-aligned address with a 2 MiB page table of room on both sides. */
 static char *aligned_area(void)
 {
@@ -252,13 +227,13 @@ TEST_F(atlas, failed_allocation_is_oom_then_the_access_is_retried)
 
 	if (access(FPA "times", W_OK))
 		SKIP(return, "no fail_page_alloc in debugfs (CONFIG_FAIL_PAGE_ALLOC)");
-	ASSERT_EQ(0, write_file(FPA "task-filter", "Y"));
-	ASSERT_EQ(0, write_file(FPA "ignore-gfp-wait", "N"));
-	ASSERT_EQ(0, write_file(FPA "ignore-gfp-highmem", "N"));
-	ASSERT_EQ(0, write_file(FPA "probability", "100"));
-	ASSERT_EQ(0, write_file(FPA "interval", "1"));
-	ASSERT_EQ(0, write_file(FPA "min-order", "0"));	/* pcc's pages are order 0 */
-	ASSERT_EQ(0, write_file(FPA "verbose", "1"));
+	ASSERT_EQ(0, pcc_write_file(FPA "task-filter", "Y"));
+	ASSERT_EQ(0, pcc_write_file(FPA "ignore-gfp-wait", "N"));
+	ASSERT_EQ(0, pcc_write_file(FPA "ignore-gfp-highmem", "N"));
+	ASSERT_EQ(0, pcc_write_file(FPA "probability", "100"));
+	ASSERT_EQ(0, pcc_write_file(FPA "interval", "1"));
+	ASSERT_EQ(0, pcc_write_file(FPA "min-order", "0"));	/* pcc's pages are order 0 */
+	ASSERT_EQ(0, pcc_write_file(FPA "verbose", "1"));
 	/*
 	 * The one failure is meant for pcc's allocation on the miss, but a
 	 * silent (__GFP_NOWARN) allocation of the debug kernel's own in this
@@ -271,16 +246,16 @@ TEST_F(atlas, failed_allocation_is_oom_then_the_access_is_retried)
 		p = mmap(NULL, 2 * PSZ, PROT_READ, MAP_SHARED, self->fd, 2 * attempt * PSZ);
 		ASSERT_NE(MAP_FAILED, p);
 		ASSERT_EQ(0, p[PSZ]);	/* page tables, and page 1 cached */
-		ASSERT_EQ(0, write_file(FPA "times", "1"));
+		ASSERT_EQ(0, pcc_write_file(FPA "times", "1"));
 		ASSERT_EQ(0, pcc_stats(self->fd, &self->st));
 		pcc_thread_faults(&f0);
 		v = -1;
-		ASSERT_EQ(0, write_file("/proc/self/make-it-fail", "1"));
+		ASSERT_EQ(0, pcc_write_file("/proc/self/make-it-fail", "1"));
 		ASSERT_EQ(0, ACCESS(v = p[0]));
-		ASSERT_EQ(0, write_file("/proc/self/make-it-fail", "0"));
+		ASSERT_EQ(0, pcc_write_file("/proc/self/make-it-fail", "0"));
 		pcc_thread_faults(&f1);
 		/* The one failure was used, by some allocation. */
-		EXPECT_EQ(0, read_long(FPA "times"));
+		EXPECT_EQ(0, pcc_read_long(FPA "times"));
 		EXPECT_EQ(0, v);
 		ASSERT_EQ(0, pcc_stats(self->fd, &n));
 		if (n.faults - self->st.faults == 2)
@@ -289,7 +264,7 @@ TEST_F(atlas, failed_allocation_is_oom_then_the_access_is_retried)
 		EXPECT_EQ(1, n.faults - self->st.faults);
 		TH_LOG("attempt %d: another allocation took the failure", attempt);
 	}
-	write_file(FPA "times", "0");
+	pcc_write_file(FPA "times", "0");
 	ASSERT_GE(10, attempt) TH_LOG("pcc's allocation never got the injected failure");
 	/* Two calls of ->fault: OOM, then the page. Only the second is accounted. */
 	EXPECT_CALLS(2, 2, 0);
@@ -622,16 +597,16 @@ static void expect_window(struct __test_metadata *_metadata, int fd, char *at, i
 TEST_F(atlas, fault_around_bytes_sets_faults_per_256_cached_pages)
 {
 	char *area = aligned_area();
-	long saved = read_long(FAB);
+	long saved = pcc_read_long(FAB);
 	char val[32];
 
 	ASSERT_NE(NULL, area);
 	if (saved < 0)
 		SKIP(return, "no %s", FAB);
 	ASSERT_EQ(0, pcc_fill_pages(self->fd, PSZ, 0, 256, 'w'));
-	ASSERT_EQ(0, write_file(FAB, "65536"));
+	ASSERT_EQ(0, pcc_write_file(FAB, "65536"));
 	expect_window(_metadata, self->fd, area, 256, 16, 16, 256);
-	ASSERT_EQ(0, write_file(FAB, "4096"));
+	ASSERT_EQ(0, pcc_write_file(FAB, "4096"));
 	/* One page: no fault-around at all, ->fault finds each page cached. */
 	struct pcc_stats a, b;
 	struct pcc_flt f0, f1;
@@ -648,16 +623,16 @@ TEST_F(atlas, fault_around_bytes_sets_faults_per_256_cached_pages)
 	EXPECT_EQ(0, b.fault_misses - a.fault_misses);
 	EXPECT_EQ(0, b.map_pages_calls - a.map_pages_calls);
 	munmap(p, 256 * PSZ);
-	ASSERT_EQ(0, write_file(FAB, "32768"));
+	ASSERT_EQ(0, pcc_write_file(FAB, "32768"));
 	expect_window(_metadata, self->fd, area, 256, 32, 32, 256);
 	snprintf(val, sizeof(val), "%ld", saved);
-	EXPECT_EQ(0, write_file(FAB, val));
+	EXPECT_EQ(0, pcc_write_file(FAB, val));
 }
 
 TEST_F(atlas, fault_around_window_is_cut_at_vma_and_page_table_edges)
 {
 	char *area = aligned_area();
-	long fab = read_long(FAB);
+	long fab = pcc_read_long(FAB);
 
 	ASSERT_NE(NULL, area);
 	if (fab != 65536)

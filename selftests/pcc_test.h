@@ -100,6 +100,33 @@ static inline int pcc_reload(const char *params)
 	return pcc_load(params);
 }
 
+/* Write a short text to a sysfs, debugfs or procfs file: 0, or -1. */
+static inline int pcc_write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+/* The number a sysfs, debugfs or procfs file holds, or -1. */
+static inline long pcc_read_long(const char *path)
+{
+	char buf[32] = "";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? strtol(buf, NULL, 10) : -1;
+}
+
 /*
  * Map every page the test program already has (text, data, heap, stack),
  * so that a fault count taken around one access counts that access only:

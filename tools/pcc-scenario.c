@@ -252,18 +252,6 @@ static void release_child(pid_t pid)
 		die("the mapping child");
 }
 
-/* Write a short text to a debugfs or procfs file; 0 or -1. */
-static int write_str(const char *path, const char *text)
-{
-	int f = open(path, O_WRONLY | O_CLOEXEC), ok;
-
-	if (f < 0)
-		return -1;
-	ok = write(f, text, strlen(text)) == (ssize_t)strlen(text);
-	close(f);
-	return ok ? 0 : -1;
-}
-
 /*
  * The kernel's page-allocation fault injection, armed for the tasks that
  * ask (/proc/self/make-it-fail) and for every allocation pcc's mapping
@@ -281,7 +269,7 @@ static void arm_fail_page_alloc(void)
 
 	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
 		snprintf(path, sizeof(path), FAIL_PAGE_ALLOC "%s", knobs[i][0]);
-		if (write_str(path, knobs[i][1]))
+		if (pcc_write_file(path, knobs[i][1]))
 			die(path);
 	}
 }
@@ -331,21 +319,18 @@ int main(int argc, char **argv)
 		 */
 		const char *fab = !strcmp(s, "fault-around-4k") ? "4096" :
 				  !strcmp(s, "fault-around-64k") ? "65536" : NULL;
-		char old[32] = "";
-		int f;
+		long saved = fab ? pcc_read_long(FAB) : 0;
+		char old[32];
 
-		if (fab) {
-			f = open(FAB, O_RDONLY | O_CLOEXEC);
-			if (f < 0 || read(f, old, sizeof(old) - 1) <= 0 || write_str(FAB, fab))
-				die(FAB);
-			close(f);
-		}
+		snprintf(old, sizeof(old), "%ld", saved);
+		if (fab && (saved < 0 || pcc_write_file(FAB, fab)))
+			die(FAB);
 		cache_pages(32);
 		p = map_at(aligned_area(), 32, PROT_READ, MAP_SHARED, 0);
 		tracing(1);
 		v = p[4 * psz];
 		tracing(0);
-		if (fab && write_str(FAB, old))
+		if (fab && pcc_write_file(FAB, old))
 			die("put back " FAB);
 	} else if (!strcmp(s, "fault-around-vma")) {
 		/*
