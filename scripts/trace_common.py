@@ -20,6 +20,40 @@ X86_FAULT_CALLEES = ("lock_vma_under_rcu", "handle_mm_fault", "lock_mm_and_find_
 OTHER_ROOTS = ("__get_user_pages",)
 
 
+# function_graph with funcgraph-proc and without funcgraph-duration:
+#   " 1)  prog-85     |    handle_mm_fault() { /* <-do_page_fault+0x2c0/0x6f0 */"
+LINE = re.compile(r"^\s*(?P<cpu>\d+)\)\s+(?P<comm>.*?)-(?P<pid>\d+)\s+\|\s?(?P<body>.*)$")
+
+
+def prog_blocks(log):
+    """(name, exit line, lost, output lines, trace lines) of each capture
+    of scripts/guest/prog.job in a guest log."""
+    name, lines, out, status, lost, where = None, [], [], None, None, None
+    for line in open(log, errors="replace").read().splitlines():
+        line = line.rstrip("\r")
+        if line.startswith("PCC-PROG-OUTPUT-BEGIN"):
+            where, out = "out", []
+        elif line.startswith("PCC-PROG-OUTPUT-END"):
+            where = None
+        elif line.startswith("PCC-PROG-EXIT "):
+            status = line.split(None, 1)[1].strip()
+        elif line.startswith("PCC-PROG-LOST "):
+            lost = int(line.split()[1])
+        elif line.startswith("PCC-PROG-BEGIN "):
+            name, lines, where = line.split()[1], [], "trace"
+        elif line.startswith("PCC-PROG-END ") and name:
+            yield name, status, lost, out, lines
+            name, where = None, None
+        elif where == "out":
+            out.append(line)
+        elif where == "trace":
+            lines.append(line)
+    if name and where == "trace":
+        # The guest stopped while printing the capture (its time limit):
+        # what came out is decoded, and the summary says it is cut short.
+        yield name, (status or "?") + " (capture cut short: the guest stopped while printing it)", \
+            lost, out, lines
+
 def elf_arch(vmlinux):
     """arm64 or x86_64, from vmlinux's ELF header."""
     with open(vmlinux, "rb") as f:

@@ -47,11 +47,9 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from trace_common import OTHER_ROOTS, X86_FAULT_CALLEES, Dwarf, demangle, elf_arch, print_tap  # noqa: E402
+from trace_common import (LINE, OTHER_ROOTS, X86_FAULT_CALLEES, Dwarf, demangle, elf_arch,  # noqa: E402
+                          print_tap, prog_blocks)
 
-# function_graph with funcgraph-proc and without funcgraph-duration:
-#   " 1)  prog-85     |    handle_mm_fault() { /* <-do_page_fault+0x2c0/0x6f0 */"
-LINE = re.compile(r"^\s*(?P<cpu>\d+)\)\s+(?P<comm>.*?)-(?P<pid>\d+)\s+\|\s?(?P<body>.*)$")
 STACK = re.compile(r"^\s*=> (?P<sym>[^\s+]+)(?:\+0x(?P<off>[0-9a-f]+)/0x[0-9a-f]+)?(?: \[(?P<mod>\w+)\])?")
 CALL = re.compile(r"^(?P<name>[\w.$]+)(?: \[(?P<mod>\w+)\])?\(\)\s*(?P<open>\{)?;?(?P<rest>.*)$")
 RETADDR = re.compile(r"<-(?P<sym>[\w.$]+)\+0x(?P<off>[0-9a-f]+)/0x[0-9a-f]+(?: \[(?P<mod>\w+)\])?")
@@ -86,35 +84,6 @@ class Call:
         yield self
         for c in self.children:
             yield from c.walk()
-
-
-def blocks(log):
-    """(name, exit line, lost, output lines, trace lines) of each capture."""
-    name, lines, out, status, lost, where = None, [], [], None, None, None
-    for line in open(log, errors="replace").read().splitlines():
-        line = line.rstrip("\r")
-        if line.startswith("PCC-PROG-OUTPUT-BEGIN"):
-            where, out = "out", []
-        elif line.startswith("PCC-PROG-OUTPUT-END"):
-            where = None
-        elif line.startswith("PCC-PROG-EXIT "):
-            status = line.split(None, 1)[1].strip()
-        elif line.startswith("PCC-PROG-LOST "):
-            lost = int(line.split()[1])
-        elif line.startswith("PCC-PROG-BEGIN "):
-            name, lines, where = line.split()[1], [], "trace"
-        elif line.startswith("PCC-PROG-END ") and name:
-            yield name, status, lost, out, lines
-            name, where = None, None
-        elif where == "out":
-            out.append(line)
-        elif where == "trace":
-            lines.append(line)
-    if name and where == "trace":
-        # The guest stopped while printing the capture (its time limit):
-        # what came out is decoded, and the summary says it is cut short.
-        yield name, (status or "?") + " (capture cut short: the guest stopped while printing it)", \
-            lost, out, lines
 
 
 def parse(lines, arch):
@@ -967,7 +936,7 @@ def main():
     source, names = Source(ksrc), Names(ksrc)
     results = []
     found = False
-    for name, status, lost, output, lines in blocks(log):
+    for name, status, lost, output, lines in prog_blocks(log):
         if only is not None and name not in only:
             continue
         found = True

@@ -33,13 +33,13 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from trace_common import OTHER_ROOTS, X86_FAULT_CALLEES, Dwarf, demangle, elf_arch, print_tap  # noqa: E402
+from trace_common import (LINE, OTHER_ROOTS, X86_FAULT_CALLEES, Dwarf, demangle, elf_arch,  # noqa: E402
+                          print_tap, prog_blocks)
 import scenarios  # noqa: E402
 
 
-# function_graph with funcgraph-proc (prog.job):
-#   " 1)  pcc-sce-93    |   handle_mm_fault() { /* <-do_page_fault+0x2c0/0x6f0 */"
-GRAPH = re.compile(r"^\s*\d+\)\s+(?P<comm>.*?)-(?P<pid>\d+)\s+\|(?P<body>.*)$")
+# A function_graph line (prog.job's, with funcgraph-proc) is
+# trace_common.LINE.
 # The line before a stack trace: "  pcc-scenario-93  [001] ...: <stack trace>".
 STACK_HEAD = re.compile(r"^\s*(?P<comm>.+?)-(?P<pid>\d+)\s+\[\d+\].*<stack trace>")
 MARKER = re.compile(r"/\* pcc-scenario: (?P<name>\S+) ?\*/")
@@ -87,22 +87,12 @@ class Node:
 
 
 def blocks(log):
-    """Yield (scenario, exit status, lines) for each scenario's capture:
-    the lines of its own task from its marker on."""
-    cur, lines, status = None, [], None
-    for line in open(log, errors="replace").read().splitlines():
-        line = line.rstrip("\r")
-        if line.startswith("PCC-PROG-EXIT "):
-            status = line.split(maxsplit=1)[1]
-        elif line.startswith("PCC-PROG-BEGIN "):
-            cur, lines = line.split()[1], []
-            if cur not in scenarios.BY_NAME:
-                cur = None
-        elif line.startswith("PCC-PROG-END ") and cur:
-            yield cur, status, own_lines(cur, lines)
-            cur, status = None, None
-        elif cur:
-            lines.append(line)
+    """Yield (scenario, exit status, lines) for each scenario's capture
+    (trace_common.prog_blocks): the lines of its own task from its marker
+    on."""
+    for name, status, _, _, lines in prog_blocks(log):
+        if name in scenarios.BY_NAME:
+            yield name, status, own_lines(name, lines)
 
 
 def own_lines(name, lines):
@@ -112,14 +102,14 @@ def own_lines(name, lines):
     start, pid = None, None
     for i, line in enumerate(lines):
         m = MARKER.search(line)
-        g = GRAPH.match(line)
+        g = LINE.match(line)
         if m and g and m["name"] == name:
             start, pid = i + 1, g["pid"]
     if start is None:
         return []
     out, mine = [], True
     for line in lines[start:]:
-        g = GRAPH.match(line)
+        g = LINE.match(line)
         if g:
             mine = g["pid"] == pid
         else:
@@ -169,7 +159,7 @@ def parse(lines):
             if stack_of_pcc:
                 events[-1][2].append((m["sym"], int(m["off"], 16), m["mod"]))
             continue
-        m = GRAPH.match(line)
+        m = LINE.match(line)
         if not m:
             continue
         body = m["body"].strip()
