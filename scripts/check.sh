@@ -144,15 +144,16 @@ if [ -s "$stage/tests.list" ] || wanted pcc_fault_paths || wanted pcc_trace_prog
 		if wanted pcc_trace_prog; then
 			# The same program three times: to its end, killed by SIGSEGV,
 			# and past its time limit (scripts/trace_checks.py's tables).
-			# The tracer stays set up between them (--keep).
-			for t in "--keep pcc-mappings 60 " "--keep pcc-mappings-segv 60 segv" "pcc-mappings-hang 5 hang"; do
+			# The tracer stays set up between these runs and the
+			# scenarios' (--keep), and is taken down after them.
+			for t in "pcc-mappings 60 " "pcc-mappings-segv 60 segv" "pcc-mappings-hang 5 hang"; do
 				set -- $t
-				[ "$1" = --keep ] && keep=$1 && shift || keep=
-				echo "("; prog_job $keep "$1" "$2" 16384 "/pcc/bin/pcc-mappings ${3:-}"; echo ")"
+				echo "("; prog_job --keep "$1" "$2" 16384 "/pcc/bin/pcc-mappings ${3:-}"; echo ")"
 				echo '[ $? = 0 ] || rc=1'
 			done
 			files+=("$PCC_OUT/tools/pcc-mappings")
 		fi
+		{ wanted pcc_fault_paths || wanted pcc_trace_prog; } && echo "$PCC_TRACE_OFF"
 		wanted pcc_kmemleak && cat "$PCC_ROOT/scripts/guest/leaks.job"
 		echo 'exit $rc'
 	} > "$stage/job"

@@ -157,6 +157,10 @@ prog_job() {
 	cat "$PCC_ROOT/scripts/guest/prog.job"
 }
 
+# The job line that takes down what a series of prog_job --keep runs left
+# set up (guest lib.sh's pcc_trace_off).
+PCC_TRACE_OFF='( . /pcc/lib.sh && pcc_trace_off )'
+
 # scenario_jobs NAME...: the guest job of `make trace SCENARIO=` and of make
 # check's fault paths, on stdout: each scenario of scripts/scenarios.py
 # (all, or those named) run by prog.job as `make trace PROG=pcc-scenario
@@ -165,16 +169,14 @@ prog_job() {
 # start would be most of the text the console carries), the tracer is set
 # up once for them all, and pcc is reloaded only where the parameters
 # change (pcc-scenario resets pcc itself). A job line that fails sets
-# rc=1. /pcc/bin/pcc-scenario must be among the VM's files.
+# rc=1; after the last run, the job must take the tracer down
+# ($PCC_TRACE_OFF). /pcc/bin/pcc-scenario must be among the VM's files.
 scenario_jobs() {
-	local rows name params keep=--keep n=0 total
+	local rows name params
 	rows=$(python3 "$PCC_ROOT/scripts/scenarios.py" --rows "$@") || return 1
-	total=$(wc -l <<< "$rows")
 	while IFS='|' read -r name params _; do
-		n=$((n + 1))
-		[ "$n" -lt "$total" ] || keep=
 		echo "("
-		prog_job --from-program --reuse-pcc $keep "$name" 60 16384 "/pcc/bin/pcc-scenario $name" "$params" ||
+		prog_job --from-program --reuse-pcc --keep "$name" 60 16384 "/pcc/bin/pcc-scenario $name" "$params" ||
 			return 1
 		echo ")"; echo '[ $? = 0 ] || rc=1'
 	done <<< "$rows"

@@ -22,7 +22,7 @@ names=$(cut -d'|' -f1 <<< "$names" | tr '\n' ' ')
 build_all
 [ -f "$KDIR/vmlinux" ] || die "no vmlinux in $KDIR: stack decoding needs it"
 job=$(mktemp); trap 'rm -f "$job"' EXIT
-{ echo 'rc=0'; scenario_jobs $names; echo 'exit $rc'; } > "$job" ||
+{ echo 'rc=0'; scenario_jobs $names && echo "$PCC_TRACE_OFF"; echo 'exit $rc'; } > "$job" ||
 	die "make trace: cannot read struct offsets from $KDIR/vmlinux"
 set +e
 bash "$PCC_ROOT/scripts/vm.sh" --log "$PCC_OUT/trace.log" "$job" "$PCC_OUT/tools/pcc-scenario"
@@ -32,9 +32,14 @@ mkdir -p "$PCC_OUT/trace"
 for n in $names; do rm -rf "${PCC_OUT:?}/trace/$n" "$PCC_OUT/trace/$n.tree" "$PCC_OUT/trace/$n.graph"; done
 python3 "$PCC_ROOT/scripts/trace_prog.py" --flamegraph "$PCC_CACHE/$PCC_INFERNO/bin/inferno-flamegraph" \
 	"$PCC_OUT/trace.log" "$KDIR/vmlinux" "$PCC_OUT/trace" > /dev/null || rc=1
-python3 "$PCC_ROOT/scripts/trace_tree.py" "$PCC_OUT/trace.log" "$KDIR/vmlinux" "$PCC_OUT/trace"
+# One decoding writes the trees and checks them; the trees are printed.
 python3 "$PCC_ROOT/scripts/trace_tree.py" --check --scenarios "$names" "$PCC_OUT/trace.log" \
 	"$KDIR/vmlinux" "$PCC_OUT/trace" > "$PCC_OUT/trace.tap" || rc=1
+for n in $names; do
+	echo "== $n ($PCC_OUT/trace/$n.tree, raw: $n.graph)"
+	cat "$PCC_OUT/trace/$n.tree" 2> /dev/null || echo "(no capture)"
+	echo
+done
 grep -E '^not ok' "$PCC_OUT/trace.tap" >&2 || true
 log "per scenario: the tree (<name>.tree) and every fault decoded (<name>/) in $PCC_OUT/trace/; guest log $PCC_OUT/trace.log"
 python3 "$PCC_ROOT/scripts/tap_summary.py" "$PCC_OUT/trace.tap" || rc=1

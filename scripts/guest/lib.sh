@@ -72,3 +72,31 @@ pcc_task_stacks() {
 		done
 	done
 }
+
+# pcc_events [!] 0|1: pcc's events, each with a stack trace, on or off
+# (off, as they must be while pcc is unloaded: a module going away with a
+# tracepoint in use is a kernel warning).
+pcc_events() {
+	for e in pcc_fault pcc_map_pages pcc_page_mkwrite; do
+		echo "$1stacktrace" > /sys/kernel/tracing/events/pcc/$e/trigger
+	done
+	echo $2 > /sys/kernel/tracing/events/pcc/enable
+}
+
+# pcc_trace_off: the tracing prog.job set up, undone (after its run, or
+# after the last run of a series it kept the tracer for).
+pcc_trace_off() {
+	local T=/sys/kernel/tracing e
+	pcc_events '!' 0
+	for e in $T/events/pcc_prog/*/; do
+		echo '!stacktrace' > $e/trigger
+		echo 0 > $e/enable
+	done
+	echo > $T/kprobe_events
+	echo 0 > $T/events/signal/signal_generate/enable
+	[ -d $T/events/exceptions ] && echo 0 > $T/events/exceptions/enable
+	echo nop > $T/current_tracer
+	echo > $T/set_graph_function
+	echo > $T/set_ftrace_pid
+	echo > $T/set_event_pid
+}
