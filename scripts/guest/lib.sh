@@ -96,6 +96,7 @@ pcc_trace_off() {
 	echo 0 > $T/events/signal/signal_generate/enable
 	[ -d $T/events/exceptions ] && echo 0 > $T/events/exceptions/enable
 	echo nop > $T/current_tracer
+	echo local > $T/trace_clock
 	echo > $T/set_graph_function
 	echo > $T/set_ftrace_pid
 	echo > $T/set_event_pid
