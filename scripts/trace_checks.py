@@ -79,18 +79,25 @@ def in_order(seq, want):
     return None
 
 
-def run(capture, faults, arch, status, outdir):
-    """[(what, ok, why)] for one capture."""
+def run(capture, faults, arch, status, outdir, reading):
+    """[(what, ok, why)] for one capture; reading: trace_prog.Reading, what
+    the decoder could not take as it came."""
     table = TABLES.get(capture)
     if table is None:
         return [(capture, False, f"no checks for a capture of this name; there are: {' '.join(TABLES)}")]
     res = [(f"{capture} ended as expected", status == table["status"],
             f"exit status and how: {status} (expected {table['status']})")]
+    # Every line of the capture is the tracer's, whole, and every call has
+    # its end: a line broken on its way out (a console message written in
+    # its middle) or lost is a capture the trees may not show truly.
+    problems = reading.problems()
+    res.append((f"{capture}: every line of the capture read", not problems,
+                "; ".join(problems) or "calls and ends matched"))
     for name, spec in table["marks"].items():
         what = f"{capture}: the fault of {name}"
-        fault = find(faults, name)
+        fault, why = find(faults, name)
         if fault is None:
-            res.append((what, False, f"no mark '{name}' with a fault at its address after it"))
+            res.append((what, False, why))
             continue
         tree = fault.tree
         seq = names(tree)
@@ -128,7 +135,8 @@ def run(capture, faults, arch, status, outdir):
 
 
 def find(faults, name):
-    """The first fault at the address of mark `name`, after the mark."""
+    """(the first fault at the address of mark `name` after the mark, None)
+    or (None, why not)."""
     for i, f in enumerate(faults):
         for ev in f.marks_before:
             m = re.match(r"(\S+) (0x[0-9a-f]+)", ev)
@@ -137,9 +145,13 @@ def find(faults, name):
                 for g in faults[i:]:
                     a = g.address()
                     if a is not None and a >> 12 == page:
-                        return g
-                return None
-    return None
+                        return g, None
+                after = [hex(g.address()) if g.address() is not None else "?" for g in faults[i:]]
+                return None, (f"mark '{ev}' is there, but none of the {len(after)} faults after it is at its "
+                              f"page ({', '.join(after[:8])}{', ...' if len(after) > 8 else ''})")
+    marks = [ev.split()[0] for f in faults for ev in f.marks_before]
+    return None, (f"no mark '{name}' before a fault (marks before faults: {' '.join(marks) or 'none'}; "
+                  f"{len(faults)} faults)")
 
 
 if __name__ == "__main__":

@@ -75,6 +75,7 @@ class Call:
     def __init__(self, name, parent, mod=None, site=None, kind="call", text=""):
         self.name, self.parent, self.mod, self.site, self.kind = name, parent, mod, site, kind
         self.children, self.ret, self.stack, self.text = [], None, [], text
+        self.depth = -1  # a call's function_graph depth; -1: a task, an entry
         # An event's name=value fields.
         self.fields = {k: v.strip('"') for k, v in FIELD.findall(text)}
         if parent is not None:
@@ -86,10 +87,58 @@ class Call:
             yield from c.walk()
 
 
-def parse(lines, arch):
+# Lines of a capture that are the trace file's own: its header, the
+# markers of a CPU's buffer and of a context switch, and the line a stack
+# trace begins with (in the plain format: "  prog-85  [001] d....  249.68: <stack trace>").
+NOISE = re.compile(r"^\s*$|^#|^\s*-+\s*$|^\s*\d+\)\s+\S+-\d+\s+=>\s+\S+-\d+\s*$|^#* CPU \d+ buffer started|"
+                   r"^\s*\S+-\d+\s+\[\d+\]\s+\S+\s+\d+\.\d+: <stack trace>$")
+# Any other comment of the graph: what the program wrote to trace_marker
+# that is not "name: text" ("pcc-scenario: cold-read").
+COMMENT = re.compile(r"^/\*.*\*/$")
+
+
+class Reading:
+    """What parse() could not take as it came: lines it could not read
+    (a line broken on the way out, e.g. by a kernel message written to
+    the console in its middle), calls whose end it did not see, and ends
+    of calls it did not see begin. Each is placed by function_graph's
+    depth instead; make check asserts there are none."""
+
+    def __init__(self):
+        self.unread, self.unclosed, self.unopened = [], 0, 0
+
+    def problems(self):
+        out = []
+        if self.unread:
+            out.append(f"{len(self.unread)} line(s) not read, the first: {self.unread[0]!r}")
+        if self.unclosed:
+            out.append(f"{self.unclosed} call(s) without their closing line")
+        if self.unopened:
+            out.append(f"{self.unopened} closing line(s) without their call")
+        return out
+
+
+def parse(lines, arch, reading=None):
     """The calls of each task, as trees under one root per task; events
-    (and their stacks) hang where they happened."""
+    (and their stacks) hang where they happened.
+
+    A call's parent is the task's open call one level up, by the depth
+    function_graph gives each line (its indentation, two spaces a level,
+    counted per task): a lost closing line ends its call where the next
+    line at that depth or above begins, and nothing after it nests
+    inside it."""
+    reading = Reading() if reading is None else reading
     roots, cur, entry, last_event = {}, {}, {}, None
+
+    def up_to(pid, depth):
+        # The task's open call at depth-1, closing the deeper ones whose
+        # closing line was not seen.
+        c = cur[pid]
+        while c.kind == "call" and c.depth >= depth:
+            reading.unclosed += 1
+            c = c.parent
+        return c
+
     for line in lines:
         m = STACK.match(line)
         if m:
@@ -100,13 +149,18 @@ def parse(lines, arch):
             continue
         m = LINE.match(line)
         if not m:
+            if not NOISE.match(line):
+                reading.unread.append(line)
             continue
         pid, body = int(m["pid"]), m["body"].strip()
+        depth = (len(m["body"]) - len(m["body"].lstrip(" "))) // 2
         if pid not in roots:
             roots[pid] = Call(f"{m['comm']}-{pid}", None, kind="task")
             cur[pid] = roots[pid]
         root = roots[pid]
         e = EVENT.match(body)
+        if not e and COMMENT.match(body):
+            continue
         if e:
             if e["name"] == "<stack trace>":
                 continue
@@ -115,6 +169,9 @@ def parse(lines, arch):
                 # A probe's own safe read (the kprobe's fetch of ->vm_file
                 # of an anonymous VMA): the tracer's, not the program's.
                 continue
+            if name == "page_fault_user":
+                # Taken in user mode: none of the task's calls is open.
+                cur[pid] = up_to(pid, 0)
             if arch == "x86_64" and name.startswith("page_fault_") and cur[pid] in (root, entry.get(pid)):
                 # x86: exc_page_fault is noinstr; the exception event opens
                 # the fault, and the do_user_addr_fault callees that follow
@@ -130,18 +187,24 @@ def parse(lines, arch):
             last_event = Call(name, parent, kind="event", text=e["text"])
             continue
         if body.startswith("}"):
+            c = up_to(pid, depth + 1)
+            if c.kind != "call" or c.depth != depth:
+                # Its call's line was not read: nothing to close.
+                reading.unopened += 1
+                cur[pid] = c
+                continue
             r = RETVAL.search(body)
-            c = cur[pid]
-            if r and c is not root:
+            if r:
                 c.ret = r["ret"]
-            cur[pid] = c.parent if c.parent is not None else root
+            cur[pid] = c.parent
             if cur[pid] is entry.get(pid):
                 cur[pid] = root
             continue
         c = CALL.match(body)
         if not c:
+            reading.unread.append(line)
             continue
-        parent = cur[pid]
+        parent = up_to(pid, depth)
         if parent is root and entry.get(pid) is not None:
             if c["name"] in X86_FAULT_CALLEES:
                 parent = entry[pid]
@@ -150,6 +213,7 @@ def parse(lines, arch):
         ra = RETADDR.search(c["rest"])
         site = (ra["sym"], int(ra["off"], 16), ra["mod"]) if ra else None
         node = Call(c["name"], parent, c["mod"], site)
+        node.depth = depth
         r = RETVAL.search(c["rest"])
         if r:
             node.ret = r["ret"]
@@ -280,7 +344,10 @@ def probe_of(mm):
 
 
 def faults_of(roots):
-    """Each task's faults, in order."""
+    """Each task's faults, in order, each with the marks the program wrote
+    since the task's previous fault. A mark is a write() to trace_marker,
+    never inside a fault: one found inside a call (after a call whose end
+    was lost) still counts where it came, in the capture's order."""
     out = []
     for pid, root in roots.items():
         marks = []
@@ -298,6 +365,7 @@ def faults_of(roots):
                 new = [Fault(mm, "gup") for mm in n.walk() if mm.kind == "call" and mm.name == "handle_mm_fault"]
             for f in new:
                 f.marks_before, marks = marks, []
+            marks += [m.text for m in n.walk() if m.kind == "event" and m.name == "mark"]
 
             out += new
     return out
@@ -724,7 +792,8 @@ def start_of(mapping):
 
 def analyse(name, status, lost, output, lines, dwarf, source, names, depth, outdir, flamegraph):
     arch = dwarf.arch
-    roots = parse(lines, arch)
+    reading = Reading()
+    roots = parse(lines, arch, reading)
     faults = faults_of(roots)
     calls = [n for r in roots.values() for n in r.walk() if n.kind == "call"]
     dwarf.load_files({n.name for n in calls if not n.mod})
@@ -806,6 +875,7 @@ def analyse(name, status, lost, output, lines, dwarf, source, names, depth, outd
     slines = [f"{name}: {len(faults)} faults captured, {lost if lost is not None else '?'} trace events lost"
               f"{' (the buffer filled: faults after that are not in the trees; TRACE_KB= makes it larger)' if lost else ''}",
               f"program: {status or 'no exit status (the guest did not finish)'}"]
+    slines += [f"capture: {p}" for p in reading.problems()]
     for mp, s in per_map.items():
         slines.append(f"  {mp}")
         slines.append(f"    faults {s['faults']} (handle_mm_fault {s['handle_mm_fault']}: major {s['major']}, "
@@ -828,7 +898,7 @@ def analyse(name, status, lost, output, lines, dwarf, source, names, depth, outd
             subprocess.run([flamegraph, "--title", f"{name}: page-fault paths ({arch})",
                             "--subtitle", "width: calls recorded; _[i]: inlined (from DWARF)",
                             "--countname", "calls"], stdin=fin, stdout=fout, check=True)
-    return faults, slines, glines
+    return faults, slines, glines, reading
 
 
 def struct_layouts(vmlinux, wanted):
@@ -941,11 +1011,11 @@ def main():
             continue
         found = True
         sub = os.path.join(outdir, name)
-        faults, slines, glines = analyse(name, status, lost, output, lines, dwarf, source,
+        faults, slines, glines, reading = analyse(name, status, lost, output, lines, dwarf, source,
                                                     names, depth, sub, flamegraph)
         if check:
             import trace_checks
-            results += trace_checks.run(name, faults, arch, status, sub)
+            results += trace_checks.run(name, faults, arch, status, sub, reading)
         else:
             print(f"== {name}: the program's output ({sub}/output.txt)")
             print("\n".join(output))
