@@ -469,7 +469,12 @@ static inline long pcc_first_nonzero(const void *p, size_t len)
  * its PFN from /proc/self/pagemap, its flags from /proc/kpageflags
  * (KPF_WRITEBACK). Per page and exact; the global Writeback: count
  * of /proc/meminfo is not (its per-CPU deltas are folded once a second).
- * Returns 0 once it is, -1 with errno set (ETIMEDOUT after ms).
+ * Returns 0 once it is, -1 with errno set: ETIMEDOUT after ms; ENODATA as
+ * soon as the page is clean, unlocked and not under writeback (there is
+ * nothing dirty to write back: it ended before it was seen, or it cleaned
+ * the page without a store). Writeback starts with the page locked
+ * (folio_clear_dirty_for_io, then folio_start_writeback), so a page seen
+ * between the two is locked, not taken for clean.
  */
 static inline int pcc_wait_writeback(const void *addr, int ms)
 {
@@ -496,6 +501,10 @@ static inline int pcc_wait_writeback(const void *addr, int ms)
 			}
 			if ((flags >> KPF_WRITEBACK) & 1) {
 				ret = 0;
+				break;
+			}
+			if (!(flags & (1ULL << KPF_DIRTY | 1ULL << KPF_LOCKED))) {
+				err = ENODATA;
 				break;
 			}
 		}

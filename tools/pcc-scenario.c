@@ -600,25 +600,42 @@ int main(int argc, char **argv)
 		 * the writeback ends (stable pages).
 		 */
 		pid_t pid;
-		int status;
+		int status, go[2];
+		char c;
 
 		p = map(1, MAP_SHARED, 0);
 		p[0] = 'a';
+		if (pipe(go))
+			die("pipe");
 		pid = fork();
 		if (pid < 0)
 			die("fork");
-		if (pid == 0)
-			_exit(ioctl(fd, PCC_IOC_WRITEBACK) == 1 ? 0 : 1);
+		if (pid == 0) {
+			close(go[1]);
+			_exit(read(go[0], &c, 1) == 1 && ioctl(fd, PCC_IOC_WRITEBACK) == 1 ? 0 : 1);
+		}
+		close(go[0]);
+		/*
+		 * The child starts the writeback only once this process is
+		 * ready to watch for it: its io_delay_us is the window in
+		 * which the store must come, and prefaulting this process
+		 * (after the fork, which made its private pages copy-on-write
+		 * again) can take longer than that under TCG.
+		 */
 		prefault_self();
+		if (write(go[1], "g", 1) != 1)
+			die("start the child's writeback");
+		close(go[1]);
 		/*
 		 * Store only once the page is under writeback: a fixed sleep
 		 * was too short when the child was slow to start (the store
-		 * then found a dirty page and did not wait). The write itself
-		 * then takes io_delay_us.
+		 * then found a dirty page and did not wait). Per page and
+		 * exact (pcc_test.h); a writeback that ended before it was
+		 * seen is said, not waited for.
 		 */
-		/* Per page and exact (pcc_test.h). */
 		if (pcc_wait_writeback((const void *)p, 10000))
-			die("the child's writeback did not start within 10 s");
+			die(errno == ENODATA ? "the child's writeback ended before this process saw it"
+					     : "the child's writeback did not start within 10 s");
 		tracing(1);
 		p[0] = 'b';
 		tracing(0);
