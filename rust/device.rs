@@ -90,6 +90,18 @@ impl SharedMiscDevice for PageCache {
         cache.write(kiocb.ki_pos_mut(), iov)
     }
 
+    /// `fsync`, `fdatasync` and `msync(MS_SYNC)`: [`PageCache::sync`], the
+    /// whole cache whatever the range (a superset of what was asked).
+    fn fsync(
+        cache: ArcBorrow<'_, PageCache>,
+        _file: &File,
+        _start: i64,
+        _end: i64,
+        _datasync: bool,
+    ) -> Result {
+        cache.sync()
+    }
+
     /// Reading (stats, size) needs any open file; what changes the cache
     /// (writeback, reset, evict) needs one open for writing, else `EBADF`,
     /// as a `write()` to a read-only file gets.

@@ -313,6 +313,41 @@ TEST_F(store, writeback_writes_each_dirty_page_to_the_store_and_write_protects_i
 	munmap(p, 3 * PSZ);
 }
 
+/*
+ * fsync, fdatasync and msync(MS_SYNC) of a shared mapping: each writes
+ * every dirty page to the store, as PCC_IOC_WRITEBACK does, and succeeds;
+ * with nothing dirty, nothing is written.
+ */
+TEST_F(store, fsync_fdatasync_and_msync_write_every_dirty_page_to_the_store)
+{
+	static const char *const way[] = { "fsync", "fdatasync", "msync(MS_SYNC)" };
+	struct snap a, b;
+	int w, i, ret;
+	char *p;
+
+	p = map_pages_at(self->fd, 2, 40);
+	ASSERT_NE(MAP_FAILED, p);
+	for (w = 0; w < 3; w++) {
+		for (i = 0; i < 2; i++)
+			pcc_fill_page(p + i * PSZ, 40 + i, 50 + w);
+		snap(self->fd, &a);
+		ASSERT_EQ(2, a.s.pages_dirty);
+		ret = w == 0 ? fsync(self->fd) : w == 1 ? fdatasync(self->fd) : msync(p, 2 * PSZ, MS_SYNC);
+		EXPECT_EQ(0, ret) TH_LOG("%s: %s", way[w], strerror(errno));
+		snap(self->fd, &b);
+		EXPECT_EQ(0, b.s.pages_dirty) TH_LOG("%s", way[w]);
+		EXPECT_EQ(2, DIO(b, a, store_writes)) TH_LOG("%s", way[w]);
+		EXPECT_EQ(2, D(b, a, pages_written_back)) TH_LOG("%s", way[w]);
+		for (i = 0; i < 2; i++)
+			EXPECT_EQ(-1, store_check(PCC_STORE_DISK, 40 + i, 50 + w))
+				TH_LOG("%s: store page %d", way[w], 40 + i);
+	}
+	EXPECT_EQ(0, fsync(self->fd));
+	snap(self->fd, &a);
+	EXPECT_EQ(0, DIO(a, b, store_writes)) TH_LOG("nothing dirty, nothing written");
+	munmap(p, 2 * PSZ);
+}
+
 TEST_F(store, evict_drops_clean_pages_from_every_mapping_and_keeps_dirty_ones)
 {
 	struct snap a, b;
@@ -1395,6 +1430,24 @@ TEST_F_TIMEOUT(full, a_failed_store_write_racing_with_a_lock_holder_hangs_nothin
 		EXPECT_EQ(-1, pread_check(self->fd, 1, 30));
 		break;
 	}
+	/*
+	 * fsync says what could not be made durable, at every call while it
+	 * lasts: the lost page (EIO), else the pages the full store refuses
+	 * (ENOSPC), which stay dirty; after a reset, nothing.
+	 */
+	for (i = 0; i < 2; i++) {
+		errno = 0;
+		if (variant->racer == RACE_RESET) {
+			EXPECT_EQ(0, fsync(self->fd)) TH_LOG("fsync %d: %s", i, strerror(errno));
+			continue;
+		}
+		EXPECT_EQ(-1, fsync(self->fd)) TH_LOG("fsync %d", i);
+		EXPECT_EQ(variant->racer == RACE_HWPOISON ? EIO : ENOSPC, errno)
+			TH_LOG("fsync %d: %s", i, strerror(errno));
+	}
+	snap(self->fd, &a);
+	EXPECT_EQ(b.s.pages_dirty, a.s.pages_dirty) TH_LOG("what fsync could not write stays dirty");
+	EXPECT_EQ(0, DIO(a, b, store_writes));
 	munmap(p, 2 * PSZ);
 }
 
@@ -1440,6 +1493,9 @@ TEST_F(nostore, without_a_store_evict_drops_nothing_and_no_io_is_counted)
 	EXPECT_EQ(0, s.pages_dirty);
 	p[0] = 'x';					/* a dirty page too */
 	EXPECT_EQ(0, ioctl(self->fd, PCC_IOC_EVICT));
+	/* Nothing can be made durable: fsync does nothing, as on tmpfs. */
+	EXPECT_EQ(0, fsync(self->fd)) TH_LOG("fsync: %s", strerror(errno));
+	EXPECT_EQ(0, msync(p, PSZ, MS_SYNC)) TH_LOG("msync: %s", strerror(errno));
 	ASSERT_EQ(0, pcc_stats(self->fd, &s));
 	EXPECT_EQ(3, s.pages_cached);
 	EXPECT_EQ(1, s.pages_dirty);

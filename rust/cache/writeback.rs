@@ -9,6 +9,7 @@ use super::{
 };
 use crate::ext::{
     folio::FolioGuard,
+    print::pr_info_ratelimited,
     trace, //
 };
 use kernel::prelude::*;
@@ -101,6 +102,59 @@ impl PageCache {
         self.counters.pages_written_back.add(done.pages as u64);
         trace::writeback(done.pages);
         done
+    }
+
+    /// `fsync` and `fdatasync`: with a store, every dirty page written to
+    /// it and the store synced ([`Self::writeback`]; the bitmap that says
+    /// which pages the store holds is what reading the data back needs, so
+    /// `fdatasync` saves it too). The call fails
+    /// - with `EIO` while a page's data is lost to a memory error (until
+    ///   `PCC_IOC_RESET`, as `read` and `write` of that page fail);
+    /// - else with the store's errno if a page could not be written: the
+    ///   page stays dirty with its data, and every later call fails until
+    ///   it is written. The error is not reported once and then forgotten
+    ///   (`errseq`, the kernel's way when the page is cleaned regardless),
+    ///   because the data it concerns is not dropped.
+    ///
+    /// Without a store nothing can be made durable and nothing is done, as
+    /// tmpfs's `noop_fsync`.
+    pub(crate) fn sync(&self) -> Result {
+        if self.backing.store().is_none() {
+            return Ok(());
+        }
+        let done = self.writeback();
+        let lost = {
+            let slots = self.slots.lock();
+            let stuck = slots.folios.iter().enumerate().filter(|(i, f)| {
+                f.as_ref()
+                    .is_some_and(|f| f.is_hwpoison() && (f.is_dirty() || !slots.held.get(*i)))
+            });
+            slots.poisoned.len() + stuck.count()
+        };
+        if lost > 0 {
+            pr_info_ratelimited!(
+                "fsync: {lost} page(s) lost to memory errors, until reset (EIO)\n"
+            );
+            return Err(EIO);
+        }
+        match done.error {
+            Some(e) => {
+                if done.failed > 0 {
+                    pr_info_ratelimited!(
+                        "fsync: {} dirty page(s) not written to the store, kept dirty (errno {})\n",
+                        done.failed,
+                        e.to_errno()
+                    );
+                } else {
+                    pr_info_ratelimited!(
+                        "fsync: the store's bitmap not saved (errno {})\n",
+                        e.to_errno()
+                    );
+                }
+                Err(e)
+            }
+            None => Ok(()),
+        }
     }
 
     /// Writeback without a store: clean and write-protect, nothing to write.

@@ -91,6 +91,20 @@ pub(crate) trait SharedMiscDevice: Send + Sync + Sized + 'static {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
+    /// `->fsync` (`fsync`, `fdatasync`, `msync(MS_SYNC)` of a shared
+    /// mapping): make what was written to bytes `start..=end` durable, with
+    /// `datasync` only what reading it back needs. Called without the
+    /// mmap lock (`msync` drops it first) and without the inode lock.
+    fn fsync(
+        _this: ArcBorrow<'_, Self>,
+        _file: &File,
+        _start: i64,
+        _end: i64,
+        _datasync: bool,
+    ) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
     /// `->unlocked_ioctl`.
     fn ioctl(_this: ArcBorrow<'_, Self>, _file: &File, _cmd: u32, _arg: usize) -> Result<isize> {
         build_error!(VTABLE_DEFAULT_ERROR)
@@ -300,6 +314,25 @@ impl<T: SharedMiscDevice> MiscVTable<T> {
         }
     }
 
+    /// # Safety
+    ///
+    /// `file` was opened by [`Self::open`].
+    unsafe extern "C" fn fsync(
+        file: *mut bindings::file,
+        start: bindings::loff_t,
+        end: bindings::loff_t,
+        datasync: c_int,
+    ) -> c_int {
+        // SAFETY: See `shared`.
+        let this = unsafe { Self::shared(file) };
+        // SAFETY: The file is valid for the call (see `callback_file`).
+        let f = unsafe { callback_file(file) };
+        match T::fsync(this, f, start, end, datasync != 0) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        }
+    }
+
     const VTABLE: bindings::file_operations = bindings::file_operations {
         open: Some(Self::open),
         release: Some(Self::release),
@@ -316,6 +349,11 @@ impl<T: SharedMiscDevice> MiscVTable<T> {
         },
         write_iter: if T::HAS_WRITE_ITER {
             Some(Self::write_iter)
+        } else {
+            None
+        },
+        fsync: if T::HAS_FSYNC {
+            Some(Self::fsync)
         } else {
             None
         },
