@@ -87,12 +87,13 @@ def run(capture, faults, arch, status, outdir, reading):
         return [(capture, False, f"no checks for a capture of this name; there are: {' '.join(TABLES)}")]
     res = [(f"{capture} ended as expected", status == table["status"],
             f"exit status and how: {status} (expected {table['status']})")]
-    # Every line of the capture is the tracer's, whole, and every call has
-    # its end: a line broken on its way out (a console message written in
-    # its middle) or lost is a capture the trees may not show truly.
+    # Every line of the capture is the tracer's, whole: a line broken on
+    # its way out (a console message written in its middle) is a capture
+    # the trees may not show truly. An event function_graph dropped is
+    # not this: the depth places the calls around it (trace_prog.Reading).
     problems = reading.problems()
     res.append((f"{capture}: every line of the capture read", not problems,
-                "; ".join(problems) or "calls and ends matched"))
+                "; ".join(problems) or "; ".join(["every line read"] + reading.placed())))
     for name, spec in table["marks"].items():
         what = f"{capture}: the fault of {name}"
         fault, why = find(faults, name)
