@@ -127,6 +127,7 @@ class GNode:
     def __init__(self, name, mod, seq, parent, event=False):
         self.name, self.mod, self.seq, self.parent, self.event = name, mod, seq, parent, event
         self.children = []
+        self.depth = -1  # a call's function_graph depth; -1: the root, a fault's entry
         if parent:
             parent.children.append(self)
 
@@ -163,6 +164,10 @@ def parse(lines):
         if not m:
             continue
         body = m["body"].strip()
+        # function_graph's depth (two spaces a level): a call whose return
+        # the kernel did not record (trace_prog.Reading) ends where the
+        # next line at its depth or above begins.
+        depth = (len(m["body"]) - len(m["body"].lstrip(" "))) // 2
         seq += 1
         e = EVENT.search(body)
         if body.startswith("/*"):
@@ -183,12 +188,18 @@ def parse(lines):
             cur = root
             continue
         if body.startswith("}"):
+            while cur.depth > depth:
+                cur = cur.parent
+            if cur.depth != depth:
+                continue
             cur = cur.parent or root
             if cur is fault:
                 cur = root
             continue
         c = CALL.match(body)
         if c:
+            while cur.depth >= depth:
+                cur = cur.parent
             parent = cur
             if cur is root and fault is not None:
                 if c["name"] in A["callees"]:
@@ -196,6 +207,7 @@ def parse(lines):
                 elif c["name"] in OTHER_ROOTS:
                     fault = None
             node = GNode(c["name"], c["mod"], seq, parent)
+            node.depth = depth
             if c["open"]:
                 cur = node
     return events, root, users
