@@ -80,6 +80,11 @@ pub(crate) struct Bitmap {
     words: KVVec<u64>,
     /// Changed since it was last written to the store.
     dirty: bool,
+    /// A sync of the store failed: what was written to it before may not
+    /// be on the device, and the store's own error state (`errseq`) has
+    /// reported it once, so no later sync would say so. Kept until every
+    /// page is a hole again ([`Bitmap::clear_all`]).
+    sync_failed: bool,
 }
 
 impl Bitmap {
@@ -87,6 +92,7 @@ impl Bitmap {
         Self {
             words: KVVec::new(),
             dirty: false,
+            sync_failed: false,
         }
     }
 
@@ -105,7 +111,14 @@ impl Bitmap {
         }
     }
 
+    /// Whether a sync of the store failed since the last [`Bitmap::clear_all`].
+    pub(crate) fn sync_failed(&self) -> bool {
+        self.sync_failed
+    }
+
+    /// Every page a hole; what a failed sync may have lost no longer matters.
     pub(crate) fn clear_all(&mut self) {
+        self.sync_failed = false;
         for w in self.words.iter_mut() {
             if *w != 0 {
                 *w = 0;
@@ -185,6 +198,7 @@ impl Store {
         let mut held = Bitmap {
             words,
             dirty: false,
+            sync_failed: false,
         };
         if found.iter().all(|&b| b == 0) {
             pr_info!(
@@ -231,10 +245,18 @@ impl Store {
                 .write_all(self.header_pos() + PAGE_SIZE as u64, &bytes)?;
             held.dirty = false;
         }
-        if let Some(data) = &self.data {
-            data.sync()?;
+        let synced = match &self.data {
+            Some(data) => data.sync().and_then(|()| self.file.sync()),
+            None => self.file.sync(),
+        };
+        if let Err(e) = synced {
+            // The bitmap is written again next time, and what the store
+            // may have lost is remembered (`sync_failed`).
+            held.dirty = true;
+            held.sync_failed = true;
+            return Err(e);
         }
-        self.file.sync()
+        Ok(())
     }
 
     /// The handle for page I/O.

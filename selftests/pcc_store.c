@@ -315,8 +315,8 @@ TEST_F(store, writeback_writes_each_dirty_page_to_the_store_and_write_protects_i
 
 /*
  * fsync, fdatasync and msync(MS_SYNC) of a shared mapping: each writes
- * every dirty page to the store, as PCC_IOC_WRITEBACK does, and succeeds;
- * with nothing dirty, nothing is written.
+ * every dirty page to the store, as PCC_IOC_WRITEBACK does, whatever the
+ * range, and succeeds; with nothing dirty, nothing is written.
  */
 TEST_F(store, fsync_fdatasync_and_msync_write_every_dirty_page_to_the_store)
 {
@@ -332,7 +332,8 @@ TEST_F(store, fsync_fdatasync_and_msync_write_every_dirty_page_to_the_store)
 			pcc_fill_page(p + i * PSZ, 40 + i, 50 + w);
 		snap(self->fd, &a);
 		ASSERT_EQ(2, a.s.pages_dirty);
-		ret = w == 0 ? fsync(self->fd) : w == 1 ? fdatasync(self->fd) : msync(p, 2 * PSZ, MS_SYNC);
+		/* msync of the first page only: pcc writes the whole cache back. */
+		ret = w == 0 ? fsync(self->fd) : w == 1 ? fdatasync(self->fd) : msync(p, PSZ, MS_SYNC);
 		EXPECT_EQ(0, ret) TH_LOG("%s: %s", way[w], strerror(errno));
 		snap(self->fd, &b);
 		EXPECT_EQ(0, b.s.pages_dirty) TH_LOG("%s", way[w]);
@@ -762,6 +763,39 @@ TEST_F_TIMEOUT(slow_write, a_store_during_writeback_waits_for_it, 60)
 	EXPECT_EQ(1, b.s.pages_dirty);
 	EXPECT_EQ(1, DIO(b, a, store_writes));
 	munmap(r.page, PSZ);
+}
+
+/*
+ * fsync while another task's writeback of a page is in flight (the page
+ * clean, under writeback): it waits for that write, as
+ * file_write_and_wait_range waits for writeback in flight, and returns
+ * only once the page is in the store.
+ */
+TEST_F_TIMEOUT(slow_write, fsync_waits_for_a_writeback_in_flight, 60)
+{
+	struct snap a, b;
+	int st = 0;
+	pid_t pid;
+	char *p;
+
+	p = map_pages_at(self->fd, 1, 7);
+	ASSERT_NE(MAP_FAILED, p);
+	pcc_fill_page(p, 7, 12);
+	snap(self->fd, &a);
+	ASSERT_EQ(1, a.s.pages_dirty);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(ioctl(self->fd, PCC_IOC_WRITEBACK) == 1 ? 0 : 1);
+	ASSERT_EQ(0, pcc_wait_writeback(p, 10000)) TH_LOG("the child's writeback: %s", strerror(errno));
+	EXPECT_EQ(0, fsync(self->fd)) TH_LOG("fsync: %s", strerror(errno));
+	snap(self->fd, &b);
+	EXPECT_EQ(1, DIO(b, a, store_writes)) TH_LOG("fsync returned before the write in flight ended");
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) TH_LOG("child: status %#x", st);
+	EXPECT_EQ(-1, store_check(PCC_STORE_DISK, 7, 12));
+	EXPECT_EQ(0, b.s.pages_dirty);
+	munmap(p, PSZ);
 }
 
 /*

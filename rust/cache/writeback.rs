@@ -50,13 +50,22 @@ impl PageCache {
         // while it is cached. A page a memory error poisoned but could not
         // take out of the cache (pcc's index was busy) is not written: its
         // memory is bad, and reading it could take the machine down; it
-        // stays dirty and reports the loss (`EIO`) until reset.
+        // stays dirty and reports the loss (`EIO`) until reset. A page
+        // another task is writing (clean, under writeback) is taken too:
+        // its write is waited for below, and if it failed the page is
+        // dirty again and written here, so that this writeback (an
+        // `fsync`) ends only once the page is in the store or its error is
+        // reported, as `file_write_and_wait_range` waits for writeback in
+        // flight.
         let mut dirty = KVVec::new();
         {
             let mut slots = self.slots.lock();
             let Slots { folios, held, .. } = &mut *slots;
             for (index, folio) in folios.iter().enumerate() {
-                if let Some(folio) = folio.as_ref().filter(|f| f.is_dirty() && !f.is_hwpoison()) {
+                if let Some(folio) = folio
+                    .as_ref()
+                    .filter(|f| (f.is_dirty() || f.is_writeback()) && !f.is_hwpoison())
+                {
                     if let Err(e) = dirty.push((index, folio.clone()), GFP_KERNEL) {
                         done.fail(e.into());
                         break;
@@ -72,7 +81,8 @@ impl PageCache {
             }
             // Cleaned and under writeback; one writeback at a time per
             // folio (a store may have dirtied it again while an earlier
-            // one was in flight): `start_writeback` waits for it.
+            // one was in flight): `start_writeback` waits for it, and
+            // gives a page that write left clean back.
             let Ok(wb) = locked.start_writeback() else {
                 continue;
             };
@@ -108,6 +118,9 @@ impl PageCache {
     /// it and the store synced ([`Self::writeback`]; the bitmap that says
     /// which pages the store holds is what reading the data back needs, so
     /// `fdatasync` saves it too). The call fails
+    /// - with `EIO` once a sync of the store itself failed (its own error
+    ///   state reports that once; what was written before may not be on
+    ///   the device), until `PCC_IOC_RESET`;
     /// - with `EIO` while a page's data is lost to a memory error (until
     ///   `PCC_IOC_RESET`, as `read` and `write` of that page fail);
     /// - else with the store's errno if a page could not be written: the
@@ -123,14 +136,23 @@ impl PageCache {
             return Ok(());
         }
         let done = self.writeback();
-        let lost = {
+        let (lost, sync_failed) = {
             let slots = self.slots.lock();
             let stuck = slots.folios.iter().enumerate().filter(|(i, f)| {
                 f.as_ref()
                     .is_some_and(|f| f.is_hwpoison() && (f.is_dirty() || !slots.held.get(*i)))
             });
-            slots.poisoned.len() + stuck.count()
+            (
+                slots.poisoned.len() + stuck.count(),
+                slots.held.sync_failed(),
+            )
         };
+        if sync_failed {
+            pr_info_ratelimited!(
+                "fsync: a sync of the store failed: what was written to it before may not be there, until reset (EIO)\n"
+            );
+            return Err(EIO);
+        }
         if lost > 0 {
             pr_info_ratelimited!(
                 "fsync: {lost} page(s) lost to memory errors, until reset (EIO)\n"
