@@ -25,6 +25,15 @@ OTHER_ROOTS = ("__get_user_pages",)
 LINE = re.compile(r"^\s*(?P<cpu>\d+)\)\s+(?P<comm>.*?)-(?P<pid>\d+)\s+\|\s?(?P<body>.*)$")
 
 
+def graph_depth(m):
+    """The depth of a LINE match: its body's indentation, two spaces a
+    level (TRACE_GRAPH_INDENT), counted per task (curr_ret_depth). Both
+    decoders place a call by it, so that a return function_graph did not
+    record ends its call where the next line at its depth or above begins."""
+    body = m["body"]
+    return (len(body) - len(body.lstrip(" "))) // 2
+
+
 def prog_blocks(log):
     """(name, exit line, lost, output lines, trace lines) of each capture
     of scripts/guest/prog.job in a guest log."""

@@ -48,7 +48,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from trace_common import (LINE, OTHER_ROOTS, X86_FAULT_CALLEES, Dwarf, demangle, elf_arch,  # noqa: E402
-                          print_tap, prog_blocks)
+                          graph_depth, print_tap, prog_blocks)
 
 STACK = re.compile(r"^\s*=> (?P<sym>[^\s+]+)(?:\+0x(?P<off>[0-9a-f]+)/0x[0-9a-f]+)?(?: \[(?P<mod>\w+)\])?")
 CALL = re.compile(r"^(?P<name>[\w.$]+)(?: \[(?P<mod>\w+)\])?\(\)\s*(?P<open>\{)?;?(?P<rest>.*)$")
@@ -166,7 +166,7 @@ def parse(lines, arch, reading=None):
                 reading.unread.append(line)
             continue
         pid, body = int(m["pid"]), m["body"].strip()
-        depth = (len(m["body"]) - len(m["body"].lstrip(" "))) // 2
+        depth = graph_depth(m)
         if pid not in roots:
             roots[pid] = Call(f"{m['comm']}-{pid}", None, kind="task")
             cur[pid] = roots[pid]

@@ -34,7 +34,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from trace_common import (LINE, OTHER_ROOTS, X86_FAULT_CALLEES, Dwarf, demangle, elf_arch,  # noqa: E402
-                          print_tap, prog_blocks)
+                          graph_depth, print_tap, prog_blocks)
 import scenarios  # noqa: E402
 
 
@@ -164,10 +164,9 @@ def parse(lines):
         if not m:
             continue
         body = m["body"].strip()
-        # function_graph's depth (two spaces a level): a call whose return
-        # the kernel did not record (trace_prog.Reading) ends where the
-        # next line at its depth or above begins.
-        depth = (len(m["body"]) - len(m["body"].lstrip(" "))) // 2
+        # A call whose return the kernel did not record (trace_prog.Reading)
+        # ends by depth (trace_common.graph_depth).
+        depth = graph_depth(m)
         seq += 1
         e = EVENT.search(body)
         if body.startswith("/*"):
