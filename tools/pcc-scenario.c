@@ -253,6 +253,46 @@ static void release_child(pid_t pid)
 }
 
 /*
+ * A child that goes on only once the parent calls child_go(): fork_waiting()
+ * returns 0 in the child, after the parent's go, and the child's pid in the
+ * parent, which has prefaulted itself (after the fork, which made its
+ * private pages copy-on-write again), so that what the child starts comes
+ * when the parent is ready to act within it.
+ */
+static int go_fd = -1;
+
+static pid_t fork_waiting(void)
+{
+	int go[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(go))
+		die("pipe");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		return 0;
+	}
+	close(go[0]);
+	prefault_self();
+	go_fd = go[1];
+	return pid;
+}
+
+static void child_go(void)
+{
+	if (write(go_fd, "g", 1) != 1)
+		die("start the child");
+	close(go_fd);
+	go_fd = -1;
+}
+
+/*
  * The kernel's page-allocation fault injection, armed for the tasks that
  * ask (/proc/self/make-it-fail) and for every allocation pcc's mapping
  * makes (__GFP_HIGHMEM, may reclaim), failing none until `times` is set.
@@ -600,32 +640,20 @@ int main(int argc, char **argv)
 		 * the writeback ends (stable pages).
 		 */
 		pid_t pid;
-		int status, go[2];
-		char c;
+		int status;
 
 		p = map(1, MAP_SHARED, 0);
 		p[0] = 'a';
-		if (pipe(go))
-			die("pipe");
-		pid = fork();
-		if (pid < 0)
-			die("fork");
-		if (pid == 0) {
-			close(go[1]);
-			_exit(read(go[0], &c, 1) == 1 && ioctl(fd, PCC_IOC_WRITEBACK) == 1 ? 0 : 1);
-		}
-		close(go[0]);
 		/*
 		 * The child starts the writeback only once this process is
 		 * ready to watch for it: its io_delay_us is the window in
 		 * which the store must come, and prefaulting this process
-		 * (after the fork, which made its private pages copy-on-write
-		 * again) can take longer than that under TCG.
+		 * can take longer than that under TCG.
 		 */
-		prefault_self();
-		if (write(go[1], "g", 1) != 1)
-			die("start the child's writeback");
-		close(go[1]);
+		pid = fork_waiting();
+		if (pid == 0)
+			_exit(ioctl(fd, PCC_IOC_WRITEBACK) == 1 ? 0 : 1);
+		child_go();
 		/*
 		 * Store only once the page is under writeback: a fixed sleep
 		 * was too short when the child was slow to start (the store
@@ -649,27 +677,16 @@ int main(int argc, char **argv)
 		 * fatal signal pending, and is not retried. This process dies
 		 * of SIGKILL (scripts/scenarios.py expects it).
 		 */
-		pid_t parent = getpid(), pid;
-		int go[2];
-		char c;
+		pid_t parent = getpid();
 
-		if (pipe(go))
-			die("pipe");
-		pid = fork();
-		if (pid < 0)
-			die("fork");
-		if (pid == 0) {
-			if (read(go[0], &c, 1) != 1)
-				_exit(1);
+		if (fork_waiting() == 0) {
 			usleep(100000);
 			kill(parent, SIGKILL);
 			_exit(0);
 		}
-		prefault_self();
 		page_only_in_store();
 		p = map(1, MAP_SHARED, 0);
-		if (write(go[1], "g", 1) != 1)
-			die("write pipe");
+		child_go();
 		tracing(1);
 		v = p[0];
 		tracing(0);
