@@ -132,7 +132,7 @@ use backing::Backing;
 use fault::AroundCounters;
 use kernel::{
     new_mutex,
-    page::PAGE_SIZE,
+    page::PAGE_SHIFT,
     prelude::*,
     sync::{
         aref::ARef,
@@ -199,6 +199,11 @@ impl Counters {
 pub(crate) struct PageCache {
     #[pin]
     slots: Mutex<Slots>,
+    /// Held while the store's bitmap is saved ([`PageCache::save_bitmap`]),
+    /// taken before `slots`: the saves reach the store in the order their
+    /// bitmaps were taken, and the store's I/O runs without `slots`.
+    #[pin]
+    saving: Mutex<()>,
     inode: PageCacheInode,
     capacity: usize,
     fault_around: bool,
@@ -258,6 +263,7 @@ impl PageCache {
                     cursor: 0,
                     poisoned: KVec::new(),
                 }),
+                saving <- new_mutex!(()),
                 inode: PageCacheInode::new(capacity)?,
                 capacity,
                 fault_around,
@@ -282,7 +288,8 @@ impl PageCache {
     }
 
     pub(crate) fn capacity_bytes(&self) -> u64 {
-        (self.capacity * PAGE_SIZE) as u64
+        // Widened first: 1 << 20 pages are 4 GiB, past a 32-bit `usize`.
+        (self.capacity as u64) << PAGE_SHIFT
     }
 
     pub(crate) fn fault_around(&self) -> bool {
@@ -412,6 +419,7 @@ impl PageCache {
 
     /// `PCC_IOC_RESET`: unmap every page from every mapping and free it.
     pub(crate) fn reset(&self) -> usize {
+        let saving = self.saving.lock();
         let mut slots = self.slots.lock();
         let freed = slots.cached;
         self.inode.lock_for_truncate().truncate_all();
@@ -424,7 +432,7 @@ impl PageCache {
         if let Some(io) = self.backing.store() {
             // Every page a hole again, on the store too.
             slots.held.clear_all();
-            if let Err(e) = io.store.save(&mut slots.held) {
+            if let Err(e) = self.save_bitmap(&saving, io, slots) {
                 pr_err!(
                     "reset: clearing the store's bitmap failed (errno {})\n",
                     e.to_errno()

@@ -34,12 +34,13 @@ use ext::{
     memory_failure::MemoryFailureHandler,
     misc::SharedMiscRegistration,
     params,
+    print::Dec,
     shrinker::Shrinker, //
 };
 use store::Store;
 
 /// More would make the slot table alone larger than 8 MiB.
-const MAX_SIZE_PAGES: u64 = 1 << 20;
+const MAX_SIZE_PAGES: usize = 1 << 20;
 
 module! {
     type: PccModule,
@@ -61,8 +62,11 @@ fn new_cache() -> Result<Arc<PageCache>> {
     let pages = params::size_pages();
     let around = params::fault_around();
     let delay = params::io_delay_us();
-    if pages == 0 || pages > MAX_SIZE_PAGES {
-        pr_err!("size_pages={pages} is out of range 1..={MAX_SIZE_PAGES} (EINVAL)\n");
+    if pages == 0 || pages > MAX_SIZE_PAGES as u64 {
+        pr_err!(
+            "size_pages={} is out of range 1..={MAX_SIZE_PAGES} (EINVAL)\n",
+            Dec(pages)
+        );
         return Err(EINVAL);
     }
     let backing = params::backing();
@@ -78,7 +82,8 @@ fn new_cache() -> Result<Arc<PageCache>> {
     };
     let cache = PageCache::new(pages as usize, around, limit, store)?;
     pr_info!(
-        "/dev/pcc: {pages} pages, fault_around={around}, backing={backing:?}, io_delay_us={delay}, at most {limit} in memory\n"
+        "/dev/pcc: {} pages, fault_around={around}, backing={backing:?}, io_delay_us={delay}, at most {limit} in memory\n",
+        Dec(pages)
     );
     Ok(cache)
 }

@@ -30,7 +30,10 @@ use crate::{
             FolioWriteback, //
         },
         kernel_file::KernelFile,
-        print::pr_err_ratelimited,
+        print::{
+            pr_err_ratelimited,
+            Dec, //
+        },
     },
     uapi::{
         STORE_HEADER_PAGE_SIZE,
@@ -40,7 +43,10 @@ use crate::{
 };
 use kernel::{
     new_work,
-    page::PAGE_SIZE,
+    page::{
+        PAGE_SHIFT,
+        PAGE_SIZE, //
+    },
     prelude::*,
     sync::{
         aref::ARef,
@@ -111,6 +117,30 @@ impl Bitmap {
         }
     }
 
+    /// The bytes to write to the store if the bitmap changed since it was
+    /// last taken, else `None`; from now on it counts as saved, until
+    /// [`Bitmap::save_failed`] says otherwise. Taken under the cache's lock
+    /// and written by [`Store::save`] without it.
+    pub(crate) fn take_changes(&mut self) -> Result<Option<KVVec<u8>>> {
+        if !self.dirty {
+            return Ok(None);
+        }
+        let mut bytes = KVVec::with_capacity(self.words.len() * 8, GFP_KERNEL)?;
+        for w in self.words.iter() {
+            bytes.extend_from_slice(&w.to_le_bytes(), GFP_KERNEL)?;
+        }
+        self.dirty = false;
+        Ok(Some(bytes))
+    }
+
+    /// [`Store::save`] failed: the bitmap is written again next time, and
+    /// what a failed sync may have lost is remembered
+    /// ([`Bitmap::sync_failed`]).
+    pub(crate) fn save_failed(&mut self, failed: &SaveFailed) {
+        self.dirty = true;
+        self.sync_failed |= failed.sync;
+    }
+
     /// Whether a sync of the store failed since the last [`Bitmap::clear_all`].
     pub(crate) fn sync_failed(&self) -> bool {
         self.sync_failed
@@ -132,6 +162,20 @@ fn bitmap_pages(pages: usize) -> usize {
     pages.div_ceil(BITS_PER_PAGE)
 }
 
+/// The byte offset of page `index` in the store, widened before it is
+/// multiplied: on a 32-bit machine the store's largest size (1 << 20 pages
+/// and the header after them) is past 4 GiB.
+fn byte_pos(index: usize) -> u64 {
+    (index as u64) << PAGE_SHIFT
+}
+
+/// Why [`Store::save`] failed.
+pub(crate) struct SaveFailed {
+    pub(crate) error: Error,
+    /// The sync failed (not only the bitmap's write).
+    pub(crate) sync: bool,
+}
+
 impl Store {
     /// Open `path` for a cache of `pages` pages: extend a short regular
     /// file, refuse a short device or a store made for another size, and
@@ -143,19 +187,22 @@ impl Store {
                 e.to_errno()
             );
         })?;
-        let need = ((pages + 1 + bitmap_pages(pages)) * PAGE_SIZE) as u64;
+        let need = byte_pos(pages + 1 + bitmap_pages(pages));
         let have = file.size();
         if have < need {
             if file.is_regular() {
                 file.set_size(need).inspect_err(|e| {
                     pr_err!(
-                        "backing={path:?}: cannot extend it to {need} bytes (errno {})\n",
+                        "backing={path:?}: cannot extend it to {} bytes (errno {})\n",
+                        Dec(need),
                         e.to_errno()
                     );
                 })?;
             } else {
                 pr_err!(
-                    "backing={path:?} holds {have} bytes; size_pages={pages} needs {need} (data, header, bitmap) (EINVAL)\n"
+                    "backing={path:?} holds {} bytes; size_pages={pages} needs {} (data, header, bitmap) (EINVAL)\n",
+                    Dec(have),
+                    Dec(need)
                 );
                 return Err(EINVAL);
             }
@@ -179,7 +226,7 @@ impl Store {
     }
 
     fn header_pos(&self) -> u64 {
-        (self.pages * PAGE_SIZE) as u64
+        byte_pos(self.pages)
     }
 
     fn header(&self) -> Result<KVVec<u8>> {
@@ -207,18 +254,22 @@ impl Store {
             );
             self.file.write_all(self.header_pos(), &self.header()?)?;
             held.dirty = true;
-            self.save(&mut held)?;
+            self.save(held.take_changes()?).map_err(|f| f.error)?;
             return Ok(held);
         }
         if found[..] != self.header()?[..] {
             let n = u64::from_le_bytes(found[STORE_HEADER_SIZE_PAGES].try_into().unwrap_or([0; 8]));
             if &found[..STORE_MAGIC.len()] == STORE_MAGIC {
                 pr_err!(
-                    "backing={path:?} is a store of {n} pages, not size_pages={} (EINVAL)\n",
+                    "backing={path:?} is a store of {} pages, not size_pages={} (EINVAL)\n",
+                    Dec(n),
                     self.pages
                 );
             } else {
-                pr_err!("backing={path:?} has no pcc header at byte {} (EINVAL); zero that page to start afresh\n", self.header_pos());
+                pr_err!(
+                    "backing={path:?} has no pcc header at byte {} (EINVAL); zero that page to start afresh\n",
+                    Dec(self.header_pos())
+                );
             }
             return Err(EINVAL);
         }
@@ -234,29 +285,25 @@ impl Store {
         Ok(held)
     }
 
-    /// Write the bitmap if it changed, then make everything durable.
-    pub(crate) fn save(&self, held: &mut Bitmap) -> Result {
-        if held.dirty {
-            let mut bytes = KVVec::with_capacity(held.words.len() * 8, GFP_KERNEL)?;
-            for w in held.words.iter() {
-                bytes.extend_from_slice(&w.to_le_bytes(), GFP_KERNEL)?;
-            }
+    /// Write the bitmap's `changes` ([`Bitmap::take_changes`]), then make
+    /// everything durable. On failure, give the error to
+    /// [`Bitmap::save_failed`].
+    ///
+    /// Called without the cache's lock: the store's I/O takes the store's
+    /// own locks (a block device's or a file's inode lock), and a task
+    /// holding those may fault on a pcc mapping and need the cache's lock
+    /// (a `write()` to the store from a buffer mapped from pcc).
+    pub(crate) fn save(&self, changes: Option<KVVec<u8>>) -> Result<(), SaveFailed> {
+        if let Some(bytes) = changes {
             self.file
-                .write_all(self.header_pos() + PAGE_SIZE as u64, &bytes)?;
-            held.dirty = false;
+                .write_all(self.header_pos() + PAGE_SIZE as u64, &bytes)
+                .map_err(|error| SaveFailed { error, sync: false })?;
         }
         let synced = match &self.data {
             Some(data) => data.sync().and_then(|()| self.file.sync()),
             None => self.file.sync(),
         };
-        if let Err(e) = synced {
-            // The bitmap is written again next time, and what the store
-            // may have lost is remembered (`sync_failed`).
-            held.dirty = true;
-            held.sync_failed = true;
-            return Err(e);
-        }
-        Ok(())
+        synced.map_err(|error| SaveFailed { error, sync: true })
     }
 
     /// The handle for page I/O.
@@ -295,7 +342,7 @@ impl Store {
         io: impl FnOnce(&KernelFile, u64) -> Result,
     ) -> Result {
         self.delay();
-        let r = io(self.pages(), (index * PAGE_SIZE) as u64);
+        let r = io(self.pages(), byte_pos(index));
         match &r {
             Ok(()) => {
                 done.add(1u64, Relaxed);

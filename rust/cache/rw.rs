@@ -10,14 +10,20 @@ use crate::ext::{
         zeros_to_iter,
         Folio, //
     },
-    print::pr_info_ratelimited,
+    print::{
+        pr_info_ratelimited,
+        Dec, //
+    },
 };
 use kernel::{
     iov::{
         IovIterDest,
         IovIterSource, //
     },
-    page::PAGE_SIZE,
+    page::{
+        PAGE_SHIFT,
+        PAGE_SIZE, //
+    },
     prelude::*,
     sync::aref::ARef,
 };
@@ -36,9 +42,11 @@ fn hwpoison_is_eio(e: Error) -> Error {
 /// (page index, offset in the page, length), the length bounded by the
 /// page, by what is left of the user buffer (`want`) and by `end`.
 fn chunk(off: u64, end: u64, want: usize) -> (usize, usize, usize) {
-    let index = (off / PAGE_SIZE as u64) as usize;
-    let in_page = (off % PAGE_SIZE as u64) as usize;
-    let len = (PAGE_SIZE - in_page).min(want).min((end - off) as usize);
+    // Shifts and masks, and the bound by `end` taken in `u64` before it
+    // narrows: on a 32-bit machine `end - off` may be 4 GiB.
+    let index = (off >> PAGE_SHIFT) as usize;
+    let in_page = (off & (PAGE_SIZE as u64 - 1)) as usize;
+    let len = ((PAGE_SIZE - in_page).min(want) as u64).min(end - off) as usize;
     (index, in_page, len)
 }
 
@@ -119,7 +127,9 @@ impl PageCache {
         }
         if start >= end {
             pr_info_ratelimited!(
-                "write at offset {start} refused: the device holds {end} bytes (ENOSPC)\n"
+                "write at offset {} refused: the device holds {} bytes (ENOSPC)\n",
+                Dec(start),
+                Dec(end)
             );
             return Err(ENOSPC);
         }

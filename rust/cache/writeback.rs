@@ -4,6 +4,7 @@
 //! the throttling of writers past the dirty limit.
 
 use super::{
+    backing::StoreBacking,
     PageCache,
     Slots, //
 };
@@ -12,7 +13,10 @@ use crate::ext::{
     print::pr_info_ratelimited,
     trace, //
 };
-use kernel::prelude::*;
+use kernel::{
+    prelude::*,
+    sync::MutexGuard, //
+};
 
 /// What one [`PageCache::writeback`] did.
 #[derive(Default)]
@@ -99,8 +103,8 @@ impl PageCache {
                 }
             }
         }
-        let mut slots = self.slots.lock();
-        if let Err(e) = io.store.save(&mut slots.held) {
+        let saving = self.saving.lock();
+        if let Err(e) = self.save_bitmap(&saving, io, self.slots.lock()) {
             // The pages are in the store, but a reload would not know it.
             pr_err!(
                 "writeback: saving the store's bitmap failed (errno {})\n",
@@ -108,7 +112,7 @@ impl PageCache {
             );
             done.error.get_or_insert(e);
         }
-        drop(slots);
+        drop(saving);
         self.counters.pages_written_back.add(done.pages as u64);
         trace::writeback(done.pages);
         done
@@ -177,6 +181,31 @@ impl PageCache {
             }
             None => Ok(()),
         }
+    }
+
+    /// Save the store's bitmap: its changes taken under `slots`, which is
+    /// then released, and written to the store without it (the store's
+    /// I/O takes the store's own locks, which a task holding them may need
+    /// `slots` under: a `write()` to the store from a buffer mapped from
+    /// pcc faults on pcc). `saving` (held: the guard proves it) keeps the
+    /// saves in the order their changes were taken.
+    pub(super) fn save_bitmap(
+        &self,
+        _saving: &MutexGuard<'_, ()>,
+        io: &StoreBacking,
+        mut slots: MutexGuard<'_, Slots>,
+    ) -> Result {
+        let changes = slots.held.take_changes();
+        drop(slots);
+        let failed = match changes {
+            Ok(changes) => match io.store.save(changes) {
+                Ok(()) => return Ok(()),
+                Err(failed) => failed,
+            },
+            Err(e) => return Err(e),
+        };
+        self.slots.lock().held.save_failed(&failed);
+        Err(failed.error)
     }
 
     /// Writeback without a store: clean and write-protect, nothing to write.

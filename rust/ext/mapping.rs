@@ -54,10 +54,14 @@ impl PageCacheInode {
     /// A new inode with `i_size` = `pages` pages, for good: no folio is
     /// ever added at or past its end ([`InvalidateShared::add_locked`]).
     pub(crate) fn new(pages: usize) -> Result<Self> {
-        let size = pages
-            .checked_mul(kernel::page::PAGE_SIZE)
-            .and_then(|b| i64::try_from(b).ok())
-            .ok_or(EINVAL)?;
+        // In bytes, an `loff_t`: widened before the shift (on a 32-bit
+        // machine 1 << 20 pages are 4 GiB, past a `usize`), and bounded
+        // first so that the shift keeps every bit.
+        let pages64 = pages as u64;
+        if pages64 > (i64::MAX as u64) >> kernel::page::PAGE_SHIFT {
+            return Err(EINVAL);
+        }
+        let size = (pages64 << kernel::page::PAGE_SHIFT) as i64;
         // SAFETY: No preconditions; returns an inode or an ERR_PTR.
         let inode = from_err_ptr(unsafe { ffi::pcc_inode_new(size) })?;
         let inode = NonNull::new(inode).ok_or(ENOMEM)?;
