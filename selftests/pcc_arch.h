@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What pcc's test programs need that differs between arm64 and x86_64.
+ * What pcc's test programs need that differs between arm64, x86_64 and
+ * 32-bit ARM.
  * Shared by selftests/ (through pcc_test.h) and samples/.
  */
 #ifndef PCC_ARCH_H
@@ -16,8 +17,15 @@
 #elif defined(__x86_64__)
 /* mov $42, %eax; ret */
 #define PCC_RETURN_42 { 0xb8, 0x2a, 0x00, 0x00, 0x00, 0xc3 }
+#elif defined(__arm__)
+/*
+ * ARM (A32) mode, whatever mode the caller is in: a page-aligned address has
+ * bit 0 clear, so the call through a pointer (blx) switches to ARM mode.
+ * mov r0, #42; bx lr (little-endian words 0xe3a0002a, 0xe12fff1e)
+ */
+#define PCC_RETURN_42 { 0x2a, 0x00, 0xa0, 0xe3, 0x1e, 0xff, 0x2f, 0xe1 }
 #else
-#error "pcc's test programs know arm64 and x86_64"
+#error "pcc's test programs know arm64, x86_64 and 32-bit ARM"
 #endif
 
 #endif /* PCC_ARCH_H */

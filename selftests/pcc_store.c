@@ -1409,8 +1409,8 @@ TEST_F_TIMEOUT(full, a_failed_store_write_racing_with_a_lock_holder_hangs_nothin
 	pid_t pid;
 	char *p;
 
-	if (variant->racer == RACE_HWPOISON && geteuid())
-		SKIP(return, "MADV_HWPOISON needs CAP_SYS_ADMIN");
+	if (variant->racer == RACE_HWPOISON && pcc_hwpoison_unavailable())
+		SKIP(return, "%s", pcc_hwpoison_unavailable());
 	p = map_pages_at(self->fd, 2, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	pcc_fill_page(p, 0, 30);

@@ -100,6 +100,20 @@ static inline int pcc_reload(const char *params)
 	return pcc_load(params);
 }
 
+/*
+ * Why madvise(MADV_HWPOISON) cannot be used here, or NULL if it can: it
+ * needs CAP_SYS_ADMIN and a kernel with CONFIG_MEMORY_FAILURE, which 32-bit
+ * ARM does not have (the sysctl below exists only with it).
+ */
+static inline const char *pcc_hwpoison_unavailable(void)
+{
+	if (access("/proc/sys/vm/memory_failure_recovery", F_OK))
+		return "no CONFIG_MEMORY_FAILURE in this kernel (32-bit ARM has none): no hardware poison";
+	if (geteuid())
+		return "MADV_HWPOISON needs CAP_SYS_ADMIN";
+	return NULL;
+}
+
 /* Write a short text to a sysfs, debugfs or procfs file: 0, or -1. */
 static inline int pcc_write_file(const char *path, const char *val)
 {
