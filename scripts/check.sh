@@ -9,8 +9,8 @@
 #
 # Without ARCH it does all this for each architecture of PCC_CHECK_ARCHS
 # and counts them together: each per-suite line starts with its
-# architecture, the last line is the sum. ARCH=arm64 or ARCH=x86_64 runs
-# one.
+# architecture, the last line is the sum. ARCH=arm64, ARCH=x86_64 or
+# ARCH=arm runs one.
 #
 # TESTS="pcc_store faults:..." runs only those suites (the `pcc_` prefix
 # and `.sh` may be left out; `suite:name` runs one test of a harness
@@ -32,15 +32,15 @@
 set -euo pipefail
 here=$(dirname "$0")
 
-# PCC_CHECK_ARCHS: the architectures `make check` without ARCH runs: all
-# of lib.sh's, unless KDIR names a tree of one's own, which is built for one
-# of them.
+# PCC_CHECK_ARCHS: the architectures `make check` without ARCH runs:
+# lib.sh's PCC_CHECK_DEFAULT, unless KDIR names a tree of one's own, which
+# is built for one of them.
 if [ -z "${ARCH:-}" ]; then
 	. "$here/lib.sh"
 	[ -n "${KDIR:-}" ] && PCC_CHECK_ARCHS=${PCC_CHECK_ARCHS:-$PCC_ARCH}
 	rc=0
 	logs=()
-	for a in ${PCC_CHECK_ARCHS:-$PCC_ARCHS}; do
+	for a in ${PCC_CHECK_ARCHS:-$PCC_CHECK_DEFAULT}; do
 		ARCH=$a PCC_CHECK_SUMMARY=0 bash "$here/check.sh" || rc=1
 		logs+=(--label "$a" "$PCC_OUT_BASE/$a/results.tap")
 	done

@@ -65,6 +65,7 @@ toolchain_id() {
 	"$CROSS_CC" --version | head -1
 	case "$PCC_ARCH" in
 	arm64) dpkg-query -W -f='${Package} ${Version}\n' libc6-dev-arm64-cross ;;
+	arm) dpkg-query -W -f='${Package} ${Version}\n' libc6-dev-armhf-cross ;;
 	*) dpkg-query -W -f='${Package} ${Version}\n' libc6-dev ;;
 	esac
 }

@@ -18,8 +18,11 @@ export PATH="$LLVM_BIN:$PCC_CACHE/bindgen/bin:$PATH"
 PCC_RUSTC=/usr/bin/rustc
 
 # The architectures pcc runs on, and everything that differs between them:
-# one entry each. `make check` without ARCH runs every one of PCC_ARCHS.
-PCC_ARCHS="arm64 x86_64"
+# one entry each. `make check` without ARCH runs those of
+# PCC_CHECK_DEFAULT: 32-bit ARM's function_graph captures do not work yet
+# (Documentation/rig.md), so its check runs when asked (ARCH=arm).
+PCC_ARCHS="arm64 x86_64 arm"
+PCC_CHECK_DEFAULT="arm64 x86_64"
 # make trace's flame-graph renderer (the inferno crate), in the cache.
 PCC_INFERNO_VERSION=0.12.8
 PCC_INFERNO=inferno-$PCC_INFERNO_VERSION
@@ -65,6 +68,25 @@ arch_settings() {
 		# free memory, and an order-1 slab allocation met the OOM killer
 		# in one run of three.
 		PCC_SMALL_VM_MB=176
+		;;
+	arm)
+		# 32-bit ARM: ARMv7-A, little-endian, ARM mode (kconfig/arm.config).
+		CROSS_COMPILE=arm-linux-gnueabihf-
+		PCC_KCONFIG_SYMBOL=CONFIG_ARM
+		PCC_KCONFIG_FRAGMENTS=(arm.config)
+		PCC_KIMAGE=arch/arm/boot/zImage
+		PCC_FILE_MAGIC='ARM, EABI5'
+		PCC_DEB_ARCH=armhf
+		PCC_QEMU=qemu-system-arm
+		PCC_CONSOLE=ttyAMA0
+		# highmem=off: a kernel without LPAE addresses 32 bits, so the
+		# virt machine keeps its devices and RAM below 4 GiB.
+		PCC_QEMU_ARGS=(-machine virt,highmem=off -cpu cortex-a15)
+		PCC_DISK_DEV=virtio-blk-device
+		# Without KASAN's shadow the arm kernel keeps little for itself:
+		# 138 MiB of 160 were the kernel's, more than pcc_store_big's 128
+		# MiB store; at 136, 114.
+		PCC_SMALL_VM_MB=136
 		;;
 	*) return 1 ;;
 	esac
@@ -146,7 +168,9 @@ prog_job() {
 		*) break ;;
 		esac
 	done
-	if [ ! -s "$offsets" ] || [ "$offsets" -ot "$KDIR/vmlinux" ]; then
+	# Made again for a new vmlinux, and for one made before vm_start's and
+	# vm_end's offsets were in it (they differ on 32-bit ARM).
+	if [ ! -s "$offsets" ] || [ "$offsets" -ot "$KDIR/vmlinux" ] || ! grep -q PCC_VMA_START "$offsets"; then
 		python3 "$PCC_ROOT/scripts/trace_prog.py" --offsets "$KDIR/vmlinux" > "$offsets.tmp" || return 1
 		mv "$offsets.tmp" "$offsets"
 	fi

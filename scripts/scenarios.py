@@ -17,8 +17,11 @@ checks, and that each scenario has its section), scripts/trace_doc.py
 (make docs).
 
 Usage: scenarios.py --names          the names, in order
-       scenarios.py --rows NAME...   the rows (all if none), "name|params|exit"
+       scenarios.py --rows NAME...   the rows (all if none), "name|params|exit",
+                                     without those ARCH (the environment's)
+                                     cannot run
 """
+import os
 import sys
 
 # The store scenarios: a fresh store on /dev/vda with a slow disk, so that
@@ -364,14 +367,45 @@ X86_CHECKS = {
 }
 
 
+# 32-bit ARM: the same, with each arm64 frame named as arch/arm names it,
+# then ARM_CHECKS where the paths really differ.
+ARM_NAMES = {
+    # The exception entry (assembly, named from the symbol table): a data
+    # abort from user space, an instruction (prefetch) abort from user
+    # space, a data abort from the kernel.
+    "el0_da": "__dabt_usr",
+    "el0_ia": "__pabt_usr",
+    "el1h_64_sync_handler": "__dabt_svc",
+    # arch/arm/mm/fault.c: do_DataAbort calls the handler of the fault
+    # status (do_page_fault, or do_translation_fault, which calls it);
+    # both are __kprobes, hence notrace: seen only in the stacks.
+    "do_mem_abort": "do_DataAbort",
+    # __do_user_fault (inlined) sends the signal.
+    "arm64_force_sig_fault": "force_sig_fault",
+    # No MEMORY_FAILURE on 32-bit ARM.
+    "arm64_force_sig_mceerr": None,
+}
+# The scenarios an architecture cannot run, with the reason (TAP says it).
+UNSUPPORTED = {
+    "arm": {"hwpoison": "32-bit ARM has no CONFIG_MEMORY_FAILURE: no page can be poisoned"},
+}
+ARM_CHECKS = {}
+# Per architecture: its frame names, the arm64 entry frames its "absent"
+# lists leave out, and its own checks.
+ARCH_NAMES = {"x86_64": (X86_NAMES, X86_ENTRY, X86_CHECKS), "arm": (ARM_NAMES, set(), ARM_CHECKS)}
+
+
 def for_arch(check, arch):
-    """One check as it applies on `arch`: arm64's frames named as x86 names them."""
+    """One check as it applies on `arch`: arm64's frames named as `arch`
+    names them."""
     if arch == "arm64":
         return check
+    table, entry, _ = ARCH_NAMES[arch]
+
     def names(lst):
         out = []
         for n in lst:
-            n = X86_NAMES.get(n, n)
+            n = table.get(n, n)
             if n is not None:
                 out.append(n)
         return out
@@ -379,18 +413,26 @@ def for_arch(check, arch):
     if "order" in c:
         c["order"] = names(c["order"])
     if "absent" in c:
-        c["absent"] = names(n for n in c["absent"] if n not in X86_ENTRY)
+        c["absent"] = names(n for n in c["absent"] if n not in entry)
     for k in ("graph_children", "graph_absent"):
         if k in c:
-            c[k] = {X86_NAMES.get(p, p): names(v) for p, v in c[k].items()}
+            c[k] = {table.get(p, p): names(v) for p, v in c[k].items()}
     return c
 
 
 def checks(arch):
-    """{name: check} as they apply on `arch`."""
+    """{name: check} as they apply on `arch`, without the scenarios it
+    cannot run (unsupported())."""
+    skip = UNSUPPORTED.get(arch, {})
     if arch == "arm64":
-        return dict(CHECKS)
-    return {s: {**for_arch(c, arch), **X86_CHECKS.get(s, {})} for s, c in CHECKS.items()}
+        return {s: c for s, c in CHECKS.items() if s not in skip}
+    own = ARCH_NAMES[arch][2]
+    return {s: {**for_arch(c, arch), **own.get(s, {})} for s, c in CHECKS.items() if s not in skip}
+
+
+def unsupported(arch):
+    """{name: why} of the scenarios `arch` cannot run."""
+    return dict(UNSUPPORTED.get(arch, {}))
 
 
 def main():
@@ -399,9 +441,12 @@ def main():
         print(" ".join(NAMES))
         return 0
     if args[:1] == ["--rows"]:
+        skip = UNSUPPORTED.get(os.environ.get("ARCH", "arm64"), {})
         for name in args[1:] or NAMES:
             if name not in BY_NAME:
                 sys.exit(f"scenarios.py: no scenario '{name}'; the scenarios are: {' '.join(NAMES)}")
+            if name in skip:
+                continue
             _, _, params, want = BY_NAME[name]
             print(f"{name}|{params}|{want}")
         return 0

@@ -16,6 +16,7 @@ PKGS=(
 	clang-19 lld-19 llvm-19 libclang-19-dev
 	bc flex bison libelf-dev libssl-dev cpio kmod python3 xz-utils e2fsprogs
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+	gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
 )
 BPO_PKGS=(qemu-system-arm qemu-system-x86)
 BINDGEN_VERSION=0.72.1
@@ -91,7 +92,7 @@ apt_priv_opts=(-o Dir::State::Lists="$APT_PRIV/lists"
 	-o Dir::Etc::SourceList="$APT_PRIV/sources.list"
 	-o Dir::Etc::SourceParts=/dev/null
 	-o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts=/dev/null
-	-o APT::Architectures::=amd64 -o APT::Architectures::=arm64
+	-o APT::Architectures::=amd64 -o APT::Architectures::=arm64 -o APT::Architectures::=armhf
 	-o Debug::NoLocking=1 -o APT::Sandbox::User=root)
 apt_priv() { apt-get -q "${apt_priv_opts[@]}" "$@"; }
 # The same state for queries (showsrc, policy), which apt-get does not do.
@@ -101,18 +102,21 @@ apt_priv_cache() { apt-cache "${apt_priv_opts[@]}" "$@"; }
 APT_PRIV_SOURCES='deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main
 deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main
 deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie-backports main'
+APT_PRIV_ARCHS="amd64 arm64 armhf"
 # Update the lists once; again when forced ($1 non-empty) or when the
-# sources above changed, since a stamp alone would keep a cache made before
-# a line was added (the deb-src one) without that line's index.
+# sources or architectures above changed, since a stamp alone would keep a
+# cache made before a line (the deb-src one) or an architecture (armhf) was
+# added without its index.
 apt_priv_update() {
 	if [ -f "$APT_PRIV/updated" ] && [ -z "${1:-}" ] &&
-		[ "$(cat "$APT_PRIV/sources.list" 2>/dev/null)" = "$APT_PRIV_SOURCES" ]; then
+		[ "$(cat "$APT_PRIV/sources.list" 2>/dev/null)" = "$APT_PRIV_SOURCES" ] &&
+		[ "$(cat "$APT_PRIV/updated")" = "$APT_PRIV_ARCHS" ]; then
 		return
 	fi
 	mkdir -p "$APT_PRIV/lists/partial" "$APT_PRIV/cache/archives/partial"
 	printf '%s\n' "$APT_PRIV_SOURCES" > "$APT_PRIV/sources.list"
 	apt_priv update -qq
-	touch "$APT_PRIV/updated"
+	echo "$APT_PRIV_ARCHS" > "$APT_PRIV/updated"
 }
 
 # fetch_deb NAME[:ARCH] -> prints path of downloaded .deb under $PCC_CACHE/debs

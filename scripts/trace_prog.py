@@ -61,9 +61,10 @@ FIELD = re.compile(r'(\w+)=("(?:[^"]*)"|\S+)')
 # scheduler, lib/) is left out of the trees, not out of capture.txt.
 PATH_SOURCES = re.compile(r"^(mm/(?!kasan/|kmsan/|kfence/|kmemleak|debug|page_owner)[^/]+\.c|"
                           r"fs/.*|arch/[^/]+/mm/.*|arch/arm64/kernel/traps\.c|kernel/signal\.c)$")
-# arm64's fault entry, a root of the graph (x86's is made from its
-# exception event and trace_common.X86_FAULT_CALLEES).
-ARM64_ENTRY = "do_mem_abort"
+# The fault entries that root the graph: arm64's, and 32-bit ARM's for a
+# data and an instruction fetch abort (x86's is made from its exception
+# event and trace_common.X86_FAULT_CALLEES).
+ARM_ENTRIES = ("do_mem_abort", "do_DataAbort", "do_PrefetchAbort")
 # The kprobe events of prog.job, and the function each is placed at.
 PROBED = {"fault": "handle_mm_fault", "vma_lookup": "lock_vma_under_rcu",
           "vma_lookup_mm": "lock_mm_and_find_vma"}
@@ -370,7 +371,7 @@ def faults_of(roots):
                 continue
 
             new = []
-            if n.kind == "entry" or (n.kind == "call" and n.name == ARM64_ENTRY):
+            if n.kind == "entry" or (n.kind == "call" and n.name in ARM_ENTRIES):
                 new = [Fault(n, "entry")]
             elif n.kind == "call":
                 # get_user_pages (or a root of x86's when the exception event
@@ -974,12 +975,15 @@ def struct_layouts(vmlinux, wanted):
 
 
 def offsets(vmlinux):
-    """The guest's kprobe at handle_mm_fault reads vma->vm_pgoff, ->vm_ops
-    and ->vm_file->f_path.dentry->d_name.name: their offsets."""
-    s = struct_layouts(vmlinux, {"vm_area_struct": ["vm_ops", "vm_pgoff", "vm_file"], "file": ["f_path"],
+    """The guest's kprobe at handle_mm_fault reads vma->vm_start, ->vm_end,
+    ->vm_pgoff, ->vm_ops and ->vm_file->f_path.dentry->d_name.name: their
+    offsets."""
+    s = struct_layouts(vmlinux, {"vm_area_struct": ["vm_start", "vm_end", "vm_ops", "vm_pgoff", "vm_file"],
+                                 "file": ["f_path"],
                                  "path": ["dentry"], "dentry": ["d_name"], "qstr": ["name"]})
     vma = s["vm_area_struct"]
-    print(f"PCC_VMA_OPS={vma['vm_ops']} PCC_VMA_PGOFF={vma['vm_pgoff']} PCC_VMA_FILE={vma['vm_file']} "
+    print(f"PCC_VMA_START={vma['vm_start']} PCC_VMA_END={vma['vm_end']} "
+          f"PCC_VMA_OPS={vma['vm_ops']} PCC_VMA_PGOFF={vma['vm_pgoff']} PCC_VMA_FILE={vma['vm_file']} "
           f"PCC_FILE_DENTRY={s['file']['f_path'] + s['path']['dentry']} "
           f"PCC_DENTRY_NAME={s['dentry']['d_name'] + s['qstr']['name']}")
     return 0

@@ -53,18 +53,21 @@ CALL = re.compile(r"^(?P<name>[\w.$]+)(?: \[(?P<mod>\w+)\])?\(\)\s*(?P<open>\{)?
 # else under handle_mm_fault (locking, accounting, sanitizers) is not part
 # of the path being shown.
 PATH_SOURCES = re.compile(r"^(mm/(?!kasan/|kmsan/|debug)[^/]+\.c|arch/arm64/mm/.*|"
-                          r"arch/arm64/kernel/traps\.c|arch/x86/mm/.*|kernel/signal\.c)$")
+                          r"arch/arm64/kernel/traps\.c|arch/arm/mm/.*|arch/x86/mm/.*|kernel/signal\.c)$")
 
 # What differs between the architectures, found from vmlinux's ELF header.
-#   entry: the function_graph node that holds one fault's calls. arm64's
-#     do_mem_abort is traced; x86_64's exc_page_fault is noinstr, so
+#   entries: the function_graph nodes that hold one fault's calls (the
+#     first is the one a data fault enters through). arm64's do_mem_abort
+#     is traced; so are 32-bit ARM's do_DataAbort and do_PrefetchAbort (an
+#     instruction fetch's); x86_64's exc_page_fault is noinstr, so
 #     parse() makes that node itself: from an exceptions:page_fault_user
 #     (or _kernel) event to the first top-level call that is not one of
 #     do_user_addr_fault's callees (prog.job roots the graph at those).
 # (How far back of a return address the call is: trace_common.Dwarf.)
 ARCHS = {
-    "arm64": {"entry": "do_mem_abort"},
-    "x86_64": {"entry": "exc_page_fault", "callees": set(X86_FAULT_CALLEES)},
+    "arm64": {"entries": ("do_mem_abort",)},
+    "x86_64": {"entries": ("exc_page_fault",), "callees": set(X86_FAULT_CALLEES)},
+    "arm": {"entries": ("do_DataAbort", "do_PrefetchAbort")},
 }
 A = ARCHS["arm64"]
 # What each scenario must show, as it applies on this architecture
@@ -132,8 +135,10 @@ class GNode:
             parent.children.append(self)
 
     def ancestor(self, name):
+        """The nearest caller named `name` (or any of a tuple of names)."""
+        names = name if isinstance(name, tuple) else (name,)
         n = self.parent
-        while n and n.name != name:
+        while n and n.name not in names:
             n = n.parent
         return n
 
@@ -182,7 +187,7 @@ def parse(lines):
             # drops it the same way): not the scenario's fault.
             continue
         if x and cur in (root, fault):
-            fault = GNode(A["entry"], None, seq, root)
+            fault = GNode(A["entries"][0], None, seq, root)
             fault.mode = x["mode"]
             cur = root
             continue
@@ -277,9 +282,9 @@ def build(events, graph, syms):
     # for the last event of each fault (e.g. both passes of a retried one).
     picks = []
     for i, (_, _, _, last) in enumerate(events):
-        abort = last.ancestor(A["entry"])
+        abort = last.ancestor(A["entries"])
         if i + 1 < len(events) and abort is not None and \
-                events[i + 1][3].ancestor(A["entry"]) is abort:
+                events[i + 1][3].ancestor(A["entries"]) is abort:
             continue
         # A fault of get_user_pages() has no entry node (x86 roots its graph
         # at __get_user_pages): the next event in the same handle_mm_fault
@@ -343,7 +348,7 @@ def add_silent_aborts(root, graph, syms, depth=2):
     taken with page faults disabled, ended by the exception table before
     handle_mm_fault): shown from function_graph, next to the stacks' own
     do_mem_abort, in the order they happened."""
-    aborts = graph_nodes(graph, A["entry"])
+    aborts = graph_nodes(graph, A["entries"])
     silent = [a for a in aborts if not has_event(a)]
     if not silent or len(silent) == len(aborts):
         return
@@ -352,7 +357,7 @@ def add_silent_aborts(root, graph, syms, depth=2):
     while stack and where is None:
         n = stack.pop(0)
         for i, c in enumerate(n.children):
-            if c.name == A["entry"] and not c.tag:
+            if c.name in A["entries"] and not c.tag:
                 where = (n, i)
                 break
             stack.append(c)
@@ -362,7 +367,7 @@ def add_silent_aborts(root, graph, syms, depth=2):
     first_loud = next(a for a in aborts if has_event(a))
     src = syms.source_of(sorted(graph_names(silent, depth)))
     for a in silent:
-        node = Node(A["entry"], "(function_graph: no pcc callback)")
+        node = Node(a.name, "(function_graph: no pcc callback)")
         path_subtree(node, a, src, depth)
         if a.seq < first_loud.seq:
             parent.children.insert(idx, node)
@@ -378,10 +383,10 @@ def build_graph_only(graph, syms, depth=3):
     The first abort only: it is the scenario's access (a signal handler
     that runs next may fault on its own)."""
     root = Node("(user space access)")
-    aborts = graph_nodes(graph, A["entry"])[:1]
+    aborts = graph_nodes(graph, A["entries"])[:1]
     src = syms.source_of(sorted(graph_names(aborts, depth)))
     for a in aborts:
-        path_subtree(root.child(A["entry"], "(function_graph)"), a, src, depth)
+        path_subtree(root.child(a.name, "(function_graph)"), a, src, depth)
     return root
 
 
@@ -469,10 +474,12 @@ def check(scenario, root, graph, users, has_events):
 
 
 def graph_nodes(node, name, out=None):
-    """Every function_graph call of `name` under `node`."""
+    """Every function_graph call of `name` (or of a tuple of names) under
+    `node`."""
+    names = name if isinstance(name, tuple) else (name,)
     out = [] if out is None else out
     for c in node.children:
-        if c.name == name and not c.event:
+        if c.name in names and not c.event:
             out.append(c)
         graph_nodes(c, name, out)
     return out
@@ -527,12 +534,16 @@ def main():
             print(f"== {scenario}  ({outdir}/{scenario}.tree, raw: {scenario}.graph)")
             print("\n".join(tree) if tree else "(no pcc event captured)")
             print()
+    skipped = scenarios.unsupported(arch)
     for scenario in expected:
-        if scenario not in seen:
+        if scenario in skipped:
+            # None: a skip, with its reason (TAP "# SKIP").
+            results.append((scenario, None, skipped[scenario]))
+        elif scenario not in seen:
             results.append((scenario, False, "no capture for this scenario"))
     # The table (scripts/scenarios.py) and the checks name the same
     # scenarios, and each has its section in the documentation.
-    unchecked = [n for n in scenarios.NAMES if n not in CHECKS]
+    unchecked = [n for n in scenarios.NAMES if n not in CHECKS and n not in skipped]
     results.append(("every scenario of scripts/scenarios.py", not unchecked,
                     f"has a check here{'' if not unchecked else ': not ' + ' '.join(unchecked)}"))
     doc = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Documentation", "fault-paths.md")

@@ -26,7 +26,8 @@ pcc_reload() {
 }
 
 # pcc_fault_roots: function_graph rooted where a fault enters. arm64:
-# do_mem_abort. x86_64: exc_page_fault (with do_user_addr_fault inlined
+# do_mem_abort. 32-bit ARM: do_DataAbort and do_PrefetchAbort (a data and
+# an instruction fetch abort; do_page_fault is __kprobes, so notrace). x86_64: exc_page_fault (with do_user_addr_fault inlined
 # into it) is noinstr, so the graph is rooted at each function
 # do_user_addr_fault calls (arch/x86/mm/fault.c), and the
 # exceptions:page_fault_user/_kernel events mark where each fault begins.
@@ -41,6 +42,9 @@ pcc_fault_roots() {
 		done
 		echo 1 > /sys/kernel/tracing/events/exceptions/page_fault_user/enable
 		echo 1 > /sys/kernel/tracing/events/exceptions/page_fault_kernel/enable ;;
+	armv7*)
+		echo do_DataAbort > /sys/kernel/tracing/set_graph_function
+		echo do_PrefetchAbort >> /sys/kernel/tracing/set_graph_function ;;
 	*) echo do_mem_abort > /sys/kernel/tracing/set_graph_function ;;
 	esac
 }
