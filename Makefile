@@ -19,7 +19,7 @@
 #   make trace PROG=p ARGS="..." [PARAMS="..."] [TIMEOUT=s]   every page fault of your
 #                        static program, on any mapping: trees, groups, flame graph
 #   make trace SRC=prog.c ...   the same for a C file, built with make user's flags
-#   make compare         make trace on arm64 and x86_64, trees side by side
+#   make compare         make trace on arm64, x86_64 and arm, trees side by side
 #   make docs            Documentation/fault-paths-trees.md from make compare's captures
 #   make module          only pcc.ko (KDIR=/your/tree to use your own kernel)
 #   make user            only the programs of samples/, selftests/, bench/ (KDIR=)
@@ -110,9 +110,10 @@ compare:
 	$(if $(SCENARIO),PCC_SCENARIOS="$(SCENARIO)") bash scripts/compare.sh
 
 # The generated trees of Documentation/fault-paths-trees.md, from what
-# make compare (or make check on both architectures) captured.
+# make compare (or make check on each architecture) captured.
 docs:
-	python3 scripts/trace_doc.py $(PCC_OUT)/arm64/trace $(PCC_OUT)/x86_64/trace Documentation/fault-paths-trees.md
+	python3 scripts/trace_doc.py $(PCC_OUT)/arm64/trace $(PCC_OUT)/x86_64/trace $(PCC_OUT)/arm/trace \
+		Documentation/fault-paths-trees.md
 
 # SECONDS is bash's own variable: hand it over under another name.
 fuzz:

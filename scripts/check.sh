@@ -32,15 +32,15 @@
 set -euo pipefail
 here=$(dirname "$0")
 
-# PCC_CHECK_ARCHS: the architectures `make check` without ARCH runs:
-# lib.sh's PCC_CHECK_DEFAULT, unless KDIR names a tree of one's own, which
-# is built for one of them.
+# PCC_CHECK_ARCHS: the architectures `make check` without ARCH runs: all
+# of lib.sh's, unless KDIR names a tree of one's own, which is built for one
+# of them.
 if [ -z "${ARCH:-}" ]; then
 	. "$here/lib.sh"
 	[ -n "${KDIR:-}" ] && PCC_CHECK_ARCHS=${PCC_CHECK_ARCHS:-$PCC_ARCH}
 	rc=0
 	logs=()
-	for a in ${PCC_CHECK_ARCHS:-$PCC_CHECK_DEFAULT}; do
+	for a in ${PCC_CHECK_ARCHS:-$PCC_ARCHS}; do
 		ARCH=$a PCC_CHECK_SUMMARY=0 bash "$here/check.sh" || rc=1
 		logs+=(--label "$a" "$PCC_OUT_BASE/$a/results.tap")
 	done

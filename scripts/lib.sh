@@ -18,11 +18,8 @@ export PATH="$LLVM_BIN:$PCC_CACHE/bindgen/bin:$PATH"
 PCC_RUSTC=/usr/bin/rustc
 
 # The architectures pcc runs on, and everything that differs between them:
-# one entry each. `make check` without ARCH runs those of
-# PCC_CHECK_DEFAULT: 32-bit ARM's function_graph captures do not work yet
-# (Documentation/rig.md), so its check runs when asked (ARCH=arm).
+# one entry each. `make check` without ARCH runs every one of PCC_ARCHS.
 PCC_ARCHS="arm64 x86_64 arm"
-PCC_CHECK_DEFAULT="arm64 x86_64"
 # make trace's flame-graph renderer (the inferno crate), in the cache.
 PCC_INFERNO_VERSION=0.12.8
 PCC_INFERNO=inferno-$PCC_INFERNO_VERSION
@@ -168,9 +165,10 @@ prog_job() {
 		*) break ;;
 		esac
 	done
-	# Made again for a new vmlinux, and for one made before vm_start's and
-	# vm_end's offsets were in it (they differ on 32-bit ARM).
-	if [ ! -s "$offsets" ] || [ "$offsets" -ot "$KDIR/vmlinux" ] || ! grep -q PCC_VMA_START "$offsets"; then
+	# Made again for a new vmlinux, and for one made before the offsets
+	# of vm_start and vm_end (they differ on 32-bit ARM) and of
+	# vm_ops->fault were in it.
+	if [ ! -s "$offsets" ] || [ "$offsets" -ot "$KDIR/vmlinux" ] || ! grep -q PCC_VMOPS_FAULT "$offsets"; then
 		python3 "$PCC_ROOT/scripts/trace_prog.py" --offsets "$KDIR/vmlinux" > "$offsets.tmp" || return 1
 		mv "$offsets.tmp" "$offsets"
 	fi

@@ -374,7 +374,9 @@ ARM_NAMES = {
     # abort from user space, an instruction (prefetch) abort from user
     # space, a data abort from the kernel.
     "el0_da": "__dabt_usr",
-    "el0_ia": "__pabt_usr",
+    # __pabt_usr calls do_PrefetchAbort with ret_from_exception as its
+    # return address (arch/arm/kernel/entry-armv.S): the frame is named so.
+    "el0_ia": "ret_from_exception",
     "el1h_64_sync_handler": "__dabt_svc",
     # arch/arm/mm/fault.c: do_DataAbort calls the handler of the fault
     # status (do_page_fault, or do_translation_fault, which calls it);
@@ -389,7 +391,42 @@ ARM_NAMES = {
 UNSUPPORTED = {
     "arm": {"hwpoison": "32-bit ARM has no CONFIG_MEMORY_FAILURE: no page can be poisoned"},
 }
-ARM_CHECKS = {}
+# On arm the frames come from function_graph (trace_tree.graph_frames):
+# only a traced call's caller is known, so the frames above the graph's
+# root (futex's, __mm_populate's, mem_rw's) are not there.
+ARM_CHECKS = {
+    # An instruction fetch enters through do_PrefetchAbort. arm's
+    # do_page_fault checks the VMA for VM_EXEC but, unlike arm64's and
+    # x86's, does not set FAULT_FLAG_INSTRUCTION (arch/arm/mm/fault.c 377).
+    "exec": {
+        "order": ["ret_from_exception", "do_PrefetchAbort", "do_page_fault", "handle_mm_fault",
+                  "do_read_fault", "do_fault_around", "pcc_map_pages"],
+        "events": {"pcc_map_pages": r"flags=(?!\S*INSTRUCTION)\S*USER\S* mapped=1 ret=NOPAGE"},
+    },
+    "bad-access-exec": {
+        "order": ["do_PrefetchAbort", "lock_vma_under_rcu", "force_sig_fault"],
+    },
+    # folio_wait_writeback() is a call here, not inlined (as on x86_64).
+    "mkwrite-under-writeback": X86_CHECKS["mkwrite-under-writeback"],
+    # Two faults under mmap_lock (a kernel-mode fault skips the per-VMA
+    # lock): the last page, then past capacity, ended by the exception
+    # table. arm's copy fixup (arch/arm/lib/copy_from_user.S) returns at
+    # the first fault: no byte-more retry as arm64's.
+    "kernel-no-context": {
+        "graph_children": {"do_DataAbort": ["lock_mm_and_find_vma", "handle_mm_fault",
+                                            "lock_mm_and_find_vma", "handle_mm_fault",
+                                            "__do_kernel_fault"],
+                           "__do_kernel_fault": ["fixup_exception"]},
+    },
+    "kernel-pagefault-disabled": {
+        "order": ["__dabt_svc", "do_DataAbort", "do_page_fault", "handle_mm_fault",
+                  "do_read_fault", "__do_fault", "pcc_fault"],
+    },
+    "gup-populate": gup_check(["populate_vma_page_range"]),
+    "gup-mlock": gup_check(["populate_vma_page_range"]),
+    "gup-remote-read": gup_check(["get_user_pages_remote"], remote=True, user=r"= 16$"),
+    "gup-remote-write": gup_check(["get_user_pages_remote"], write=True, remote=True, user=r"= 6$"),
+}
 # Per architecture: its frame names, the arm64 entry frames its "absent"
 # lists leave out, and its own checks.
 ARCH_NAMES = {"x86_64": (X86_NAMES, X86_ENTRY, X86_CHECKS), "arm": (ARM_NAMES, set(), ARM_CHECKS)}

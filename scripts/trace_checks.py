@@ -30,11 +30,13 @@ MAPPINGS = {
 }
 # Where a user-mode fault enters, before handle_mm_fault.
 ENTRY = {"arm64": ["el0_da", "do_mem_abort", "do_page_fault"],
-         "x86_64": ["asm_exc_page_fault", "exc_page_fault", "do_user_addr_fault"]}
+         "x86_64": ["asm_exc_page_fault", "exc_page_fault", "do_user_addr_fault"],
+         "arm": ["__dabt_usr", "do_DataAbort", "do_page_fault"]}
 # The same, then a store to address 8: no VMA, SIGSEGV.
 SEGV = {"arm64": ["do_mem_abort", "lock_vma_under_rcu", "lock_mm_and_find_vma", "arm64_force_sig_fault"],
         "x86_64": ["exc_page_fault", "lock_vma_under_rcu", "lock_mm_and_find_vma", "bad_area_nosemaphore",
-                   "force_sig_fault"]}
+                   "force_sig_fault"],
+        "arm": ["do_DataAbort", "lock_vma_under_rcu", "lock_mm_and_find_vma", "force_sig_fault"]}
 # Each capture make check takes: how the program ends (exit status and how,
 # as prog.job says it), and the marked faults.
 TABLES = {

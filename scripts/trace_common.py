@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """What the two fault-path decoders share: scripts/trace_tree.py (make
 trace's scenarios) and scripts/trace_prog.py (make trace PROG=)."""
+import os
 import re
 import subprocess
 import sys
@@ -23,6 +24,8 @@ OTHER_ROOTS = ("__get_user_pages",)
 # function_graph with funcgraph-proc and without funcgraph-duration:
 #   " 1)  prog-85     |    handle_mm_fault() { /* <-do_page_fault+0x2c0/0x6f0 */"
 LINE = re.compile(r"^\s*(?P<cpu>\d+)\)\s+(?P<comm>.*?)-(?P<pid>\d+)\s+\|\s?(?P<body>.*)$")
+# A call's return address (funcgraph-retaddr): "/* <-do_page_fault+0x1dc/0x478 */".
+RETADDR = re.compile(r"<-(?P<sym>[\w.$]+)\+0x(?P<off>[0-9a-f]+)/0x[0-9a-f]+(?: \[(?P<mod>\w+)\])?")
 
 
 def graph_depth(m):
@@ -119,13 +122,39 @@ class Dwarf:
 
     def __init__(self, vmlinux, arch):
         self.vmlinux, self.arch, self.site, self.addr = vmlinux, arch, self.SITE[arch], {}
-        out = subprocess.run(["llvm-nm", "--defined-only", vmlinux],
+        self.size = {}
+        out = subprocess.run(["llvm-nm", "--defined-only", "-S", vmlinux],
                              capture_output=True, text=True, check=True).stdout
         for line in out.splitlines():
             parts = line.split()
-            if len(parts) == 3 and parts[1] in "tTwW":
+            if len(parts) == 4 and parts[2] in "tTwW":
+                self.addr.setdefault(parts[3], int(parts[0], 16))
+                self.size.setdefault(parts[3], int(parts[1], 16))
+            elif len(parts) == 3 and parts[1] in "tTwW":
                 self.addr.setdefault(parts[2], int(parts[0], 16))
-        self.sites, self.files = {}, {}
+        self.sites, self.files, self.cb_sites = {}, {}, {}
+
+    def callback_site(self, fn, callback, source):
+        """Where fn calls the vm_ops callback `callback` (the source line
+        `vma->vm_ops->map_pages(...)`, maybe in a function inlined into fn),
+        as the offset a stack trace would give for it (that of the return
+        address), found from fn's line table and the kernel source; None
+        if fn has no such call. For a caller of a function that nothing
+        traced returns into: 32-bit ARM, whose stacks are empty under
+        function_graph, calls pcc's untraced Rust callbacks from
+        handle_mm_fault's inlined do_fault_around that way. Instructions
+        are taken 4 bytes apart: ARM (A32) code only."""
+        key = (fn, callback)
+        if key not in self.cb_sites:
+            self.cb_sites[key] = None
+            start, size = self.addr.get(fn), self.size.get(fn, 0)
+            if start is not None and size:
+                addrs = list(range(start, start + size, 4))
+                for a, frames in zip(addrs, self._symbolize(addrs, True)):
+                    if frames and source.callback(frames[0][1], frames[0][2]) == callback:
+                        self.cb_sites[key] = a - start + self.site
+                        break
+        return self.cb_sites[key]
 
     def _symbolize(self, addrs, inlining):
         """llvm-symbolizer's frames of each address, innermost first, each
@@ -168,3 +197,30 @@ class Dwarf:
 
     def file(self, name):
         return self.files.get(name, "")
+
+
+class Source:
+    """Lines of the kernel source, to name the vm_ops callback a call
+    site calls (`vma->vm_ops->fault(vmf)` in __do_fault)."""
+
+    CALLBACK = re.compile(r"vm_ops->(\w+)\(")
+
+    def __init__(self, ksrc):
+        self.ksrc, self.cache = ksrc, {}
+
+    def callback(self, path, line):
+        if not self.ksrc or not path or line <= 0:
+            return None
+        if path not in self.cache:
+            try:
+                with open(os.path.join(self.ksrc, path), errors="replace") as f:
+                    self.cache[path] = f.read().splitlines()
+            except OSError:
+                self.cache[path] = []
+        text = self.cache[path]
+        for n in (line, line - 1):
+            if 0 < n <= len(text):
+                m = self.CALLBACK.search(text[n - 1])
+                if m:
+                    return m.group(1)
+        return None

@@ -47,12 +47,11 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from trace_common import (LINE, OTHER_ROOTS, X86_FAULT_CALLEES, Dwarf, demangle, elf_arch,  # noqa: E402
-                          graph_depth, print_tap, prog_blocks)
+from trace_common import (LINE, OTHER_ROOTS, RETADDR, X86_FAULT_CALLEES, Dwarf, Source, demangle,  # noqa: E402
+                          elf_arch, graph_depth, print_tap, prog_blocks)
 
 STACK = re.compile(r"^\s*=> (?P<sym>[^\s+]+)(?:\+0x(?P<off>[0-9a-f]+)/0x[0-9a-f]+)?(?: \[(?P<mod>\w+)\])?")
 CALL = re.compile(r"^(?P<name>[\w.$]+)(?: \[(?P<mod>\w+)\])?\(\)\s*(?P<open>\{)?;?(?P<rest>.*)$")
-RETADDR = re.compile(r"<-(?P<sym>[\w.$]+)\+0x(?P<off>[0-9a-f]+)/0x[0-9a-f]+(?: \[(?P<mod>\w+)\])?")
 RETVAL = re.compile(r"ret=(?P<ret>-?(?:0x)?[0-9a-f]+)")
 EVENT = re.compile(r"^/\*\s*(?P<name>[\w:]+): (?P<text>.*?)\s*\*/$")
 FIELD = re.compile(r'(\w+)=("(?:[^"]*)"|\S+)')
@@ -236,33 +235,6 @@ def parse(lines, arch, reading=None):
     return roots
 
 
-class Source:
-    """Lines of the kernel source, to name the vm_ops callback a call
-    site calls (`vma->vm_ops->fault(vmf)` in __do_fault)."""
-
-    CALLBACK = re.compile(r"vm_ops->(\w+)\(")
-
-    def __init__(self, ksrc):
-        self.ksrc, self.cache = ksrc, {}
-
-    def callback(self, path, line):
-        if not self.ksrc or not path or line <= 0:
-            return None
-        if path not in self.cache:
-            try:
-                with open(os.path.join(self.ksrc, path), errors="replace") as f:
-                    self.cache[path] = f.read().splitlines()
-            except OSError:
-                self.cache[path] = []
-        text = self.cache[path]
-        for n in (line, line - 1):
-            if 0 < n <= len(text):
-                m = self.CALLBACK.search(text[n - 1])
-                if m:
-                    return m.group(1)
-        return None
-
-
 class Names:
     """VM_FAULT_* and FAULT_FLAG_* from the kernel's own mm_types.h."""
 
@@ -332,10 +304,16 @@ class Fault:
         name = f.get("file", "(fault)")
         if name in ("(fault)", ""):
             name = "[anonymous]"
-        m = re.search(r"ops=(\S+)(?: \[(\w+)\])?", p.text)
+        m = re.search(r"\bops=(\S+)(?: \[(\w+)\])?", p.text)
         ops = re.sub(r"\+0x0/0x[0-9a-f]+", "", m.group(1) if m else "0")
         if m and m.group(2):
             ops += f" [{m.group(2)}]"
+        elif m:
+            # A table kallsyms cannot name (32-bit ARM's Rust constants have
+            # no symbol): the module its ->fault is in.
+            fm = re.search(r"\bopsfault=\S+ \[(\w+)\]", p.text)
+            if fm:
+                ops += f" [{fm.group(1)}]"
         ops = "no vm_ops" if ops in ("0", "0x0") else ops
         return f"{name} {num(f.get('start')):#x}-{num(f.get('end')):#x} ({ops})"
 
@@ -603,6 +581,13 @@ class Builder:
                 above = self.stack_frames(ev) if ev is not None else []
             names = [fn for fn, _ in above]
             above = above[:names.index(g.name)] if g.name in names else []
+            if not above and g.site is not None and not g.site[2]:
+                # No stack (32-bit ARM, whose stack traces under
+                # function_graph are empty): the entry's own return
+                # address names what called it.
+                inl = self.dwarf.at(g.site[0], g.site[1])
+                above = [(g.site[0] if inl[-1][0] == "??" else inl[-1][0], "")]
+                above += [(fn, "(inlined)") for fn, _, _ in reversed(inl[:-1])]
             for fn, tag in above:
                 top = top.child(fn, tag)
             tag = "(not traced: noinstr)" if g.kind == "entry" else ""
@@ -976,13 +961,14 @@ def struct_layouts(vmlinux, wanted):
 
 def offsets(vmlinux):
     """The guest's kprobe at handle_mm_fault reads vma->vm_start, ->vm_end,
-    ->vm_pgoff, ->vm_ops and ->vm_file->f_path.dentry->d_name.name: their
-    offsets."""
+    ->vm_pgoff, ->vm_ops, ->vm_ops->fault and
+    ->vm_file->f_path.dentry->d_name.name: their offsets."""
     s = struct_layouts(vmlinux, {"vm_area_struct": ["vm_start", "vm_end", "vm_ops", "vm_pgoff", "vm_file"],
-                                 "file": ["f_path"],
+                                 "vm_operations_struct": ["fault"], "file": ["f_path"],
                                  "path": ["dentry"], "dentry": ["d_name"], "qstr": ["name"]})
     vma = s["vm_area_struct"]
     print(f"PCC_VMA_START={vma['vm_start']} PCC_VMA_END={vma['vm_end']} "
+          f"PCC_VMOPS_FAULT={s['vm_operations_struct']['fault']} "
           f"PCC_VMA_OPS={vma['vm_ops']} PCC_VMA_PGOFF={vma['vm_pgoff']} PCC_VMA_FILE={vma['vm_file']} "
           f"PCC_FILE_DENTRY={s['file']['f_path'] + s['path']['dentry']} "
           f"PCC_DENTRY_NAME={s['dentry']['d_name'] + s['qstr']['name']}")

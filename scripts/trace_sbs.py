@@ -1,30 +1,38 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Print two architectures' fault-path trees of each scenario side by side.
+"""Print several architectures' fault-path trees of each scenario side by side.
 
-    trace_sbs.py ARM64_TRACE_DIR X86_64_TRACE_DIR [SCENARIO...]
-    trace_sbs.py --table ARM64_TRACE_DIR X86_64_TRACE_DIR [SCENARIO...]
+    trace_sbs.py TRACE_DIR TRACE_DIR [TRACE_DIR...] [SCENARIO...]
+    trace_sbs.py --table TRACE_DIR TRACE_DIR [TRACE_DIR...] [SCENARIO...]
 
-The directories are what scripts/trace_tree.py wrote (<scenario>.tree),
-e.g. out/trace and out/x86_64/trace after `make check` or `make trace`.
-The two trees are aligned at handle_mm_fault: the frames above it (the
-exception entry of each architecture) are padded so that handle_mm_fault
-is on the same row and at the same column in both. pcc's events are cut
-to what decides the path (the address is dropped: it differs every run);
-where the two events' flags differ, both are printed under the pair.
-Nothing is added: every frame is a line of one of the two .tree files.
+Each directory is what scripts/trace_tree.py wrote (<scenario>.tree) for one
+architecture, named by the folder it is in: out/arm64/trace,
+out/x86_64/trace, out/arm/trace after `make check` or `make trace`. The
+first is the reference the others are compared with. The trees are aligned
+at handle_mm_fault: the frames above it (the exception entry of each
+architecture) are padded so that handle_mm_fault is on the same row and at
+the same column in all. pcc's events are cut to what decides the path (the
+address is dropped: it differs every run); where the events' flags differ,
+each architecture's are printed under the row. Nothing is added: every
+frame is a line of one of the .tree files.
 
 --table prints a Markdown table instead: per scenario, the do_fault branch
-(or do_wp_page) and pcc's callbacks on each architecture, the frames above
-handle_mm_fault (the entry) on each, and what else differs: frames only one
-tree has, frames inlined in one and called in the other, and whether pcc's
-callbacks ran under the per-VMA lock (VMA_LOCK in their flags).
+(or do_wp_page) and pcc's callbacks on each architecture, and what else
+differs below the entry: frames that not every tree has (named with the
+architectures that have them), frames inlined on some and called on the
+others, and whether pcc's callbacks ran under the per-VMA lock (VMA_LOCK in
+their flags).
 """
 import os
 import re
 import sys
 
 WIDTH = 72
+
+
+def label(d):
+    """An architecture's name: the folder its trace directory is in."""
+    return os.path.basename(os.path.dirname(os.path.abspath(d)))
 
 
 def load(path):
@@ -59,32 +67,29 @@ def anchor(lines):
     return None
 
 
-def sbs(name, a, b):
-    out = [f"=== {name}", f"{'arm64':<{WIDTH}}  x86_64"]
-    ia, ib = anchor(a), anchor(b)
-    if ia is not None and ib is not None:
-        da, db = depth(a[ia]), depth(b[ib])
-        shift = max(da, db)
-        a = [" " * (shift - da) + l for l in a]
-        b = [" " * (shift - db) + l for l in b]
-        pad = ia - ib
-        if pad > 0:
-            b = [""] * pad + b
-        else:
-            a = [""] * -pad + a
+def sbs(name, labels, trees):
+    """The trees side by side, aligned at handle_mm_fault."""
+    out = [f"=== {name}", "  ".join(f"{l:<{WIDTH}}" for l in labels).rstrip()]
+    anchors = [anchor(t) for t in trees]
+    if all(a is not None for a in anchors):
+        shift = max(depth(t[a]) for t, a in zip(trees, anchors))
+        row = max(anchors)
+        trees = [[""] * (row - a) + [" " * (shift - depth(t[a])) + l for l in t]
+                 for t, a in zip(trees, anchors)]
     flags = []
-    rows = max(len(a), len(b))
-    for i in range(rows):
-        la, fa = short(a[i]) if i < len(a) else ("", None)
-        lb, fb = short(b[i]) if i < len(b) else ("", None)
-        if fa and fb and fa != fb:
-            flags.append((la.strip().split(":")[0], fa, fb))
-        if len(la) > WIDTH:
-            la = la[:WIDTH - 1] + "…"
-        out.append(f"{la:<{WIDTH}}  {lb}".rstrip())
-    for ev, fa, fb in flags:
-        out.append(f"  {ev} flags: arm64 {fa}")
-        out.append(f"  {' ' * len(ev)}        x86_64 {fb}")
+    for i in range(max(len(t) for t in trees)):
+        cells = [short(t[i]) if i < len(t) else ("", None) for t in trees]
+        fl = [f for _, f in cells]
+        if all(fl) and len(set(fl)) > 1:
+            flags.append((cells[0][0].strip().split(":")[0], fl))
+        # Every column but the last is cut to its width.
+        texts = [c if len(c) <= WIDTH or k == len(cells) - 1 else c[:WIDTH - 1] + "…"
+                 for k, (c, _) in enumerate(cells)]
+        out.append("  ".join(f"{c:<{WIDTH}}" for c in texts).rstrip())
+    w = max(len(l) for l in labels)
+    for ev, fl in flags:
+        for k, (lab, f) in enumerate(zip(labels, fl)):
+            out.append(f"  {ev if k == 0 else ' ' * len(ev)} flags: {lab:<{w}} {f}")
     return out
 
 
@@ -130,37 +135,60 @@ def squeeze(calls):
     return ", ".join(c if n == 1 else f"{c} ×{n}" for c, n in out) or "none"
 
 
-def table(names, da, db):
-    print("| scenario | arm64: branch; pcc callbacks | x86_64: branch; pcc callbacks "
-          "| what differs (besides the entry) |")
-    print("|---|---|---|---|")
+def grouped(what, by):
+    """{frame: architectures} as "<what> arch, arch: `f`, `g`" parts, one
+    per set of architectures."""
+    sets = {}
+    for frame, archs in sorted(by.items()):
+        sets.setdefault(tuple(archs), []).append(frame)
+    return [f"{what} {', '.join(archs)}: " + ", ".join(f"`{x}`" for x in fs)
+            for archs, fs in sorted(sets.items())]
+
+
+def differences(labels, fs):
+    """What differs between the architectures' trees, below the entry."""
+    entries = set().union(*(f["entry"] for f in fs))
+    below = [set(f["names"][len(f["entry"]):]) for f in fs]
+    every = set.intersection(*below)
+    some = {}
+    for lab, b in zip(labels, below):
+        for x in b - every - entries:
+            if "[pcc]" not in x:
+                some.setdefault(x, []).append(lab)
+    diff = grouped("only on", some)
+    inl = {}
+    for x in every:
+        on = [lab for lab, f in zip(labels, fs) if x in f["inl"]]
+        if on and len(on) < len(fs):
+            inl[x] = on
+    diff += grouped("inlined on", inl)
+    if len({f["vma_lock"] for f in fs}) > 1:
+        diff.append("per-VMA lock: " + ", ".join(f"{lab} {'yes' if f['vma_lock'] else 'no'}"
+                                                 for lab, f in zip(labels, fs)))
+    return "; ".join(diff) or "nothing"
+
+
+def missing(name, arch):
+    """Why an architecture has no tree of a scenario."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import scenarios
+    why = scenarios.unsupported(arch).get(name)
+    return f"(not run: {why})" if why else "(no capture)"
+
+
+def table(names, dirs):
+    labels = [label(d) for d in dirs]
+    print("| scenario | " + " | ".join(f"{l}: branch; pcc callbacks" for l in labels)
+          + " | what differs (besides the entry) |")
+    print("|---|" + "---|" * len(labels) + "---|")
     for n in names:
-        a, b = load(os.path.join(da, n + ".tree")), load(os.path.join(db, n + ".tree"))
-        if not a or not b:
-            print(f"| `{n}` | {'(no capture)' if not a else ''} | {'(no capture)' if not b else ''} | |")
-            continue
-        fa, fb = facts(a), facts(b)
-        below_a = set(fa["names"][len(fa["entry"]):])
-        below_b = set(fb["names"][len(fb["entry"]):])
-        diff = []
-        only_a = sorted(x for x in below_a - below_b - set(fb["entry"]) if "[pcc]" not in x)
-        only_b = sorted(x for x in below_b - below_a - set(fa["entry"]) if "[pcc]" not in x)
-        if only_a:
-            diff.append("only arm64: " + ", ".join(f"`{x}`" for x in only_a))
-        if only_b:
-            diff.append("only x86_64: " + ", ".join(f"`{x}`" for x in only_b))
-        both = below_a & below_b
-        inl_a = sorted(x for x in both if x in fa["inl"] and x not in fb["inl"])
-        inl_b = sorted(x for x in both if x in fb["inl"] and x not in fa["inl"])
-        if inl_a:
-            diff.append("inlined on arm64 only: " + ", ".join(f"`{x}`" for x in inl_a))
-        if inl_b:
-            diff.append("inlined on x86_64 only: " + ", ".join(f"`{x}`" for x in inl_b))
-        if fa["vma_lock"] != fb["vma_lock"]:
-            diff.append(f"per-VMA lock: arm64 {'yes' if fa['vma_lock'] else 'no'}, "
-                        f"x86_64 {'yes' if fb['vma_lock'] else 'no'}")
+        trees = [load(os.path.join(d, n + ".tree")) for d in dirs]
         cell = lambda f: f"{', '.join('`%s`' % x for x in f['branch']) or 'none'}; {squeeze(f['calls'])}"
-        print(f"| `{n}` | {cell(fa)} | {cell(fb)} | {'; '.join(diff) or 'nothing'} |")
+        cells = [cell(facts(t)) if t else missing(n, lab) for t, lab in zip(trees, labels)]
+        # What differs, between the architectures that have a tree.
+        have = [(lab, facts(t)) for t, lab in zip(trees, labels) if t]
+        diff = differences([l for l, _ in have], [f for _, f in have]) if len(have) > 1 else ""
+        print(f"| `{n}` | " + " | ".join(cells) + f" | {diff} |")
 
 
 def main():
@@ -168,17 +196,18 @@ def main():
     as_table = args[:1] == ["--table"]
     if as_table:
         args = args[1:]
-    if len(args) < 2:
+    dirs = [a for a in args if os.path.isdir(a)]
+    names = [a for a in args if not os.path.isdir(a)]
+    if len(dirs) < 2:
         sys.exit(__doc__)
-    da, db = args[:2]
-    names = args[2:] or sorted({f[:-5] for d in (da, db) if os.path.isdir(d)
-                                    for f in os.listdir(d) if f.endswith(".tree")})
+    names = names or sorted({f[:-5] for d in dirs for f in os.listdir(d) if f.endswith(".tree")})
     if as_table:
-        table(names, da, db)
+        table(names, dirs)
         return
+    labels = [label(d) for d in dirs]
     for n in names:
-        a, b = load(os.path.join(da, n + ".tree")), load(os.path.join(db, n + ".tree"))
-        print("\n".join(sbs(n, a or ["(no capture)"], b or ["(no capture)"])))
+        trees = [load(os.path.join(d, n + ".tree")) or ["(no capture)"] for d in dirs]
+        print("\n".join(sbs(n, labels, trees)))
         print()
 
 

@@ -33,7 +33,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from trace_common import (LINE, OTHER_ROOTS, X86_FAULT_CALLEES, Dwarf, demangle, elf_arch,  # noqa: E402
+from trace_common import (LINE, OTHER_ROOTS, RETADDR, X86_FAULT_CALLEES, Dwarf, Source, demangle, elf_arch,  # noqa: E402
                           graph_depth, print_tap, prog_blocks)
 import scenarios  # noqa: E402
 
@@ -63,11 +63,18 @@ PATH_SOURCES = re.compile(r"^(mm/(?!kasan/|kmsan/|debug)[^/]+\.c|arch/arm64/mm/.
 #     parse() makes that node itself: from an exceptions:page_fault_user
 #     (or _kernel) event to the first top-level call that is not one of
 #     do_user_addr_fault's callees (prog.job roots the graph at those).
+#   graph_stacks: an event's frames are made from function_graph
+#     (graph_frames()), not from its stack trace. On 32-bit ARM neither
+#     unwinder gives both: under the frame-pointer one function_graph
+#     records nothing with clang (its return hook reads GCC's frame
+#     layout), and the EABI one stops at the first return address
+#     function_graph replaced (return_to_handler), so every stack trace
+#     taken inside the graph is empty.
 # (How far back of a return address the call is: trace_common.Dwarf.)
 ARCHS = {
     "arm64": {"entries": ("do_mem_abort",)},
     "x86_64": {"entries": ("exc_page_fault",), "callees": set(X86_FAULT_CALLEES)},
-    "arm": {"entries": ("do_DataAbort", "do_PrefetchAbort")},
+    "arm": {"entries": ("do_DataAbort", "do_PrefetchAbort"), "graph_stacks": True},
 }
 A = ARCHS["arm64"]
 # What each scenario must show, as it applies on this architecture
@@ -131,6 +138,7 @@ class GNode:
         self.name, self.mod, self.seq, self.parent, self.event = name, mod, seq, parent, event
         self.children = []
         self.depth = -1  # a call's function_graph depth; -1: the root, a fault's entry
+        self.ret = None  # where it returns to (funcgraph-retaddr): (sym, off, mod)
         if parent:
             parent.children.append(self)
 
@@ -212,9 +220,37 @@ def parse(lines):
                     fault = None
             node = GNode(c["name"], c["mod"], seq, parent)
             node.depth = depth
+            r = RETADDR.search(body)
+            if r:
+                node.ret = (r["sym"], int(r["off"], 16), r["mod"])
             if c["open"]:
                 cur = node
+    if A.get("graph_stacks"):
+        events = [(n, t, fr or graph_frames(g), g) for n, t, fr, g in events]
     return events, root, users
+
+
+def graph_frames(event):
+    """An event's frames, innermost first as a stack trace has them, made
+    from function_graph: each call it is in, and where each call returns to
+    (funcgraph-retaddr). A call that returns into another function than
+    the call it is in was made from a function function_graph does not
+    trace (arm's notrace do_page_fault, pcc's Rust): that function is a
+    frame too, at that return address. A call's own offset is known only
+    from a call it made that returns into it: otherwise (sym, None, mod),
+    a frame without a call site to decode."""
+    frames, inner, n = [], None, event.parent
+    while n is not None and n.parent is not None:
+        if inner is not None and inner.ret and inner.ret[0] == n.name:
+            frames.append(inner.ret)
+        else:
+            if inner is not None and inner.ret:
+                frames.append(inner.ret)
+            frames.append((n.name, None, n.mod))
+        inner, n = n, n.parent
+    if inner is not None and inner.ret:
+        frames.append(inner.ret)
+    return frames
 
 
 class Symbols(Dwarf):
@@ -233,10 +269,23 @@ class Symbols(Dwarf):
 
 def build(events, graph, syms):
     """The merged tree of one scenario, and the key sequence (depth first)."""
-    kernel_sites = {(s, o) for (_, _, fr, _) in events for (s, o, m) in fr if not m}
-    decoded = syms.decode(sorted(kernel_sites))
     rust = demangle(sorted({s for (_, _, fr, _) in events for (s, o, m) in fr
                             if m and s.startswith("_R")}))
+
+    def resolved(frames):
+        """graph_frames' frames without an offset that called one of pcc's
+        vm_ops callbacks: at that call (Dwarf.callback_site)."""
+        out = list(frames)
+        for k, (sym, off, mod) in enumerate(out):
+            if off is None and not mod and k > 0 and out[k - 1][2]:
+                cb = rust.get(out[k - 1][0], out[k - 1][0]).rsplit("::", 1)[-1]
+                site = syms.callback_site(sym, cb, syms.source)
+                if site is not None:
+                    out[k] = (sym, site, mod)
+        return out
+    events = [(n, t, resolved(fr), g) for n, t, fr, g in events]
+    kernel_sites = {(s, o) for (_, _, fr, _) in events for (s, o, m) in fr if not m and o is not None}
+    decoded = syms.decode(sorted(kernel_sites))
     root = Node("(user space access)")
     where = []  # per event: (k_parent, container, mm_parent)
     for name, text, frames, _ in events:
@@ -507,6 +556,7 @@ def main():
     CHECKS = scenarios.checks(arch)
     os.makedirs(outdir, exist_ok=True)
     syms = Symbols(vmlinux, arch)
+    syms.source = Source(os.path.join(os.path.dirname(vmlinux), "source"))
     seen, results = set(), []
     for scenario, status, lines in blocks(log):
         seen.add(scenario)
