@@ -725,7 +725,9 @@ static void *store_thread(void *arg)
  * Stable pages: a store to a page under writeback waits for the writeback
  * to end, so the store gets the page as it was when writeback began.
  * The page holds A; thread 1 writes it back (each store write is delayed
- * by 500 ms); 100 ms later thread 2 stores B into it.
+ * by 500 ms); once the page is under writeback, thread 2 stores B into it.
+ * (A fixed 100 ms once let the store run first on the 32-bit ARM guest,
+ * where thread 1 had not yet been scheduled 366 ms after its creation.)
  */
 TEST_F_TIMEOUT(slow_write, a_store_during_writeback_waits_for_it, 60)
 {
@@ -740,7 +742,7 @@ TEST_F_TIMEOUT(slow_write, a_store_during_writeback_waits_for_it, 60)
 	snap(self->fd, &a);
 	ASSERT_EQ(1, a.s.pages_dirty);
 	ASSERT_EQ(0, pthread_create(&t1, NULL, writeback_thread, &r));
-	usleep(100 * 1000);
+	ASSERT_EQ(0, pcc_wait_writeback(r.page, 10000)) TH_LOG("the writeback: %s", strerror(errno));
 	ASSERT_EQ(0, pthread_create(&t2, NULL, store_thread, &r));
 	ASSERT_EQ(0, pthread_join(t2, NULL));
 	ASSERT_EQ(0, pthread_join(t1, NULL));
