@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,12 +56,13 @@ static void die(const char *what)
 	exit(1);
 }
 
-static long now_ns(void)
+/* 64-bit on every architecture: a 32-bit long wraps every 4.3 s. */
+static int64_t now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000L + ts.tv_nsec;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static long task_faults(void)
@@ -163,7 +165,8 @@ static void *half_thread(void *arg)
 static void timed(const char *name, const char *sys, int round, char *p, int store,
 		  int threads)
 {
-	long f0, t0, t1;
+	long f0;
+	int64_t t0, t1;
 
 	if (threads == 1) {
 		f0 = task_faults();
@@ -246,7 +249,8 @@ static void run_case(const char *c, struct sys *s, int round)
 		touch(p, 0, npages, 0);
 		timed(c, s->name, round, p, 1, 1);
 	} else if (!strcmp(c, "writeback")) {
-		long f0, t0, t1, t2;
+		long f0;
+		int64_t t0, t1, t2;
 
 		if (anon)
 			return;
