@@ -87,13 +87,19 @@ install_debs() {
 # cache, using a private apt state so the system's dpkg architectures stay
 # untouched. Prints the path of the .deb.
 APT_PRIV=$PCC_CACHE/apt
+# Its architectures: Debian's names of every architecture pcc runs on
+# (lib.sh's table), in one sorted line, which is also the stamp of the
+# lists' update (apt_priv_update).
+APT_PRIV_ARCHS=$(for a in $PCC_ARCHS; do (arch_settings "$a" && echo "$PCC_DEB_ARCH"); done | sort -u | xargs)
 apt_priv_opts=(-o Dir::State::Lists="$APT_PRIV/lists"
 	-o Dir::Cache="$APT_PRIV/cache"
 	-o Dir::Etc::SourceList="$APT_PRIV/sources.list"
 	-o Dir::Etc::SourceParts=/dev/null
 	-o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts=/dev/null
-	-o APT::Architectures::=amd64 -o APT::Architectures::=arm64 -o APT::Architectures::=armhf
 	-o Debug::NoLocking=1 -o APT::Sandbox::User=root)
+for a in $APT_PRIV_ARCHS; do
+	apt_priv_opts+=(-o APT::Architectures::="$a")
+done
 apt_priv() { apt-get -q "${apt_priv_opts[@]}" "$@"; }
 # The same state for queries (showsrc, policy), which apt-get does not do.
 apt_priv_cache() { apt-cache "${apt_priv_opts[@]}" "$@"; }
@@ -102,7 +108,6 @@ apt_priv_cache() { apt-cache "${apt_priv_opts[@]}" "$@"; }
 APT_PRIV_SOURCES='deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main
 deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main
 deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie-backports main'
-APT_PRIV_ARCHS="amd64 arm64 armhf"
 # Update the lists once; again when forced ($1 non-empty) or when the
 # sources or architectures above changed, since a stamp alone would keep a
 # cache made before a line (the deb-src one) or an architecture (armhf) was

@@ -197,15 +197,11 @@ impl PageCache {
     ) -> Result {
         let changes = slots.held.take_changes();
         drop(slots);
-        let failed = match changes {
-            Ok(changes) => match io.store.save(changes) {
-                Ok(()) => return Ok(()),
-                Err(failed) => failed,
-            },
-            Err(e) => return Err(e),
-        };
-        self.slots.lock().held.save_failed(&failed);
-        Err(failed.error)
+        if let Err(failed) = io.store.save(changes?) {
+            self.slots.lock().held.save_failed(&failed);
+            return Err(failed.error);
+        }
+        Ok(())
     }
 
     /// Writeback without a store: clean and write-protect, nothing to write.

@@ -27,8 +27,9 @@ pcc_reload() {
 
 # pcc_fault_roots: function_graph rooted where a fault enters. arm64:
 # do_mem_abort. 32-bit ARM: do_DataAbort and do_PrefetchAbort (a data and
-# an instruction fetch abort; do_page_fault is __kprobes, so notrace). x86_64: exc_page_fault (with do_user_addr_fault inlined
-# into it) is noinstr, so the graph is rooted at each function
+# an instruction fetch abort; do_page_fault is __kprobes, so notrace).
+# x86_64: exc_page_fault (with do_user_addr_fault inlined into it) is
+# noinstr, so the graph is rooted at each function
 # do_user_addr_fault calls (arch/x86/mm/fault.c), and the
 # exceptions:page_fault_user/_kernel events mark where each fault begins.
 # The host's decoders know the same list (scripts/trace_common.py,
