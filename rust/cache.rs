@@ -27,8 +27,11 @@
 //! it unless its bitmap says the page is a hole; `writeback` writes dirty
 //! pages to it; clean pages are evicted (by the shrinker, by a task that
 //! needs a new page past `cache_pages=` or could not allocate one, and by
-//! `PCC_IOC_EVICT`); and past the dirty limit a writer writes back first
-//! (`throttle`).
+//! `PCC_IOC_EVICT`). The inode then has a backing device of its own, as a
+//! disk filesystem's: the kernel accounts dirty pages, throttles writers
+//! past its dirty limits (`balance_dirty_pages`, after the fault lock is
+//! dropped), and its flusher and `sync(2)` call `writeback` too
+//! ([`crate::ext::writeback::Writeback`]).
 //!
 //! `slots` is pcc's index of the cache: slot `i` holds a reference to the
 //! folio at page offset `i`. That reference keeps a page in memory until
@@ -73,20 +76,22 @@
 //!
 //! ```text
 //! mmap_lock or VMA lock (fault path)
-//!   -> slots (pcc's Mutex)
-//!     -> invalidate_lock (shared: adding a folio; exclusive: reset)
-//!       -> folio lock
-//!         -> i_mmap_rwsem -> page table lock  (folio_mkclean, unmapping)
-//!     -> the store's file  (its bitmap written and synced: writeback, reset)
+//!   -> saving (pcc's Mutex: writeback, reset)
+//!     -> slots (pcc's Mutex)
+//!       -> invalidate_lock (shared: adding a folio; exclusive: reset)
+//!         -> folio lock
+//!           -> i_mmap_rwsem -> page table lock  (folio_mkclean, unmapping)
+//!     -> the store's file  (its bitmap written and synced, `slots` released)
 //! folio lock -> the store's file  (a page read into a locked folio)
+//! I_SYNC, s_umount (the flusher, sync(2)) -> what writeback takes above
 //! ```
 //! Under `slots`, pcc waits for a folio's lock only in `reset` (truncation)
 //! and in a writeback without a store; elsewhere it try-locks. A writeback
 //! with a store locks each folio after releasing `slots`, and writes it to
 //! the store under the folio's writeback state, unlocked. `page_mkwrite`
-//! may write back first (`throttle`, holding nothing of pcc's), then takes
-//! the folio lock. `map_pages` runs under RCU and takes no lock of pcc's
-//! (`filemap_map_pages` only trylocks folios). A new folio is allocated
+//! does no I/O: it takes the folio lock, and the kernel throttles the
+//! writer after the fault lock is dropped. `map_pages` runs under RCU and
+//! takes no lock of pcc's (`filemap_map_pages` only trylocks folios). A new folio is allocated
 //! with `slots` free: the allocation may reclaim, and pcc's shrinker and
 //! memory-failure handler only try-lock `slots`. No user copy that may
 //! fault happens under `slots` or a folio lock (`write` copies with page
@@ -174,7 +179,8 @@ struct Counters {
     major_faults: EventCounter,
     fault_retries: EventCounter,
     pages_evicted: EventCounter,
-    /// Dirty pages now, as pcc dirtied and cleaned them (for throttling).
+    /// Dirty pages now, as pcc dirtied and cleaned them (what the shrinker
+    /// cannot free).
     dirty: Level,
 }
 
@@ -253,7 +259,14 @@ impl PageCache {
             Some((store, held)) => (Some(store), held),
             None => (None, Bitmap::empty()),
         };
-        let backing = Backing::new(store, capacity)?;
+        // With a store, the kernel's writeback machinery writes the dirty
+        // pages (`Writeback`, in `writeback`); without one there is nowhere
+        // to write them, as tmpfs.
+        let inode = match &store {
+            Some(_) => PageCacheInode::with_writeback(capacity)?,
+            None => PageCacheInode::new(capacity)?,
+        };
+        let backing = Backing::new(store)?;
         Arc::pin_init(
             try_pin_init!(Self {
                 slots <- new_mutex!(Slots {
@@ -264,7 +277,7 @@ impl PageCache {
                     poisoned: KVec::new(),
                 }),
                 saving <- new_mutex!(()),
-                inode: PageCacheInode::new(capacity)?,
+                inode,
                 capacity,
                 fault_around,
                 cache_limit,

@@ -35,7 +35,8 @@ use ext::{
     misc::SharedMiscRegistration,
     params,
     print::Dec,
-    shrinker::Shrinker, //
+    shrinker::Shrinker,
+    writeback::WritebackHandler, //
 };
 use store::Store;
 
@@ -91,8 +92,10 @@ fn new_cache() -> Result<Arc<PageCache>> {
 /// What memory management calls into the cache, besides the fault path:
 /// registered with the cache, unregistered when dropped.
 struct MmCallbacks {
-    /// With a store: the shrinker that evicts from the cache.
+    /// With a store: the shrinker that evicts from the cache, and what the
+    /// flusher and `sync(2)` call to write dirty pages to the store.
     _shrinker: Option<Shrinker<PageCache>>,
+    _writeback: Option<WritebackHandler<PageCache>>,
     /// What memory failure calls to take a poisoned page out of the cache.
     _memory_failure: MemoryFailureHandler<PageCache>,
 }
@@ -100,16 +103,20 @@ struct MmCallbacks {
 /// The cache, with its callbacks registered.
 fn new_cache_with_callbacks() -> Result<(Arc<PageCache>, MmCallbacks)> {
     let cache = new_cache()?;
-    let shrinker = if cache.has_store() {
-        Some(Shrinker::register(c"pcc", cache.clone())?)
+    let (shrinker, writeback) = if cache.has_store() {
+        (
+            Some(Shrinker::register(c"pcc", cache.clone())?),
+            Some(WritebackHandler::register(cache.clone())?),
+        )
     } else {
-        None
+        (None, None)
     };
     let memory_failure = MemoryFailureHandler::register(cache.clone())?;
     Ok((
         cache,
         MmCallbacks {
             _shrinker: shrinker,
+            _writeback: writeback,
             _memory_failure: memory_failure,
         },
     ))

@@ -3,7 +3,16 @@
  * pcc's private pseudo file system: it gives pcc an inode of its own, whose
  * address_space holds pcc's page cache (as DRM does with its anonymous
  * inode). rust/ext/mapping.rs wraps it.
+ *
+ * A cache without a store shares one superblock whose bdi does no
+ * writeback, as tmpfs's. A cache with a store gets a superblock of its own
+ * with a bdi of its own (super_setup_bdi), as a filesystem on a disk: the
+ * kernel then accounts its dirty pages, balance_dirty_pages() throttles
+ * whoever dirties them, the flusher writes them through ->writepages after
+ * dirty_expire_centisecs, and sync(2) writes them and calls ->sync_fs.
+ * Both go to the handler pcc registers (rust/ext/writeback.rs).
  */
+#include <linux/backing-dev.h>
 #include <linux/fs.h>
 #include <linux/mount.h>
 #include <linux/pagemap.h>
@@ -102,50 +111,240 @@ static const struct address_space_operations pcc_aops = {
 };
 
 /*
- * A new inode of pcc's own: its i_mapping is the page cache pcc manages.
- * Its pages are unevictable to the kernel's LRU (pcc's index holds a
- * reference on each; with a store, pcc's shrinker evicts clean ones) and allocated without __GFP_MOVABLE. Migration may still
- * try a clean one (fallback_migrate_folio: the empty aops have no
- * ->migrate_folio) and fails on the reference pcc's index holds.
+ * The superblock of a cache with a store (its s_fs_info): the mount that
+ * holds it, and the handler of ->writepages and ->sync_fs. pcc_wb_rwsem
+ * orders a running call against the handler's removal. It has a lock of
+ * its own, not pcc_error_rwsem: a ->writepages takes folio locks under it,
+ * and memory failure takes pcc_error_rwsem under one.
  */
-struct inode *pcc_inode_new(loff_t size)
+struct pcc_wb_sb {
+	struct vfsmount *mnt;
+	void *data;
+	int (*writepages)(void *data, struct writeback_control *wbc);
+	int (*sync_fs)(void *data, int wait);
+};
+
+static DECLARE_RWSEM(pcc_wb_rwsem);
+
+static int pcc_writepages(struct address_space *mapping, struct writeback_control *wbc)
+{
+	struct pcc_wb_sb *info = mapping->host->i_sb->s_fs_info;
+	int ret = 0;
+
+	down_read(&pcc_wb_rwsem);
+	if (info->data)
+		ret = info->writepages(info->data, wbc);
+	up_read(&pcc_wb_rwsem);
+	return ret;
+}
+
+/* sync(2) may reach the superblock before pcc_wb_inode_new() has set s_fs_info. */
+static int pcc_sync_fs(struct super_block *sb, int wait)
+{
+	struct pcc_wb_sb *info = smp_load_acquire(&sb->s_fs_info);
+	int ret = 0;
+
+	down_read(&pcc_wb_rwsem);
+	if (info && info->data)
+		ret = info->sync_fs(info->data, wait);
+	up_read(&pcc_wb_rwsem);
+	return ret;
+}
+
+/*
+ * A disk-backed filesystem's dirty-page life: filemap_dirty_folio()
+ * accounts the page and puts the inode on the bdi's dirty list; the
+ * flusher, sync(2) and fsync come back through ->writepages.
+ */
+static const struct address_space_operations pcc_wb_aops = {
+	.dirty_folio = filemap_dirty_folio,
+	.writepages = pcc_writepages,
+	.error_remove_folio = pcc_error_remove_folio,
+};
+
+/* The inode is dropped (evicted) at its last iput, as an unlinked file's. */
+static const struct super_operations pcc_wb_sops = {
+	.statfs = simple_statfs,
+	.drop_inode = inode_just_drop,
+	.sync_fs = pcc_sync_fs,
+};
+
+static int pcc_wb_init_fs_context(struct fs_context *fc)
+{
+	struct pseudo_fs_context *ctx = init_pseudo(fc, PCC_FS_MAGIC);
+
+	if (!ctx)
+		return -ENOMEM;
+	ctx->ops = &pcc_wb_sops;
+	return 0;
+}
+
+/* One superblock per cache with a store: kern_mount() makes a new one. */
+static struct file_system_type pcc_wb_fs_type = {
+	.name = "pcc",
+	.init_fs_context = pcc_wb_init_fs_context,
+	.kill_sb = kill_anon_super,
+};
+
+int pcc_inode_set_wb_handler(struct inode *inode, void *data,
+			     int (*writepages)(void *data, struct writeback_control *wbc),
+			     int (*sync_fs)(void *data, int wait))
+{
+	struct pcc_wb_sb *info = inode->i_sb->s_fs_info;
+	int ret = 0;
+
+	if (inode->i_sb->s_type != &pcc_wb_fs_type)
+		return -EINVAL;
+	down_write(&pcc_wb_rwsem);
+	if (info->data) {
+		ret = -EBUSY;
+	} else {
+		info->writepages = writepages;
+		info->sync_fs = sync_fs;
+		info->data = data;
+	}
+	up_write(&pcc_wb_rwsem);
+	return ret;
+}
+
+/* Returns only when no call of the handler runs any more. */
+void pcc_inode_clear_wb_handler(struct inode *inode)
+{
+	struct pcc_wb_sb *info = inode->i_sb->s_fs_info;
+
+	down_write(&pcc_wb_rwsem);
+	info->data = NULL;
+	up_write(&pcc_wb_rwsem);
+}
+
+/* A superblock of its own with a bdi of its own, and a new inode in it. */
+static struct inode *pcc_wb_inode_new(void)
+{
+	struct pcc_wb_sb *info;
+	struct vfsmount *mnt;
+	struct inode *inode;
+	int ret;
+
+	info = kzalloc(sizeof(*info), GFP_KERNEL);
+	if (!info)
+		return ERR_PTR(-ENOMEM);
+	mnt = kern_mount(&pcc_wb_fs_type);
+	if (IS_ERR(mnt)) {
+		kfree(info);
+		return ERR_CAST(mnt);
+	}
+	info->mnt = mnt;
+	/*
+	 * Before any inode of pcc's exists: inode_to_bdi() reads s_bdi.
+	 * SB_I_PERSB_BDI (set here) has the superblock's shutdown unregister
+	 * the bdi.
+	 */
+	ret = super_setup_bdi(mnt->mnt_sb);
+	if (ret)
+		goto out_umount;
+	smp_store_release(&mnt->mnt_sb->s_fs_info, info);
+	/*
+	 * Not alloc_anon_inode(), which marks its inode I_DIRTY for good so
+	 * that __mark_inode_dirty() never puts it on a dirty list: this one
+	 * starts clean, as a file's, and is set up as that function does.
+	 */
+	inode = new_inode(mnt->mnt_sb);
+	if (!inode) {
+		ret = -ENOMEM;
+		goto out_umount;
+	}
+	inode->i_ino = get_next_ino();
+	inode->i_mode = S_IRUSR | S_IWUSR;
+	inode->i_uid = current_fsuid();
+	inode->i_gid = current_fsgid();
+	inode->i_flags |= S_PRIVATE;
+	simple_inode_init_ts(inode);
+	/*
+	 * __mark_inode_dirty() puts only hashed inodes on the bdi's dirty
+	 * list, where the flusher and sync(2) find them: hashed, though no
+	 * lookup ever finds it (as xfs's inodes).
+	 */
+	inode_fake_hash(inode);
+	inode->i_mapping->a_ops = &pcc_wb_aops;
+	return inode;
+
+out_umount:
+	kern_unmount(mnt);
+	kfree(info);
+	return ERR_PTR(ret);
+}
+
+/*
+ * A new inode of pcc's own: its i_mapping is the page cache pcc manages.
+ * With writeback (a cache with a store), in a superblock of its own with a
+ * bdi (pcc_wb_inode_new); else in the shared one, whose bdi does none.
+ * Its pages are unevictable to the kernel's LRU (pcc's index holds a
+ * reference on each; with a store, pcc's shrinker evicts clean ones) and
+ * allocated without __GFP_MOVABLE. Migration may still try a clean one
+ * (fallback_migrate_folio: the aops have no ->migrate_folio) and fails on
+ * the reference pcc's index holds.
+ */
+struct inode *pcc_inode_new(loff_t size, bool writeback)
 {
 	struct inode *inode;
 	int ret;
 
-	ret = simple_pin_fs(&pcc_fs_type, &pcc_fs_mnt, &pcc_fs_cnt);
-	if (ret < 0)
-		return ERR_PTR(ret);
-	inode = alloc_anon_inode(pcc_fs_mnt->mnt_sb);
-	if (IS_ERR(inode)) {
-		simple_release_fs(&pcc_fs_mnt, &pcc_fs_cnt);
-		return inode;
+	if (writeback) {
+		inode = pcc_wb_inode_new();
+		if (IS_ERR(inode))
+			return inode;
+	} else {
+		ret = simple_pin_fs(&pcc_fs_type, &pcc_fs_mnt, &pcc_fs_cnt);
+		if (ret < 0)
+			return ERR_PTR(ret);
+		inode = alloc_anon_inode(pcc_fs_mnt->mnt_sb);
+		if (IS_ERR(inode)) {
+			simple_release_fs(&pcc_fs_mnt, &pcc_fs_cnt);
+			return inode;
+		}
+		inode->i_mapping->a_ops = &pcc_aops;
+		/*
+		 * No writeback tags, as shmem and swap: the inode belongs to
+		 * no writeback-capable bdi (its folios are dirtied by
+		 * noop_dirty_folio, so inode_attach_wb() never runs, and with
+		 * CONFIG_CGROUP_WRITEBACK inode_to_wb() would be NULL in
+		 * __folio_start_writeback()).
+		 */
+		mapping_set_no_writeback_tags(inode->i_mapping);
 	}
 	/*
 	 * A regular file's data pages: generic_error_remove_folio() drops
 	 * one locked folio (eviction) only from such a mapping.
 	 */
 	inode->i_mode |= S_IFREG;
-	inode->i_mapping->a_ops = &pcc_aops;
 	i_size_write(inode, size);
 	mapping_set_gfp_mask(inode->i_mapping, GFP_HIGHUSER);
 	mapping_set_unevictable(inode->i_mapping);
 	/* A store or write() waits while a page is under writeback. */
 	mapping_set_stable_writes(inode->i_mapping);
-	/*
-	 * No writeback tags, as shmem and swap: the inode belongs to no
-	 * writeback-capable bdi (its folios are dirtied by noop_dirty_folio,
-	 * so inode_attach_wb() never runs, and with CONFIG_CGROUP_WRITEBACK
-	 * inode_to_wb() would be NULL in __folio_start_writeback()).
-	 */
-	mapping_set_no_writeback_tags(inode->i_mapping);
 	return inode;
 }
 
+/*
+ * The last reference: the inode is evicted (evict() waits for a flusher
+ * still writing it), then its superblock goes, synchronously
+ * (MNT_INTERNAL), with its bdi; the shutdown waits for a sync(2) in
+ * ->sync_fs (s_umount), so info is freed last.
+ */
 void pcc_inode_free(struct inode *inode)
 {
+	struct super_block *sb = inode->i_sb;
+	struct pcc_wb_sb *info;
+
+	if (sb->s_type != &pcc_wb_fs_type) {
+		iput(inode);
+		simple_release_fs(&pcc_fs_mnt, &pcc_fs_cnt);
+		return;
+	}
+	info = sb->s_fs_info;
 	iput(inode);
-	simple_release_fs(&pcc_fs_mnt, &pcc_fs_cnt);
+	kern_unmount(info->mnt);
+	kfree(info);
 }
 
 struct address_space *pcc_inode_mapping(struct inode *inode) { return inode->i_mapping; }

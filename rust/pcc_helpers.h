@@ -14,9 +14,8 @@ void pcc_folio_put(struct folio *folio);
 void pcc_folio_lock(struct folio *folio);
 void pcc_folio_unlock(struct folio *folio);
 void pcc_folio_mark_uptodate(struct folio *folio);
-bool pcc_folio_test_clear_dirty(struct folio *folio);
+bool pcc_folio_clear_dirty_for_io(struct folio *folio);
 bool pcc_folio_mark_dirty(struct folio *folio);
-int pcc_folio_mkclean(struct folio *folio);
 struct page *pcc_folio_file_page(struct folio *folio, pgoff_t index);
 bool pcc_folio_contains(struct folio *folio, pgoff_t index);
 size_t pcc_folio_size(struct folio *folio);
@@ -61,7 +60,11 @@ const char *pcc_param_backing(void);
 unsigned int pcc_param_io_delay_us(void);
 unsigned long pcc_param_cache_pages(void);
 bool pcc_ratelimit(void);
-struct inode *pcc_inode_new(loff_t size);
+struct inode *pcc_inode_new(loff_t size, bool writeback);
+int pcc_inode_set_wb_handler(struct inode *inode, void *data,
+			     int (*writepages)(void *data, struct writeback_control *wbc),
+			     int (*sync_fs)(void *data, int wait));
+void pcc_inode_clear_wb_handler(struct inode *inode);
 void pcc_inode_free(struct inode *inode);
 struct address_space *pcc_inode_mapping(struct inode *inode);
 int pcc_inode_set_error_handler(struct inode *inode, void *data,

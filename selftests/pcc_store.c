@@ -18,6 +18,7 @@
  * loads pcc with its default parameters again for the test programs that
  * run after this one. Nothing else may hold /dev/pcc while this runs.
  */
+#include <dirent.h>
 #include <endian.h>
 #include <poll.h>
 #include <pthread.h>
@@ -347,6 +348,199 @@ TEST_F(store, fsync_fdatasync_and_msync_write_every_dirty_page_to_the_store)
 	snap(self->fd, &a);
 	EXPECT_EQ(0, DIO(a, b, store_writes)) TH_LOG("nothing dirty, nothing written");
 	munmap(p, 2 * PSZ);
+}
+
+/*
+ * sync(2) writes pcc's dirty pages to the store, as a disk filesystem's:
+ * pcc's inode is on its bdi's dirty list, sync_inodes_sb() writes it
+ * through ->writepages, and ->sync_fs syncs the store. Pages dirtied by
+ * stores and by write() alike; each is clean and write-protected after.
+ */
+TEST_F(store, sync_writes_every_dirty_page_to_the_store)
+{
+	struct snap a, b;
+	char *p;
+	int i;
+
+	p = map_pages_at(self->fd, 3, 60);
+	ASSERT_NE(MAP_FAILED, p);
+	for (i = 0; i < 3; i++)
+		pcc_fill_page(p + i * PSZ, 60 + i, 70);
+	ASSERT_EQ(0, pwrite_pattern(self->fd, 63, 70));
+	snap(self->fd, &a);
+	ASSERT_EQ(4, a.s.pages_dirty);
+	sync();
+	snap(self->fd, &b);
+	EXPECT_EQ(0, b.s.pages_dirty);
+	EXPECT_EQ(4, DIO(b, a, store_writes));
+	EXPECT_EQ(4, D(b, a, pages_written_back));
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(-1, store_check(PCC_STORE_DISK, 60 + i, 70)) TH_LOG("store page %d", 60 + i);
+	p[0] = 'w';
+	snap(self->fd, &a);
+	EXPECT_EQ(1, D(a, b, mkwrite_calls)) TH_LOG("write-protected again by the sync");
+	munmap(p, 3 * PSZ);
+}
+
+/* The kernel's writeback settings a fixture changes, and what they were. */
+#define DIRTY_EXPIRE	"/proc/sys/vm/dirty_expire_centisecs"
+#define DIRTY_WAKE	"/proc/sys/vm/dirty_writeback_centisecs"
+
+struct vm_knob {
+	const char *path;
+	long was;
+};
+
+static void knob_set(struct __test_metadata *_metadata, struct vm_knob *k, const char *path,
+		     long val)
+{
+	char buf[24];
+
+	k->path = path;
+	k->was = pcc_read_long(path);
+	ASSERT_LE(0, k->was) TH_LOG("read %s: %s", path, strerror(errno));
+	snprintf(buf, sizeof(buf), "%ld", val);
+	ASSERT_EQ(0, pcc_write_file(path, buf)) TH_LOG("write %s: %s", path, strerror(errno));
+}
+
+static void knob_restore(struct __test_metadata *_metadata, struct vm_knob *k)
+{
+	char buf[24];
+
+	if (!k->path || k->was < 0)
+		return;
+	snprintf(buf, sizeof(buf), "%ld", k->was);
+	EXPECT_EQ(0, pcc_write_file(k->path, buf)) TH_LOG("restore %s: %s", k->path, strerror(errno));
+}
+
+/*
+ * The flusher on a short leash: dirty data expires after 1 s and the
+ * flusher wakes every 0.5 s (the defaults are 30 s and 5 s).
+ */
+FIXTURE(flusher)
+{
+	STORE_DATA;
+	struct vm_knob expire, wake;
+};
+
+FIXTURE_SETUP(flusher)
+{
+	self->fd = load_fresh_store(_metadata, self->params, sizeof(self->params), 1, 0, "");
+	knob_set(_metadata, &self->expire, DIRTY_EXPIRE, 100);
+	knob_set(_metadata, &self->wake, DIRTY_WAKE, 50);
+}
+
+FIXTURE_TEARDOWN_PARENT(flusher)
+{
+	knob_restore(_metadata, &self->expire);
+	knob_restore(_metadata, &self->wake);
+	load_defaults_again(_metadata);
+}
+
+/*
+ * The kernel's flusher writes pcc's dirty pages once they are older than
+ * dirty_expire_centisecs, with no call of the program's asking for it:
+ * 5 pages, dirtied by stores and by write(), are in the store within
+ * 10 s, clean in memory, and read back from the store once evicted.
+ */
+TEST_F(flusher, the_flusher_writes_dirty_pages_after_dirty_expire_centisecs)
+{
+	struct snap a, b;
+	char *p;
+	int i, ms;
+
+	p = map_pages_at(self->fd, 4, 80);
+	ASSERT_NE(MAP_FAILED, p);
+	for (i = 0; i < 4; i++)
+		pcc_fill_page(p + i * PSZ, 80 + i, 90);
+	ASSERT_EQ(0, pwrite_pattern(self->fd, 84, 90));
+	snap(self->fd, &a);
+	ASSERT_EQ(5, a.s.pages_dirty);
+	/* Until a writeback has ended: it counts its pages last, after the bitmap. */
+	for (ms = 0; ms < 10000; ms += 100) {
+		snap(self->fd, &b);
+		if (D(b, a, pages_written_back) == 5)
+			break;
+		usleep(100000);
+	}
+	EXPECT_EQ(0, b.s.pages_dirty) TH_LOG("after %d ms", ms);
+	EXPECT_EQ(5, DIO(b, a, store_writes)) TH_LOG("after %d ms", ms);
+	EXPECT_EQ(5, D(b, a, pages_written_back));
+	TH_LOG("written by the flusher within %d ms", ms);
+	for (i = 0; i < 5; i++)
+		EXPECT_EQ(-1, store_check(PCC_STORE_DISK, 80 + i, 90)) TH_LOG("store page %d", 80 + i);
+	munmap(p, 4 * PSZ);
+	EXPECT_EQ(5, ioctl(self->fd, PCC_IOC_EVICT));
+	for (i = 0; i < 5; i++)
+		EXPECT_EQ(-1, pread_check(self->fd, 80 + i, 90)) TH_LOG("page %d read back", 80 + i);
+	snap(self->fd, &a);
+	EXPECT_EQ(5, DIO(a, b, store_reads));
+}
+
+/* The sysfs directory of pcc's bdi, "/sys/class/bdi/pcc-N": one while pcc has a store. */
+static int pcc_bdi_dir(char *buf, size_t len)
+{
+	struct dirent *e;
+	int found = 0;
+	DIR *d;
+
+	d = opendir("/sys/class/bdi");
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, "pcc-", 4)) {
+			snprintf(buf, len, "/sys/class/bdi/%s", e->d_name);
+			found++;
+		}
+	closedir(d);
+	return found == 1 ? 0 : -1;
+}
+
+/*
+ * balance_dirty_pages() throttles whoever dirties pcc's pages, as any
+ * file's: with pcc's bdi held to 64 KiB of dirty pages (strict_limit,
+ * max_bytes), a writer that dirties 512 pages, by write() then by stores,
+ * is paused while the flusher writes them. When it is done, pages are in
+ * the store though nothing asked for writeback, and fewer than it
+ * dirtied are still dirty. The expiry is 1 s, so the periodic flusher
+ * cannot be what wrote them within the writer's first second; the test
+ * checks only what a throttle guarantees.
+ */
+TEST_F(flusher, a_writer_past_the_dirty_limit_is_throttled_while_the_flusher_writes)
+{
+	char dir[64], path[96];
+	struct snap a, b;
+	unsigned long i;
+	int way;
+	char *p;
+
+	/* The periodic flusher off: only the throttle starts writeback. */
+	ASSERT_EQ(0, pcc_write_file(DIRTY_WAKE, "0"));
+	ASSERT_EQ(0, pcc_bdi_dir(dir, sizeof(dir))) TH_LOG("no single /sys/class/bdi/pcc-*");
+	snprintf(path, sizeof(path), "%s/strict_limit", dir);
+	ASSERT_EQ(0, pcc_write_file(path, "1")) TH_LOG("%s: %s", path, strerror(errno));
+	snprintf(path, sizeof(path), "%s/max_bytes", dir);
+	ASSERT_EQ(0, pcc_write_file(path, "65536")) TH_LOG("%s: %s", path, strerror(errno));
+	p = map_pages_at(self->fd, 512, 512);
+	ASSERT_NE(MAP_FAILED, p);
+	for (way = 0; way < 2; way++) {
+		ASSERT_EQ(0, ioctl(self->fd, PCC_IOC_RESET));
+		snap(self->fd, &a);
+		for (i = 0; i < 512; i++) {
+			if (way == 0) {
+				ASSERT_EQ(0, pwrite_pattern(self->fd, i, 7));
+			} else {
+				pcc_fill_page(p + i * PSZ, 512 + i, 7);
+			}
+		}
+		snap(self->fd, &b);
+		EXPECT_LT(0, DIO(b, a, store_writes)) TH_LOG("%s: nothing written", way ? "stores" : "write()");
+		EXPECT_GT(512, b.s.pages_dirty) TH_LOG("%s", way ? "stores" : "write()");
+		TH_LOG("%s: %lld of 512 pages written while writing, %llu dirty after",
+		       way ? "stores" : "write()", DIO(b, a, store_writes),
+		       (unsigned long long)b.s.pages_dirty);
+	}
+	munmap(p, 512 * PSZ);
 }
 
 TEST_F(store, evict_drops_clean_pages_from_every_mapping_and_keeps_dirty_ones)

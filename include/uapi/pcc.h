@@ -27,7 +27,8 @@ struct pcc_stats {
 	__u64 mkwrite_calls;		/* ->page_mkwrite calls */
 	__u64 pages_cached;		/* pages in the cache now */
 	__u64 pages_dirty;		/* dirty pages in the cache now */
-	__u64 pages_written_back;	/* total pages cleaned by PCC_IOC_WRITEBACK */
+	__u64 pages_written_back;	/* total pages cleaned by writeback: PCC_IOC_WRITEBACK,
+					 * fsync, the kernel's flusher, sync(2) */
 };
 
 /*

@@ -13,7 +13,6 @@ use crate::{
             Folio,
             FolioGuard, //
         },
-        mm::totalram_pages,
         vm_ops::{
             LockOrRetry,
             VmFault, //
@@ -47,30 +46,23 @@ pub(super) enum Backing {
     Store(StoreBacking),
 }
 
-/// The store-backed configuration: the store, the queue its fault reads
-/// run on, and how many pages may be dirty before writers write back.
+/// The store-backed configuration: the store and the queue its fault
+/// reads run on. How many pages may be dirty is the kernel's business
+/// (`vm.dirty_ratio`, `balance_dirty_pages`), as for any disk filesystem.
 pub(super) struct StoreBacking {
     pub(super) store: Arc<Store>,
     /// Where fault-started reads run.
     queue: IoQueue,
-    /// Above this many dirty pages, a writer writes back first.
-    pub(super) dirty_limit: i64,
 }
 
 impl Backing {
-    pub(super) fn new(store: Option<Store>, capacity: usize) -> Result<Self> {
+    pub(super) fn new(store: Option<Store>) -> Result<Self> {
         let Some(store) = store else {
             return Ok(Self::MemoryOnly);
         };
-        // As the kernel's own dirty limits do, relative to memory: an
-        // eighth of RAM, so that writeback comes before reclaim has nothing
-        // clean left to take.
-        let ram = totalram_pages();
-        let limit = (ram / 8).clamp(256, capacity.max(256));
         Ok(Self::Store(StoreBacking {
             store: Arc::new(store, GFP_KERNEL)?,
             queue: IoQueue::new(c"pcc_io")?,
-            dirty_limit: limit as i64,
         }))
     }
 

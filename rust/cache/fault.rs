@@ -126,10 +126,12 @@ impl PageCache {
     /// `->page_mkwrite`: a clean page is about to become writable: mark it
     /// dirty and hand it back locked, so writeback cannot clean it before
     /// the PTE is set. A page that reset removed meanwhile faults again.
+    /// No I/O here, under the fault lock: with a store, the kernel throttles
+    /// the writer once the fault has dropped that lock
+    /// (`fault_dirty_shared_page` -> `balance_dirty_pages_ratelimited`).
     fn page_mkwrite<'a>(&self, vmf: MkwriteFault<'a>) -> Result<Mkwrite<'a>, FaultError> {
         self.counters.mkwrite_calls.inc();
         let call = FaultCall::of_mkwrite(&vmf);
-        self.throttle();
         // filemap_page_mkwrite(): locked, checked, dirtied, and a
         // writeback in flight waited for (stable pages).
         let result = vmf.lock();

@@ -150,7 +150,6 @@ impl PageCache {
             if fault_in_readable(iov, len) == len {
                 break;
             }
-            self.throttle();
             let n = match self.get_locked(index).map_err(hwpoison_is_eio) {
                 Ok(locked) => {
                     // Waits for a writeback in flight first (stable pages).
@@ -165,6 +164,9 @@ impl PageCache {
             };
             // 0: the source went away between fault-in and copy; try again.
             off += n as u64;
+            // The page unlocked: past the kernel's dirty limits, wait for
+            // the flusher, as generic_perform_write() does.
+            self.inode.balance_dirty_pages();
         }
         if off == start {
             return Err(EFAULT);

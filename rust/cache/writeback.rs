@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Writeback: dirty pages cleaned, and with a store written to it; and
-//! the throttling of writers past the dirty limit.
+//! Writeback: dirty pages cleaned, and with a store written to it, when
+//! asked (`PCC_IOC_WRITEBACK`, `fsync`, unload) and when the kernel's
+//! writeback asks (the flusher, `sync(2)`: [`Writeback`]).
 
 use super::{
     backing::StoreBacking,
@@ -10,8 +11,13 @@ use super::{
 };
 use crate::ext::{
     folio::FolioGuard,
+    mapping::PageCacheInode,
     print::pr_info_ratelimited,
-    trace, //
+    trace,
+    writeback::{
+        Writeback,
+        WritebackControl, //
+    },
 };
 use kernel::{
     prelude::*,
@@ -222,15 +228,47 @@ impl PageCache {
             ..Written::default()
         }
     }
+}
 
-    /// A writer's share of writeback, as `balance_dirty_pages` makes
-    /// writers do: past the dirty limit, write everything back first, so
-    /// that memory pressure always finds clean pages to evict.
-    pub(super) fn throttle(&self) {
-        if let Some(io) = self.backing.store() {
-            if self.counters.dirty.get() >= io.dirty_limit {
-                self.writeback();
+/// With a store, the kernel's writeback reaches pcc here: the flusher
+/// (`dirty_expire_centisecs`, or background writeback once
+/// `balance_dirty_pages` finds too many dirty pages), `sync(2)` and
+/// `syncfs`-like callers of `sync_inodes_sb`.
+impl Writeback for PageCache {
+    fn inode(&self) -> &PageCacheInode {
+        &self.inode
+    }
+
+    /// Every dirty page, whatever range and budget the caller asked for
+    /// ([`PageCache::writeback`]: the store is synced once per call). A
+    /// page whose write fails stays dirty, so the flusher tries it again
+    /// after `dirty_expire_centisecs` (its inode is dirty again) and the
+    /// next `fsync` reports it.
+    fn writepages(&self, wbc: &mut WritebackControl<'_>) -> Result {
+        let done = self.writeback();
+        wbc.wrote(done.pages);
+        match done.error {
+            Some(e) if done.failed > 0 => {
+                pr_info_ratelimited!(
+                    "kernel writeback (flusher, sync): {} dirty page(s) not written to the store, kept dirty (errno {})\n",
+                    done.failed,
+                    e.to_errno()
+                );
+                Err(e)
             }
+            // The bitmap: `writeback` logged it.
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// `sync(2)` has written every page through `writepages`, which synced
+    /// the store; waiting, sync again and report what `fsync` would.
+    fn sync_fs(&self, wait: bool) -> Result {
+        if wait {
+            self.sync()
+        } else {
+            Ok(())
         }
     }
 }

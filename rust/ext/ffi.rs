@@ -17,9 +17,8 @@ extern "C" {
     pub(crate) fn pcc_folio_lock(folio: *mut bindings::folio);
     pub(crate) fn pcc_folio_unlock(folio: *mut bindings::folio);
     pub(crate) fn pcc_folio_mark_uptodate(folio: *mut bindings::folio);
-    pub(crate) fn pcc_folio_test_clear_dirty(folio: *mut bindings::folio) -> bool;
+    pub(crate) fn pcc_folio_clear_dirty_for_io(folio: *mut bindings::folio) -> bool;
     pub(crate) fn pcc_folio_mark_dirty(folio: *mut bindings::folio) -> bool;
-    pub(crate) fn pcc_folio_mkclean(folio: *mut bindings::folio) -> kernel::ffi::c_int;
     pub(crate) fn pcc_folio_file_page(
         folio: *mut bindings::folio,
         index: usize,
@@ -109,7 +108,20 @@ extern "C" {
     pub(crate) fn pcc_param_cache_pages() -> kernel::ffi::c_ulong;
     pub(crate) fn pcc_ratelimit() -> bool;
 
-    pub(crate) fn pcc_inode_new(size: bindings::loff_t) -> *mut bindings::inode;
+    pub(crate) fn pcc_inode_new(size: bindings::loff_t, writeback: bool) -> *mut bindings::inode;
+    pub(crate) fn pcc_inode_set_wb_handler(
+        inode: *mut bindings::inode,
+        data: *mut kernel::ffi::c_void,
+        writepages: unsafe extern "C" fn(
+            *mut kernel::ffi::c_void,
+            *mut bindings::writeback_control,
+        ) -> kernel::ffi::c_int,
+        sync_fs: unsafe extern "C" fn(
+            *mut kernel::ffi::c_void,
+            kernel::ffi::c_int,
+        ) -> kernel::ffi::c_int,
+    ) -> kernel::ffi::c_int;
+    pub(crate) fn pcc_inode_clear_wb_handler(inode: *mut bindings::inode);
     pub(crate) fn pcc_inode_free(inode: *mut bindings::inode);
     pub(crate) fn pcc_inode_mapping(inode: *mut bindings::inode) -> *mut bindings::address_space;
     pub(crate) fn pcc_inode_set_error_handler(

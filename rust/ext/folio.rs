@@ -450,23 +450,19 @@ impl<P: FolioRef> FolioGuard<P> {
         unsafe { ffi::pcc_folio_mark_dirty(self.folio.as_ptr()) }
     }
 
-    /// Clean the folio, like `folio_clear_dirty_for_io()`: write-protect
+    /// Clean the folio, `folio_clear_dirty_for_io()`: write-protect
     /// it in every mapping (`folio_mkclean`), carry a dirty PTE over into
     /// the folio's dirty flag, then clear that flag. Returns whether the
     /// folio was dirty. For a cache without a store, where cleaning is all
     /// there is to writeback; with a store, [`FolioGuard::start_writeback`]
     /// cleans and starts writeback in one step.
     pub(crate) fn clear_dirty_for_io(&self) -> bool {
-        let f = self.folio.as_ptr();
-        // SAFETY: The folio is locked, which `folio_mkclean` requires, and
-        // live. No new writable PTE can appear meanwhile: that goes through
-        // `->page_mkwrite`, which waits for this lock.
-        unsafe {
-            if ffi::pcc_folio_mkclean(f) != 0 {
-                ffi::pcc_folio_mark_dirty(f);
-            }
-            ffi::pcc_folio_test_clear_dirty(f)
-        }
+        // SAFETY: The folio is locked, which `folio_clear_dirty_for_io` and
+        // `folio_mkclean` require, and live. No new writable PTE can
+        // appear meanwhile: that goes through `->page_mkwrite`, which waits
+        // for this lock. Where the mapping accounts dirty pages the
+        // kernel's call undoes that accounting.
+        unsafe { ffi::pcc_folio_clear_dirty_for_io(self.folio.as_ptr()) }
     }
 
     /// Wait while the folio is under writeback, when the mapping asks for

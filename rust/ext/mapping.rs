@@ -53,7 +53,23 @@ unsafe impl Sync for PageCacheInode {}
 impl PageCacheInode {
     /// A new inode with `i_size` = `pages` pages, for good: no folio is
     /// ever added at or past its end ([`InvalidateShared::add_locked`]).
+    /// Its pages are never written back by the kernel, as tmpfs's: the
+    /// inode's bdi does no writeback, and dirty pages are not accounted.
     pub(crate) fn new(pages: usize) -> Result<Self> {
+        Self::new_inode(pages, false)
+    }
+
+    /// As [`Self::new`], in a superblock of its own whose bdi writes back,
+    /// as a disk filesystem's: dirty pages are accounted and throttled
+    /// (`balance_dirty_pages`), and the flusher and `sync(2)` write them
+    /// through the handler registered with
+    /// [`super::writeback::WritebackHandler`]; until there is one they
+    /// stay dirty.
+    pub(crate) fn with_writeback(pages: usize) -> Result<Self> {
+        Self::new_inode(pages, true)
+    }
+
+    fn new_inode(pages: usize, writeback: bool) -> Result<Self> {
         // In bytes, an `loff_t`: widened before the shift (on a 32-bit
         // machine 1 << 20 pages are 4 GiB, past a `usize`), and bounded
         // first so that the shift keeps every bit.
@@ -63,7 +79,7 @@ impl PageCacheInode {
         }
         let size = (pages64 << kernel::page::PAGE_SHIFT) as i64;
         // SAFETY: No preconditions; returns an inode or an ERR_PTR.
-        let inode = from_err_ptr(unsafe { ffi::pcc_inode_new(size) })?;
+        let inode = from_err_ptr(unsafe { ffi::pcc_inode_new(size, writeback) })?;
         let inode = NonNull::new(inode).ok_or(ENOMEM)?;
         // SAFETY: `inode` is a live inode.
         let mapping = unsafe { ffi::pcc_inode_mapping(inode.as_ptr()) };
@@ -85,6 +101,18 @@ impl PageCacheInode {
     /// at (only [`super::misc`] does, at open).
     pub(super) fn mapping(&self) -> *mut bindings::address_space {
         self.mapping.as_ptr()
+    }
+
+    /// After dirtying a page with no lock held, as `generic_perform_write`
+    /// does: past the kernel's dirty limits, wait for the flusher
+    /// (`balance_dirty_pages_ratelimited`). A no-op for an inode made by
+    /// [`Self::new`], whose bdi does no writeback.
+    pub(crate) fn balance_dirty_pages(&self) {
+        // SAFETY: The mapping is live as long as `self`; the call may
+        // sleep, and the caller holds no lock (the method's contract, as
+        // the kernel's callers: never under a folio lock or the fault
+        // lock).
+        unsafe { bindings::balance_dirty_pages_ratelimited(self.mapping()) };
     }
 
     /// Whether `folio` still belongs to this page cache (not truncated).

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* include/linux/mm.h, include/linux/page-flags.h, include/linux/pagemap.h: folios */
 
+#include <linux/backing-dev.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
@@ -13,9 +14,7 @@ void pcc_folio_put(struct folio *folio) { folio_put(folio); }
 void pcc_folio_lock(struct folio *folio) { folio_lock(folio); }
 void pcc_folio_unlock(struct folio *folio) { folio_unlock(folio); }
 void pcc_folio_mark_uptodate(struct folio *folio) { folio_mark_uptodate(folio); }
-bool pcc_folio_test_clear_dirty(struct folio *folio) { return folio_test_clear_dirty(folio); }
 bool pcc_folio_mark_dirty(struct folio *folio) { return folio_mark_dirty(folio); }
-int pcc_folio_mkclean(struct folio *folio) { return folio_mkclean(folio); }
 struct page *pcc_folio_file_page(struct folio *folio, pgoff_t index) { return folio_file_page(folio, index); }
 bool pcc_folio_contains(struct folio *folio, pgoff_t index) { return folio_contains(folio, index); }
 size_t pcc_folio_size(struct folio *folio) { return folio_size(folio); }
@@ -30,3 +29,19 @@ bool pcc_folio_mapped(struct folio *folio) { return folio_mapped(folio); }
 bool pcc_folio_maybe_dma_pinned(struct folio *folio) { return folio_maybe_dma_pinned(folio); }
 void pcc_folio_set_referenced(struct folio *folio) { folio_set_referenced(folio); }
 bool pcc_folio_test_clear_referenced(struct folio *folio) { return folio_test_clear_referenced(folio); }
+
+/*
+ * folio_clear_dirty_for_io() where the mapping accounts dirty pages (a bdi
+ * with writeback); without one it only clears the flag, so write-protect
+ * first and carry a dirty PTE over, as it does.
+ */
+bool pcc_folio_clear_dirty_for_io(struct folio *folio)
+{
+	struct address_space *mapping = folio_mapping(folio);
+
+	if (mapping && mapping_can_writeback(mapping))
+		return folio_clear_dirty_for_io(folio);
+	if (folio_mkclean(folio))
+		folio_mark_dirty(folio);
+	return folio_test_clear_dirty(folio);
+}
