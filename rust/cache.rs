@@ -232,6 +232,25 @@ enum ReadBy {
     Caller,
 }
 
+/// What [`PageCache::find_or_add`] found or made.
+enum Found {
+    /// Cached, maybe locked by another task or by I/O.
+    Cached(ARef<Folio>),
+    /// Not cached: a new folio in the cache, locked, neither read nor
+    /// zeroed (not uptodate), and whether the store holds the page.
+    New(FolioGuard<ARef<Folio>>, bool),
+}
+
+/// What [`PageCache::get_for_write`] gives `write`, locked.
+pub(super) enum ForWrite {
+    /// Uptodate: cached, or read or zero-filled on a miss.
+    Uptodate(FolioGuard<ARef<Folio>>),
+    /// New, for a write of the whole page: neither read from the store nor
+    /// zero-filled (the write overwrites it), and whether the store holds
+    /// the page, for [`PageCache::fill_after_short_copy`].
+    Unfilled(FolioGuard<ARef<Folio>>, bool),
+}
+
 /// What [`PageCache::lookup`] found or made.
 enum Lookup {
     /// Not cached: a new folio of zeros (a hole), locked and uptodate.
@@ -314,6 +333,16 @@ impl PageCache {
     /// else read from the store as `by` says ([`Backing::fill`]). `index`
     /// must be below capacity.
     fn lookup(&self, index: usize, by: ReadBy) -> Result<Lookup> {
+        match self.find_or_add(index)? {
+            Found::Cached(folio) => Ok(Lookup::Cached(folio)),
+            Found::New(locked, held) => self.backing.fill(locked, index, held, by),
+        }
+    }
+
+    /// The folio at `index`: a cached one as it is, or on a miss a new one
+    /// added to the cache, locked and not filled yet, with whether the
+    /// store holds the page. `index` must be below capacity.
+    fn find_or_add(&self, index: usize) -> Result<Found> {
         loop {
             // A hit needs no lock of pcc's: the mapping's xarray holds every
             // cached folio (`filemap_get_entry` under RCU, as shmem_fault).
@@ -321,7 +350,7 @@ impl PageCache {
             // caller's `revalidate` once locked.
             if let Some(folio) = self.inode.get(index) {
                 folio.set_referenced();
-                return Ok(Lookup::Cached(folio));
+                return Ok(Found::Cached(folio));
             }
             // A device at its limit without a store refuses before it
             // allocates: a write or fault that gets `ENOSPC`/`SIGBUS` must
@@ -353,8 +382,7 @@ impl PageCache {
             locked.set_referenced();
             *slot = Some(locked.handle());
             slots.cached += 1;
-            drop(slots);
-            return self.backing.fill(locked, index, held, by);
+            return Ok(Found::New(locked, held));
         }
     }
 
@@ -428,6 +456,32 @@ impl PageCache {
                 }
             }
         }
+    }
+
+    /// The folio at `index` for `write`, locked: as [`Self::get_locked`],
+    /// except that a write of the whole page (`whole`) that misses gets a
+    /// new folio unfilled, as `simple_write_begin` neither reads nor zeroes
+    /// a page the write covers.
+    pub(super) fn get_for_write(&self, index: usize, whole: bool) -> Result<ForWrite> {
+        if whole {
+            if let Found::New(locked, held) = self.find_or_add(index)? {
+                return Ok(ForWrite::Unfilled(locked, held));
+            }
+        }
+        Ok(ForWrite::Uptodate(self.get_locked(index)?))
+    }
+
+    /// An unfilled folio whose overwrite came up short (the source was not
+    /// all resident): filled as any miss is (zeros, or the store's page),
+    /// so that it holds the file's data; `write` copies again.
+    pub(super) fn fill_after_short_copy(
+        &self,
+        locked: FolioGuard<ARef<Folio>>,
+        index: usize,
+        held: bool,
+    ) -> Result {
+        self.backing.fill(locked, index, held, ReadBy::Caller)?;
+        Ok(())
     }
 
     /// `PCC_IOC_RESET`: unmap every page from every mapping and free it.

@@ -488,8 +488,8 @@ static int pcc_bdi_dir(char *buf, size_t len)
 	if (!d)
 		return -1;
 	while ((e = readdir(d)))
-		if (!strncmp(e->d_name, "pcc-", 4)) {
-			snprintf(buf, len, "/sys/class/bdi/%s", e->d_name);
+		if (!strncmp(e->d_name, "pcc-", 4) && strlen(e->d_name) < 32) {
+			snprintf(buf, len, "/sys/class/bdi/%.31s", e->d_name);
 			found++;
 		}
 	closedir(d);
@@ -731,6 +731,48 @@ TEST_F(store, read_and_write_reach_evicted_store_pages)
 		if (buf[i] != (i == 100 ? want : pcc_pattern(5, i, 7)))
 			bad = i;
 	EXPECT_EQ(-1, bad) TH_LOG("word %ld read back from the store", bad);
+}
+
+/*
+ * A write() that covers whole pages neither reads them from the store nor
+ * zero-fills them first, as a filesystem's write_begin for a whole page:
+ * two whole pages written over an evicted page and a hole cost no store
+ * read, and read back as written; across a page boundary, the two partly
+ * written pages are read (the rest of each must be kept) and the whole one
+ * between them is not.
+ */
+TEST_F(store, a_write_of_whole_pages_reads_nothing_from_the_store)
+{
+	uint64_t buf[3 * PSZ / 8];
+	struct snap a, b;
+	unsigned long i;
+
+	store_only(_metadata, self->fd, 20, 7);
+	for (i = 30; i < 33; i++)
+		store_only(_metadata, self->fd, i, 7);
+	snap(self->fd, &a);
+	/* Page 20 from the store, page 21 a hole: both overwritten whole. */
+	pcc_fill_page(buf, 20, 8);
+	pcc_fill_page(buf + PSZ / 8, 21, 8);
+	ASSERT_EQ(2 * PSZ, pwrite(self->fd, buf, 2 * PSZ, 20 * PSZ));
+	snap(self->fd, &b);
+	EXPECT_EQ(0, DIO(b, a, store_reads)) TH_LOG("whole pages need no store read");
+	EXPECT_EQ(2, b.s.pages_dirty);
+	EXPECT_EQ(-1, pread_check(self->fd, 20, 8));
+	EXPECT_EQ(-1, pread_check(self->fd, 21, 8));
+	/* Pages 30-32 from the store; the write ends 8 bytes into page 32. */
+	for (i = 0; i < 3; i++)
+		pcc_fill_page(buf + i * PSZ / 8, 30 + i, 9);
+	snap(self->fd, &a);
+	ASSERT_EQ(2 * PSZ, pwrite(self->fd, (char *)buf + 8, 2 * PSZ, 30 * PSZ + 8));
+	snap(self->fd, &b);
+	EXPECT_EQ(2, DIO(b, a, store_reads)) TH_LOG("pages 30 and 32, written in part");
+	ASSERT_EQ(3 * PSZ, pread(self->fd, buf, 3 * PSZ, 30 * PSZ));
+	EXPECT_EQ(pcc_pattern(30, 0, 7), buf[0]) TH_LOG("page 30's first word, from the store");
+	EXPECT_EQ(pcc_pattern(32, 1, 7), buf[2 * PSZ / 8 + 1]) TH_LOG("page 32's second word, from the store");
+	EXPECT_EQ(pcc_pattern(30, 1, 9), buf[1]) TH_LOG("page 30's second word, written");
+	EXPECT_EQ(-1, pcc_check_page(buf + PSZ / 8, 31, 9)) TH_LOG("page 31, written whole");
+	EXPECT_EQ(pcc_pattern(32, 0, 9), buf[2 * PSZ / 8]) TH_LOG("page 32's first word, written");
 }
 
 /* Report of one child of the concurrent-fault test. */

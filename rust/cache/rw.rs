@@ -2,7 +2,10 @@
 
 //! `read` and `write`: copies between the cache and user memory.
 
-use super::PageCache;
+use super::{
+    ForWrite,
+    PageCache, //
+};
 use crate::ext::{
     folio::{
         fatal_signal_pending,
@@ -150,14 +153,28 @@ impl PageCache {
             if fault_in_readable(iov, len) == len {
                 break;
             }
-            let n = match self.get_locked(index).map_err(hwpoison_is_eio) {
-                Ok(locked) => {
+            let whole = in_page == 0 && len == PAGE_SIZE;
+            let n = match self.get_for_write(index, whole).map_err(hwpoison_is_eio) {
+                Ok(ForWrite::Uptodate(locked)) => {
                     // Waits for a writeback in flight first (stable pages).
                     let n = locked.copy_from_iter_atomic(in_page, len, iov)?;
                     if n > 0 && locked.mark_dirty() {
                         self.counters.dirty.add(1);
                     }
                     n
+                }
+                // A page the write covers, not cached: no store read, no
+                // zeroing, as a filesystem's write_begin for a whole page.
+                Ok(ForWrite::Unfilled(locked, held)) => {
+                    if locked.overwrite_from_iter_atomic(iov)? {
+                        if locked.mark_dirty() {
+                            self.counters.dirty.add(1);
+                        }
+                        len
+                    } else {
+                        self.fill_after_short_copy(locked, index, held)?;
+                        0
+                    }
                 }
                 Err(e) if off == start => return Err(e),
                 Err(_) => break,

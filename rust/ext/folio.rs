@@ -425,9 +425,10 @@ impl<P: FolioRef> FolioGuard<P> {
 
     /// Fill a folio that is not uptodate with zeros and mark it uptodate
     /// (`folio_zero_range`, `folio_mark_uptodate`): what a page that was
-    /// never written holds. With [`KernelFile::read_folio`], the only way
-    /// to make a folio uptodate, so no folio is handed out before its every
-    /// byte was written. An uptodate folio holds data (it may be mapped):
+    /// never written holds. With [`KernelFile::read_folio`] and
+    /// [`Self::overwrite_from_iter_atomic`], the only ways to make a folio
+    /// uptodate, so no folio is handed out before its every byte was
+    /// written. An uptodate folio holds data (it may be mapped):
     /// it is left alone.
     ///
     /// [`KernelFile::read_folio`]: super::kernel_file::KernelFile::read_folio
@@ -505,6 +506,41 @@ impl<P: FolioRef> FolioGuard<P> {
         Ok(unsafe {
             ffi::pcc_copy_folio_from_iter_atomic(self.folio.as_ptr(), offset, len, iov.as_raw())
         })
+    }
+
+    /// Fill a folio that is not uptodate with the whole of its size from
+    /// user space, page faults disabled, as `generic_perform_write` does for
+    /// a write that covers a page (`simple_write_begin` neither reads nor
+    /// zeroes it then): uptodate if every byte was copied, and `true`.
+    /// After a short copy the folio stays not uptodate, its memory partly
+    /// copied and partly stale: `false`, and the caller fills it another way
+    /// ([`Self::zero_fill`], a read) or removes it. An uptodate folio is
+    /// left alone (`false`): it holds data.
+    pub(crate) fn overwrite_from_iter_atomic(&self, iov: &mut IovIterSource<'_>) -> Result<bool> {
+        if self.is_uptodate() {
+            return Ok(false);
+        }
+        let size = self.size();
+        if iov.len() < size {
+            return Ok(false);
+        }
+        // A folio that is not uptodate is under no writeback and mapped
+        // nowhere (`filemap_map_pages` and the fault path skip or wait for
+        // it), so the copy is all that touches it.
+        let f = self.folio.as_ptr();
+        // SAFETY: The folio is live and locked (type invariant); the range
+        // is the whole folio; page faults are disabled in the call.
+        let n = unsafe { ffi::pcc_copy_folio_from_iter_atomic(f, 0, size, iov.as_raw()) };
+        if n < size {
+            // Give back what was consumed: the caller copies it again.
+            // SAFETY: The iterator advanced by exactly `n` in this call.
+            unsafe { iov.revert(n) };
+            return Ok(false);
+        }
+        // SAFETY: Locked, as `folio_mark_uptodate` requires; every byte
+        // of the folio was just written.
+        unsafe { ffi::pcc_folio_mark_uptodate(f) };
+        Ok(true)
     }
 
     /// Clean a dirty folio and start its writeback, as a filesystem's
