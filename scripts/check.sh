@@ -21,6 +21,9 @@
 #   small boot     pcc_store_big (128 MiB of pages through a 160 MiB guest,
 #                  176 on x86_64 (lib.sh), whose
 #                  kernel has about 60 MiB: writeback and eviction)
+#   two boots      pcc_crash (after the small boot, on one disk: pages made
+#                  durable, a reboot with pcc loaded, then the pages read
+#                  back: selftests/big/pcc_crash.c)
 #   host           pcc_fault_paths (the captures of `make trace`, taken in
 #                  the 1 GiB boot, checked against vmlinux), pcc_trace_prog
 #                  (`make trace PROG=` on tools/pcc-mappings, taken in the
@@ -28,7 +31,8 @@
 #                  and private COW faults), pcc_sound
 #                  (`make sound`), pcc_errors (the errors a user meets
 #                  before a boot: scripts/errors.sh)
-# The two boots and the host checks run at the same time.
+# The 1 GiB boot, the others one after another, and the host checks run at
+# the same time.
 set -euo pipefail
 here=$(dirname "$0")
 
@@ -61,8 +65,9 @@ for f in "$PCC_ROOT"/selftests/*.c "$PCC_ROOT"/selftests/*.sh; do
 	main_suites+=("${n%.c}")
 done
 big_suites=(pcc_store_big)
+crash_suites=(pcc_crash)
 host_suites=(pcc_fault_paths pcc_trace_prog pcc_sound pcc_errors)
-all_suites=("${main_suites[@]}" pcc_kmemleak "${big_suites[@]}" "${host_suites[@]}")
+all_suites=("${main_suites[@]}" pcc_kmemleak "${big_suites[@]}" "${crash_suites[@]}" "${host_suites[@]}")
 # Harness suites take a test selection (kselftest_harness.h's -t / -r).
 harness() { grep -qE 'TEST_HARNESS_MAIN|test_harness_run' "$PCC_ROOT"/selftests/{,big/}"$1".c 2>/dev/null; }
 
@@ -99,7 +104,7 @@ wanted() { [ -n "${want[$1]+x}" ]; }
 
 t0=$SECONDS
 mkdir -p "$PCC_OUT"
-rm -f "$PCC_OUT/results.tap" "$PCC_OUT"/check{,-big}.log "$PCC_OUT"/{fault-paths,trace-prog,sound,errors}.tap
+rm -f "$PCC_OUT/results.tap" "$PCC_OUT"/check{,-big,-crash,-crash2}.log "$PCC_OUT"/{fault-paths,trace-prog,sound,errors}.tap
 build_all
 files=()
 if wanted pcc_fio.sh; then
@@ -110,7 +115,7 @@ fi
 log "build done in $((SECONDS - t0)) s"
 
 stage=$PCC_OUT/stage-check
-rm -rf "$stage"; mkdir -p "$stage/selftests" "$stage/big/selftests-big"
+rm -rf "$stage"; mkdir -p "$stage/selftests" "$stage/big/selftests-big" "$stage/crash/selftests-big"
 : > "$stage/tests.list"
 : > "$stage/big/tests.list"
 for n in "${main_suites[@]}"; do
@@ -126,6 +131,10 @@ for n in "${big_suites[@]}"; do
 	cp "$PCC_OUT/selftests-big/$n" "$stage/big/selftests-big/"
 	echo "$n selftests-big/$n ${want[$n]}" >> "$stage/big/tests.list"
 done
+if wanted pcc_crash; then
+	cp "$PCC_OUT/selftests-big/pcc_crash" "$stage/crash/selftests-big/"
+	echo "pcc_crash selftests-big/pcc_crash check" > "$stage/crash/tests.list"
+fi
 
 # The 1 GiB boot: the suites, then (for pcc_fault_paths) the fault-path
 # captures of `make trace`, then (for pcc_kmemleak) pcc unloaded and
@@ -165,11 +174,31 @@ fi
 # The small boot: more pages than the guest has memory, which only works
 # if pcc writes back and evicts. Its time: about 2 min on arm64, 3 on
 # x86_64 (the limit is for a hung guest, not a benchmark).
-if [ -s "$stage/big/tests.list" ]; then
-	PCC_VM_MB=$big_vm_mb bash "$PCC_ROOT/scripts/vm.sh" --timeout $((600 + 3 * big_mib)) --log "$PCC_OUT/check-big.log" \
-		"$PCC_ROOT/scripts/guest/suites.job" "$stage/big/selftests-big" "$stage/big/tests.list" &
+# Then the crash test: a first boot makes pages durable and reboots with
+# pcc loaded, a second boot on the same disk reads them back.
+crash_params="backing=/dev/vda size_pages=64"
+if [ -s "$stage/big/tests.list" ] || wanted pcc_crash; then
+	(
+		rc=0
+		if [ -s "$stage/big/tests.list" ]; then
+			PCC_VM_MB=$big_vm_mb bash "$PCC_ROOT/scripts/vm.sh" --timeout $((600 + 3 * big_mib)) \
+				--log "$PCC_OUT/check-big.log" "$PCC_ROOT/scripts/guest/suites.job" \
+				"$stage/big/selftests-big" "$stage/big/tests.list" || rc=1
+		fi
+		if wanted pcc_crash; then
+			PCC_VM_MB=$PCC_SMALL_VM_MB bash "$PCC_ROOT/scripts/vm.sh" --reboot --timeout 300 \
+				--params "$crash_params" --log "$PCC_OUT/check-crash.log" \
+				"$PCC_ROOT/scripts/guest/crash.job" "$stage/crash/selftests-big/pcc_crash" || rc=1
+			PCC_VM_MB=$PCC_SMALL_VM_MB PCC_DISK_IMAGE=$PCC_OUT/check-crash.img \
+				bash "$PCC_ROOT/scripts/vm.sh" --timeout 300 --params "$crash_params" \
+				--log "$PCC_OUT/check-crash2.log" "$PCC_ROOT/scripts/guest/suites.job" \
+				"$stage/crash/selftests-big" "$stage/crash/tests.list" || rc=1
+		fi
+		exit $rc
+	) &
 	pids+=($!)
-	logs+=("$PCC_OUT/check-big.log")
+	[ -s "$stage/big/tests.list" ] && logs+=("$PCC_OUT/check-big.log")
+	wanted pcc_crash && logs+=("$PCC_OUT/check-crash.log" "$PCC_OUT/check-crash2.log")
 fi
 # The compile-fail checks of the abstractions (make sound) build on the
 # host meanwhile.
@@ -196,7 +225,7 @@ if wanted pcc_trace_prog; then
 		"$KDIR/vmlinux" "$PCC_OUT/trace" > "$PCC_OUT/trace-prog.tap" || true
 fi
 parts=()
-for f in check.log check-big.log fault-paths.tap trace-prog.tap sound.tap errors.tap; do
+for f in check.log check-big.log check-crash.log check-crash2.log fault-paths.tap trace-prog.tap sound.tap errors.tap; do
 	[ -f "$PCC_OUT/$f" ] && parts+=("$PCC_OUT/$f")
 done
 cat ${parts[@]+"${parts[@]}"} /dev/null > "$PCC_OUT/results.tap.tmp"

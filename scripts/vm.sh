@@ -3,7 +3,7 @@
 #
 # Boot pcc's test kernel in QEMU with pcc.ko loaded and run one job.
 #
-#   scripts/vm.sh [--shell] [--params "k=v ..."] [--log FILE] [--timeout S] JOB [FILE...]
+#   scripts/vm.sh [--shell] [--reboot] [--params "k=v ..."] [--log FILE] [--timeout S] JOB [FILE...]
 #
 # JOB is a shell script run by the guest's init (as /pcc/job, cwd /tmp);
 # each FILE is copied to /pcc/bin in the guest. KDIR is the kernel build
@@ -11,7 +11,9 @@
 #
 # Exit status: the job's, or non-zero when the module did not load, the
 # guest did not finish in time, or the guest log shows a kernel splat (the
-# offending lines are printed).
+# offending lines are printed). With --reboot the job ends the boot itself
+# by rebooting (a crash as far as pcc can tell): it prints PCC-REBOOT
+# first, and the boot succeeds when that line is there.
 #
 # Every boot has a disk: a fresh sparse image of PCC_DISK_MB MiB (default
 # 1088: a 1 GiB store and its metadata) beside the log (LOG with .img for
@@ -23,10 +25,11 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-shell=0 params="" logf="" timeout=${PCC_VM_TIMEOUT:-600}
+shell=0 reboot=0 params="" logf="" timeout=${PCC_VM_TIMEOUT:-600}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--shell) shell=1; shift ;;
+	--reboot) reboot=1; shift ;;
 	--params) params=$2; shift 2 ;;
 	--log) logf=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
@@ -119,7 +122,14 @@ if ! grep -q '^PCC-INSMOD-OK' "$logf"; then
 fi
 if "$(dirname "$0")/splats.sh" "$logf"; then :; else fail=1; fi
 jrc=$(sed -n 's/^PCC-JOB-EXIT=\([0-9]*\).*/\1/p' "$logf" | tail -1)
-if [ -z "$jrc" ]; then
+if [ $reboot = 1 ]; then
+	if grep -q '^PCC-REBOOT' "$logf"; then
+		jrc=0
+	else
+		[ $fail = 1 ] || echo "[pcc] FAIL: the job did not reach its reboot (log: $logf)" >&2
+		fail=1
+	fi
+elif [ -z "$jrc" ]; then
 	[ $fail = 1 ] || echo "[pcc] FAIL: the job did not finish (log: $logf)" >&2
 	fail=1
 elif [ "$jrc" != 0 ]; then
