@@ -261,10 +261,15 @@ static struct inode *pcc_wb_inode_new(void)
 	simple_inode_init_ts(inode);
 	/*
 	 * __mark_inode_dirty() puts only hashed inodes on the bdi's dirty
-	 * list, where the flusher and sync(2) find them: hashed, though no
-	 * lookup ever finds it (as xfs's inodes).
+	 * list, where the flusher and sync(2) find them: hashed by its
+	 * number, as a disk filesystem's inode is, and unhashed again by
+	 * evict(). Not inode_fake_hash(): remove_inode_hash() leaves a fake
+	 * hash in place, inode_init_always() does not reset i_hash, and the
+	 * shared inode cache would hand the memory to the next inode of any
+	 * file system (a pipe's) looking hashed, so never dropped at its last
+	 * iput: leaked (kmemleak found pipe inodes so).
 	 */
-	inode_fake_hash(inode);
+	__insert_inode_hash(inode, inode->i_ino);
 	inode->i_mapping->a_ops = &pcc_wb_aops;
 	return inode;
 
