@@ -17,7 +17,10 @@ use super::{
         FolioState, //
     },
 };
-use core::ptr::NonNull;
+use core::{
+    marker::PhantomData,
+    ptr::NonNull, //
+};
 use kernel::{
     bindings,
     error::from_err_ptr,
@@ -27,8 +30,10 @@ use kernel::{
         atomic::{
             ordering::Relaxed,
             Atomic, //
-        }, //
+        },
+        Arc, //
     },
+    types::ForeignOwnable,
 };
 
 /// The inode and its page cache.
@@ -340,3 +345,70 @@ impl Drop for PageCacheInode {
 /// A folio just allocated for a mapping and not yet in it: only its owner
 /// knows it.
 pub(crate) struct NewFolio(ARef<Folio>);
+
+/// An `Arc<T>` lent to C as the data of a handler that C keeps on a
+/// [`PageCacheInode`]'s inode (memory failure's, writeback's), given back
+/// once the handler is removed.
+///
+/// # Invariants
+///
+/// `data` came from `Arc::<T>::into_foreign` and is stored as the data of
+/// a handler of `inode` that reads it as an `Arc<T>` until `clear(inode)`
+/// removes it; `clear` returns only when no call of that handler runs.
+pub(super) struct InodeHandler<T: Send + Sync + 'static> {
+    inode: NonNull<bindings::inode>,
+    data: *mut kernel::ffi::c_void,
+    clear: unsafe extern "C" fn(*mut bindings::inode),
+    _t: PhantomData<Arc<T>>,
+}
+
+// SAFETY: Dropped from any thread; `T` is `Send + Sync`.
+unsafe impl<T: Send + Sync + 'static> Send for InodeHandler<T> {}
+// SAFETY: No `&self` method.
+unsafe impl<T: Send + Sync + 'static> Sync for InodeHandler<T> {}
+
+impl<T: Send + Sync + 'static> InodeHandler<T> {
+    /// Lend `data` to C: `set` gets the inode and the pointer to store as
+    /// the handler's data and returns 0, or an errno if it stored nothing
+    /// (the reference is then given back).
+    ///
+    /// # Safety
+    ///
+    /// `inode` must be the inode `data` owns (so it lives while the
+    /// registration does). A `set` that returns 0 must have stored the
+    /// pointer for a handler that reads it as an `Arc<T>`, and only until
+    /// `clear(inode)` removes it; `clear` must return only when no call of
+    /// the handler runs any more.
+    pub(super) unsafe fn new(
+        inode: NonNull<bindings::inode>,
+        data: Arc<T>,
+        set: impl FnOnce(*mut bindings::inode, *mut kernel::ffi::c_void) -> kernel::ffi::c_int,
+        clear: unsafe extern "C" fn(*mut bindings::inode),
+    ) -> Result<Self> {
+        let ptr = data.into_foreign();
+        if let Err(e) = kernel::error::to_result(set(inode.as_ptr(), ptr)) {
+            // SAFETY: Not stored: the reference is still ours.
+            drop(unsafe { Arc::<T>::from_foreign(ptr) });
+            return Err(e);
+        }
+        // INVARIANT: stored by `set` for a handler that reads it as
+        // `Arc<T>` until `clear` (the caller's guarantee).
+        Ok(Self {
+            inode,
+            data: ptr,
+            clear,
+            _t: PhantomData,
+        })
+    }
+}
+
+impl<T: Send + Sync + 'static> Drop for InodeHandler<T> {
+    fn drop(&mut self) {
+        // SAFETY: The inode is live: the `Arc<T>` we still hold owns it.
+        // `clear` returns when no call of the handler runs any more.
+        unsafe { (self.clear)(self.inode.as_ptr()) };
+        // SAFETY: The reference `new` lent, given back once, no longer
+        // reachable from C (type invariant).
+        drop(unsafe { Arc::<T>::from_foreign(self.data) });
+    }
+}

@@ -21,12 +21,12 @@ use super::{
         Folio,
         FolioState, //
     },
-    mapping::PageCacheInode,
+    mapping::{
+        InodeHandler,
+        PageCacheInode, //
+    },
 };
-use core::{
-    marker::PhantomData,
-    ptr::NonNull, //
-};
+use core::marker::PhantomData;
 use kernel::{bindings, prelude::*, sync::Arc, types::ForeignOwnable};
 
 /// What a page cache does with a poisoned folio.
@@ -108,59 +108,40 @@ impl<'a> PoisonedFolio<'a> {
 }
 
 /// `T` registered as the memory-failure handler of its inode, holding a
-/// reference on `T`.
-///
-/// # Invariants
-///
-/// `inode` is `T`'s inode, whose handler was set by [`register`] with
-/// `data` from `Arc::into_foreign`, given back in `Drop` after
-/// `pcc_inode_clear_error_handler` has waited for every running call.
-///
-/// [`register`]: MemoryFailureHandler::register
+/// reference on `T` until dropped (which waits for every running call).
 pub(crate) struct MemoryFailureHandler<T: HandleMemoryFailure> {
-    inode: NonNull<bindings::inode>,
-    data: *mut kernel::ffi::c_void,
-    _t: core::marker::PhantomData<Arc<T>>,
+    _handler: InodeHandler<T>,
 }
-
-// SAFETY: Dropped from any thread; `T` is `Send + Sync`.
-unsafe impl<T: HandleMemoryFailure> Send for MemoryFailureHandler<T> {}
-// SAFETY: No `&self` method.
-unsafe impl<T: HandleMemoryFailure> Sync for MemoryFailureHandler<T> {}
 
 impl<T: HandleMemoryFailure> MemoryFailureHandler<T> {
     /// Route memory failures of `data`'s page cache to `data`. `EBUSY` if
     /// the inode has a handler already.
     pub(crate) fn register(data: Arc<T>) -> Result<Self> {
         let inode = data.inode().inode_ptr();
-        let ptr = data.into_foreign();
-        // SAFETY: `inode` is live (`data` owns it); the callback matches the
-        // prototype and reads `data` as `Arc<T>`.
-        let r = unsafe { ffi::pcc_inode_set_error_handler(inode.as_ptr(), ptr, Self::remove) };
-        if let Err(e) = kernel::error::to_result(r) {
-            // SAFETY: Not registered: the reference is still ours.
-            drop(unsafe { Arc::<T>::from_foreign(ptr) });
-            return Err(e);
-        }
-        // INVARIANT: registered on `T`'s inode with `ptr`.
-        Ok(Self {
-            inode,
-            data: ptr,
-            _t: core::marker::PhantomData,
-        })
+        let set = |inode, ptr| {
+            // SAFETY: `inode` is live (`data` owns it); the callback matches
+            // the prototype and reads `ptr` as `Arc<T>`.
+            unsafe { ffi::pcc_inode_set_error_handler(inode, ptr, Self::remove) }
+        };
+        // SAFETY: `inode` is `data`'s; `set` stores the pointer for
+        // `Self::remove`, which reads it as `Arc<T>` while registered, and
+        // `pcc_inode_clear_error_handler` removes it once no call runs.
+        let handler =
+            unsafe { InodeHandler::new(inode, data, set, ffi::pcc_inode_clear_error_handler) }?;
+        Ok(Self { _handler: handler })
     }
 
     /// # Safety
     ///
     /// Called by `pcc_error_remove_folio` (under its rwsem, so the handler
-    /// is registered) with `data` from `register` and the folio memory
+    /// is registered) with the `data` `register` lent and the folio memory
     /// failure holds locked in that inode's mapping.
     unsafe extern "C" fn remove(
         data: *mut kernel::ffi::c_void,
         folio: *mut bindings::folio,
     ) -> kernel::ffi::c_int {
-        // SAFETY: `data` holds an `Arc<T>` until `Drop`, which waits for
-        // this call to return.
+        // SAFETY: `data` holds an `Arc<T>` until the registration is
+        // dropped, which waits for this call to return.
         let t = unsafe { Arc::<T>::borrow(data) };
         // SAFETY: Memory failure holds a reference on the folio for the call.
         let folio = unsafe { Folio::from_raw(folio) };
@@ -179,15 +160,5 @@ impl<T: HandleMemoryFailure> MemoryFailureHandler<T> {
             Ok(Removed(_)) => 0,
             Err(e) => e.to_errno(),
         }
-    }
-}
-
-impl<T: HandleMemoryFailure> Drop for MemoryFailureHandler<T> {
-    fn drop(&mut self) {
-        // SAFETY: The inode is live: the `Arc<T>` we still hold owns it.
-        // Returns when no call of the handler runs any more.
-        unsafe { ffi::pcc_inode_clear_error_handler(self.inode.as_ptr()) };
-        // SAFETY: The reference `register` stored, given back once.
-        drop(unsafe { Arc::<T>::from_foreign(self.data) });
     }
 }

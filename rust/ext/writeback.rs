@@ -18,8 +18,13 @@
 //! flusher, `sync(2)` and `sync_inodes_sb` come back through the handler
 //! registered here.
 
-use super::{ffi, mapping::PageCacheInode};
-use core::ptr::NonNull;
+use super::{
+    ffi,
+    mapping::{
+        InodeHandler,
+        PageCacheInode, //
+    },
+};
 use kernel::{bindings, prelude::*, sync::Arc, types::ForeignOwnable};
 
 /// What a page cache does when the kernel writes it back.
@@ -78,25 +83,10 @@ impl WritebackControl<'_> {
 }
 
 /// `T` registered as the writeback handler of its inode, holding a
-/// reference on `T`.
-///
-/// # Invariants
-///
-/// `inode` is `T`'s inode, whose handler was set by [`register`] with
-/// `data` from `Arc::into_foreign`, given back in `Drop` after
-/// `pcc_inode_clear_wb_handler` has waited for every running call.
-///
-/// [`register`]: WritebackHandler::register
+/// reference on `T` until dropped (which waits for every running call).
 pub(crate) struct WritebackHandler<T: Writeback> {
-    inode: NonNull<bindings::inode>,
-    data: *mut kernel::ffi::c_void,
-    _t: core::marker::PhantomData<Arc<T>>,
+    _handler: InodeHandler<T>,
 }
-
-// SAFETY: Dropped from any thread; `T` is `Send + Sync`.
-unsafe impl<T: Writeback> Send for WritebackHandler<T> {}
-// SAFETY: No `&self` method.
-unsafe impl<T: Writeback> Sync for WritebackHandler<T> {}
 
 impl<T: Writeback> WritebackHandler<T> {
     /// Route the kernel's writeback of `data`'s page cache to `data`.
@@ -105,36 +95,30 @@ impl<T: Writeback> WritebackHandler<T> {
     /// already.
     pub(crate) fn register(data: Arc<T>) -> Result<Self> {
         let inode = data.inode().inode_ptr();
-        let ptr = data.into_foreign();
-        // SAFETY: `inode` is live (`data` owns it); the callbacks match the
-        // prototypes and read `data` as `Arc<T>`.
-        let r = unsafe {
-            ffi::pcc_inode_set_wb_handler(inode.as_ptr(), ptr, Self::writepages, Self::sync_fs)
+        let set = |inode, ptr| {
+            // SAFETY: `inode` is live (`data` owns it); the callbacks match
+            // the prototypes and read `ptr` as `Arc<T>`.
+            unsafe { ffi::pcc_inode_set_wb_handler(inode, ptr, Self::writepages, Self::sync_fs) }
         };
-        if let Err(e) = kernel::error::to_result(r) {
-            // SAFETY: Not registered: the reference is still ours.
-            drop(unsafe { Arc::<T>::from_foreign(ptr) });
-            return Err(e);
-        }
-        // INVARIANT: registered on `T`'s inode with `ptr`.
-        Ok(Self {
-            inode,
-            data: ptr,
-            _t: core::marker::PhantomData,
-        })
+        // SAFETY: `inode` is `data`'s; `set` stores the pointer for the two
+        // callbacks, which read it as `Arc<T>` while registered, and
+        // `pcc_inode_clear_wb_handler` removes it once no call runs.
+        let handler =
+            unsafe { InodeHandler::new(inode, data, set, ffi::pcc_inode_clear_wb_handler) }?;
+        Ok(Self { _handler: handler })
     }
 
     /// # Safety
     ///
     /// Called by `pcc_writepages` (under its rwsem, so the handler is
-    /// registered) with `data` from `register` and the `->writepages`
+    /// registered) with the `data` `register` lent and the `->writepages`
     /// call's `wbc`.
     unsafe extern "C" fn writepages(
         data: *mut kernel::ffi::c_void,
         wbc: *mut bindings::writeback_control,
     ) -> kernel::ffi::c_int {
-        // SAFETY: `data` holds an `Arc<T>` until `Drop`, which waits for
-        // this call to return.
+        // SAFETY: `data` holds an `Arc<T>` until the registration is
+        // dropped, which waits for this call to return.
         let t = unsafe { Arc::<T>::borrow(data) };
         // SAFETY: The kernel passes the call's own control, valid and
         // unshared for the call.
@@ -151,27 +135,17 @@ impl<T: Writeback> WritebackHandler<T> {
     /// # Safety
     ///
     /// Called by `pcc_sync_fs` (under its rwsem, so the handler is
-    /// registered) with `data` from `register`.
+    /// registered) with the `data` `register` lent.
     unsafe extern "C" fn sync_fs(
         data: *mut kernel::ffi::c_void,
         wait: kernel::ffi::c_int,
     ) -> kernel::ffi::c_int {
-        // SAFETY: `data` holds an `Arc<T>` until `Drop`, which waits for
-        // this call to return.
+        // SAFETY: `data` holds an `Arc<T>` until the registration is
+        // dropped, which waits for this call to return.
         let t = unsafe { Arc::<T>::borrow(data) };
         match t.sync_fs(wait != 0) {
             Ok(()) => 0,
             Err(e) => e.to_errno(),
         }
-    }
-}
-
-impl<T: Writeback> Drop for WritebackHandler<T> {
-    fn drop(&mut self) {
-        // SAFETY: The inode is live: the `Arc<T>` we still hold owns it.
-        // Returns when no call of the handler runs any more.
-        unsafe { ffi::pcc_inode_clear_wb_handler(self.inode.as_ptr()) };
-        // SAFETY: The reference `register` stored, given back once.
-        drop(unsafe { Arc::<T>::from_foreign(self.data) });
     }
 }
