@@ -85,6 +85,11 @@
 //! folio lock -> the store's file  (a page read into a locked folio)
 //! I_SYNC, s_umount (the flusher, sync(2)) -> what writeback takes above
 //! ```
+//! A fault reads a page after releasing the fault lock when the kernel
+//! lets it (as `filemap_fault`); a fault that may not (a `TRIED` pass
+//! reading again after an error, `RETRY_NOWAIT`, no `ALLOW_RETRY`, a
+//! kernel thread) reads under it: fault lock -> folio lock -> the store's
+//! file, as `filemap_fault` reads its own file under it then.
 //! Under `slots`, pcc waits for a folio's lock only in `reset` (truncation)
 //! and in a writeback without a store; elsewhere it try-locks. A writeback
 //! with a store locks each folio after releasing `slots`, and writes it to
@@ -222,16 +227,6 @@ pub(crate) struct PageCache {
     backing: Backing,
 }
 
-/// How [`PageCache::lookup`] reads a page the store holds into a new folio.
-#[derive(Clone, Copy)]
-enum ReadBy {
-    /// On the I/O queue; the caller waits for the folio lock, as
-    /// `filemap_fault` starts a read and then waits (a fault).
-    Queue,
-    /// Here, before `lookup` returns (`read`/`write`).
-    Caller,
-}
-
 /// What [`PageCache::find_or_add`] found or made.
 enum Found {
     /// Cached, maybe locked by another task or by I/O.
@@ -255,9 +250,8 @@ pub(super) enum ForWrite {
 enum Lookup {
     /// Not cached: a new folio of zeros (a hole), locked and uptodate.
     Zeroed(FolioGuard<ARef<Folio>>),
-    /// Not cached: a new folio this call filled from the store
-    /// ([`ReadBy::Caller`]) or started filling ([`ReadBy::Queue`]: it stays
-    /// locked until the read ends).
+    /// Not cached: a new folio this call filled from the store (unlocked;
+    /// not uptodate if the read failed).
     FromStore(ARef<Folio>),
     /// Cached, maybe locked by another task or by I/O.
     Cached(ARef<Folio>),
@@ -330,13 +324,13 @@ impl PageCache {
 
     /// The folio at `index`: a cached one as it is; on a miss a new one,
     /// zero-filled when the store does not hold the page (a hole, no I/O),
-    /// else read from the store as `by` says ([`Backing::fill`]). `index`
-    /// must be below capacity.
-    fn lookup(&self, index: usize, by: ReadBy) -> Result<Lookup> {
-        match self.find_or_add(index)? {
-            Found::Cached(folio) => Ok(Lookup::Cached(folio)),
-            Found::New(locked, held) => self.backing.fill(locked, index, held, by),
-        }
+    /// else read from the store before this returns ([`Backing::fill`]).
+    /// `index` must be below capacity.
+    fn lookup(&self, index: usize) -> Result<Lookup> {
+        Ok(match self.find_or_add(index)? {
+            Found::Cached(folio) => Lookup::Cached(folio),
+            Found::New(locked, held) => self.backing.fill(locked, index, held),
+        })
     }
 
     /// The folio at `index`: a cached one as it is, or on a miss a new one
@@ -425,7 +419,7 @@ impl PageCache {
         // The read failed (an I/O error, or the task that started a
         // synchronous read was killed): read once more ourselves before
         // giving up.
-        if self.backing.read_again(&locked, index) {
+        if self.backing.read(&locked, index) {
             return Ok(Some(locked));
         }
         let folio = locked.unlock();
@@ -446,7 +440,7 @@ impl PageCache {
     /// lock is killable (`EINTR`).
     fn get_locked(&self, index: usize) -> Result<FolioGuard<ARef<Folio>>> {
         loop {
-            match self.lookup(index, ReadBy::Caller)? {
+            match self.lookup(index)? {
                 Lookup::Zeroed(locked) => return Ok(locked),
                 Lookup::FromStore(folio) | Lookup::Cached(folio) => {
                     let locked = FolioGuard::new_killable(folio).map_err(|_| EINTR)?;
@@ -479,9 +473,8 @@ impl PageCache {
         locked: FolioGuard<ARef<Folio>>,
         index: usize,
         held: bool,
-    ) -> Result {
-        self.backing.fill(locked, index, held, ReadBy::Caller)?;
-        Ok(())
+    ) {
+        self.backing.fill(locked, index, held);
     }
 
     /// `PCC_IOC_RESET`: unmap every page from every mapping and free it.

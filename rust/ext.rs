@@ -19,5 +19,4 @@ pub(crate) mod print;
 pub(crate) mod shrinker;
 pub(crate) mod trace;
 pub(crate) mod vm_ops;
-pub(crate) mod workqueue;
 pub(crate) mod writeback;

@@ -7,7 +7,6 @@
 #include <linux/mm.h>
 #include <linux/shrinker.h>
 #include <linux/uio.h>
-#include <linux/workqueue.h>
 
 void pcc_folio_get(struct folio *folio);
 void pcc_folio_put(struct folio *folio);
@@ -50,7 +49,6 @@ bool pcc_file_is_reg(struct file *file);
 bool pcc_file_is_blk(struct file *file);
 int pcc_file_truncate(struct file *file, loff_t size);
 ssize_t pcc_file_folio_io(struct file *file, struct folio *folio, loff_t pos, bool write);
-struct workqueue_struct *pcc_alloc_io_workqueue(const char *name);
 struct shrinker *pcc_shrinker_new(const char *name, void *data,
 				  unsigned long (*count)(struct shrinker *, struct shrink_control *),
 				  unsigned long (*scan)(struct shrinker *, struct shrink_control *));

@@ -42,7 +42,6 @@ use crate::{
     },
 };
 use kernel::{
-    new_work,
     page::{
         PAGE_SHIFT,
         PAGE_SIZE, //
@@ -54,16 +53,10 @@ use kernel::{
             ordering::Relaxed,
             Atomic, //
         },
-        Arc,
     },
     time::{
         delay::fsleep,
         Delta, //
-    },
-    workqueue::{
-        Queue,
-        Work,
-        WorkItem, //
     },
 };
 
@@ -353,53 +346,5 @@ impl Store {
             ),
         }
         r
-    }
-}
-
-/// A store read in flight: the folio stays locked, and faults on it wait,
-/// until the data is in; then dropping the item unlocks it.
-#[pin_data]
-pub(crate) struct ReadWork {
-    #[pin]
-    work: Work<ReadWork>,
-    folio: FolioGuard<ARef<Folio>>,
-    store: Arc<Store>,
-    index: usize,
-}
-
-kernel::impl_has_work! {
-    impl HasWork<Self> for ReadWork { self.work }
-}
-
-impl WorkItem for ReadWork {
-    type Pointer = Pin<KBox<Self>>;
-
-    fn run(this: Pin<KBox<Self>>) {
-        // An error leaves the folio not uptodate: the fault that waits for
-        // it gets SIGBUS, read() gets EIO (see `PageCache::revalidate`).
-        let _ = this.store.read(&this.folio, this.index);
-    }
-}
-
-impl ReadWork {
-    /// Start reading page `index` into `folio` (locked, not uptodate) on
-    /// `queue`; the folio is unlocked when the read ends.
-    pub(crate) fn start(
-        queue: &Queue,
-        store: &Arc<Store>,
-        folio: FolioGuard<ARef<Folio>>,
-        index: usize,
-    ) -> Result {
-        let work = KBox::pin_init(
-            pin_init!(ReadWork {
-                work <- new_work!("pcc_store_read"),
-                folio,
-                store: store.clone(),
-                index,
-            }),
-            GFP_KERNEL,
-        )?;
-        queue.enqueue(work);
-        Ok(())
     }
 }

@@ -68,7 +68,8 @@ BY_NAME = {row[0]: row for row in SCENARIOS}
 
 
 # A read of a page only the store holds (pcc loaded with backing=). The
-# first pass starts the read, drops the fault lock and returns RETRY|MAJOR;
+# first pass drops the fault lock, reads the page itself and returns
+# RETRY|MAJOR;
 # do_page_fault retries under the mmap lock with TRIED, and fault-around
 # maps the page the read brought in. do_mem_abort's own calls show both
 # passes.
@@ -81,8 +82,9 @@ STORE_READ = {
         # The first pass under the per-VMA lock, the retry under mmap_lock.
         "do_mem_abort": ["lock_vma_under_rcu", "handle_mm_fault", "lock_mm_and_find_vma",
                          "handle_mm_fault"],
-        # In the first pass pcc gives up the fault lock, then sleeps on the folio.
-        "__do_fault": ["pcc_release_fault_lock", "pcc_folio_wait_locked_killable"],
+        # In the first pass pcc gives up the fault lock, then reads the
+        # page in this task (filemap_fault's maybe_unlock_mmap_for_io).
+        "__do_fault": ["pcc_release_fault_lock", "pcc_file_folio_io"],
     },
 }
 
@@ -293,15 +295,15 @@ CHECKS = {
         "absent": ["pcc_fault"],
         "events": {"pcc_map_pages": r"pgoff=0-15 .* mapped=16 ret=NOPAGE"},
     },
-    # Killed while the fault waits for the store: RETRY with a fatal
-    # signal pending ends the fault; it is not retried under mmap_lock.
+    # Killed while the fault reads the store: RETRY with a fatal signal
+    # pending ends the fault; it is not retried under mmap_lock.
     "fatal-retry": {
         "order": ["do_page_fault", "handle_mm_fault", "do_read_fault", "__do_fault", "pcc_fault"],
         "absent": ["pcc_page_mkwrite"],
         "events": {"pcc_fault": r"cache=read .*ret=MAJOR\|RETRY"},
         "graph_children": {
             "do_mem_abort": ["lock_vma_under_rcu", "handle_mm_fault"],
-            "__do_fault": ["pcc_release_fault_lock", "pcc_folio_wait_locked_killable"],
+            "__do_fault": ["pcc_release_fault_lock", "pcc_file_folio_io"],
         },
         "graph_absent": {"do_mem_abort": ["lock_mm_and_find_vma"]},
         "user_absent": [r"not killed"],

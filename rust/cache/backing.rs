@@ -3,10 +3,7 @@
 //! Where a page lives when it is not cached: nowhere (memory only) or in
 //! the backing store.
 
-use super::{
-    Lookup,
-    ReadBy, //
-};
+use super::Lookup;
 use crate::{
     ext::{
         folio::{
@@ -17,12 +14,8 @@ use crate::{
             LockOrRetry,
             VmFault, //
         },
-        workqueue::IoQueue,
     },
-    store::{
-        ReadWork,
-        Store, //
-    },
+    store::Store,
 };
 use kernel::{
     prelude::*,
@@ -46,13 +39,11 @@ pub(super) enum Backing {
     Store(StoreBacking),
 }
 
-/// The store-backed configuration: the store and the queue its fault
-/// reads run on. How many pages may be dirty is the kernel's business
-/// (`vm.dirty_ratio`, `balance_dirty_pages`), as for any disk filesystem.
+/// The store-backed configuration. How many pages may be dirty is the
+/// kernel's business (`vm.dirty_ratio`, `balance_dirty_pages`), as for any
+/// disk filesystem.
 pub(super) struct StoreBacking {
     pub(super) store: Arc<Store>,
-    /// Where fault-started reads run.
-    queue: IoQueue,
 }
 
 impl Backing {
@@ -62,7 +53,6 @@ impl Backing {
         };
         Ok(Self::Store(StoreBacking {
             store: Arc::new(store, GFP_KERNEL)?,
-            queue: IoQueue::new(c"pcc_io")?,
         }))
     }
 
@@ -87,42 +77,34 @@ impl Backing {
         !self.evicts() && cached >= limit
     }
 
-    /// Fill `locked`, a new folio just added to the cache at `index`: with
-    /// zeros for a hole (no I/O), else with the store's page (`held`: the
-    /// store holds it), read as `by` says.
-    pub(super) fn fill(
-        &self,
-        locked: FolioGuard<ARef<Folio>>,
-        index: usize,
-        held: bool,
-        by: ReadBy,
-    ) -> Result<Lookup> {
-        match self {
-            Self::Store(s) if held && !locked.is_uptodate() => {
-                let folio = locked.handle();
-                match by {
-                    ReadBy::Queue => ReadWork::start(&s.queue, &s.store, locked, index)?,
-                    ReadBy::Caller => {
-                        // An error shows as a folio not uptodate
-                        // (`PageCache::revalidate`).
-                        let _ = s.store.read(&locked, index);
-                        drop(locked);
-                    }
-                }
-                Ok(Lookup::FromStore(folio))
-            }
-            _ => {
-                locked.zero_fill();
-                Ok(Lookup::Zeroed(locked))
-            }
+    /// Whether a new folio for a page whose store bit is `held` is read
+    /// from the store (else it is a hole, zero-filled without I/O).
+    pub(super) fn reads(&self, held: bool) -> bool {
+        held && self.evicts()
+    }
+
+    /// Fill `locked`, a new folio just added to the cache at `index`, here
+    /// and now: with zeros for a hole (no I/O), else with the store's page
+    /// (`held`: the store holds it), which unlocks it.
+    pub(super) fn fill(&self, locked: FolioGuard<ARef<Folio>>, index: usize, held: bool) -> Lookup {
+        if self.reads(held) {
+            let folio = locked.handle();
+            // An error shows as a folio not uptodate
+            // (`PageCache::revalidate`).
+            self.read(&locked, index);
+            drop(locked);
+            Lookup::FromStore(folio)
+        } else {
+            locked.zero_fill();
+            Lookup::Zeroed(locked)
         }
     }
 
-    /// Read page `index` into `locked` once more, after a read left it not
-    /// uptodate, as `filemap_fault` does (`page_not_uptodate`). Returns
-    /// whether it is uptodate now; without a store there is nothing to
-    /// read.
-    pub(super) fn read_again(&self, locked: &FolioGuard<ARef<Folio>>, index: usize) -> bool {
+    /// Read page `index` into `locked`, not uptodate, from the store:
+    /// a new folio, or one a read left not uptodate (`filemap_fault`'s
+    /// `page_not_uptodate`). Returns whether it is uptodate now; without a
+    /// store there is nothing to read.
+    pub(super) fn read(&self, locked: &FolioGuard<ARef<Folio>>, index: usize) -> bool {
         match self {
             Self::MemoryOnly => false,
             Self::Store(s) => s.store.read(locked, index).is_ok(),

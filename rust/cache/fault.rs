@@ -4,9 +4,8 @@
 //! the two `vm_operations_struct`s that install them.
 
 use super::{
-    Lookup,
-    PageCache,
-    ReadBy, //
+    Found,
+    PageCache, //
 };
 use crate::ext::{
     counter::EventCounter,
@@ -21,6 +20,7 @@ use crate::ext::{
         Borrowed,
         FaultError,
         Faulted,
+        ForIo,
         LockOrRetry,
         MapPagesFault,
         MappedAround,
@@ -56,7 +56,7 @@ fn map_pages<'a>(around: &AroundCounters, vmf: MapPagesFault<'a>) -> MappedAroun
 impl PageCache {
     /// `->fault`: a page is not mapped: return it locked, allocating it on
     /// a miss; past capacity, `SIGBUS` (like a file's end). A miss on a
-    /// page the store holds starts a read and is a major fault.
+    /// page the store holds reads it and is a major fault.
     fn fault<'a>(&self, vmf: VmFault<'a>) -> Result<Faulted<'a>, FaultError> {
         self.counters.faults.inc();
         let index = vmf.pgoff();
@@ -81,9 +81,11 @@ impl PageCache {
     }
 
     /// The page at `index`, below capacity, for `fault` (the shape of
-    /// `filemap_fault`): a read this call starts is waited for through the
-    /// retry protocol ([`VmFault::wait_for_read`]), and so is a cached
-    /// folio locked for I/O ([`super::Backing::lock_for_fault`]).
+    /// `filemap_fault`): on a miss of a page the store holds, the read runs
+    /// in this task after the fault lock is released where it may be
+    /// ([`VmFault::release_for_io`]), and the fault retries; a cached folio
+    /// locked for I/O is waited for through the retry protocol
+    /// ([`super::Backing::lock_for_fault`]).
     fn fault_in<'a>(
         &self,
         mut vmf: VmFault<'a>,
@@ -91,22 +93,36 @@ impl PageCache {
     ) -> (Result<Faulted<'a>, FaultError>, CacheLookup) {
         let mut major = false;
         loop {
-            let (folio, started) = match self.lookup(index, ReadBy::Queue) {
-                Ok(Lookup::Zeroed(locked)) => return (vmf.page(locked, major), CacheLookup::Miss),
-                Ok(Lookup::FromStore(folio)) => (folio, true),
-                Ok(Lookup::Cached(folio)) => (folio, false),
+            let (waited, lookup) = match self.find_or_add(index) {
+                Ok(Found::New(locked, held)) if self.backing.reads(held) => {
+                    major = true;
+                    match vmf.release_for_io() {
+                        ForIo::Released(retry) => {
+                            // Not uptodate after a failed read: the retry
+                            // finds it and reads once more
+                            // (`PageCache::revalidate`).
+                            self.backing.read(&locked, index);
+                            return (Ok(retry.faulted(true)), CacheLookup::Read);
+                        }
+                        ForIo::Held(v) => {
+                            self.backing.read(&locked, index);
+                            (LockOrRetry::Locked(v, locked), CacheLookup::Read)
+                        }
+                    }
+                }
+                Ok(Found::New(locked, _)) => {
+                    locked.zero_fill();
+                    return (vmf.page(locked, major), CacheLookup::Miss);
+                }
+                Ok(Found::Cached(folio)) => {
+                    let lookup = if major {
+                        CacheLookup::Read
+                    } else {
+                        CacheLookup::Hit
+                    };
+                    (self.backing.lock_for_fault(vmf, folio), lookup)
+                }
                 Err(e) => return (Err(FaultError::from(e)), CacheLookup::NoPage),
-            };
-            major |= started;
-            let lookup = if major {
-                CacheLookup::Read
-            } else {
-                CacheLookup::Hit
-            };
-            let waited = if started {
-                vmf.wait_for_read(folio)
-            } else {
-                self.backing.lock_for_fault(vmf, folio)
             };
             match waited {
                 LockOrRetry::Retry(retry) => return (Ok(retry.faulted(major)), lookup),

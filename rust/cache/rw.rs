@@ -172,7 +172,7 @@ impl PageCache {
                         }
                         len
                     } else {
-                        self.fill_after_short_copy(locked, index, held)?;
+                        self.fill_after_short_copy(locked, index, held);
                         0
                     }
                 }

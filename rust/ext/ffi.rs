@@ -86,9 +86,6 @@ extern "C" {
         pos: bindings::loff_t,
         write: bool,
     ) -> isize;
-    pub(crate) fn pcc_alloc_io_workqueue(
-        name: *const kernel::ffi::c_char,
-    ) -> *mut bindings::workqueue_struct;
     pub(crate) fn pcc_shrinker_new(
         name: *const kernel::ffi::c_char,
         data: *mut kernel::ffi::c_void,

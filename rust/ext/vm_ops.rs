@@ -300,6 +300,16 @@ pub(crate) enum LockOrRetry<'a> {
     Retry(Retry<'a>),
 }
 
+/// Whether [`VmFault::release_for_io`] released the fault lock.
+pub(crate) enum ForIo<'a> {
+    /// Released: do the I/O, then return [`Retry::faulted`]; the kernel
+    /// comes back with `FAULT_FLAG_TRIED` and finds what the I/O brought.
+    Released(Retry<'a>),
+    /// Kept (the flags allow no retry that may wait, or a kernel thread):
+    /// do the I/O under it, and the fault goes on with its view.
+    Held(VmFault<'a>),
+}
+
 /// The fault ends in `VM_FAULT_RETRY`, and the kernel retries it.
 ///
 /// Made only by [`VmFault`] methods that consume the view. When the fault
@@ -376,23 +386,24 @@ impl<'a> VmFault<'a> {
         }
     }
 
-    /// Wait for a read this fault just started into `folio`, as
-    /// `filemap_fault` does for its own I/O: when the flags allow a retry
-    /// that may wait (first attempt with `FAULT_FLAG_ALLOW_RETRY`, no
-    /// `FAULT_FLAG_RETRY_NOWAIT`), release the fault lock before waiting
-    /// (`maybe_unlock_mmap_for_io()`), wait until the folio is unlocked, and
-    /// retry, however fast the read was (`filemap_fault`: `if (fpin) goto
-    /// out_retry`). Otherwise as [`VmFault::lock_folio_or_retry`].
-    pub(crate) fn wait_for_read(self, folio: ARef<Folio>) -> LockOrRetry<'a> {
+    /// `maybe_unlock_mmap_for_io()`: before I/O the fault does itself (a
+    /// read into a folio it just added and holds locked), release the
+    /// fault lock when the flags allow a retry that may wait (first attempt
+    /// with `FAULT_FLAG_ALLOW_RETRY`, no `FAULT_FLAG_RETRY_NOWAIT`) and the
+    /// task is not a kernel thread ([`VmFault::may_release_fault_lock`]),
+    /// as `filemap_fault` does before `do_sync_mmap_readahead` reads. The
+    /// fault then retries however fast the I/O was (`filemap_fault`: `if
+    /// (fpin) goto out_retry`), so a fault that did I/O ends in one retry.
+    pub(crate) fn release_for_io(self) -> ForIo<'a> {
         let flags = self.flags();
         if flags.contains(FaultFlag::AllowRetry)
             && !flags.contains(FaultFlag::Tried)
             && !flags.contains(FaultFlag::RetryNowait)
             && Self::may_release_fault_lock()
         {
-            return LockOrRetry::Retry(self.release_and_wait(&folio));
+            return ForIo::Released(self.release_fault_lock());
         }
-        self.lock_folio_or_retry(folio)
+        ForIo::Held(self)
     }
 
     /// Whether this fault may release its lock to wait: not in a kernel

@@ -18,4 +18,3 @@
 #include "shrinker.c"
 #include "signal.c"
 #include "uio.c"
-#include "workqueue.c"
