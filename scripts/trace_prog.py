@@ -306,7 +306,12 @@ class Fault:
             name = "[anonymous]"
         m = re.search(r"\bops=(\S+)(?: \[(\w+)\])?", p.text)
         ops = re.sub(r"\+0x0/0x[0-9a-f]+", "", m.group(1) if m else "0")
-        if m and m.group(2):
+        if ops in ("0", "0x0"):
+            # No table: opsfault is then whatever the probe read near
+            # address 0 (on 32-bit ARM sometimes a word that kallsyms
+            # names), not a ->fault.
+            ops = "no vm_ops"
+        elif m and m.group(2):
             ops += f" [{m.group(2)}]"
         elif m:
             # A table kallsyms cannot name (32-bit ARM's Rust constants have
@@ -314,7 +319,6 @@ class Fault:
             fm = re.search(r"\bopsfault=\S+ \[(\w+)\]", p.text)
             if fm:
                 ops += f" [{fm.group(1)}]"
-        ops = "no vm_ops" if ops in ("0", "0x0") else ops
         return f"{name} {num(f.get('start')):#x}-{num(f.get('end')):#x} ({ops})"
 
 
