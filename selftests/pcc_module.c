@@ -8,6 +8,7 @@
 #include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/times.h>
 #include <sys/uio.h>
 
 #include "kselftest_harness.h"
@@ -362,9 +363,26 @@ static int log_lines(const char *mark, const char *what)
 }
 
 /*
+ * Wait until `seconds` have passed in the kernel's jiffies, which times()
+ * counts (in clock ticks). ___ratelimit() measures its interval in
+ * jiffies, and on a loaded emulated machine jiffies can fall behind the
+ * clock usleep() sleeps by: a run slept 5.33 s after an earlier test's
+ * last message and found its window still open (7 lines of 10).
+ */
+static void wait_jiffies(double seconds)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	clock_t t0 = times(NULL);
+
+	while ((double)(times(NULL) - t0) / hz <= seconds)
+		usleep(100 * 1000);
+}
+
+/*
  * 100 refused mmaps leave DEFAULT_RATELIMIT_BURST (10) lines in dmesg, not
  * 100: pcc's messages about refused requests share one rate limit of 10
- * lines per 5 s. The test first waits out any window earlier tests opened.
+ * lines per 5 s. The test first waits out any window earlier tests opened
+ * (each began before this test did), in jiffies.
  */
 TEST(refusal_messages_are_rate_limited)
 {
@@ -376,7 +394,7 @@ TEST(refusal_messages_are_rate_limited)
 	fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, ioctl(fd, PCC_IOC_GET_SIZE, &size));
-	usleep(5200 * 1000);
+	wait_jiffies(5.2);
 	ASSERT_EQ(0, last_log_line(mark, sizeof(mark)));
 	for (i = 0; i < 100; i++)
 		EXPECT_EQ(MAP_FAILED, mmap(NULL, psz, PROT_READ, MAP_SHARED, fd, size));
