@@ -242,7 +242,7 @@ pub(super) enum ForWrite {
     Uptodate(FolioGuard<ARef<Folio>>),
     /// New, for a write of the whole page: neither read from the store nor
     /// zero-filled (the write overwrites it), and whether the store holds
-    /// the page, for [`PageCache::fill_after_short_copy`].
+    /// the page, for [`Backing::fill`] after a short copy.
     Unfilled(FolioGuard<ARef<Folio>>, bool),
 }
 
@@ -463,18 +463,6 @@ impl PageCache {
             }
         }
         Ok(ForWrite::Uptodate(self.get_locked(index)?))
-    }
-
-    /// An unfilled folio whose overwrite came up short (the source was not
-    /// all resident): filled as any miss is (zeros, or the store's page),
-    /// so that it holds the file's data; `write` copies again.
-    pub(super) fn fill_after_short_copy(
-        &self,
-        locked: FolioGuard<ARef<Folio>>,
-        index: usize,
-        held: bool,
-    ) {
-        self.backing.fill(locked, index, held);
     }
 
     /// `PCC_IOC_RESET`: unmap every page from every mapping and free it.

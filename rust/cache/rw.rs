@@ -172,7 +172,10 @@ impl PageCache {
                         }
                         len
                     } else {
-                        self.fill_after_short_copy(locked, index, held);
+                        // The source was not all resident: fill the page
+                        // as any miss is (zeros, or the store's page), so
+                        // that it holds the file's data; copy again.
+                        self.backing.fill(locked, index, held);
                         0
                     }
                 }
