@@ -33,16 +33,18 @@
 //! dropped), and its flusher and `sync(2)` call `writeback` too
 //! ([`crate::ext::writeback::Writeback`]).
 //!
-//! `slots` is pcc's index of the cache: slot `i` holds a reference to the
-//! folio at page offset `i`. That reference keeps a page in memory until
-//! pcc drops it: the kernel's reclaim leaves folios with extra references
-//! alone (the mapping is also marked unevictable), so with a store the
-//! shrinker evicts in its place. Under the same mutex are how many pages
-//! are cached, which pages the store holds (its bitmap, empty without a
-//! store), the pages a memory error took, and where eviction goes on.
-//! The mapping's xarray indexes the same folios: while the device is in
-//! use, every change to it is made under `slots`, and a lookup that finds
-//! a page there (a fault, `read`, `write`) takes no lock of pcc's.
+//! The mapping's xarray is pcc's only index of the cache: a cached page is
+//! a folio there, held by the page cache's own reference and by nothing of
+//! pcc's, so that the kernel can split and migrate it as any page-cache
+//! folio. A lookup that finds a page there (a fault, `read`, `write`) takes
+//! no lock of pcc's. The mapping is unevictable to the kernel's LRU (as
+//! ramfs's): with a store, pcc's shrinker and a task at pcc's limit evict
+//! clean pages, walking the xarray as a clock hand. `state` holds what
+//! the xarray does not: which pages the store holds (its bitmap, empty
+//! without a store), the pages a memory error took, and where eviction
+//! goes on. Every change to which pages are cached (a page added, evicted,
+//! poisoned or reset) is made under `state`, so that a page's record and
+//! its presence in the mapping change together.
 //!
 //! The code is split by concern: [`backing`] (memory only or a store),
 //! [`fault`] (the fault callbacks and the `vm_operations_struct`s),
@@ -77,11 +79,11 @@
 //! ```text
 //! mmap_lock or VMA lock (fault path)
 //!   -> saving (pcc's Mutex: writeback, reset)
-//!     -> slots (pcc's Mutex)
+//!     -> state (pcc's Mutex)
 //!       -> invalidate_lock (shared: adding a folio; exclusive: reset)
 //!         -> folio lock
 //!           -> i_mmap_rwsem -> page table lock  (folio_mkclean, unmapping)
-//!     -> the store's file  (its bitmap written and synced, `slots` released)
+//!     -> the store's file  (its bitmap written and synced, `state` released)
 //! folio lock -> the store's file  (a page read into a locked folio)
 //! I_SYNC, s_umount (the flusher, sync(2)) -> what writeback takes above
 //! ```
@@ -90,16 +92,16 @@
 //! reading again after an error, `RETRY_NOWAIT`, no `ALLOW_RETRY`, a
 //! kernel thread) reads under it: fault lock -> folio lock -> the store's
 //! file, as `filemap_fault` reads its own file under it then.
-//! Under `slots`, pcc waits for a folio's lock only in `reset` (truncation)
+//! Under `state`, pcc waits for a folio's lock only in `reset` (truncation)
 //! and in a writeback without a store; elsewhere it try-locks. A writeback
-//! with a store locks each folio after releasing `slots`, and writes it to
+//! with a store locks each folio after releasing `state`, and writes it to
 //! the store under the folio's writeback state, unlocked. `page_mkwrite`
 //! does no I/O: it takes the folio lock, and the kernel throttles the
 //! writer after the fault lock is dropped. `map_pages` runs under RCU and
 //! takes no lock of pcc's (`filemap_map_pages` only trylocks folios). A new folio is allocated
-//! with `slots` free: the allocation may reclaim, and pcc's shrinker and
-//! memory-failure handler only try-lock `slots`. No user copy that may
-//! fault happens under `slots` or a folio lock (`write` copies with page
+//! with `state` free: the allocation may reclaim, and pcc's shrinker and
+//! memory-failure handler only try-lock `state`. No user copy that may
+//! fault happens under `state` or a folio lock (`write` copies with page
 //! faults disabled, `read` from an unlocked folio): a `read`/`write` whose
 //! buffer is a mapping of `/dev/pcc` faults on the same pages.
 
@@ -151,26 +153,16 @@ use kernel::{
     },
 };
 
-/// The index of cached folios, under `PageCache::slots`.
-struct Slots {
-    /// Slot `i`: the folio at page offset `i`, if cached.
-    folios: KVVec<Option<ARef<Folio>>>,
-    /// How many slots are `Some`.
-    cached: usize,
+/// What pcc records of its pages beyond the mapping, under
+/// `PageCache::state`.
+struct State {
     /// Which pages the store holds (empty without a store).
     held: Bitmap,
-    /// Where the shrinker goes on scanning.
+    /// Where the shrinker goes on scanning: a page offset.
     cursor: usize,
     /// Pages whose data a memory error took: they read as `EIO` and fault
     /// as `VM_FAULT_HWPOISON` until `PCC_IOC_RESET`.
     poisoned: KVec<usize>,
-}
-
-impl Slots {
-    /// The folio cached at `index`, if any.
-    fn folio(&self, index: usize) -> Option<ARef<Folio>> {
-        self.folios.get(index).cloned().flatten()
-    }
 }
 
 struct Counters {
@@ -209,10 +201,10 @@ impl Counters {
 #[pin_data]
 pub(crate) struct PageCache {
     #[pin]
-    slots: Mutex<Slots>,
+    state: Mutex<State>,
     /// Held while the store's bitmap is saved ([`PageCache::save_bitmap`]),
-    /// taken before `slots`: the saves reach the store in the order their
-    /// bitmaps were taken, and the store's I/O runs without `slots`.
+    /// taken before `state`: the saves reach the store in the order their
+    /// bitmaps were taken, and the store's I/O runs without `state`.
     #[pin]
     saving: Mutex<()>,
     inode: PageCacheInode,
@@ -267,7 +259,6 @@ impl PageCache {
         cache_limit: usize,
         store: Option<(Store, Bitmap)>,
     ) -> Result<Arc<Self>> {
-        let folios = KVVec::from_elem(None, capacity, GFP_KERNEL)?;
         let (store, held) = match store {
             Some((store, held)) => (Some(store), held),
             None => (None, Bitmap::empty()),
@@ -282,9 +273,7 @@ impl PageCache {
         let backing = Backing::new(store)?;
         Arc::pin_init(
             try_pin_init!(Self {
-                slots <- new_mutex!(Slots {
-                    folios,
-                    cached: 0,
+                state <- new_mutex!(State {
                     held,
                     cursor: 0,
                     poisoned: KVec::new(),
@@ -348,46 +337,49 @@ impl PageCache {
             }
             // A device at its limit without a store refuses before it
             // allocates: a write or fault that gets `ENOSPC`/`SIGBUS` must
-            // not make the system reclaim first. The mapping's page count
-            // mirrors `slots.cached`; the exact check is under `slots`.
+            // not make the system reclaim first. The exact check is under
+            // `state`.
             if self
                 .backing
                 .is_full(self.inode.nr_pages(), self.cache_limit)
             {
-                self.may_cache(&self.slots.lock(), index)?;
+                self.may_cache(&self.state.lock(), index)?;
             }
-            // Allocate before taking `slots`: the allocation may reclaim,
-            // and reclaim can only run pcc's shrinker while `slots` is free
+            // Allocate before taking `state`: the allocation may reclaim,
+            // and reclaim can only run pcc's shrinker while `state` is free
             // (the shrinker try-locks it). Under memory pressure a writer
             // faulting in new pages is the one that must make room.
             let new = self.alloc_folio()?;
-            let mut slots = self.slots.lock();
-            // Whether the page may be cached is only known under `slots`;
+            let state = self.state.lock();
+            // Whether the page may be cached is only known under `state`;
             // a refused page gives its new folio back (a poisoned page, or
             // the last free room taken by another task meanwhile).
-            self.may_cache(&slots, index)?;
-            let held = slots.held.get(index);
-            let slot = slots.folios.get_mut(index).ok_or(EINVAL)?;
-            if slot.is_some() {
+            self.may_cache(&state, index)?;
+            let held = state.held.get(index);
+            match self.inode.lock_for_add().add_locked(new, index) {
+                Ok(locked) => {
+                    locked.set_referenced();
+                    return Ok(Found::New(locked, held));
+                }
                 // Another task cached it since we looked.
-                continue;
+                Err(e) if e == EEXIST => continue,
+                Err(e) => return Err(e),
             }
-            let locked = self.inode.lock_for_add().add_locked(new, index)?;
-            locked.set_referenced();
-            *slot = Some(locked.handle());
-            slots.cached += 1;
-            return Ok(Found::New(locked, held));
         }
     }
 
     /// Whether page `index`, not cached, may get a new folio: not if a
     /// memory error took its data (`EHWPOISON`), nor, without a store, past
     /// the memory limit (`ENOSPC`).
-    fn may_cache(&self, slots: &Slots, index: usize) -> Result {
-        if slots.poisoned.contains(&index) {
+    fn may_cache(&self, state: &State, index: usize) -> Result {
+        if state.poisoned.contains(&index) {
             return Err(EHWPOISON);
         }
-        if self.backing.is_full(slots.cached, self.cache_limit) {
+        // Exact under `state`, under which every page is added.
+        if self
+            .backing
+            .is_full(self.inode.nr_pages(), self.cache_limit)
+        {
             pr_info_ratelimited!(
                 "page {index} not cached: pcc holds its limit of {} pages (cache_pages=) (ENOSPC)\n",
                 self.cache_limit
@@ -423,15 +415,11 @@ impl PageCache {
             return Ok(Some(locked));
         }
         let folio = locked.unlock();
-        let mut slots = self.slots.lock();
+        let state = self.state.lock();
         if let Ok(guard) = FolioGuard::try_new(folio) {
-            if self.inode.evict_locked(&guard) {
-                if let Some(slot) = slots.folios.get_mut(index) {
-                    *slot = None;
-                    slots.cached -= 1;
-                }
-            }
+            self.inode.evict_locked(&guard);
         }
+        drop(state);
         Err(EIO)
     }
 
@@ -468,19 +456,15 @@ impl PageCache {
     /// `PCC_IOC_RESET`: unmap every page from every mapping and free it.
     pub(crate) fn reset(&self) -> usize {
         let saving = self.saving.lock();
-        let mut slots = self.slots.lock();
-        let freed = slots.cached;
+        let mut state = self.state.lock();
+        let freed = self.inode.nr_pages();
         self.inode.lock_for_truncate().truncate_all();
-        for slot in slots.folios.iter_mut() {
-            *slot = None;
-        }
-        slots.cached = 0;
-        slots.poisoned.clear();
+        state.poisoned.clear();
         self.counters.dirty.set(0);
         if let Some(io) = self.backing.store() {
             // Every page a hole again, on the store too.
-            slots.held.clear_all();
-            if let Err(e) = self.save_bitmap(&saving, io, slots) {
+            state.held.clear_all();
+            if let Err(e) = self.save_bitmap(&saving, io, state) {
                 pr_err!(
                     "reset: clearing the store's bitmap failed (errno {})\n",
                     e.to_errno()
@@ -494,15 +478,11 @@ impl PageCache {
     /// `PCC_IOC_GET_STATS`.
     pub(crate) fn stats(&self) -> Stats {
         let c = &self.counters;
+        // Under `state`: no page is added or removed meanwhile.
         let (cached, dirty) = {
-            let slots = self.slots.lock();
-            let dirty = slots
-                .folios
-                .iter()
-                .flatten()
-                .filter(|f| f.is_dirty())
-                .count();
-            (slots.cached, dirty)
+            let _state = self.state.lock();
+            let dirty = self.inode.folios_from(0).filter(|f| f.is_dirty()).count();
+            (self.inode.nr_pages(), dirty)
         };
         Stats {
             faults: c.faults.get(),

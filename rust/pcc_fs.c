@@ -46,10 +46,9 @@ static int pcc_fs_cnt;
 /*
  * Memory failure (mm/memory-failure.c: me_pagecache_clean/_dirty ->
  * truncate_error_folio) asks the mapping to drop a poisoned folio through
- * ->error_remove_folio, with the folio locked. pcc's index holds its own
- * reference on every folio, so only pcc can let go of one: the call goes
- * to the handler registered on the inode (rust/ext/memory_failure.rs), if
- * any. The rwsem orders a running call against the handler's removal; it
+ * ->error_remove_folio, with the folio locked. pcc records which offsets
+ * lost their data (they report it until reset), so the call goes to the
+ * handler registered on the inode (rust/ext/memory_failure.rs), if any. The rwsem orders a running call against the handler's removal; it
  * is taken under a folio lock and never the other way round.
  */
 struct pcc_error_handler {
@@ -104,9 +103,29 @@ void pcc_inode_clear_error_handler(struct inode *inode)
 	kfree(h);
 }
 
-/* anon_aops (fs/libfs.c), plus memory failure. */
+/*
+ * pcc alone decides when a page leaves memory: a clean page of a
+ * memory-only cache is the only copy of its data, and with a store pcc
+ * evicts by its own policy (rust/cache/reclaim.rs). No reference of pcc's
+ * pins its folios (the mapping's xarray is its only index), so the
+ * mapping is marked AS_RELEASE_ALWAYS: every kernel path that would drop a
+ * clean, unmapped folio without the filesystem -- drop_caches and
+ * POSIX_FADV_DONTNEED (mapping_evict_folio), soft offline, reclaim, a
+ * splice steal -- asks ->release_folio first, and pcc says no. Truncation
+ * (reset, unload), pcc's own eviction (generic_error_remove_folio) and
+ * memory failure remove folios without asking; migration moves them
+ * (filemap_migrate_folio) without asking either.
+ */
+static bool pcc_release_folio(struct folio *folio, gfp_t gfp)
+{
+	return false;
+}
+
+/* anon_aops (fs/libfs.c), plus memory failure and migration. */
 static const struct address_space_operations pcc_aops = {
 	.dirty_folio = noop_dirty_folio,
+	.release_folio = pcc_release_folio,
+	.migrate_folio = filemap_migrate_folio,
 	.error_remove_folio = pcc_error_remove_folio,
 };
 
@@ -159,6 +178,8 @@ static int pcc_sync_fs(struct super_block *sb, int wait)
 static const struct address_space_operations pcc_wb_aops = {
 	.dirty_folio = filemap_dirty_folio,
 	.writepages = pcc_writepages,
+	.release_folio = pcc_release_folio,
+	.migrate_folio = filemap_migrate_folio,
 	.error_remove_folio = pcc_error_remove_folio,
 };
 
@@ -283,11 +304,13 @@ out_umount:
  * A new inode of pcc's own: its i_mapping is the page cache pcc manages.
  * With writeback (a cache with a store), in a superblock of its own with a
  * bdi (pcc_wb_inode_new); else in the shared one, whose bdi does none.
- * Its pages are unevictable to the kernel's LRU (pcc's index holds a
- * reference on each; with a store, pcc's shrinker evicts clean ones) and
- * allocated without __GFP_MOVABLE. Migration may still try a clean one
- * (fallback_migrate_folio: the aops have no ->migrate_folio) and fails on
- * the reference pcc's index holds.
+ * Its pages are unevictable to the kernel's LRU and kept from every
+ * other way of dropping clean page cache (pcc_release_folio; with a
+ * store, pcc's shrinker evicts clean ones). They are movable, as shmem's:
+ * allocated __GFP_MOVABLE, and moved by compaction, soft offline and
+ * longterm pinning through filemap_migrate_folio (nothing of pcc's holds a
+ * reference on them; a folio locked or referenced by pcc at that moment
+ * is not moved, and migration tries again or gives up).
  */
 struct inode *pcc_inode_new(loff_t size, bool writeback)
 {
@@ -323,8 +346,9 @@ struct inode *pcc_inode_new(loff_t size, bool writeback)
 	 */
 	inode->i_mode |= S_IFREG;
 	i_size_write(inode, size);
-	mapping_set_gfp_mask(inode->i_mapping, GFP_HIGHUSER);
+	mapping_set_gfp_mask(inode->i_mapping, GFP_HIGHUSER_MOVABLE);
 	mapping_set_unevictable(inode->i_mapping);
+	mapping_set_release_always(inode->i_mapping);
 	/* A store or write() waits while a page is under writeback. */
 	mapping_set_stable_writes(inode->i_mapping);
 	return inode;

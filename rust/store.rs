@@ -74,7 +74,7 @@ pub(crate) struct Store {
     pub(crate) writes: Atomic<u64>,
 }
 
-/// Which pages the store holds; pcc keeps it under its slots mutex.
+/// Which pages the store holds; pcc keeps it under its `state` mutex.
 pub(crate) struct Bitmap {
     words: KVVec<u64>,
     /// Changed since it was last written to the store.

@@ -384,6 +384,52 @@ TEST_F(shared, clean_pages_survive_reclaim_hints_and_drop_caches)
 	munmap(p, n * self->psz);
 }
 
+/*
+ * Nothing of pcc's pins its pages: the kernel may move one (soft offline,
+ * compaction, longterm pinning) through ->migrate_folio, and its data, its
+ * place in the cache, its dirty state and write-notify go with it.
+ * MADV_SOFT_OFFLINE moves a mapped page to a new frame (migrate_pages) and
+ * retires the old one; the PTEs move with it, so no access faults again.
+ */
+TEST_F(shared, a_page_the_kernel_migrates_keeps_its_data_state_and_mappings)
+{
+	struct pcc_stats s0, s1;
+	uint64_t pfn[2], moved;
+	char *p;
+	int i;
+
+	if (pcc_hwpoison_unavailable())
+		SKIP(return, "%s", pcc_hwpoison_unavailable());
+	p = map_at(self->fd, self->psz, 2, MAP_SHARED, 40);
+	ASSERT_NE(MAP_FAILED, p);
+	p[0] = 'm';
+	p[self->psz] = 'n';
+	ASSERT_EQ(2, ioctl(self->fd, PCC_IOC_WRITEBACK));
+	p[0] = 'M';		/* page 0 dirty again; page 1 clean, write-protected */
+	ASSERT_EQ(0, pcc_stats(self->fd, &s0));
+	for (i = 0; i < 2; i++) {
+		pfn[i] = pcc_pfn(p + i * self->psz);
+		ASSERT_NE(0, pfn[i]);
+		ASSERT_EQ(0, madvise(p + i * self->psz, self->psz, MADV_SOFT_OFFLINE))
+			TH_LOG("page %d (%s): %s", i, i ? "clean" : "dirty", strerror(errno));
+		moved = pcc_pfn(p + i * self->psz);
+		EXPECT_NE(0, moved);
+		EXPECT_NE(pfn[i], moved) TH_LOG("page %d still at frame %#llx", i,
+						(unsigned long long)moved);
+	}
+	EXPECT_EQ('M', p[0]);
+	EXPECT_EQ('n', p[self->psz]);
+	p[self->psz] = 'N';	/* still write-protected: page_mkwrite */
+	ASSERT_EQ(0, pcc_stats(self->fd, &s1));
+	EXPECT_EQ(s0.pages_cached, s1.pages_cached);
+	EXPECT_EQ(0, s1.faults - s0.faults);
+	EXPECT_EQ(1, s1.mkwrite_calls - s0.mkwrite_calls);
+	EXPECT_EQ(1, s0.pages_dirty);
+	EXPECT_EQ(2, s1.pages_dirty);
+	ASSERT_EQ(2, ioctl(self->fd, PCC_IOC_WRITEBACK));
+	munmap(p, 2 * self->psz);
+}
+
 static sigjmp_buf sigbus_jmp;
 static volatile int sigbus_code;
 static void *volatile sigbus_addr;

@@ -782,22 +782,6 @@ struct seen {
 	int64_t t0, t1;		/* around the faulting load */
 };
 
-/* Physical frame of a mapped address, from /proc/self/pagemap (root sees PFNs). */
-static uint64_t pfn_of(const void *addr)
-{
-	uint64_t e = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &e, sizeof(e), (uintptr_t)addr / PSZ * sizeof(e)) != sizeof(e))
-		e = 0;
-	close(fd);
-	if (!(e >> 63))
-		return 0;
-	return e & ((1ULL << 55) - 1);
-}
-
 /* Map the page, wait for the go, load from it, report. */
 static void __attribute__((noreturn))
 fault_in_child(int go[2], int out[2], int fd, unsigned long page, uint64_t seed)
@@ -813,7 +797,7 @@ fault_in_child(int go[2], int out[2], int fd, unsigned long page, uint64_t seed)
 		load(p);
 		s.t1 = now_ns();
 		s.bad = pcc_check_page(p, page, seed);
-		s.pfn = pfn_of(p);
+		s.pfn = pcc_pfn(p);
 	}
 	_exit(write(out[1], &s, sizeof(s)) == sizeof(s) ? 0 : 1);
 }

@@ -100,6 +100,11 @@ static inline int pcc_reload(const char *params)
 	return pcc_load(params);
 }
 
+/* The C library's <sys/mman.h> has MADV_HWPOISON but not this one. */
+#ifndef MADV_SOFT_OFFLINE
+#define MADV_SOFT_OFFLINE 101	/* include/uapi/asm-generic/mman-common.h */
+#endif
+
 /*
  * Why madvise(MADV_HWPOISON) cannot be used here, or NULL if it can: it
  * needs CAP_SYS_ADMIN and a kernel with CONFIG_MEMORY_FAILURE, which 32-bit
@@ -476,6 +481,25 @@ static inline long pcc_first_nonzero(const void *p, size_t len)
 		if (b[i])
 			return i;
 	return -1;
+}
+
+/*
+ * The physical frame mapped at addr, from /proc/self/pagemap (root sees
+ * PFNs), or 0 if no page is mapped there.
+ */
+static inline uint64_t pcc_pfn(const void *addr)
+{
+	uint64_t e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &e, sizeof(e), (uintptr_t)addr / getpagesize() * sizeof(e)) != sizeof(e))
+		e = 0;
+	close(fd);
+	if (!(e >> 63))
+		return 0;
+	return e & ((1ULL << 55) - 1);
 }
 
 /*

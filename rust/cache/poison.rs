@@ -29,50 +29,38 @@ impl HandleMemoryFailure for PageCache {
     fn error_remove_folio<'a>(&self, folio: PoisonedFolio<'a>) -> Result<Removed<'a>> {
         let index = folio.index();
         // Memory failure holds `mf_mutex` and the folio lock, and pcc's
-        // lock order is `slots` -> folio (reset, writeback without a
-        // store): waiting for `slots` could wait for a task that waits for
+        // lock order is `state` -> folio (reset, writeback without a
+        // store): waiting for `state` could wait for a task that waits for
         // this folio (a reset truncating it), so it is only tried, once.
         // Taken, the folio is not recovered here: memory failure reports
         // it failed and leaves it poisoned in the cache, where a fault gets
         // `SIGBUS` and `read`/`write` `EIO` until `PCC_IOC_RESET`.
-        let Some(mut slots) = self.slots.try_lock() else {
+        let Some(mut state) = self.state.try_lock() else {
             pr_err_ratelimited!(
-                "page {index}: memory error not recovered, pcc's index is busy (EBUSY)\n"
+                "page {index}: memory error not recovered, pcc's state is busy (EBUSY)\n"
             );
             return Err(EBUSY);
         };
-        let ours = slots
-            .folios
-            .get(index)
-            .and_then(|slot| slot.as_deref())
-            .is_some_and(|f| f.as_ptr() == folio.folio().as_ptr());
-        if !ours {
-            return Err(EBUSY);
-        }
         let dirty = folio.folio().is_dirty();
         // Not lost if the store holds it, clean (never without a store:
         // its bitmap is empty).
-        let lost = dirty || !slots.held.get(index);
+        let lost = dirty || !state.held.get(index);
         // No allocation that waits for reclaim under `mf_mutex`: without
         // memory for the record the page stays poisoned in the cache, which
         // reports the loss all the same.
         if lost {
-            slots.poisoned.push(index, GFP_NOWAIT | __GFP_NOWARN)?;
+            state.poisoned.push(index, GFP_NOWAIT | __GFP_NOWARN)?;
         }
         let removed = match folio.remove() {
             Ok(removed) => removed,
             Err(e) => {
                 if lost {
-                    slots.poisoned.pop();
+                    state.poisoned.pop();
                 }
                 return Err(e);
             }
         };
-        if let Some(slot) = slots.folios.get_mut(index) {
-            *slot = None;
-        }
-        slots.cached -= 1;
-        drop(slots);
+        drop(state);
         if dirty {
             self.counters.dirty.add(-1);
         }

@@ -5,7 +5,7 @@
 
 use super::{
     PageCache,
-    Slots, //
+    State, //
 };
 use crate::ext::{
     folio::FolioGuard,
@@ -35,9 +35,9 @@ enum Evict {
 
 impl PageCache {
     /// A new folio. With a store, an allocation that reclaim could not
-    /// satisfy (the shrinker only try-locks `slots`, and another task may
+    /// satisfy (the shrinker only try-locks `state`, and another task may
     /// hold it) fails instead of invoking the OOM killer; pcc then evicts
-    /// clean pages itself, waiting for `slots` (it holds nothing here), and
+    /// clean pages itself, waiting for `state` (it holds nothing here), and
     /// tries again, as a filesystem under memory pressure gives back its
     /// own clean cache before the system runs out.
     pub(super) fn alloc_folio(&self) -> Result<NewFolio> {
@@ -46,9 +46,9 @@ impl PageCache {
         }
         // Keep memory for everyone else: reclaim of other kinds (page
         // tables, slab) cannot always get pcc's pages back in time through
-        // the shrinker, which only try-locks `slots`.
-        // The mapping's page count stands for `slots.cached` (without the
-        // lock, which every miss would otherwise take once more).
+        // the shrinker, which only try-locks `state`. The mapping's page
+        // count, read without `state` (which every miss would otherwise
+        // take once more), is a hint: eviction is exact under it.
         if self.inode.nr_pages() >= self.cache_limit {
             self.evict(Evict::UpTo(EVICT_BATCH));
         }
@@ -71,52 +71,55 @@ impl PageCache {
         self.evict(Evict::All)
     }
 
-    /// Drop clean pages, waiting for `slots`; 0 without a store.
+    /// Drop clean pages, waiting for `state`; 0 without a store.
     fn evict(&self, which: Evict) -> usize {
         if !self.backing.evicts() {
             return 0;
         }
-        let mut slots = self.slots.lock();
-        let dropped = self.evict_from(&mut slots, which);
-        drop(slots);
+        let mut state = self.state.lock();
+        let dropped = self.evict_from(&mut state, which);
+        drop(state);
         self.counters.pages_evicted.add(dropped as u64);
         dropped
     }
 
-    /// Drop up to `nr` clean pages if `slots` is free now (reclaim must
+    /// Drop up to `nr` clean pages if `state` is free now (reclaim must
     /// not wait for pcc's locks); `None` if it is taken, or without a
     /// store.
     fn try_evict(&self, nr: usize) -> Option<usize> {
         if !self.backing.evicts() {
             return None;
         }
-        let mut slots = self.slots.try_lock()?;
-        let dropped = self.evict_from(&mut slots, Evict::UpTo(nr));
-        drop(slots);
+        let mut state = self.state.try_lock()?;
+        let dropped = self.evict_from(&mut state, Evict::UpTo(nr));
+        drop(state);
         self.counters.pages_evicted.add(dropped as u64);
         Some(dropped)
     }
 
-    /// Drop clean pages of `slots`, as `which` says. Dirty pages, pages
-    /// under writeback, locked pages (a read in flight, a fault) and
-    /// poisoned pages (which report the loss until reset) stay.
-    /// Returns how many were dropped.
-    fn evict_from(&self, slots: &mut Slots, which: Evict) -> usize {
-        let total = slots.folios.len();
-        let (want, mut i, second_chance) = match which {
+    /// Drop clean pages, as `which` says, walking the mapping's xarray as a
+    /// clock hand: from `state.cursor` to the end, then from the start.
+    /// Dirty pages, pages under writeback, locked pages (a read in flight,
+    /// a fault) and poisoned pages (which report the loss until reset)
+    /// stay. Returns how many were dropped.
+    fn evict_from(&self, state: &mut State, which: Evict) -> usize {
+        let (want, start, second_chance) = match which {
             Evict::All => (usize::MAX, 0, false),
-            Evict::UpTo(nr) => (nr, slots.cursor, true),
+            Evict::UpTo(nr) => (nr, state.cursor, true),
         };
+        let hand = Iterator::chain(
+            self.inode.folios_from(start),
+            self.inode
+                .folios_from(0)
+                .take_while(move |f| f.index() < start),
+        );
         let mut dropped = 0;
-        for _ in 0..total {
+        let mut next = start;
+        for folio in hand {
             if dropped >= want {
                 break;
             }
-            let index = i;
-            i = (i + 1) % total.max(1);
-            let Some(folio) = slots.folio(index) else {
-                continue;
-            };
+            next = folio.index() + 1;
             if folio.is_dirty() || folio.is_writeback() || folio.is_hwpoison() {
                 continue;
             }
@@ -129,34 +132,31 @@ impl PageCache {
             if second_chance && folio.test_clear_referenced() {
                 continue;
             }
-            // Trylock: under `slots` we never wait for a folio (lock order).
+            // Trylock: under `state` we never wait for a folio (lock order).
             let Ok(locked) = FolioGuard::try_new(folio) else {
                 continue;
             };
             if self.inode.evict_locked(&locked) {
-                if let Some(slot) = slots.folios.get_mut(index) {
-                    *slot = None;
-                }
-                slots.cached -= 1;
                 dropped += 1;
             }
         }
-        slots.cursor = i;
+        state.cursor = if next >= self.capacity { 0 } else { next };
         dropped
     }
 }
 
 /// Memory pressure evicts clean pages, as reclaim drops a file's clean
-/// page cache; pcc's index holds a reference on every page, so the kernel's
-/// own LRU reclaim cannot, and the shrinker does it instead.
+/// page cache. The mapping is unevictable to the kernel's LRU: a
+/// memory-only cache's pages are the only copy of their data (as ramfs's),
+/// and with a store pcc evicts them itself, here and at its `cache_pages=`
+/// limit, so that both count in `pages_evicted` and spare the same pages
+/// (mlocked, pinned, used since the hand last passed).
 impl Shrink for PageCache {
     fn count(&self, _sc: &ShrinkControl<'_>) -> ShrinkCount {
         if !self.backing.evicts() {
             return ShrinkCount::Freeable(0);
         }
-        let Some(cached) = self.slots.try_lock().map(|s| s.cached) else {
-            return ShrinkCount::Freeable(0);
-        };
+        let cached = self.inode.nr_pages();
         if cached == 0 {
             return ShrinkCount::Empty;
         }

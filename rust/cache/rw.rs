@@ -59,7 +59,7 @@ impl PageCache {
     /// hole (zeros, nothing allocated).
     fn readable(&self, index: usize) -> Result<Option<ARef<Folio>>> {
         // A hit needs no lock of pcc's, as in `lookup`. A miss takes
-        // `slots`, under which eviction, reset and memory failure take a
+        // `state`, under which eviction, reset and memory failure take a
         // page out of the mapping and record what it is now (in the store,
         // a hole, poisoned).
         match self.inode.get(index) {
@@ -70,11 +70,11 @@ impl PageCache {
             }
             Some(_) => Ok(Some(self.get_locked(index)?.unlock())),
             None => {
-                let slots = self.slots.lock();
-                if slots.poisoned.contains(&index) {
+                let state = self.state.lock();
+                if state.poisoned.contains(&index) {
                     Err(EHWPOISON)
-                } else if slots.held.get(index) {
-                    drop(slots);
+                } else if state.held.get(index) {
+                    drop(state);
                     Ok(Some(self.get_locked(index)?.unlock()))
                 } else {
                     Ok(None)

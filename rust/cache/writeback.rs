@@ -7,7 +7,7 @@
 use super::{
     backing::StoreBacking,
     PageCache,
-    Slots, //
+    State, //
 };
 use crate::ext::{
     folio::FolioGuard,
@@ -58,7 +58,7 @@ impl PageCache {
         // the page's write fails: another writeback may be writing it
         // meanwhile, and the page, still dirty, is not read from the store
         // while it is cached. A page a memory error poisoned but could not
-        // take out of the cache (pcc's index was busy) is not written: its
+        // take out of the cache (pcc's `state` was busy) is not written: its
         // memory is bad, and reading it could take the machine down; it
         // stays dirty and reports the loss (`EIO`) until reset. A page
         // another task is writing (clean, under writeback) is taken too:
@@ -69,19 +69,18 @@ impl PageCache {
         // flight.
         let mut dirty = KVVec::new();
         {
-            let mut slots = self.slots.lock();
-            let Slots { folios, held, .. } = &mut *slots;
-            for (index, folio) in folios.iter().enumerate() {
-                if let Some(folio) = folio
-                    .as_ref()
-                    .filter(|f| (f.is_dirty() || f.is_writeback()) && !f.is_hwpoison())
-                {
-                    if let Err(e) = dirty.push((index, folio.clone()), GFP_KERNEL) {
-                        done.fail(e.into());
-                        break;
-                    }
-                    held.set(index);
+            let mut state = self.state.lock();
+            let pending = self
+                .inode
+                .folios_from(0)
+                .filter(|f| (f.is_dirty() || f.is_writeback()) && !f.is_hwpoison());
+            for folio in pending {
+                let index = folio.index();
+                if let Err(e) = dirty.push((index, folio), GFP_KERNEL) {
+                    done.fail(e.into());
+                    break;
                 }
+                state.held.set(index);
             }
         }
         for (index, folio) in dirty {
@@ -110,7 +109,7 @@ impl PageCache {
             }
         }
         let saving = self.saving.lock();
-        if let Err(e) = self.save_bitmap(&saving, io, self.slots.lock()) {
+        if let Err(e) = self.save_bitmap(&saving, io, self.state.lock()) {
             // The pages are in the store, but a reload would not know it.
             pr_err!(
                 "writeback: saving the store's bitmap failed (errno {})\n",
@@ -147,14 +146,14 @@ impl PageCache {
         }
         let done = self.writeback();
         let (lost, sync_failed) = {
-            let slots = self.slots.lock();
-            let stuck = slots.folios.iter().enumerate().filter(|(i, f)| {
-                f.as_ref()
-                    .is_some_and(|f| f.is_hwpoison() && (f.is_dirty() || !slots.held.get(*i)))
-            });
+            let state = self.state.lock();
+            let stuck = self
+                .inode
+                .folios_from(0)
+                .filter(|f| f.is_hwpoison() && (f.is_dirty() || !state.held.get(f.index())));
             (
-                slots.poisoned.len() + stuck.count(),
-                slots.held.sync_failed(),
+                state.poisoned.len() + stuck.count(),
+                state.held.sync_failed(),
             )
         };
         if sync_failed {
@@ -189,22 +188,22 @@ impl PageCache {
         }
     }
 
-    /// Save the store's bitmap: its changes taken under `slots`, which is
+    /// Save the store's bitmap: its changes taken under `state`, which is
     /// then released, and written to the store without it (the store's
     /// I/O takes the store's own locks, which a task holding them may need
-    /// `slots` under: a `write()` to the store from a buffer mapped from
+    /// `state` under: a `write()` to the store from a buffer mapped from
     /// pcc faults on pcc). `saving` (held: the guard proves it) keeps the
     /// saves in the order their changes were taken.
     pub(super) fn save_bitmap(
         &self,
         _saving: &MutexGuard<'_, ()>,
         io: &StoreBacking,
-        mut slots: MutexGuard<'_, Slots>,
+        mut state: MutexGuard<'_, State>,
     ) -> Result {
-        let changes = slots.held.take_changes();
-        drop(slots);
+        let changes = state.held.take_changes();
+        drop(state);
         if let Err(failed) = io.store.save(changes?) {
-            self.slots.lock().held.save_failed(&failed);
+            self.state.lock().held.save_failed(&failed);
             return Err(failed.error);
         }
         Ok(())
@@ -212,14 +211,15 @@ impl PageCache {
 
     /// Writeback without a store: clean and write-protect, nothing to write.
     fn clean_all(&self) -> Written {
-        let slots = self.slots.lock();
+        let state = self.state.lock();
         let mut cleaned = 0;
-        for folio in slots.folios.iter().flatten() {
+        for folio in self.inode.folios_from(0) {
             let guard = folio.lock();
-            if self.inode.owns(folio) && guard.clear_dirty_for_io() {
+            if self.inode.owns(&folio) && guard.clear_dirty_for_io() {
                 cleaned += 1;
             }
         }
+        drop(state);
         self.counters.dirty.set(0);
         self.counters.pages_written_back.add(cleaned as u64);
         trace::writeback(cleaned);

@@ -143,6 +143,21 @@ impl PageCacheInode {
         Some(unsafe { Folio::from_raw_owned(f) })
     }
 
+    /// The folios cached at page offset `from` and after, in index order,
+    /// each with a reference of its own: the mapping's xarray walked in
+    /// batches (`filemap_get_folios`, under RCU, no lock taken). As with
+    /// [`Self::get`], a folio may be truncated right after it is found:
+    /// lock it and check [`Self::owns`] before trusting it.
+    pub(crate) fn folios_from(&self, from: usize) -> CachedFolios<'_> {
+        CachedFolios {
+            inode: self,
+            next: from,
+            done: from >= self.pages,
+            // `folio_batch_init`: no folio, nothing taken yet.
+            batch: bindings::folio_batch::default(),
+        }
+    }
+
     /// How many pages the mapping holds now (`mapping->nrpages`, which the
     /// page cache keeps under the xarray lock): a hint, read unlocked.
     pub(crate) fn nr_pages(&self) -> usize {
@@ -252,6 +267,78 @@ impl PageCacheInode {
         // mapping is mapped read-only (write-notify), and a store first
         // waits in `->page_mkwrite` for the lock we hold.
         unsafe { bindings::generic_error_remove_folio(self.mapping(), folio.as_ptr()) == 0 }
+    }
+}
+
+/// The folios of a [`PageCacheInode`] from an offset on
+/// ([`PageCacheInode::folios_from`]).
+///
+/// # Invariants
+///
+/// `batch.folios[batch.i..batch.nr]` are folios `filemap_get_folios`
+/// returned with a reference each that this iterator still owns; the ones
+/// before `batch.i` were handed out with their references.
+pub(crate) struct CachedFolios<'a> {
+    inode: &'a PageCacheInode,
+    /// Where the next batch starts.
+    next: usize,
+    /// No folio left past `next` (the walk reached the end of the file).
+    done: bool,
+    batch: bindings::folio_batch,
+}
+
+impl Iterator for CachedFolios<'_> {
+    type Item = ARef<Folio>;
+
+    fn next(&mut self) -> Option<ARef<Folio>> {
+        if self.batch.i >= self.batch.nr {
+            if self.done {
+                return None;
+            }
+            let mut start = self.next;
+            // `folio_batch_reinit`: every folio of the last batch was
+            // handed out; `filemap_get_folios` adds at `nr`.
+            self.batch.nr = 0;
+            self.batch.i = 0;
+            // SAFETY: The mapping is live as long as the inode; the batch is
+            // empty, as `filemap_get_folios` requires. It fills the batch
+            // with referenced folios and moves `start` past the last one.
+            let n = unsafe {
+                bindings::filemap_get_folios(
+                    self.inode.mapping(),
+                    &mut start,
+                    self.inode.pages.saturating_sub(1),
+                    &mut self.batch,
+                )
+            };
+            // Past the last page: a batch not full ends the walk (`start`
+            // is then `end + 1`); a full one may have more after it.
+            self.done = start >= self.inode.pages;
+            self.next = start;
+            if n == 0 {
+                return None;
+            }
+        }
+        let f = self.batch.folios[usize::from(self.batch.i)];
+        self.batch.i += 1;
+        // INVARIANT: the folio leaves the owned range with its reference.
+        // SAFETY: `filemap_get_folios` took a reference for this folio,
+        // which passes to the `ARef` (type invariant).
+        Some(unsafe { Folio::from_raw_owned(NonNull::new(f)?) })
+    }
+}
+
+impl Drop for CachedFolios<'_> {
+    fn drop(&mut self) {
+        while self.batch.i < self.batch.nr {
+            let f = self.batch.folios[usize::from(self.batch.i)];
+            self.batch.i += 1;
+            if let Some(f) = NonNull::new(f) {
+                // SAFETY: A reference this iterator owns (type invariant),
+                // dropped once.
+                drop(unsafe { Folio::from_raw_owned(f) });
+            }
+        }
     }
 }
 
