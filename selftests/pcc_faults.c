@@ -368,11 +368,18 @@ TEST_F(shared, clean_pages_survive_reclaim_hints_and_drop_caches)
 	for (i = 0; i < n; i++)
 		p[i * self->psz] = 'k' + i;
 	ASSERT_EQ(n, ioctl(self->fd, PCC_IOC_WRITEBACK));	/* now clean: no backing store */
-	/* Everything that may drop clean page-cache pages. */
-	EXPECT_EQ(0, posix_fadvise(self->fd, 0, 0, POSIX_FADV_DONTNEED));
-	EXPECT_EQ(0, posix_fadvise(self->fd, 0, 0, POSIX_FADV_WILLNEED));
+	/*
+	 * Everything that may drop clean page-cache pages; the ones that
+	 * skip mapped pages (mapping_evict_folio) after the pages are
+	 * unmapped. A memory-only cache's inode has no bdi that fadvise acts
+	 * on and is on no superblock list that drop_caches walks; a
+	 * store-backed one is, and its ->release_folio is what keeps its
+	 * pages (store.clean_pages_stay_cached_through_fadvise_and_drop_caches).
+	 */
 	EXPECT_EQ(0, madvise(p, n * self->psz, MADV_PAGEOUT));
 	EXPECT_EQ(0, madvise(p, n * self->psz, MADV_DONTNEED));
+	EXPECT_EQ(0, posix_fadvise(self->fd, 0, 0, POSIX_FADV_DONTNEED));
+	EXPECT_EQ(0, posix_fadvise(self->fd, 0, 0, POSIX_FADV_WILLNEED));
 	dc = open("/proc/sys/vm/drop_caches", O_WRONLY);
 	ASSERT_LE(0, dc);
 	EXPECT_EQ(1, write(dc, "3", 1));
