@@ -91,7 +91,10 @@
 //! lets it (as `filemap_fault`); a fault that may not (a `TRIED` pass
 //! reading again after an error, `RETRY_NOWAIT`, no `ALLOW_RETRY`, a
 //! kernel thread) reads under it: fault lock -> folio lock -> the store's
-//! file, as `filemap_fault` reads its own file under it then.
+//! file, as `filemap_fault` reads its own file under it then. A fault
+//! never writes to the store: one that finds no room for a new page, every
+//! cached page dirty, writes back after releasing the fault lock and
+//! retries ([`reclaim::MakeRoom`]); one that may not release it gets OOM.
 //! Under `state`, pcc waits for a folio's lock only in `reset` (truncation)
 //! and in a writeback without a store; elsewhere it try-locks. A writeback
 //! with a store locks each folio after releasing `state`, and writes it to
@@ -152,6 +155,7 @@ use kernel::{
         Mutex, //
     },
 };
+use reclaim::MakeRoom;
 
 /// What pcc records of its pages beyond the mapping, under
 /// `PageCache::state`.
@@ -316,7 +320,7 @@ impl PageCache {
     /// else read from the store before this returns ([`Backing::fill`]).
     /// `index` must be below capacity.
     fn lookup(&self, index: usize) -> Result<Lookup> {
-        Ok(match self.find_or_add(index)? {
+        Ok(match self.find_or_add(index, MakeRoom::Here)? {
             Found::Cached(folio) => Lookup::Cached(folio),
             Found::New(locked, held) => self.backing.fill(locked, index, held),
         })
@@ -324,8 +328,10 @@ impl PageCache {
 
     /// The folio at `index`: a cached one as it is, or on a miss a new one
     /// added to the cache, locked and not filled yet, with whether the
-    /// store holds the page. `index` must be below capacity.
-    fn find_or_add(&self, index: usize) -> Result<Found> {
+    /// store holds the page. `index` must be below capacity. `room` says
+    /// whether dirty pages may be written back here to make room for it
+    /// (`EAGAIN` if not, and that is needed).
+    fn find_or_add(&self, index: usize, room: MakeRoom) -> Result<Found> {
         loop {
             // A hit needs no lock of pcc's: the mapping's xarray holds every
             // cached folio (`filemap_get_entry` under RCU, as shmem_fault).
@@ -349,7 +355,7 @@ impl PageCache {
             // and reclaim can only run pcc's shrinker while `state` is free
             // (the shrinker try-locks it). Under memory pressure a writer
             // faulting in new pages is the one that must make room.
-            let new = self.alloc_folio()?;
+            let new = self.alloc_folio(room)?;
             let state = self.state.lock();
             // Whether the page may be cached is only known under `state`;
             // a refused page gives its new folio back (a poisoned page, or
@@ -446,7 +452,7 @@ impl PageCache {
     /// a page the write covers.
     pub(super) fn get_for_write(&self, index: usize, whole: bool) -> Result<ForWrite> {
         if whole {
-            if let Found::New(locked, held) = self.find_or_add(index)? {
+            if let Found::New(locked, held) = self.find_or_add(index, MakeRoom::Here)? {
                 return Ok(ForWrite::Unfilled(locked, held));
             }
         }

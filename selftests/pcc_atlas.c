@@ -25,7 +25,7 @@
 
 #define PSZ 4096L
 #define FAB "/sys/kernel/debug/fault_around_bytes"
-#define FPA "/sys/kernel/debug/fail_page_alloc/"
+#define FPA PCC_FPA
 
 static sigjmp_buf jmp;
 static volatile int sig_no, sig_code, sig_lsb, sig_count;
@@ -227,13 +227,7 @@ TEST_F(atlas, failed_allocation_is_oom_then_the_access_is_retried)
 
 	if (access(FPA "times", W_OK))
 		SKIP(return, "no fail_page_alloc in debugfs (CONFIG_FAIL_PAGE_ALLOC)");
-	ASSERT_EQ(0, pcc_write_file(FPA "task-filter", "Y"));
-	ASSERT_EQ(0, pcc_write_file(FPA "ignore-gfp-wait", "N"));
-	ASSERT_EQ(0, pcc_write_file(FPA "ignore-gfp-highmem", "N"));
-	ASSERT_EQ(0, pcc_write_file(FPA "probability", "100"));
-	ASSERT_EQ(0, pcc_write_file(FPA "interval", "1"));
-	ASSERT_EQ(0, pcc_write_file(FPA "min-order", "0"));	/* pcc's pages are order 0 */
-	ASSERT_EQ(0, pcc_write_file(FPA "verbose", "1"));
+	ASSERT_EQ(0, pcc_fail_page_alloc_setup());
 	/*
 	 * The one failure is meant for pcc's allocation on the miss, but a
 	 * silent (__GFP_NOWARN) allocation of the debug kernel's own in this

@@ -606,6 +606,65 @@ TEST_F(store, clean_pages_stay_cached_through_fadvise_and_drop_caches)
 	EXPECT_EQ(0, DIO(b, a, pages_evicted));
 }
 
+/*
+ * A fault that finds no room for a new page, with every cached page dirty,
+ * writes dirty pages to the store only after releasing the fault lock (a
+ * store write takes the store's own locks, which vfs_write takes before
+ * mmap_lock), then retries: two ->fault calls, one retry, and every dirty
+ * page written. fail_page_alloc fails pcc's allocation once; another
+ * allocation of the debug kernel's in this task may take the failure
+ * first, so the attempt where pcc's did (the only one that writes back)
+ * is the one checked.
+ */
+TEST_F(store, a_fault_with_no_room_writes_back_after_releasing_the_fault_lock)
+{
+	struct snap a, b;
+	volatile char *p;
+	unsigned long i;
+	int attempt, v;
+
+	if (access(PCC_FPA "times", W_OK))
+		SKIP(return, "no fail_page_alloc in debugfs (CONFIG_FAIL_PAGE_ALLOC)");
+	ASSERT_EQ(0, pcc_fail_page_alloc_setup());
+	for (attempt = 1; attempt <= 10; attempt++) {
+		/* Four dirty pages, and no clean page to evict instead. */
+		for (i = 0; i < 4; i++)
+			ASSERT_EQ(0, pwrite_pattern(self->fd, i, attempt));
+		p = mmap(NULL, 2 * PSZ, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd,
+			 (16 + 2 * attempt) * PSZ);
+		ASSERT_NE(MAP_FAILED, p);
+		p[PSZ] = 1;	/* page tables, and a fifth dirty page */
+		snap(self->fd, &a);
+		ASSERT_EQ(a.s.pages_cached, a.s.pages_dirty);
+		ASSERT_EQ(0, pcc_write_file(PCC_FPA "times", "1"));
+		ASSERT_EQ(0, pcc_write_file("/proc/self/make-it-fail", "1"));
+		v = p[0];	/* a hole: a new page */
+		ASSERT_EQ(0, pcc_write_file("/proc/self/make-it-fail", "0"));
+		snap(self->fd, &b);
+		EXPECT_EQ(0, pcc_read_long(PCC_FPA "times"));
+		EXPECT_EQ(0, v);
+		if (DIO(b, a, store_writes))
+			break;
+		/* pcc's allocation did not fail: one call, which got the page. */
+		EXPECT_EQ(1, D(b, a, faults));
+		TH_LOG("attempt %d: another allocation took the failure", attempt);
+		munmap((void *)p, 2 * PSZ);
+		ASSERT_EQ(1, ioctl(self->fd, PCC_IOC_EVICT));	/* the hole just cached */
+	}
+	pcc_write_file(PCC_FPA "times", "0");
+	ASSERT_GE(10, attempt) TH_LOG("pcc's allocation never got the injected failure");
+	EXPECT_EQ(2, D(b, a, faults));
+	EXPECT_EQ(1, DIO(b, a, fault_retries));
+	/* Every dirty page: five, and the one dirtied in each earlier attempt. */
+	EXPECT_EQ(4 + attempt, a.s.pages_dirty);
+	EXPECT_EQ(a.s.pages_dirty, DIO(b, a, store_writes));
+	EXPECT_EQ(0, b.s.pages_dirty);
+	EXPECT_EQ(a.s.pages_cached + 1, b.s.pages_cached);
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(-1, store_check(PCC_STORE_DISK, i, attempt)) TH_LOG("page %lu", i);
+	munmap((void *)p, 2 * PSZ);
+}
+
 /* The major-fault accounting, with fault-around on and off. */
 FIXTURE(major)
 {

@@ -146,6 +146,29 @@ static inline long pcc_read_long(const char *path)
 	return n > 0 ? strtol(buf, NULL, 10) : -1;
 }
 
+#define PCC_FPA "/sys/kernel/debug/fail_page_alloc/"
+
+/*
+ * Set fail_page_alloc up so that, once its "times" is 1 and
+ * /proc/self/make-it-fail is 1, the next order-0 page allocation of this
+ * task fails (__GFP_NOWARN ones included: pcc's are). 0, or -1 when the
+ * kernel has no CONFIG_FAIL_PAGE_ALLOC (or debugfs is not mounted).
+ */
+static inline int pcc_fail_page_alloc_setup(void)
+{
+	if (access(PCC_FPA "times", W_OK))
+		return -1;
+	if (pcc_write_file(PCC_FPA "task-filter", "Y") ||
+	    pcc_write_file(PCC_FPA "ignore-gfp-wait", "N") ||
+	    pcc_write_file(PCC_FPA "ignore-gfp-highmem", "N") ||
+	    pcc_write_file(PCC_FPA "probability", "100") ||
+	    pcc_write_file(PCC_FPA "interval", "1") ||
+	    pcc_write_file(PCC_FPA "min-order", "0") ||	/* pcc's pages are order 0 */
+	    pcc_write_file(PCC_FPA "verbose", "1"))
+		return -1;
+	return 0;
+}
+
 /*
  * Map every page the test program already has (text, data, heap, stack),
  * so that a fault count taken around one access counts that access only:

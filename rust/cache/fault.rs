@@ -4,6 +4,7 @@
 //! the two `vm_operations_struct`s that install them.
 
 use super::{
+    reclaim::MakeRoom,
     Found,
     PageCache, //
 };
@@ -93,7 +94,7 @@ impl PageCache {
     ) -> (Result<Faulted<'a>, FaultError>, CacheLookup) {
         let mut major = false;
         loop {
-            let (waited, lookup) = match self.find_or_add(index) {
+            let (waited, lookup) = match self.find_or_add(index, MakeRoom::AfterUnlock) {
                 Ok(Found::New(locked, held)) if self.backing.reads(held) => {
                     major = true;
                     match vmf.release_for_io() {
@@ -121,6 +122,20 @@ impl PageCache {
                         CacheLookup::Hit
                     };
                     (self.backing.lock_for_fault(vmf, folio), lookup)
+                }
+                // No room, every cached page dirty: write some back once
+                // the fault lock is released, and retry. A fault that may
+                // not release it gets OOM (`pagefault_out_of_memory()`
+                // retries the access; GUP returns `ENOMEM`), and the next
+                // attempt writes back.
+                Err(e) if e == EAGAIN => {
+                    return match vmf.release_for_io() {
+                        ForIo::Released(retry) => {
+                            self.make_room();
+                            (Ok(retry.faulted(major)), CacheLookup::NoPage)
+                        }
+                        ForIo::Held(_) => (Err(FaultError::Oom), CacheLookup::NoPage),
+                    };
                 }
                 Err(e) => return (Err(FaultError::from(e)), CacheLookup::NoPage),
             };

@@ -22,6 +22,21 @@ use kernel::prelude::*;
 /// How many clean pages a task that cannot allocate evicts at a time.
 const EVICT_BATCH: usize = 1024;
 
+/// Where a task that finds no room for a new page, with every cached page
+/// dirty, may write dirty pages back to make some.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum MakeRoom {
+    /// Here and now: `read`, `write` (no lock held).
+    Here,
+    /// Only once the fault lock is released: a fault. The allocation
+    /// fails with `EAGAIN`, and the fault releases the lock, calls
+    /// [`PageCache::make_room`] and retries, as `filemap_fault` drops the
+    /// lock before I/O: the store's writes take its own locks
+    /// (`sb_start_write`, `inode_lock` for a regular file), which
+    /// `vfs_write` takes before `mmap_lock` when it faults on its buffer.
+    AfterUnlock,
+}
+
 /// Which clean pages an eviction drops.
 #[derive(Clone, Copy)]
 enum Evict {
@@ -39,8 +54,10 @@ impl PageCache {
     /// hold it) fails instead of invoking the OOM killer; pcc then evicts
     /// clean pages itself, waiting for `state` (it holds nothing here), and
     /// tries again, as a filesystem under memory pressure gives back its
-    /// own clean cache before the system runs out.
-    pub(super) fn alloc_folio(&self) -> Result<NewFolio> {
+    /// own clean cache before the system runs out. With no clean page left
+    /// it writes dirty ones back first, where `room` allows; `EAGAIN` if
+    /// that must wait for the fault lock's release.
+    pub(super) fn alloc_folio(&self, room: MakeRoom) -> Result<NewFolio> {
         if !self.backing.evicts() {
             return self.inode.alloc_folio();
         }
@@ -59,11 +76,25 @@ impl PageCache {
             if self.evict(Evict::UpTo(EVICT_BATCH)) > 0 {
                 continue;
             }
-            // Nothing clean to drop: write back, then evict, or give up.
-            if self.writeback().pages == 0 {
+            // Nothing clean to drop: write back, then evict, or give up
+            // (the allocation may invoke the OOM killer).
+            if self.counters.dirty.get() <= 0 {
+                return self.inode.alloc_folio();
+            }
+            if room == MakeRoom::AfterUnlock {
+                return Err(EAGAIN);
+            }
+            if self.make_room() == 0 {
                 return self.inode.alloc_folio();
             }
         }
+    }
+
+    /// Write dirty pages back so that they can be evicted: how many were
+    /// written. Call it with no lock held (a fault: after releasing the
+    /// fault lock).
+    pub(super) fn make_room(&self) -> usize {
+        self.writeback().pages
     }
 
     /// `PCC_IOC_EVICT`: drop every clean page (0 without a store).
