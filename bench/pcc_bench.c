@@ -218,7 +218,11 @@ static void must(int r, const char *what)
  *   store-private   stores to cached pages in a MAP_PRIVATE mapping (COW)
  *   read-cold-2t, read-cached-2t, store-cold-2t, and their -1t twins:
  *                   the same work by one thread or two on disjoint halves
- *   read-major      (major) pages on the disk only, read through a mapping
+ *   read-major-seq  (major) pages on the disk only, read in order through
+ *                   a mapping: both read ahead (read-around, then the
+ *                   asynchronous window at each PG_readahead mark)
+ *   read-major-rand the same with MADV_RANDOM on both: one page per fault
+ *   read-syscall-seq  the same pages read with read() in 128 KiB calls
  */
 static void run_case(const char *c, struct sys *s, int round)
 {
@@ -280,13 +284,28 @@ static void run_case(const char *c, struct sys *s, int round)
 		must(s->fill(s), "fill");
 		p = map(s, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 		timed(c, s->name, round, p, 1, 1);
-	} else if (!strcmp(c, "read-major")) {
+	} else if (!strcmp(c, "read-major-seq") || !strcmp(c, "read-major-rand")) {
 		must(s->empty(s), "cold");
 		p = map(s, PROT_READ, MAP_SHARED);
-		/* No readahead for the file: one page read per fault, as pcc. */
-		if (!strcmp(s->name, "ext4"))
+		if (!strcmp(c, "read-major-rand"))
 			must(madvise(p, npages * PAGE, MADV_RANDOM), "madvise");
 		timed(c, s->name, round, p, 0, 1);
+	} else if (!strcmp(c, "read-syscall-seq")) {
+		static char chunk[128 << 10];
+		long f0;
+		int64_t t0, t1;
+
+		must(s->empty(s), "cold");
+		f0 = task_faults();
+		t0 = now_ns();
+		for (unsigned long off = 0; off < npages * PAGE; off += sizeof(chunk))
+			if (pread(s->fd, chunk, sizeof(chunk), off) != (ssize_t)sizeof(chunk))
+				die("pread");
+		t1 = now_ns();
+		if (round >= 0)
+			printf("S %s %s %d %.1f %.3f\n", c, s->name, round,
+			       (double)(t1 - t0) / npages, (double)(task_faults() - f0) / npages);
+		return;
 	} else {
 		fprintf(stderr, "pcc_bench: no case %s\n", c);
 		exit(2);
@@ -311,7 +330,7 @@ static const char *main_cases[] = {
 	"read-cached-2t", "store-cold-1t", "store-cold-2t", NULL,
 };
 static const char *nofa_cases[] = { "read-cached", NULL };
-static const char *major_cases[] = { "read-major", NULL };
+static const char *major_cases[] = { "read-major-seq", "read-major-rand", "read-syscall-seq", NULL };
 
 int main(int argc, char **argv)
 {

@@ -79,14 +79,20 @@
 //! ```text
 //! mmap_lock or VMA lock (fault path)
 //!   -> saving (pcc's Mutex: writeback, reset)
-//!     -> state (pcc's Mutex)
-//!       -> invalidate_lock (shared: adding a folio; exclusive: reset)
-//!         -> folio lock
+//!     -> invalidate_lock (shared: adding a folio, readahead; exclusive: reset)
+//!       -> state (pcc's Mutex)
+//!         -> folio lock  (reset's truncation; writeback without a store)
 //!           -> i_mmap_rwsem -> page table lock  (folio_mkclean, unmapping)
+//!       -> the folio locks of a readahead batch -> state
 //!     -> the store's file  (its bitmap written and synced, `state` released)
 //! folio lock -> the store's file  (a page read into a locked folio)
 //! I_SYNC, s_umount (the flusher, sync(2)) -> what writeback takes above
 //! ```
+//! Both `state -> folio lock` and `folio lock -> state` occur, never at
+//! once: `->readahead` asks `state` what its locked folios are, holding the
+//! invalidate lock shared, and the only task that waits for a folio lock
+//! under `state` in a cache with a store, `reset`, holds the invalidate
+//! lock exclusive first (without a store there is no readahead).
 //! A fault reads a page after releasing the fault lock when the kernel
 //! lets it (as `filemap_fault`); a fault that may not (a `TRIED` pass
 //! reading again after an error, `RETRY_NOWAIT`, no `ALLOW_RETRY`, a
@@ -111,6 +117,7 @@
 mod backing;
 mod fault;
 mod poison;
+mod readahead;
 mod reclaim;
 mod rw;
 mod writeback;
@@ -356,13 +363,16 @@ impl PageCache {
             // (the shrinker try-locks it). Under memory pressure a writer
             // faulting in new pages is the one that must make room.
             let new = self.alloc_folio(room)?;
+            // The invalidate lock before `state`, as readahead holds it
+            // when it asks `state` what its pages are (`read_ahead`).
+            let add = self.inode.lock_for_add();
             let state = self.state.lock();
             // Whether the page may be cached is only known under `state`;
             // a refused page gives its new folio back (a poisoned page, or
             // the last free room taken by another task meanwhile).
             self.may_cache(&state, index)?;
             let held = state.held.get(index);
-            match self.inode.lock_for_add().add_locked(new, index) {
+            match add.add_locked(new, index) {
                 Ok(locked) => {
                     locked.set_referenced();
                     return Ok(Found::New(locked, held));
@@ -462,14 +472,20 @@ impl PageCache {
     /// `PCC_IOC_RESET`: unmap every page from every mapping and free it.
     pub(crate) fn reset(&self) -> usize {
         let saving = self.saving.lock();
+        // No page is added, nor read ahead, until every store bit is clear.
+        let truncate = self.inode.lock_for_truncate();
         let mut state = self.state.lock();
         let freed = self.inode.nr_pages();
-        self.inode.lock_for_truncate().truncate_all();
+        truncate.truncate_all();
         state.poisoned.clear();
         self.counters.dirty.set(0);
         if let Some(io) = self.backing.store() {
-            // Every page a hole again, on the store too.
+            // Every page a hole again, on the store too; the store's I/O
+            // runs without the invalidate lock, which a fault from a
+            // `write()` to the store (holding the store's locks) may wait
+            // for.
             state.held.clear_all();
+            drop(truncate);
             if let Err(e) = self.save_bitmap(&saving, io, state) {
                 pr_err!(
                     "reset: clearing the store's bitmap failed (errno {})\n",

@@ -16,6 +16,7 @@ pub(crate) mod misc;
 pub(crate) mod mm;
 pub(crate) mod params;
 pub(crate) mod print;
+pub(crate) mod readahead;
 pub(crate) mod shrinker;
 pub(crate) mod trace;
 pub(crate) mod vm_ops;

@@ -35,12 +35,14 @@ use ext::{
     misc::SharedMiscRegistration,
     params,
     print::Dec,
+    readahead::ReadPagesHandler,
     shrinker::Shrinker,
     writeback::WritebackHandler, //
 };
 use store::Store;
 
-/// More would make the slot table alone larger than 8 MiB.
+/// The largest `size_pages` (Documentation/abi.md): 4 GiB of 4 KiB pages,
+/// the store's bitmap for it 128 KiB.
 const MAX_SIZE_PAGES: usize = 1 << 20;
 
 module! {
@@ -92,10 +94,12 @@ fn new_cache() -> Result<Arc<PageCache>> {
 /// What memory management calls into the cache, besides the fault path:
 /// registered with the cache, unregistered when dropped.
 struct MmCallbacks {
-    /// With a store: the shrinker that evicts from the cache, and what the
-    /// flusher and `sync(2)` call to write dirty pages to the store.
+    /// With a store: the shrinker that evicts from the cache, what the
+    /// flusher and `sync(2)` call to write dirty pages to the store, and
+    /// what the kernel's readahead calls to read pages from it.
     _shrinker: Option<Shrinker<PageCache>>,
     _writeback: Option<WritebackHandler<PageCache>>,
+    _readahead: Option<ReadPagesHandler<PageCache>>,
     /// What memory failure calls to take a poisoned page out of the cache.
     _memory_failure: MemoryFailureHandler<PageCache>,
 }
@@ -103,13 +107,14 @@ struct MmCallbacks {
 /// The cache, with its callbacks registered.
 fn new_cache_with_callbacks() -> Result<(Arc<PageCache>, MmCallbacks)> {
     let cache = new_cache()?;
-    let (shrinker, writeback) = if cache.has_store() {
+    let (shrinker, writeback, readahead) = if cache.has_store() {
         (
             Some(Shrinker::register(c"pcc", cache.clone())?),
             Some(WritebackHandler::register(cache.clone())?),
+            Some(ReadPagesHandler::register(cache.clone())?),
         )
     } else {
-        (None, None)
+        (None, None, None)
     };
     let memory_failure = MemoryFailureHandler::register(cache.clone())?;
     Ok((
@@ -117,6 +122,7 @@ fn new_cache_with_callbacks() -> Result<(Arc<PageCache>, MmCallbacks)> {
         MmCallbacks {
             _shrinker: shrinker,
             _writeback: writeback,
+            _readahead: readahead,
             _memory_failure: memory_failure,
         },
     ))

@@ -141,9 +141,65 @@ struct pcc_wb_sb {
 	void *data;
 	int (*writepages)(void *data, struct writeback_control *wbc);
 	int (*sync_fs)(void *data, int wait);
+	/* ->readahead's handler, under pcc_ra_rwsem. */
+	void *ra_data;
+	void (*readahead)(void *data, struct readahead_control *rac);
 };
 
 static DECLARE_RWSEM(pcc_wb_rwsem);
+static struct file_system_type pcc_wb_fs_type;
+
+/*
+ * A lock of its own again: ->readahead runs with its folios locked, and a
+ * ->writepages waits for folio locks under pcc_wb_rwsem; a handler's
+ * removal (down_write) queued between them would block both.
+ */
+static DECLARE_RWSEM(pcc_ra_rwsem);
+
+/*
+ * The kernel's readahead (page_cache_ra_unbounded -> read_pages, for a
+ * fault's read-around, page_cache_sync_ra/async_ra, MADV_WILLNEED and
+ * POSIX_FADV_WILLNEED) has added locked folios for a range; pcc fills
+ * them. A folio the handler does not take is removed again by read_pages.
+ */
+static void pcc_readahead(struct readahead_control *rac)
+{
+	struct pcc_wb_sb *info = rac->mapping->host->i_sb->s_fs_info;
+
+	down_read(&pcc_ra_rwsem);
+	if (info->ra_data)
+		info->readahead(info->ra_data, rac);
+	up_read(&pcc_ra_rwsem);
+}
+
+int pcc_inode_set_ra_handler(struct inode *inode, void *data,
+			     void (*readahead)(void *data, struct readahead_control *rac))
+{
+	struct pcc_wb_sb *info = inode->i_sb->s_fs_info;
+	int ret = 0;
+
+	if (inode->i_sb->s_type != &pcc_wb_fs_type)
+		return -EINVAL;
+	down_write(&pcc_ra_rwsem);
+	if (info->ra_data) {
+		ret = -EBUSY;
+	} else {
+		info->readahead = readahead;
+		info->ra_data = data;
+	}
+	up_write(&pcc_ra_rwsem);
+	return ret;
+}
+
+/* Returns only when no call of the handler runs any more. */
+void pcc_inode_clear_ra_handler(struct inode *inode)
+{
+	struct pcc_wb_sb *info = inode->i_sb->s_fs_info;
+
+	down_write(&pcc_ra_rwsem);
+	info->ra_data = NULL;
+	up_write(&pcc_ra_rwsem);
+}
 
 static int pcc_writepages(struct address_space *mapping, struct writeback_control *wbc)
 {
@@ -178,6 +234,7 @@ static int pcc_sync_fs(struct super_block *sb, int wait)
 static const struct address_space_operations pcc_wb_aops = {
 	.dirty_folio = filemap_dirty_folio,
 	.writepages = pcc_writepages,
+	.readahead = pcc_readahead,
 	.release_folio = pcc_release_folio,
 	.migrate_folio = filemap_migrate_folio,
 	.error_remove_folio = pcc_error_remove_folio,

@@ -49,6 +49,9 @@ bool pcc_file_is_reg(struct file *file);
 bool pcc_file_is_blk(struct file *file);
 int pcc_file_truncate(struct file *file, loff_t size);
 ssize_t pcc_file_folio_io(struct file *file, struct folio *folio, loff_t pos, bool write);
+void pcc_bvec_set_folio(struct bio_vec *bv, struct folio *folio);
+ssize_t pcc_file_bvec_read(struct file *file, struct bio_vec *bv, unsigned int n, size_t len,
+			   loff_t pos);
 struct shrinker *pcc_shrinker_new(const char *name, void *data,
 				  unsigned long (*count)(struct shrinker *, struct shrink_control *),
 				  unsigned long (*scan)(struct shrinker *, struct shrink_control *));
@@ -63,6 +66,16 @@ int pcc_inode_set_wb_handler(struct inode *inode, void *data,
 			     int (*writepages)(void *data, struct writeback_control *wbc),
 			     int (*sync_fs)(void *data, int wait));
 void pcc_inode_clear_wb_handler(struct inode *inode);
+int pcc_inode_set_ra_handler(struct inode *inode, void *data,
+			     void (*readahead)(void *data, struct readahead_control *rac));
+void pcc_inode_clear_ra_handler(struct inode *inode);
+struct folio *pcc_readahead_folio(struct readahead_control *rac);
+int pcc_vma_access_hint(struct vm_area_struct *vma);
+unsigned long pcc_file_ra_pages(struct file *file);
+void pcc_page_cache_sync_ra(struct file *file, pgoff_t index, unsigned long req_count);
+void pcc_page_cache_async_ra(struct file *file, struct folio *folio, unsigned long req_count);
+void pcc_page_cache_read_around(struct file *file, pgoff_t start, unsigned long nr,
+				unsigned long lookahead);
 void pcc_inode_free(struct inode *inode);
 struct address_space *pcc_inode_mapping(struct inode *inode);
 int pcc_inode_set_error_handler(struct inode *inode, void *data,

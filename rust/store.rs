@@ -318,6 +318,25 @@ impl Store {
         })
     }
 
+    /// Fill locked, not uptodate folios, pages `index..` of the store, in
+    /// one read; they become uptodate if every byte was read. The delay
+    /// (`io_delay_us`) is per read, the counter per page.
+    pub(crate) fn read_run(&self, folios: &[FolioGuard<ARef<Folio>>], index: usize) -> Result {
+        self.delay();
+        let r = self.pages().read_folios(folios, byte_pos(index));
+        match &r {
+            Ok(()) => {
+                self.reads.add(folios.len() as u64, Relaxed);
+            }
+            Err(e) => pr_err_ratelimited!(
+                "store read of pages {index}..{} failed (errno {})\n",
+                index + folios.len(),
+                e.to_errno()
+            ),
+        }
+        r
+    }
+
     /// Write a folio under writeback to page `index`.
     pub(crate) fn write(&self, folio: &FolioWriteback<ARef<Folio>>, index: usize) -> Result {
         self.page_io("write", index, &self.writes, |file, pos| {

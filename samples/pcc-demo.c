@@ -186,7 +186,7 @@ int main(void)
 	printf("%-22s %d page(s) evicted\n", "", n);
 	begin();
 	buf[0] = p[0];
-	row("read after evict", "fault: read, RETRY|MAJOR; TRIED: map_pages");
+	row("read after evict", "fault: readahead, RETRY|MAJOR; TRIED: map_pages");
 	printf("%-22s byte at page 101 came back from the store: %d\n", "", buf[0]);
 
 	begin();

@@ -73,6 +73,14 @@ BY_NAME = {row[0]: row for row in SCENARIOS}
 # do_page_fault retries under the mmap lock with TRIED, and fault-around
 # maps the page the read brought in. do_mem_abort's own calls show both
 # passes.
+READ_AROUND = {
+    "__do_fault": ["pcc_release_fault_lock", "pcc_page_cache_read_around"],
+    "pcc_page_cache_read_around": ["page_cache_ra_unbounded"],
+    "page_cache_ra_unbounded": ["filemap_add_folio", "read_pages"],
+    "read_pages": ["pcc_readahead"],
+    "pcc_readahead": ["pcc_file_folio_io"],
+}
+
 STORE_READ = {
     "order": ["do_page_fault", "handle_mm_fault", "do_read_fault", "__do_fault", "pcc_fault"],
     "absent": ["pcc_page_mkwrite"],
@@ -82,9 +90,12 @@ STORE_READ = {
         # The first pass under the per-VMA lock, the retry under mmap_lock.
         "do_mem_abort": ["lock_vma_under_rcu", "handle_mm_fault", "lock_mm_and_find_vma",
                          "handle_mm_fault"],
-        # In the first pass pcc gives up the fault lock, then reads the
-        # page in this task (filemap_fault's maybe_unlock_mmap_for_io).
-        "__do_fault": ["pcc_release_fault_lock", "pcc_file_folio_io"],
+        # In the first pass pcc gives up the fault lock
+        # (filemap_fault's maybe_unlock_mmap_for_io), then the kernel's
+        # readahead reads the window around the page in this task, as
+        # do_sync_mmap_readahead: page_cache_ra_unbounded adds the folios,
+        # read_pages hands them to pcc's ->readahead, which reads the store.
+        **READ_AROUND,
     },
 }
 
@@ -303,7 +314,7 @@ CHECKS = {
         "events": {"pcc_fault": r"cache=read .*ret=MAJOR\|RETRY"},
         "graph_children": {
             "do_mem_abort": ["lock_vma_under_rcu", "handle_mm_fault"],
-            "__do_fault": ["pcc_release_fault_lock", "pcc_file_folio_io"],
+            **READ_AROUND,
         },
         "graph_absent": {"do_mem_abort": ["lock_mm_and_find_vma"]},
         "user_absent": [r"not killed"],

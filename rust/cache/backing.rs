@@ -111,6 +111,15 @@ impl Backing {
         }
     }
 
+    /// Read consecutive pages `index..` of the store into `folios`, new and
+    /// locked, in one read: a run of a readahead. An error leaves them not
+    /// uptodate; without a store there is nothing to read.
+    pub(super) fn read_run(&self, folios: &[FolioGuard<ARef<Folio>>], index: usize) {
+        if let Self::Store(s) = self {
+            let _ = s.store.read_run(folios, index);
+        }
+    }
+
     /// Lock `folio`, cached, for a fault. With a store it may be locked
     /// for I/O: wait through the kernel's retry protocol
     /// ([`VmFault::lock_folio_or_retry`]), as in `filemap_fault`. Without

@@ -82,11 +82,14 @@ impl PageCache {
     }
 
     /// The page at `index`, below capacity, for `fault` (the shape of
-    /// `filemap_fault`): on a miss of a page the store holds, the read runs
-    /// in this task after the fault lock is released where it may be
-    /// ([`VmFault::release_for_io`]), and the fault retries; a cached folio
-    /// locked for I/O is waited for through the retry protocol
-    /// ([`super::Backing::lock_for_fault`]).
+    /// `filemap_fault`): on a miss of a page the store holds, the kernel's
+    /// readahead reads it and its neighbours in this task after the fault
+    /// lock is released where it may be ([`VmFault::release_for_io`]), and
+    /// the fault retries; a hit on a page marked for readahead starts the
+    /// next window the same way; a cached folio locked for I/O is waited
+    /// for through the retry protocol ([`super::Backing::lock_for_fault`]).
+    /// Where the fault lock may not be released, the one page is read
+    /// under it and nothing is read ahead.
     fn fault_in<'a>(
         &self,
         mut vmf: VmFault<'a>,
@@ -94,7 +97,28 @@ impl PageCache {
     ) -> (Result<Faulted<'a>, FaultError>, CacheLookup) {
         let mut major = false;
         loop {
-            let (waited, lookup) = match self.find_or_add(index, MakeRoom::AfterUnlock) {
+            let found = match self.inode.get(index) {
+                Some(folio) => {
+                    folio.set_referenced();
+                    Ok(Found::Cached(folio))
+                }
+                None if self.backing.evicts() => {
+                    let file = vmf.file();
+                    if self.reads_ahead(&file, index) {
+                        major = true;
+                        match vmf.release_for_io() {
+                            ForIo::Released(retry) => {
+                                self.read_ahead(&file, index);
+                                return (Ok(retry.faulted(true)), CacheLookup::Read);
+                            }
+                            ForIo::Held(v) => vmf = v,
+                        }
+                    }
+                    self.find_or_add(index, MakeRoom::AfterUnlock)
+                }
+                None => self.find_or_add(index, MakeRoom::AfterUnlock),
+            };
+            let (waited, lookup) = match found {
                 Ok(Found::New(locked, held)) if self.backing.reads(held) => {
                     major = true;
                     match vmf.release_for_io() {
@@ -116,6 +140,20 @@ impl PageCache {
                     return (vmf.page(locked, major), CacheLookup::Miss);
                 }
                 Ok(Found::Cached(folio)) => {
+                    // do_async_mmap_readahead(): the next window, with the
+                    // fault lock released; the fault then retries.
+                    if !major && folio.is_readahead() && self.backing.evicts() {
+                        let file = vmf.file();
+                        if self.reads_ahead_from(&file) {
+                            match vmf.release_for_io() {
+                                ForIo::Released(retry) => {
+                                    file.async_ra(&folio, file.ra_pages());
+                                    return (Ok(retry.faulted(false)), CacheLookup::Hit);
+                                }
+                                ForIo::Held(v) => vmf = v,
+                            }
+                        }
+                    }
                     let lookup = if major {
                         CacheLookup::Read
                     } else {

@@ -20,7 +20,7 @@ use crate::ext::{
 use kernel::prelude::*;
 
 /// How many clean pages a task that cannot allocate evicts at a time.
-const EVICT_BATCH: usize = 1024;
+pub(super) const EVICT_BATCH: usize = 1024;
 
 /// Where a task that finds no room for a new page, with every cached page
 /// dirty, may write dirty pages back to make some.
@@ -39,7 +39,7 @@ pub(super) enum MakeRoom {
 
 /// Which clean pages an eviction drops.
 #[derive(Clone, Copy)]
-enum Evict {
+pub(super) enum Evict {
     /// Every one (`PCC_IOC_EVICT`), from the first page, used recently or
     /// not.
     All,
@@ -103,7 +103,7 @@ impl PageCache {
     }
 
     /// Drop clean pages, waiting for `state`; 0 without a store.
-    fn evict(&self, which: Evict) -> usize {
+    pub(super) fn evict(&self, which: Evict) -> usize {
         if !self.backing.evicts() {
             return 0;
         }

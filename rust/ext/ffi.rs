@@ -86,6 +86,14 @@ extern "C" {
         pos: bindings::loff_t,
         write: bool,
     ) -> isize;
+    pub(crate) fn pcc_bvec_set_folio(bv: *mut bindings::bio_vec, folio: *mut bindings::folio);
+    pub(crate) fn pcc_file_bvec_read(
+        file: *mut bindings::file,
+        bv: *mut bindings::bio_vec,
+        n: kernel::ffi::c_uint,
+        len: usize,
+        pos: bindings::loff_t,
+    ) -> isize;
     pub(crate) fn pcc_shrinker_new(
         name: *const kernel::ffi::c_char,
         data: *mut kernel::ffi::c_void,
@@ -119,6 +127,33 @@ extern "C" {
         ) -> kernel::ffi::c_int,
     ) -> kernel::ffi::c_int;
     pub(crate) fn pcc_inode_clear_wb_handler(inode: *mut bindings::inode);
+    pub(crate) fn pcc_inode_set_ra_handler(
+        inode: *mut bindings::inode,
+        data: *mut kernel::ffi::c_void,
+        readahead: unsafe extern "C" fn(*mut kernel::ffi::c_void, *mut bindings::readahead_control),
+    ) -> kernel::ffi::c_int;
+    pub(crate) fn pcc_inode_clear_ra_handler(inode: *mut bindings::inode);
+    pub(crate) fn pcc_readahead_folio(
+        rac: *mut bindings::readahead_control,
+    ) -> *mut bindings::folio;
+    pub(crate) fn pcc_file_ra_pages(file: *mut bindings::file) -> kernel::ffi::c_ulong;
+    pub(crate) fn pcc_vma_access_hint(vma: *mut bindings::vm_area_struct) -> kernel::ffi::c_int;
+    pub(crate) fn pcc_page_cache_sync_ra(
+        file: *mut bindings::file,
+        index: usize,
+        req_count: kernel::ffi::c_ulong,
+    );
+    pub(crate) fn pcc_page_cache_async_ra(
+        file: *mut bindings::file,
+        folio: *mut bindings::folio,
+        req_count: kernel::ffi::c_ulong,
+    );
+    pub(crate) fn pcc_page_cache_read_around(
+        file: *mut bindings::file,
+        start: usize,
+        nr: kernel::ffi::c_ulong,
+        lookahead: kernel::ffi::c_ulong,
+    );
     pub(crate) fn pcc_inode_free(inode: *mut bindings::inode);
     pub(crate) fn pcc_inode_mapping(inode: *mut bindings::inode) -> *mut bindings::address_space;
     pub(crate) fn pcc_inode_set_error_handler(

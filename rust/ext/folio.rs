@@ -189,6 +189,15 @@ impl FolioState {
         self.test_flag(bindings::pageflags_PG_writeback)
     }
 
+    /// `folio_test_readahead`: the readahead code marked it as the point
+    /// where the next window starts (`PG_readahead`, the bit `PG_reclaim`
+    /// has on a folio not under writeback); `filemap_map_pages` leaves
+    /// such a folio unmapped, so its first access reaches `->fault`.
+    #[inline]
+    pub(crate) fn is_readahead(&self) -> bool {
+        self.test_flag(bindings::pageflags_PG_reclaim) && !self.is_writeback()
+    }
+
     /// `folio_test_hwpoison`: a memory error took its data (always false
     /// in a kernel without `CONFIG_MEMORY_FAILURE`).
     #[inline]

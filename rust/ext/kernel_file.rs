@@ -144,6 +144,40 @@ impl KernelFile {
         Ok(())
     }
 
+    /// Fill `folios`, consecutive pages of the file from byte `pos`, in one
+    /// read (a `bio_vec` per folio), and mark each uptodate, the way a
+    /// filesystem's `->readahead` reads a contiguous run. A short read or
+    /// an I/O error leaves every one of them not uptodate; an uptodate one
+    /// is refused (`EBUSY`), as by [`Self::read_folio`].
+    pub(crate) fn read_folios<P: FolioRef>(&self, folios: &[FolioGuard<P>], pos: u64) -> Result {
+        if folios.iter().any(|f| f.is_uptodate()) {
+            return Err(EBUSY);
+        }
+        let pos = i64::try_from(pos).map_err(|_| EINVAL)?;
+        let n = u32::try_from(folios.len()).map_err(|_| EINVAL)?;
+        let mut bv = KVec::with_capacity(folios.len(), GFP_KERNEL)?;
+        let mut len = 0usize;
+        for f in folios {
+            let mut v = bindings::bio_vec::default();
+            // SAFETY: `v` is ours; the folio is live (the guard holds it).
+            unsafe { ffi::pcc_bvec_set_folio(&mut v, f.as_ptr()) };
+            bv.push(v, GFP_KERNEL)?;
+            len += f.size();
+        }
+        // SAFETY: Every folio is locked (`FolioGuard`) and not uptodate
+        // (checked above), so nobody else reads or writes its memory; `bv`
+        // describes exactly them, `n` entries of `len` bytes in all; the
+        // file is open (type invariant).
+        let r = unsafe { ffi::pcc_file_bvec_read(self.as_ptr(), bv.as_mut_ptr(), n, len, pos) };
+        transferred(r, len)?;
+        for f in folios {
+            // SAFETY: The folio is locked, as `folio_mark_uptodate`
+            // requires, and every byte of it was just read.
+            unsafe { ffi::pcc_folio_mark_uptodate(f.as_ptr()) };
+        }
+        Ok(())
+    }
+
     /// Write `folio` at byte `pos`, as a filesystem's `->writepages` does
     /// for a folio it put under writeback.
     pub(crate) fn write_folio<P: FolioRef>(&self, folio: &FolioWriteback<P>, pos: u64) -> Result {

@@ -37,6 +37,10 @@ use super::{
         Folio,
         FolioGuard, //
     },
+    readahead::{
+        AccessHint,
+        FaultFile, //
+    },
 };
 use core::{
     ffi::c_void,
@@ -384,6 +388,27 @@ impl<'a> VmFault<'a> {
             Ok(locked) => LockOrRetry::Locked(self, locked),
             Err(_) => LockOrRetry::Retry(self.release_fault_lock()),
         }
+    }
+
+    /// The faulting file, for the readahead this fault may start; it stays
+    /// valid for the whole call, whether or not the fault lock is released
+    /// later (releasing it pins the file first).
+    pub(crate) fn file(&self) -> FaultFile<'a> {
+        let vma = self.raw.vma_ptr();
+        // SAFETY: The VMA is live and locked (the view exists); the
+        // helper reads its flags.
+        let hint = match unsafe { ffi::pcc_vma_access_hint(vma) } {
+            2 => AccessHint::Random,
+            1 => AccessHint::Sequential,
+            _ => AccessHint::Normal,
+        };
+        // SAFETY: As above: `vm_file` of a VMA with our `vm_ops` is the
+        // mapped file, never null.
+        let file = unsafe { NonNull::new_unchecked((*vma).vm_file) };
+        // SAFETY: The file of this `->fault` call's VMA: live while the
+        // fault lock is held, and pinned by `release_fault_lock` before the
+        // lock is released, until the call returns (`FaultState`).
+        unsafe { FaultFile::new(file, hint) }
     }
 
     /// `maybe_unlock_mmap_for_io()`: before I/O the fault does itself (a

@@ -23,3 +23,19 @@ ssize_t pcc_file_folio_io(struct file *file, struct folio *folio, loff_t pos, bo
 	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, &bv, 1, folio_size(folio));
 	return write ? vfs_iter_write(file, &iter, &pos, 0) : vfs_iter_read(file, &iter, &pos, 0);
 }
+
+/* A bio_vec for the whole of folio (bvec_set_folio). */
+void pcc_bvec_set_folio(struct bio_vec *bv, struct folio *folio)
+{
+	bvec_set_folio(bv, folio, folio_size(folio), 0);
+}
+
+/* n folios' worth of file at pos into them, in one read (the loop driver's lo_rw_aio does one per request). */
+ssize_t pcc_file_bvec_read(struct file *file, struct bio_vec *bv, unsigned int n, size_t len,
+			   loff_t pos)
+{
+	struct iov_iter iter;
+
+	iov_iter_bvec(&iter, ITER_DEST, bv, n, len);
+	return vfs_iter_read(file, &iter, &pos, 0);
+}

@@ -61,6 +61,15 @@ vm_fault_t pcc_filemap_map_pages_counted(struct vm_fault *vmf, pgoff_t start, pg
 }
 
 void pcc_release_fault_lock(struct vm_fault *vmf) { release_fault_lock(vmf); }
+/* madvise's access advice, as do_sync_mmap_readahead reads it: 0 none, 1 sequential, 2 random. */
+int pcc_vma_access_hint(struct vm_area_struct *vma)
+{
+	if (vma->vm_flags & VM_RAND_READ)
+		return 2;
+	if (vma->vm_flags & VM_SEQ_READ)
+		return 1;
+	return 0;
+}
 /* A kernel thread's last fput() goes to delayed_fput_work (__fput_deferred). */
 bool pcc_current_is_kthread(void) { return current->flags & PF_KTHREAD; }
 unsigned long pcc_totalram_pages(void) { return totalram_pages(); }

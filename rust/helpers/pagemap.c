@@ -37,3 +37,60 @@ void pcc_filemap_invalidate_unlock_shared(struct address_space *mapping)
 {
 	filemap_invalidate_unlock_shared(mapping);
 }
+
+/*
+ * The next folio of a ->readahead call, locked, with the reference the
+ * readahead code took when it allocated it, which passes to the caller
+ * (__readahead_folio; readahead_folio() drops it instead).
+ */
+struct folio *pcc_readahead_folio(struct readahead_control *rac)
+{
+	return __readahead_folio(rac);
+}
+
+/* The file's readahead window, in pages (0: readahead off), read once. */
+unsigned long pcc_file_ra_pages(struct file *file)
+{
+	return READ_ONCE(file->f_ra.ra_pages);
+}
+
+/*
+ * Readahead for a fault on file at index, the calls do_sync_mmap_readahead
+ * and do_async_mmap_readahead make: page_cache_sync_ra() for a sequential
+ * mapping, page_cache_async_ra() at a folio marked PG_readahead.
+ */
+void pcc_page_cache_sync_ra(struct file *file, pgoff_t index, unsigned long req_count)
+{
+	DEFINE_READAHEAD(ractl, file, &file->f_ra, file->f_mapping, index);
+
+	page_cache_sync_ra(&ractl, req_count);
+}
+
+void pcc_page_cache_async_ra(struct file *file, struct folio *folio, unsigned long req_count)
+{
+	DEFINE_READAHEAD(ractl, file, &file->f_ra, file->f_mapping, folio->index);
+
+	page_cache_async_ra(&ractl, folio, req_count);
+}
+
+/*
+ * Read nr pages from start (the caller keeps them within the file), the
+ * last lookahead of them marked for asynchronous readahead, and record
+ * that window in the file's readahead state, so that a later hit on the
+ * mark continues it (page_cache_async_ra). page_cache_ra_unbounded() needs
+ * the invalidate lock held, at least shared.
+ */
+void pcc_page_cache_read_around(struct file *file, pgoff_t start, unsigned long nr,
+				unsigned long lookahead)
+{
+	struct address_space *mapping = file->f_mapping;
+	DEFINE_READAHEAD(ractl, file, &file->f_ra, mapping, start);
+
+	file->f_ra.start = start;
+	file->f_ra.size = nr;
+	file->f_ra.async_size = lookahead;
+	file->f_ra.order = 0;
+	filemap_invalidate_lock_shared(mapping);
+	page_cache_ra_unbounded(&ractl, nr, lookahead);
+	filemap_invalidate_unlock_shared(mapping);
+}

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Readahead: with a store, the kernel's readahead reads pcc's pages ahead
+//! of (and around) the fault that needs one, and `MADV_WILLNEED` /
+//! `POSIX_FADV_WILLNEED` start reads; pcc decides the fault's window and
+//! fills the folios the readahead code adds.
+
+use super::{
+    reclaim::Evict,
+    PageCache, //
+};
+use crate::ext::{
+    folio::{
+        Folio,
+        FolioGuard, //
+    },
+    mapping::PageCacheInode,
+    readahead::{
+        AccessHint,
+        FaultFile,
+        ReadPages,
+        Readahead, //
+    },
+};
+use kernel::{
+    prelude::*,
+    sync::aref::ARef, //
+};
+
+impl PageCache {
+    /// Whether a fault that missed page `index` reads ahead: with a store,
+    /// for a page the store holds (a hole is zero-filled without I/O, a
+    /// poisoned page reports its loss), unless the mapping asked for
+    /// `MADV_RANDOM` or the file's readahead is off (`read_ahead_kb` 0).
+    pub(super) fn reads_ahead(&self, file: &FaultFile<'_>, index: usize) -> bool {
+        if !self.reads_ahead_from(file) {
+            return false;
+        }
+        let state = self.state.lock();
+        state.held.get(index) && !state.poisoned.contains(&index)
+    }
+
+    /// Whether a fault on `file` may read ahead at all: with a store, the
+    /// mapping not `MADV_RANDOM`, the file's readahead on.
+    pub(super) fn reads_ahead_from(&self, file: &FaultFile<'_>) -> bool {
+        self.backing.evicts() && file.hint() != AccessHint::Random && file.ra_pages() > 0
+    }
+
+    /// Read ahead for a fault on page `index`, in this task, with no lock
+    /// held (the fault lock released), as `do_sync_mmap_readahead`: for a
+    /// `MADV_SEQUENTIAL` mapping the kernel's synchronous readahead from
+    /// the fault (`page_cache_sync_ra`); otherwise a window of the file's
+    /// readahead size around it (half before), its last quarter marked for
+    /// asynchronous readahead (`page_cache_ra_unbounded`). Pages already
+    /// cached are skipped; the kernel calls [`ReadPages::readahead`] for
+    /// each contiguous run of new ones.
+    pub(super) fn read_ahead(&self, file: &FaultFile<'_>, index: usize) {
+        // Room first at pcc's limit, as a miss makes it (`alloc_folio`).
+        if self.inode.nr_pages() >= self.cache_limit {
+            self.evict(Evict::UpTo(super::reclaim::EVICT_BATCH));
+        }
+        let window = file.ra_pages();
+        match file.hint() {
+            AccessHint::Sequential => file.sync_ra(index, window),
+            _ => {
+                let start = index.saturating_sub(window / 2);
+                let nr = window.min(self.capacity - start);
+                file.read_around(start, nr, (window / 4).min(nr));
+            }
+        }
+    }
+}
+
+/// The folios the kernel's readahead added: pcc fills them as a miss
+/// fills a new page (zeros for a hole, else the store's copy), in this
+/// task, each run of consecutive pages the store holds in one read.
+impl ReadPages for PageCache {
+    fn inode(&self) -> &PageCacheInode {
+        &self.inode
+    }
+
+    /// The batch's folios are locked and the invalidate lock is held
+    /// shared: `state` may be taken under them (pcc's lock order), and no
+    /// one waits for a folio lock holding `state` in a cache with a store
+    /// but `reset`, which holds the invalidate lock exclusive first. A page
+    /// a memory error took leaves the cache again, so that it goes on
+    /// reporting the loss; a failed read leaves its folio not uptodate,
+    /// for the fault that needs it to read again.
+    fn readahead(&self, mut rac: Readahead<'_>) {
+        // The run of pages the store holds being gathered, and its first
+        // page; it is read when a page does not continue it, and at the end.
+        let mut run = KVec::new();
+        let mut first = 0;
+        while let Some(locked) = rac.next_folio() {
+            let index = locked.index();
+            let (poisoned, held) = {
+                let state = self.state.lock();
+                (state.poisoned.contains(&index), state.held.get(index))
+            };
+            if !poisoned && self.backing.reads(held) {
+                if first + run.len() != index {
+                    self.read_run(&mut run, first);
+                    first = index;
+                }
+                // Without memory for the list the folio is dropped unread
+                // (unlocked, not uptodate): its fault reads it.
+                let _ = run.push(locked, GFP_KERNEL);
+            } else if poisoned {
+                self.inode.evict_locked(&locked);
+            } else {
+                locked.zero_fill();
+            }
+        }
+        self.read_run(&mut run, first);
+    }
+}
+
+impl PageCache {
+    /// Read `run`, pages `first..` the store holds, in one read, and unlock
+    /// them (uptodate unless the read failed).
+    fn read_run(&self, run: &mut KVec<FolioGuard<ARef<Folio>>>, first: usize) {
+        if !run.is_empty() {
+            self.backing.read_run(run, first);
+            run.clear();
+        }
+    }
+}
