@@ -78,7 +78,7 @@ READ_AROUND = {
     "pcc_page_cache_read_around": ["page_cache_ra_unbounded"],
     "page_cache_ra_unbounded": ["filemap_add_folio", "read_pages"],
     "read_pages": ["pcc_readahead"],
-    "pcc_readahead": ["pcc_file_folio_io"],
+    "pcc_readahead": ["pcc_file_bvec_read"],
 }
 
 STORE_READ = {
