@@ -13,6 +13,7 @@ use crate::{
         mapping::PageCacheInode,
         misc::SharedMiscDevice,
         print::pr_info_ratelimited,
+        readahead::ReadaheadFile,
         vm_ops::VmaDesc, //
     },
     uapi::{
@@ -79,7 +80,8 @@ impl SharedMiscDevice for PageCache {
 
     fn read_iter(mut kiocb: Kiocb<'_, Arc<PageCache>>, iov: &mut IovIterDest<'_>) -> Result<usize> {
         let cache = kiocb.file();
-        cache.read(kiocb.ki_pos_mut(), iov)
+        let file = ReadaheadFile::of_kiocb(&kiocb);
+        cache.read(&file, kiocb.ki_pos_mut(), iov)
     }
 
     fn write_iter(

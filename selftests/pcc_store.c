@@ -816,13 +816,14 @@ static long first_bad_page(const char *p, unsigned long from, unsigned long to, 
  * end is marked PG_readahead, which fault-around leaves unmapped: its
  * fault starts the next window (page_cache_async_ra: W pages, from the
  * end of the first) and retries, without a major fault of pcc's. (That
- * window's first page is its own mark, so its data is checked by read().)
+ * window's first page is its own mark, so its data is checked through a
+ * MADV_RANDOM mapping, where a mark starts nothing.)
  */
 TEST_F(store, a_fault_reads_the_window_around_it_and_its_mark_reads_the_next)
 {
-	long w = ra_window(_metadata), n, at, mark, i;
+	long w = ra_window(_metadata), n, at, mark;
 	struct snap a, b;
-	char *p;
+	char *p, *q;
 
 	ASSERT_LE(8, w) TH_LOG("read_ahead_kb of pcc's bdi");
 	n = 3 * w;
@@ -858,8 +859,11 @@ TEST_F(store, a_fault_reads_the_window_around_it_and_its_mark_reads_the_next)
 	EXPECT_EQ(2 * w, b.s.pages_cached);
 	snap(self->fd, &a);
 	EXPECT_EQ(-1, first_bad_page(p, mark, at - w / 2 + w, 21));
-	for (i = at - w / 2 + w; i < at - w / 2 + 2 * w; i++)
-		EXPECT_EQ(-1, pread_check(self->fd, i, 21)) TH_LOG("page %ld", i);
+	q = map_pages_at(self->fd, n, 0);
+	ASSERT_NE(MAP_FAILED, q);
+	ASSERT_EQ(0, madvise(q, n * PSZ, MADV_RANDOM));
+	EXPECT_EQ(-1, first_bad_page(q, at - w / 2 + w, at - w / 2 + 2 * w, 21));
+	munmap(q, n * PSZ);
 	snap(self->fd, &b);
 	EXPECT_EQ(0, DIO(b, a, store_reads));
 	munmap(p, n * PSZ);
@@ -944,6 +948,39 @@ TEST_F(store, willneed_reads_the_range_before_it_is_used)
 	EXPECT_EQ(0, DMAJ(b, a));
 	EXPECT_EQ(0, DIO(b, a, major_faults));
 	munmap(p, 20 * PSZ);
+}
+
+/*
+ * read() reads ahead as filemap_read does. A read of 4 pages at the start
+ * of the file, nothing cached: page_cache_sync_ra(0, 4) opens a window of
+ * get_init_ra_size(4, W) = 8 pages (W >= 32), its last 4 asynchronous, so
+ * page 4 is marked: 8 store reads. The next read of 4 pages hits the mark,
+ * which pushes the window on (page_cache_async_ra: 16 pages from page 8,
+ * get_next_ra_size(8, W)): 16 more store reads, none for the pages read.
+ */
+TEST_F(store, read_reads_ahead_and_its_mark_reads_the_next_window)
+{
+	uint64_t buf[4 * PSZ / 8];
+	struct snap a, b;
+	int i;
+
+	ASSERT_LE(32, ra_window(_metadata));
+	store_only_pages(_metadata, self->fd, 64, 25);
+	snap(self->fd, &a);
+	ASSERT_EQ(4 * PSZ, pread(self->fd, buf, sizeof(buf), 0));
+	snap(self->fd, &b);
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(-1, pcc_check_page(buf + i * PSZ / 8, i, 25)) TH_LOG("page %d", i);
+	EXPECT_EQ(8, DIO(b, a, store_reads));
+	EXPECT_EQ(8, b.s.pages_cached);
+	snap(self->fd, &a);
+	ASSERT_EQ(4 * PSZ, pread(self->fd, buf, sizeof(buf), 4 * PSZ));
+	snap(self->fd, &b);
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(-1, pcc_check_page(buf + i * PSZ / 8, 4 + i, 25)) TH_LOG("page %d", 4 + i);
+	EXPECT_EQ(16, DIO(b, a, store_reads));
+	EXPECT_EQ(24, b.s.pages_cached);
+	EXPECT_EQ(0, D(b, a, faults));
 }
 
 /*

@@ -17,9 +17,9 @@ use crate::ext::{
     mapping::PageCacheInode,
     readahead::{
         AccessHint,
-        FaultFile,
         ReadPages,
         Readahead, //
+        ReadaheadFile,
     },
 };
 use kernel::{
@@ -32,7 +32,7 @@ impl PageCache {
     /// for a page the store holds (a hole is zero-filled without I/O, a
     /// poisoned page reports its loss), unless the mapping asked for
     /// `MADV_RANDOM` or the file's readahead is off (`read_ahead_kb` 0).
-    pub(super) fn reads_ahead(&self, file: &FaultFile<'_>, index: usize) -> bool {
+    pub(super) fn reads_ahead(&self, file: &ReadaheadFile<'_>, index: usize) -> bool {
         if !self.reads_ahead_from(file) {
             return false;
         }
@@ -42,7 +42,7 @@ impl PageCache {
 
     /// Whether a fault on `file` may read ahead at all: with a store, the
     /// mapping not `MADV_RANDOM`, the file's readahead on.
-    pub(super) fn reads_ahead_from(&self, file: &FaultFile<'_>) -> bool {
+    pub(super) fn reads_ahead_from(&self, file: &ReadaheadFile<'_>) -> bool {
         self.backing.evicts() && file.hint() != AccessHint::Random && file.ra_pages() > 0
     }
 
@@ -54,7 +54,7 @@ impl PageCache {
     /// asynchronous readahead (`page_cache_ra_unbounded`). Pages already
     /// cached are skipped; the kernel calls [`ReadPages::readahead`] for
     /// each contiguous run of new ones.
-    pub(super) fn read_ahead(&self, file: &FaultFile<'_>, index: usize) {
+    pub(super) fn read_ahead(&self, file: &ReadaheadFile<'_>, index: usize) {
         // Room first at pcc's limit, as a miss makes it (`alloc_folio`).
         if self.inode.nr_pages() >= self.cache_limit {
             self.evict(Evict::UpTo(super::reclaim::EVICT_BATCH));

@@ -17,6 +17,7 @@ use crate::ext::{
         pr_info_ratelimited,
         Dec, //
     },
+    readahead::ReadaheadFile,
 };
 use kernel::{
     iov::{
@@ -56,8 +57,17 @@ fn chunk(off: u64, end: u64, want: usize) -> (usize, usize, usize) {
 impl PageCache {
     /// What `read` copies page `index` from: the cached folio once it is
     /// uptodate, or the store's page brought into the cache; `None` for a
-    /// hole (zeros, nothing allocated).
-    fn readable(&self, index: usize) -> Result<Option<ARef<Folio>>> {
+    /// hole (zeros, nothing allocated). As `filemap_read` does, a miss of a
+    /// page the store holds reads ahead what this read still wants, up to
+    /// page `last` (`page_cache_sync_ra`), and a page marked for readahead
+    /// starts the next window (`page_cache_async_ra`).
+    fn readable(
+        &self,
+        file: &ReadaheadFile<'_>,
+        index: usize,
+        last: usize,
+    ) -> Result<Option<ARef<Folio>>> {
+        let want = last.saturating_sub(index).max(1);
         // A hit needs no lock of pcc's, as in `lookup`. A miss takes
         // `state`, under which eviction, reset and memory failure take a
         // page out of the mapping and record what it is now (in the store,
@@ -65,6 +75,9 @@ impl PageCache {
         match self.inode.get(index) {
             Some(folio) if folio.is_hwpoison() => Err(EHWPOISON),
             Some(folio) if folio.is_uptodate() => {
+                if folio.is_readahead() && self.reads_ahead_from(file) {
+                    file.async_ra(&folio, want);
+                }
                 folio.set_referenced();
                 Ok(Some(folio))
             }
@@ -75,6 +88,9 @@ impl PageCache {
                     Err(EHWPOISON)
                 } else if state.held.get(index) {
                     drop(state);
+                    if self.reads_ahead_from(file) {
+                        file.sync_ra(index, want);
+                    }
                     Ok(Some(self.get_locked(index)?.unlock()))
                 } else {
                     Ok(None)
@@ -84,7 +100,14 @@ impl PageCache {
     }
 
     /// `read`: copy from the cache at `*pos`; pages not cached read as zeros.
-    pub(crate) fn read(&self, pos: &mut i64, iov: &mut IovIterDest<'_>) -> Result<usize> {
+    /// With a store, pages only it holds are read ahead, in `file`'s
+    /// readahead state.
+    pub(crate) fn read(
+        &self,
+        file: &ReadaheadFile<'_>,
+        pos: &mut i64,
+        iov: &mut IovIterDest<'_>,
+    ) -> Result<usize> {
         let start = u64::try_from(*pos).map_err(|_| EINVAL)?;
         let end = self.capacity_bytes();
         let mut off = start;
@@ -98,7 +121,9 @@ impl PageCache {
             }
             let (index, in_page, len) = chunk(off, end, iov.len());
             // A page lost to a memory error reads as EIO, as in shmem.
-            let n = match self.readable(index).map_err(hwpoison_is_eio) {
+            // One past the last page this read wants.
+            let last = ((off + iov.len() as u64).min(end).div_ceil(PAGE_SIZE as u64)) as usize;
+            let n = match self.readable(file, index, last).map_err(hwpoison_is_eio) {
                 Ok(Some(folio)) => match folio.copy_to_iter(in_page, len, iov) {
                     Ok(n) => n,
                     Err(e) if off == start => return Err(e),

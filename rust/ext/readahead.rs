@@ -34,6 +34,7 @@ use core::{
 };
 use kernel::{
     bindings,
+    fs::Kiocb,
     prelude::*,
     sync::{
         aref::ARef,
@@ -162,22 +163,39 @@ pub(crate) enum AccessHint {
     Random,
 }
 
-/// The file of a fault, for the readahead the fault starts: what
-/// `do_sync_mmap_readahead` and `do_async_mmap_readahead` use
-/// (`vmf->vma->vm_file`, its `f_ra`, its mapping).
+/// The file of a fault or of a `read()`, for the readahead it starts: what
+/// `do_sync_mmap_readahead`, `do_async_mmap_readahead` and `filemap_read`
+/// use (the file, its `f_ra`, its mapping).
 ///
 /// # Invariants
 ///
-/// `file` is the faulting VMA's file, and stays live for `'a` (the
-/// `->fault` call): the VMA holds it while the fault lock is held, and
-/// releasing that lock pins it first (`VmFault::release_for_io`).
-pub(crate) struct FaultFile<'a> {
+/// `file` stays live for `'a`: the faulting VMA's file for the `->fault`
+/// call (the VMA holds it while the fault lock is held, and releasing that
+/// lock pins it first, `VmFault::release_for_io`), or the file of a
+/// `->read_iter` call for the call.
+pub(crate) struct ReadaheadFile<'a> {
     file: NonNull<bindings::file>,
     hint: AccessHint,
     _call: PhantomData<&'a bindings::file>,
 }
 
-impl<'a> FaultFile<'a> {
+impl<'a> ReadaheadFile<'a> {
+    /// The file a `->read_iter` call reads (`kiocb->ki_filp`), for the
+    /// call; no `madvise` hint applies (`POSIX_FADV_RANDOM` and
+    /// `POSIX_FADV_SEQUENTIAL` are the file's own, in `f_ra` and
+    /// `FMODE_RANDOM`, which [`Self::sync_ra`] honours).
+    pub(crate) fn of_kiocb<T: ForeignOwnable>(kiocb: &Kiocb<'a, T>) -> Self {
+        // SAFETY: The kiocb of the running call; its file is live for the
+        // call, never null.
+        let file = unsafe { NonNull::new_unchecked((*kiocb.as_raw()).ki_filp) };
+        // INVARIANT: the file of the `->read_iter` call, which lasts `'a`.
+        Self {
+            file,
+            hint: AccessHint::Normal,
+            _call: PhantomData,
+        }
+    }
+
     /// # Safety
     ///
     /// `file` must be the file of the VMA of a `->fault` call that lasts

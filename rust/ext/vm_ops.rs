@@ -39,7 +39,7 @@ use super::{
     },
     readahead::{
         AccessHint,
-        FaultFile, //
+        ReadaheadFile, //
     },
 };
 use core::{
@@ -393,7 +393,7 @@ impl<'a> VmFault<'a> {
     /// The faulting file, for the readahead this fault may start; it stays
     /// valid for the whole call, whether or not the fault lock is released
     /// later (releasing it pins the file first).
-    pub(crate) fn file(&self) -> FaultFile<'a> {
+    pub(crate) fn file(&self) -> ReadaheadFile<'a> {
         let vma = self.raw.vma_ptr();
         // SAFETY: The VMA is live and locked (the view exists); the
         // helper reads its flags.
@@ -408,7 +408,7 @@ impl<'a> VmFault<'a> {
         // SAFETY: The file of this `->fault` call's VMA: live while the
         // fault lock is held, and pinned by `release_fault_lock` before the
         // lock is released, until the call returns (`FaultState`).
-        unsafe { FaultFile::new(file, hint) }
+        unsafe { ReadaheadFile::new(file, hint) }
     }
 
     /// `maybe_unlock_mmap_for_io()`: before I/O the fault does itself (a

@@ -5,10 +5,10 @@
 // expect: error: lifetime may not live long enough
 
 use crate::ext::{
-    readahead::FaultFile,
+    readahead::ReadaheadFile,
     vm_ops::VmFault, //
 };
 
-pub(crate) fn keep<'a>(vmf: &VmFault<'a>) -> FaultFile<'static> {
+pub(crate) fn keep<'a>(vmf: &VmFault<'a>) -> ReadaheadFile<'static> {
     vmf.file()
 }
