@@ -870,6 +870,39 @@ TEST_F(store, a_fault_reads_the_window_around_it_and_its_mark_reads_the_next)
 }
 
 /*
+ * One readahead batch across holes: pages 0-2 and 6-9 in the store, 3-5
+ * holes (never written), none cached. The fault on page 0 reads both runs
+ * (each in one read) and zero-fills the holes between them: every page
+ * holds its own data.
+ */
+TEST_F(store, readahead_reads_each_run_of_store_pages_and_zero_fills_holes_between)
+{
+	static const int held[] = { 0, 1, 2, 6, 7, 8, 9 };
+	struct snap a, b;
+	unsigned int i;
+	char *p;
+
+	ASSERT_LE(16, ra_window(_metadata));
+	for (i = 0; i < 7; i++)
+		ASSERT_EQ(0, pwrite_pattern(self->fd, held[i], 26));
+	ASSERT_EQ(7, ioctl(self->fd, PCC_IOC_WRITEBACK));
+	ASSERT_EQ(7, ioctl(self->fd, PCC_IOC_EVICT));
+	p = map_pages_at(self->fd, 10, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	snap(self->fd, &a);
+	load(p);
+	snap(self->fd, &b);
+	EXPECT_EQ(7, DIO(b, a, store_reads));
+	EXPECT_EQ(1, DIO(b, a, major_faults));
+	for (i = 0; i < 7; i++)
+		EXPECT_EQ(-1, pcc_check_page(p + held[i] * PSZ, held[i], 26)) TH_LOG("page %d", held[i]);
+	EXPECT_EQ(-1, pcc_first_nonzero(p + 3 * PSZ, 3 * PSZ));
+	snap(self->fd, &a);
+	EXPECT_EQ(0, DIO(a, b, store_reads));
+	munmap(p, 10 * PSZ);
+}
+
+/*
  * MADV_RANDOM: no readahead, the page alone. MADV_SEQUENTIAL: the kernel's
  * synchronous readahead from the fault on (page_cache_sync_ra, which finds
  * nothing cached before the page and reads W pages from it), nothing
