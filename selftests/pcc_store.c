@@ -586,9 +586,11 @@ TEST_F(store, evict_drops_clean_pages_from_every_mapping_and_keeps_dirty_ones)
 
 /*
  * pcc alone evicts: a clean, unmapped page the store holds stays cached
- * through POSIX_FADV_DONTNEED and drop_caches (the cache's inode is on its
- * superblock's list, which drop_caches walks), as its ->release_folio
- * refuses them; PCC_IOC_EVICT and pcc's shrinker are what drop it.
+ * through POSIX_FADV_DONTNEED and drop_caches of the page cache (1: the
+ * cache's inode is on its superblock's list, which drop_caches walks), as
+ * its ->release_folio refuses them; PCC_IOC_EVICT and pcc's shrinker are
+ * what drop it (drop_caches 2 or 3 runs the shrinkers too, pcc's among
+ * them, and may evict through it, counted in pages_evicted).
  */
 TEST_F(store, clean_pages_stay_cached_through_fadvise_and_drop_caches)
 {
@@ -600,7 +602,7 @@ TEST_F(store, clean_pages_stay_cached_through_fadvise_and_drop_caches)
 	ASSERT_EQ(4, ioctl(self->fd, PCC_IOC_WRITEBACK));
 	snap(self->fd, &a);
 	EXPECT_EQ(0, posix_fadvise(self->fd, 0, 0, POSIX_FADV_DONTNEED));
-	ASSERT_EQ(0, pcc_write_file("/proc/sys/vm/drop_caches", "3"));
+	ASSERT_EQ(0, pcc_write_file("/proc/sys/vm/drop_caches", "1"));
 	for (i = 0; i < 4; i++)
 		EXPECT_EQ(-1, pread_check(self->fd, i, 5)) TH_LOG("page %lu", i);
 	snap(self->fd, &b);
