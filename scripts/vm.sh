@@ -105,12 +105,16 @@ qrc=$?
 set -e
 
 fail=0
-# QEMU that did not start (a bad option, no memory) says why and stops.
-if ! grep -q '^PCC-BOOT-OK' "$logf" && grep -q "^$PCC_QEMU: " "$logf"; then
+timed_out=0
+if [ $qrc = 124 ] || [ $qrc = 137 ]; then timed_out=1; fi
+# QEMU that did not start (a bad option, no memory) says why and stops. A
+# guest stopped by the timeout also has a QEMU line ("terminating on
+# signal 15"): that one is a timeout, said below.
+if [ $timed_out = 0 ] && ! grep -q '^PCC-BOOT-OK' "$logf" && grep -q "^$PCC_QEMU: " "$logf"; then
 	grep "^$PCC_QEMU: " "$logf" | sed 's/^/[pcc] /' >&2
 	die "QEMU did not start (log: $logf)"
 fi
-if [ $qrc = 124 ] || [ $qrc = 137 ]; then
+if [ $timed_out = 1 ]; then
 	echo "[pcc] FAIL: the guest did not finish within ${timeout}s (log: $logf)" >&2
 	tail -20 "$logf" >&2
 	fail=1
