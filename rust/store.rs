@@ -313,7 +313,7 @@ impl Store {
     /// Fill a locked, not uptodate folio with page `index`; it becomes
     /// uptodate if every byte was read.
     pub(crate) fn read(&self, folio: &FolioGuard<ARef<Folio>>, index: usize) -> Result {
-        self.page_io("read", index, &self.reads, |file, pos| {
+        self.page_io("read", index, 1, &self.reads, |file, pos| {
             file.read_folio(folio, pos)
         })
     }
@@ -322,34 +322,25 @@ impl Store {
     /// one read; they become uptodate if every byte was read. The delay
     /// (`io_delay_us`) is per read, the counter per page.
     pub(crate) fn read_run(&self, folios: &[FolioGuard<ARef<Folio>>], index: usize) -> Result {
-        self.delay();
-        let r = self.pages().read_folios(folios, byte_pos(index));
-        match &r {
-            Ok(()) => {
-                self.reads.add(folios.len() as u64, Relaxed);
-            }
-            Err(e) => pr_err_ratelimited!(
-                "store read of pages {index}..{} failed (errno {})\n",
-                index + folios.len(),
-                e.to_errno()
-            ),
-        }
-        r
+        self.page_io("read", index, folios.len(), &self.reads, |file, pos| {
+            file.read_folios(folios, pos)
+        })
     }
 
     /// Write a folio under writeback to page `index`.
     pub(crate) fn write(&self, folio: &FolioWriteback<ARef<Folio>>, index: usize) -> Result {
-        self.page_io("write", index, &self.writes, |file, pos| {
+        self.page_io("write", index, 1, &self.writes, |file, pos| {
             file.write_folio(folio, pos)
         })
     }
 
-    /// One page of I/O at page `index`: the delay, the counter on success,
-    /// a rate-limited line on failure.
+    /// One I/O of `pages` pages from page `index`: the delay, the page
+    /// counter on success, a rate-limited line on failure.
     fn page_io(
         &self,
         what: &str,
         index: usize,
+        pages: usize,
         done: &Atomic<u64>,
         io: impl FnOnce(&KernelFile, u64) -> Result,
     ) -> Result {
@@ -357,10 +348,15 @@ impl Store {
         let r = io(self.pages(), byte_pos(index));
         match &r {
             Ok(()) => {
-                done.add(1u64, Relaxed);
+                done.add(pages as u64, Relaxed);
             }
-            Err(e) => pr_err_ratelimited!(
+            Err(e) if pages == 1 => pr_err_ratelimited!(
                 "store {what} of page {index} failed (errno {})\n",
+                e.to_errno()
+            ),
+            Err(e) => pr_err_ratelimited!(
+                "store {what} of pages {index}..{} failed (errno {})\n",
+                index + pages,
                 e.to_errno()
             ),
         }

@@ -5,10 +5,7 @@
 //! `POSIX_FADV_WILLNEED` start reads; pcc decides the fault's window and
 //! fills the folios the readahead code adds.
 
-use super::{
-    reclaim::Evict,
-    PageCache, //
-};
+use super::PageCache;
 use crate::ext::{
     folio::{
         Folio,
@@ -55,10 +52,8 @@ impl PageCache {
     /// cached are skipped; the kernel calls [`ReadPages::readahead`] for
     /// each contiguous run of new ones.
     pub(super) fn read_ahead(&self, file: &ReadaheadFile<'_>, index: usize) {
-        // Room first at pcc's limit, as a miss makes it (`alloc_folio`).
-        if self.inode.nr_pages() >= self.cache_limit {
-            self.evict(Evict::UpTo(super::reclaim::EVICT_BATCH));
-        }
+        // Room first at pcc's limit, as a miss makes it.
+        self.evict_at_limit();
         let window = file.ra_pages();
         match file.hint() {
             AccessHint::Sequential => file.sync_ra(index, window),
@@ -67,6 +62,15 @@ impl PageCache {
                 let nr = window.min(self.capacity - start);
                 file.read_around(start, nr, (window / 4).min(nr));
             }
+        }
+    }
+
+    /// Read `run`, pages `first..` the store holds, in one read, and unlock
+    /// them (uptodate unless the read failed).
+    fn read_run(&self, run: &mut KVec<FolioGuard<ARef<Folio>>>, first: usize) {
+        if !run.is_empty() {
+            self.backing.read_run(run, first);
+            run.clear();
         }
     }
 }
@@ -112,16 +116,5 @@ impl ReadPages for PageCache {
             }
         }
         self.read_run(&mut run, first);
-    }
-}
-
-impl PageCache {
-    /// Read `run`, pages `first..` the store holds, in one read, and unlock
-    /// them (uptodate unless the read failed).
-    fn read_run(&self, run: &mut KVec<FolioGuard<ARef<Folio>>>, first: usize) {
-        if !run.is_empty() {
-            self.backing.read_run(run, first);
-            run.clear();
-        }
     }
 }

@@ -20,7 +20,7 @@ use crate::ext::{
 use kernel::prelude::*;
 
 /// How many clean pages a task that cannot allocate evicts at a time.
-pub(super) const EVICT_BATCH: usize = 1024;
+const EVICT_BATCH: usize = 1024;
 
 /// Where a task that finds no room for a new page, with every cached page
 /// dirty, may write dirty pages back to make some.
@@ -39,7 +39,7 @@ pub(super) enum MakeRoom {
 
 /// Which clean pages an eviction drops.
 #[derive(Clone, Copy)]
-pub(super) enum Evict {
+enum Evict {
     /// Every one (`PCC_IOC_EVICT`), from the first page, used recently or
     /// not.
     All,
@@ -61,14 +61,7 @@ impl PageCache {
         if !self.backing.evicts() {
             return self.inode.alloc_folio();
         }
-        // Keep memory for everyone else: reclaim of other kinds (page
-        // tables, slab) cannot always get pcc's pages back in time through
-        // the shrinker, which only try-locks `state`. The mapping's page
-        // count, read without `state` (which every miss would otherwise
-        // take once more), is a hint: eviction is exact under it.
-        if self.inode.nr_pages() >= self.cache_limit {
-            self.evict(Evict::UpTo(EVICT_BATCH));
-        }
+        self.evict_at_limit();
         loop {
             if let Ok(new) = self.inode.alloc_folio_no_oom() {
                 return Ok(new);
@@ -90,6 +83,19 @@ impl PageCache {
         }
     }
 
+    /// With a store, before new pages come in (a miss, readahead): at pcc's
+    /// `cache_pages=` limit, evict a batch of clean pages first. This keeps
+    /// memory for everyone else: reclaim of other kinds (page tables, slab)
+    /// cannot always get pcc's pages back in time through the shrinker,
+    /// which only try-locks `state`. The mapping's page count, read without
+    /// `state` (which every miss would otherwise take once more), is a
+    /// hint: eviction is exact under it.
+    pub(super) fn evict_at_limit(&self) {
+        if self.backing.evicts() && self.inode.nr_pages() >= self.cache_limit {
+            self.evict(Evict::UpTo(EVICT_BATCH));
+        }
+    }
+
     /// Write dirty pages back so that they can be evicted: how many were
     /// written. Call it with no lock held (a fault: after releasing the
     /// fault lock).
@@ -103,7 +109,7 @@ impl PageCache {
     }
 
     /// Drop clean pages, waiting for `state`; 0 without a store.
-    pub(super) fn evict(&self, which: Evict) -> usize {
+    fn evict(&self, which: Evict) -> usize {
         if !self.backing.evicts() {
             return 0;
         }
