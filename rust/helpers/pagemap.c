@@ -55,9 +55,10 @@ unsigned long pcc_file_ra_pages(struct file *file)
 }
 
 /*
- * Readahead for a fault on file at index, the calls do_sync_mmap_readahead
- * and do_async_mmap_readahead make: page_cache_sync_ra() for a sequential
- * mapping, page_cache_async_ra() at a folio marked PG_readahead.
+ * Readahead on file at index for a fault or a read(), the calls
+ * do_sync_mmap_readahead, do_async_mmap_readahead and filemap_read make:
+ * page_cache_sync_ra() (a sequential mapping, a read() that misses),
+ * page_cache_async_ra() at a folio marked PG_readahead.
  */
 void pcc_page_cache_sync_ra(struct file *file, pgoff_t index, unsigned long req_count)
 {
