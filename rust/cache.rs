@@ -126,6 +126,7 @@ pub(crate) use fault::{
     WithFaultAround,
     WithoutFaultAround, //
 };
+pub(crate) use writeback::Pass;
 
 use crate::{
     ext::{
@@ -153,6 +154,7 @@ use crate::{
 use backing::Backing;
 use fault::AroundCounters;
 use kernel::{
+    bitmap::BitmapVec,
     new_mutex,
     page::PAGE_SHIFT,
     prelude::*,
@@ -174,6 +176,10 @@ struct State {
     /// Pages whose data a memory error took: they read as `EIO` and fault
     /// as `VM_FAULT_HWPOISON` until `PCC_IOC_RESET`.
     poisoned: KVec<usize>,
+    /// Dirty pages whose last store write failed, which the flusher leaves
+    /// to the calls that report (`writeback::Pass`); made at the first
+    /// failure, none until then.
+    write_failed: Option<BitmapVec>,
 }
 
 struct Counters {
@@ -288,6 +294,7 @@ impl PageCache {
                     held,
                     cursor: 0,
                     poisoned: KVec::new(),
+                    write_failed: None,
                 }),
                 saving <- new_mutex!(()),
                 inode,
@@ -478,6 +485,7 @@ impl PageCache {
         let freed = self.inode.nr_pages();
         truncate.truncate_all();
         state.poisoned.clear();
+        state.write_failed = None;
         self.counters.dirty.set(0);
         if let Some(io) = self.backing.store() {
             // Every page a hole again, on the store too; the store's I/O

@@ -6,6 +6,7 @@
 use crate::{
     cache::{
         PageCache,
+        Pass,
         WithFaultAround,
         WithoutFaultAround, //
     },
@@ -35,6 +36,7 @@ use kernel::{
         IovIterDest,
         IovIterSource, //
     },
+    page::PAGE_SHIFT,
     prelude::*,
     sync::{
         Arc,
@@ -92,16 +94,19 @@ impl SharedMiscDevice for PageCache {
         cache.write(kiocb.ki_pos_mut(), iov)
     }
 
-    /// `fsync`, `fdatasync` and `msync(MS_SYNC)`: [`PageCache::sync`], the
-    /// whole cache whatever the range (a superset of what was asked).
+    /// `fsync`, `fdatasync` and `msync(MS_SYNC)`: [`PageCache::sync`] of
+    /// the pages of bytes `start..=end` (`fsync(2)` asks for the whole
+    /// file, `msync` for the range it was given), as
+    /// `file_write_and_wait_range` writes a range.
     fn fsync(
         cache: ArcBorrow<'_, PageCache>,
         _file: &File,
-        _start: i64,
-        _end: i64,
+        start: i64,
+        end: i64,
         _datasync: bool,
     ) -> Result {
-        cache.sync()
+        let page = |pos: i64| usize::try_from(pos.max(0) >> PAGE_SHIFT).unwrap_or(usize::MAX);
+        cache.sync(Pass::range(page(start), page(end)))
     }
 
     /// Reading (stats, size) needs any open file; what changes the cache

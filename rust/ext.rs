@@ -9,6 +9,7 @@
 pub(crate) mod counter;
 pub(crate) mod ffi;
 pub(crate) mod folio;
+pub(crate) mod inject;
 pub(crate) mod kernel_file;
 pub(crate) mod mapping;
 pub(crate) mod memory_failure;

@@ -48,10 +48,12 @@ loff_t pcc_file_size(struct file *file);
 bool pcc_file_is_reg(struct file *file);
 bool pcc_file_is_blk(struct file *file);
 int pcc_file_truncate(struct file *file, loff_t size);
-ssize_t pcc_file_folio_io(struct file *file, struct folio *folio, loff_t pos, bool write);
+ssize_t pcc_file_folio_read(struct file *file, struct folio *folio, loff_t pos);
 void pcc_bvec_set_folio(struct bio_vec *bv, struct folio *folio);
 ssize_t pcc_file_bvec_read(struct file *file, struct bio_vec *bv, unsigned int n, size_t len,
 			   loff_t pos);
+ssize_t pcc_file_bvec_write(struct file *file, struct bio_vec *bv, unsigned int n, size_t len,
+			    loff_t pos);
 struct shrinker *pcc_shrinker_new(const char *name, void *data,
 				  unsigned long (*count)(struct shrinker *, struct shrink_control *),
 				  unsigned long (*scan)(struct shrinker *, struct shrink_control *));
@@ -81,6 +83,10 @@ struct address_space *pcc_inode_mapping(struct inode *inode);
 int pcc_inode_set_error_handler(struct inode *inode, void *data,
 				int (*remove)(void *data, struct folio *folio));
 void pcc_inode_clear_error_handler(struct inode *inode);
+
+int pcc_inject_init(void);
+void pcc_inject_exit(void);
+bool pcc_inject_store_fails(bool write, size_t bytes);
 
 void pcc_trace_fault(unsigned long pgoff, unsigned long address, unsigned int flags,
 		     int cache, unsigned int ret);

@@ -18,9 +18,13 @@
 //! (`O_DIRECT`, as loop's `use_dio`) where the file allows it: no second
 //! copy of them sits in the device's page cache, and writeback does its
 //! own I/O rather than leaving it to the flusher under memory pressure.
-//! The header and bitmap go through a second, buffered handle (their
-//! buffers are not page-aligned memory), then `vfs_fsync`; `io_delay_us` sleeps before each
-//! page read and write, as `null_blk`'s `completion_nsec` does.
+//! A run of consecutive pages is one read or one write (a `bio_vec` per
+//! page). The header and bitmap go through a second, buffered handle
+//! (their buffers are not page-aligned memory), then `vfs_fsync`;
+//! `io_delay_us` sleeps before each page read and write, as `null_blk`'s
+//! `completion_nsec` does, and the kernel's fault injection fails page
+//! reads and writes on demand (`/sys/kernel/debug/pcc/`, as `null_blk`'s
+//! and mmc's own fault attributes).
 
 use crate::{
     ext::{
@@ -28,6 +32,10 @@ use crate::{
             Folio,
             FolioGuard,
             FolioWriteback, //
+        },
+        inject::{
+            StoreFaults,
+            StoreIo, //
         },
         kernel_file::KernelFile,
         print::{
@@ -72,6 +80,10 @@ pub(crate) struct Store {
     io_delay_us: u32,
     pub(crate) reads: Atomic<u64>,
     pub(crate) writes: Atomic<u64>,
+    /// Page reads and writes that fail on demand (`EIO`):
+    /// `/sys/kernel/debug/pcc/fail_store_{read,write}/`. The header and the
+    /// bitmap are never failed.
+    faults: Option<StoreFaults>,
 }
 
 /// Which pages the store holds; pcc keeps it under its `state` mutex.
@@ -213,6 +225,14 @@ impl Store {
             io_delay_us,
             reads: Atomic::new(0),
             writes: Atomic::new(0),
+            faults: StoreFaults::register()
+                .inspect_err(|e| {
+                    pr_info!(
+                        "no store error injection in debugfs (errno {})\n",
+                        e.to_errno()
+                    )
+                })
+                .ok(),
         };
         let held = store.load(path)?;
         Ok((store, held))
@@ -313,7 +333,7 @@ impl Store {
     /// Fill a locked, not uptodate folio with page `index`; it becomes
     /// uptodate if every byte was read.
     pub(crate) fn read(&self, folio: &FolioGuard<ARef<Folio>>, index: usize) -> Result {
-        self.page_io("read", index, 1, &self.reads, |file, pos| {
+        self.page_io(StoreIo::Read, index, 1, |file, pos| {
             file.read_folio(folio, pos)
         })
     }
@@ -322,30 +342,38 @@ impl Store {
     /// one read; they become uptodate if every byte was read. The delay
     /// (`io_delay_us`) is per read, the counter per page.
     pub(crate) fn read_run(&self, folios: &[FolioGuard<ARef<Folio>>], index: usize) -> Result {
-        self.page_io("read", index, folios.len(), &self.reads, |file, pos| {
+        self.page_io(StoreIo::Read, index, folios.len(), |file, pos| {
             file.read_folios(folios, pos)
         })
     }
 
-    /// Write a folio under writeback to page `index`.
-    pub(crate) fn write(&self, folio: &FolioWriteback<ARef<Folio>>, index: usize) -> Result {
-        self.page_io("write", index, 1, &self.writes, |file, pos| {
-            file.write_folio(folio, pos)
+    /// Write folios under writeback, pages `index..` of the store, in one
+    /// write. The delay is per write, the counter per page.
+    pub(crate) fn write_run(&self, folios: &[FolioWriteback<ARef<Folio>>], index: usize) -> Result {
+        self.page_io(StoreIo::Write, index, folios.len(), |file, pos| {
+            file.write_folios(folios, pos)
         })
     }
 
-    /// One I/O of `pages` pages from page `index`: the delay, the page
-    /// counter on success, a rate-limited line on failure.
+    /// One I/O of `pages` pages from page `index`: the delay, an injected
+    /// failure if one is due, the page counter on success, a rate-limited
+    /// line on failure.
     fn page_io(
         &self,
-        what: &str,
+        io: StoreIo,
         index: usize,
         pages: usize,
-        done: &Atomic<u64>,
-        io: impl FnOnce(&KernelFile, u64) -> Result,
+        transfer: impl FnOnce(&KernelFile, u64) -> Result,
     ) -> Result {
+        let (what, done) = match io {
+            StoreIo::Read => ("read", &self.reads),
+            StoreIo::Write => ("write", &self.writes),
+        };
         self.delay();
-        let r = io(self.pages(), byte_pos(index));
+        let r = match &self.faults {
+            Some(f) if f.fails(io, pages << PAGE_SHIFT) => Err(EIO),
+            _ => transfer(self.pages(), byte_pos(index)),
+        };
         match &r {
             Ok(()) => {
                 done.add(pages as u64, Relaxed);

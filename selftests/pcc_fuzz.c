@@ -702,8 +702,8 @@ static void op_mlock(struct ctx *c)
 
 /*
  * msync: MS_ASYNC is a no-op; MS_SYNC of a shared mapping is pcc's fsync
- * (with a store, every dirty page written to it), which succeeds; a
- * private mapping has nothing to sync.
+ * of its range (with a store, the range's dirty pages written to it),
+ * which succeeds; a private mapping has nothing to sync.
  */
 static void op_msync(struct ctx *c)
 {

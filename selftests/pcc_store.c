@@ -23,6 +23,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/mount.h>		/* BLKGETSIZE64 */
@@ -196,6 +197,40 @@ FIXTURE_TEARDOWN_PARENT(name)							\
 #define DELAY_STABLE_US		500000L
 
 STORE_FIXTURE(store, 1, 0);
+
+/*
+ * pcc's store error injection (the kernel's fault attributes,
+ * rust/pcc_inject.c): from fail_store_io(), every store page read (or
+ * write) fails with EIO, at most `times` of them; "times" counts the
+ * failures down.
+ */
+#define FAIL_READ	"/sys/kernel/debug/pcc/fail_store_read/"
+#define FAIL_WRITE	"/sys/kernel/debug/pcc/fail_store_write/"
+
+static int fail_store_io(const char *dir, long times)
+{
+	char path[96], buf[24];
+	static const char *const knob[] = { "verbose", "interval", "times", "probability" };
+	const char *val[] = { "0", "1", buf, "100" };
+	int i;
+
+	snprintf(buf, sizeof(buf), "%ld", times);
+	for (i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s%s", dir, knob[i]);
+		if (pcc_write_file(path, val[i]))
+			return -1;
+	}
+	return 0;
+}
+
+/* Injected failures since fail_store_io(dir, times). */
+static long store_io_failed(const char *dir, long times)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "%stimes", dir);
+	return times - pcc_read_long(path);
+}
 STORE_FIXTURE(slow_read, 1, DELAY_CONCURRENT_US);
 STORE_FIXTURE(slower_read, 1, DELAY_KILL_US);
 STORE_FIXTURE(slow_write, 1, DELAY_STABLE_US);
@@ -315,11 +350,14 @@ TEST_F(store, writeback_writes_each_dirty_page_to_the_store_and_write_protects_i
 }
 
 /*
- * fsync, fdatasync and msync(MS_SYNC) of a shared mapping: each writes
- * every dirty page to the store, as PCC_IOC_WRITEBACK does, whatever the
- * range, and succeeds; with nothing dirty, nothing is written.
+ * fsync, fdatasync and msync(MS_SYNC) of a shared mapping write dirty
+ * pages to the store and succeed; with nothing dirty, nothing is written.
+ * fsync and fdatasync ask for the whole file: both pages are written.
+ * msync asks for its range, as file_write_and_wait_range() writes one:
+ * msync of the first page writes that page and leaves the other dirty,
+ * which msync of the second page then writes.
  */
-TEST_F(store, fsync_fdatasync_and_msync_write_every_dirty_page_to_the_store)
+TEST_F(store, fsync_fdatasync_and_msync_write_the_dirty_pages_of_their_range)
 {
 	static const char *const way[] = { "fsync", "fdatasync", "msync(MS_SYNC)" };
 	struct snap a, b;
@@ -333,10 +371,16 @@ TEST_F(store, fsync_fdatasync_and_msync_write_every_dirty_page_to_the_store)
 			pcc_fill_page(p + i * PSZ, 40 + i, 50 + w);
 		snap(self->fd, &a);
 		ASSERT_EQ(2, a.s.pages_dirty);
-		/* msync of the first page only: pcc writes the whole cache back. */
 		ret = w == 0 ? fsync(self->fd) : w == 1 ? fdatasync(self->fd) : msync(p, PSZ, MS_SYNC);
 		EXPECT_EQ(0, ret) TH_LOG("%s: %s", way[w], strerror(errno));
 		snap(self->fd, &b);
+		if (w == 2) {
+			EXPECT_EQ(1, b.s.pages_dirty) TH_LOG("msync of the first page");
+			EXPECT_EQ(1, DIO(b, a, store_writes)) TH_LOG("msync of the first page");
+			EXPECT_EQ(-1, store_check(PCC_STORE_DISK, 40, 50 + w));
+			EXPECT_EQ(0, msync(p + PSZ, PSZ, MS_SYNC)) TH_LOG("%s", strerror(errno));
+			snap(self->fd, &b);
+		}
 		EXPECT_EQ(0, b.s.pages_dirty) TH_LOG("%s", way[w]);
 		EXPECT_EQ(2, DIO(b, a, store_writes)) TH_LOG("%s", way[w]);
 		EXPECT_EQ(2, D(b, a, pages_written_back)) TH_LOG("%s", way[w]);
@@ -348,6 +392,118 @@ TEST_F(store, fsync_fdatasync_and_msync_write_every_dirty_page_to_the_store)
 	snap(self->fd, &a);
 	EXPECT_EQ(0, DIO(a, b, store_writes)) TH_LOG("nothing dirty, nothing written");
 	munmap(p, 2 * PSZ);
+}
+
+static sigjmp_buf read_error_jmp;
+
+static void on_read_error_sigbus(int sig)
+{
+	siglongjmp(read_error_jmp, 1);
+}
+
+/*
+ * A store read that fails is tried once more, then reported, and nothing
+ * is lost: page 7 is only in the store and every store read fails (EIO,
+ * injected). A fault on it (MADV_RANDOM: that page alone) reads it, drops
+ * the fault lock and retries, reads it once more as filemap_fault does for
+ * a page that is not uptodate, and gets SIGBUS: two failed reads. pread()
+ * of it reads it ahead, then once more, as filemap_read() does, and fails
+ * with EIO: two more. Once the store reads again, both see the page's
+ * data.
+ */
+TEST_F(store, a_failed_store_read_is_tried_once_more_then_sigbus_or_eio_and_loses_nothing)
+{
+	struct sigaction sa = { .sa_handler = on_read_error_sigbus }, old;
+	volatile char *p;
+	char buf[16];
+	long fault_failed;
+
+	ASSERT_EQ(0, pwrite_pattern(self->fd, 7, 40));
+	ASSERT_EQ(1, ioctl(self->fd, PCC_IOC_WRITEBACK));
+	ASSERT_EQ(1, ioctl(self->fd, PCC_IOC_EVICT));
+	p = map_pages_at(self->fd, 1, 7);
+	ASSERT_NE(MAP_FAILED, (void *)p);
+	ASSERT_EQ(0, madvise((void *)p, PSZ, MADV_RANDOM));
+	ASSERT_EQ(0, fail_store_io(FAIL_READ, 1000)) TH_LOG("%s: %s", FAIL_READ, strerror(errno));
+	ASSERT_EQ(0, sigaction(SIGBUS, &sa, &old));
+	if (sigsetjmp(read_error_jmp, 1) == 0) {
+		(void)p[0];
+		EXPECT_TRUE(0) TH_LOG("no SIGBUS from a page the store cannot read");
+	}
+	sigaction(SIGBUS, &old, NULL);
+	fault_failed = store_io_failed(FAIL_READ, 1000);
+	EXPECT_EQ(2, fault_failed) TH_LOG("failed reads of the fault");
+	EXPECT_EQ(-1, pread(self->fd, buf, sizeof(buf), 7 * PSZ));
+	EXPECT_EQ(EIO, errno);
+	EXPECT_EQ(2, store_io_failed(FAIL_READ, 1000) - fault_failed) TH_LOG("failed reads of pread");
+	ASSERT_EQ(0, pcc_write_file(FAIL_READ "probability", "0"));
+	EXPECT_EQ(-1, pread_check(self->fd, 7, 40));
+	EXPECT_EQ(-1, pcc_check_page((const void *)p, 7, 40));
+	munmap((void *)p, PSZ);
+}
+
+/*
+ * The store's disk's counts (/sys/block/vda/stat): write requests with
+ * data ("write I/Os" less "flush I/Os": a flush request counts as a write
+ * too) and sectors written.
+ */
+struct disk_stat {
+	long data_writes, sectors;
+};
+
+static int disk_stat(struct disk_stat *d)
+{
+	unsigned long f[17];
+	FILE *st = fopen("/sys/block/vda/stat", "r");
+	int n = 0;
+
+	if (!st)
+		return -1;
+	while (n < 17 && fscanf(st, "%lu", &f[n]) == 1)
+		n++;
+	fclose(st);
+	if (n < 17)
+		return -1;
+	d->data_writes = f[4] - f[15];
+	d->sectors = f[6];
+	return 0;
+}
+
+/*
+ * Writeback writes each run of consecutive dirty pages in one store write,
+ * as a filesystem's ->writepages sends a contiguous run in one bio: 16
+ * pages in a row and one apart are two write requests with data on the
+ * store's disk, not 17, and exactly their sectors. The pages were written
+ * back once before, so the store's bitmap does not change and is not
+ * written again (the store's syncs are flush requests, without data);
+ * nothing else writes to that disk.
+ */
+TEST_F(store, writeback_writes_each_run_of_dirty_pages_in_one_store_write)
+{
+	struct disk_stat before, after;
+	struct snap a, b;
+	unsigned long i;
+	int round;
+
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < 16; i++)
+			ASSERT_EQ(0, pwrite_pattern(self->fd, 100 + i, 20 + round));
+		ASSERT_EQ(0, pwrite_pattern(self->fd, 120, 20 + round));
+		snap(self->fd, &a);
+		ASSERT_EQ(0, disk_stat(&before)) TH_LOG("read /sys/block/vda/stat");
+		ASSERT_EQ(17, ioctl(self->fd, PCC_IOC_WRITEBACK)) TH_LOG("%s", strerror(errno));
+		ASSERT_EQ(0, disk_stat(&after));
+		snap(self->fd, &b);
+		EXPECT_EQ(17, DIO(b, a, store_writes));
+		if (round == 1) {
+			EXPECT_EQ(2, after.data_writes - before.data_writes)
+				TH_LOG("write requests for 17 pages in two runs");
+			EXPECT_EQ(17 * PSZ / 512, after.sectors - before.sectors);
+		}
+	}
+	for (i = 0; i < 16; i++)
+		EXPECT_EQ(-1, store_check(PCC_STORE_DISK, 100 + i, 21)) TH_LOG("store page %lu", 100 + i);
+	EXPECT_EQ(-1, store_check(PCC_STORE_DISK, 120, 21));
 }
 
 /*
@@ -432,6 +588,8 @@ FIXTURE_SETUP(flusher)
 
 FIXTURE_TEARDOWN_PARENT(flusher)
 {
+	/* Unload writes the dirty pages: let it, if a test left writes failing. */
+	pcc_write_file(FAIL_WRITE "probability", "0");
 	knob_restore(_metadata, &self->expire);
 	knob_restore(_metadata, &self->wake);
 	load_defaults_again(_metadata);
@@ -475,6 +633,52 @@ TEST_F(flusher, the_flusher_writes_dirty_pages_after_dirty_expire_centisecs)
 		EXPECT_EQ(-1, pread_check(self->fd, 80 + i, 90)) TH_LOG("page %d read back", 80 + i);
 	snap(self->fd, &a);
 	EXPECT_EQ(5, DIO(a, b, store_reads));
+}
+
+/*
+ * A page whose store write failed is left by the flusher to the calls that
+ * report, which try it again; a store that keeps failing is not written
+ * every dirty_expire_centisecs for ever. Every page write fails (EIO,
+ * injected; "times" counts the failures down). Two dirty pages apart: the
+ * flusher tries each once (a background pass stops at its first failure,
+ * as writeback_iter's, so the second is tried by the next pass), and then
+ * no more, over six more of its wake-ups. Both stay dirty with their data.
+ * fsync tries both again and fails with EIO; once the store works again,
+ * fsync writes both and succeeds.
+ */
+TEST_F(flusher, a_page_whose_store_write_failed_is_left_to_fsync_which_tries_it_again)
+{
+	struct snap a, b;
+	long failed;
+	int ms;
+
+	ASSERT_EQ(0, fail_store_io(FAIL_WRITE, 1000)) TH_LOG("%s: %s", FAIL_WRITE, strerror(errno));
+	ASSERT_EQ(0, pwrite_pattern(self->fd, 10, 30));
+	ASSERT_EQ(0, pwrite_pattern(self->fd, 20, 30));
+	snap(self->fd, &a);
+	for (ms = 0; ms < 10000; ms += 100) {
+		failed = store_io_failed(FAIL_WRITE, 1000);
+		if (failed >= 2)
+			break;
+		usleep(100000);
+	}
+	EXPECT_EQ(2, failed) TH_LOG("failed writes after %d ms", ms);
+	/* Six more wake-ups of the flusher, three expiries. */
+	usleep(3000000);
+	EXPECT_EQ(2, store_io_failed(FAIL_WRITE, 1000)) TH_LOG("the flusher tried again");
+	snap(self->fd, &b);
+	EXPECT_EQ(2, b.s.pages_dirty);
+	EXPECT_EQ(0, DIO(b, a, store_writes));
+	EXPECT_EQ(-1, fsync(self->fd));
+	EXPECT_EQ(EIO, errno);
+	EXPECT_EQ(4, store_io_failed(FAIL_WRITE, 1000)) TH_LOG("fsync tries both pages");
+	ASSERT_EQ(0, pcc_write_file(FAIL_WRITE "probability", "0"));
+	EXPECT_EQ(0, fsync(self->fd)) TH_LOG("%s", strerror(errno));
+	snap(self->fd, &b);
+	EXPECT_EQ(0, b.s.pages_dirty);
+	EXPECT_EQ(2, DIO(b, a, store_writes));
+	EXPECT_EQ(-1, store_check(PCC_STORE_DISK, 10, 30));
+	EXPECT_EQ(-1, store_check(PCC_STORE_DISK, 20, 30));
 }
 
 /* The sysfs directory of pcc's bdi, "/sys/class/bdi/pcc-N": one while pcc has a store. */

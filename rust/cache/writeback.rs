@@ -10,7 +10,11 @@ use super::{
     State, //
 };
 use crate::ext::{
-    folio::FolioGuard,
+    folio::{
+        Folio,
+        FolioGuard,
+        FolioWriteback, //
+    },
     mapping::PageCacheInode,
     print::pr_info_ratelimited,
     trace,
@@ -20,8 +24,13 @@ use crate::ext::{
     },
 };
 use kernel::{
+    alloc::kvec::PushError,
+    bitmap::BitmapVec,
     prelude::*,
-    sync::MutexGuard, //
+    sync::{
+        aref::ARef,
+        MutexGuard, //
+    },
 };
 
 /// What one [`PageCache::writeback`] did.
@@ -42,13 +51,85 @@ impl Written {
     }
 }
 
+/// The most pages one store write takes: a run of consecutive dirty pages
+/// longer than this is written in several (1 MiB with 4 KiB pages, as
+/// `BIO_MAX_VECS` bounds one bio).
+const MAX_RUN: usize = 256;
+
+/// Which dirty pages one [`PageCache::write_back`] takes, and how, as
+/// `writeback_iter` takes them for a `writeback_control`.
+#[derive(Clone, Copy)]
+pub(crate) struct Pass {
+    /// Pages `first..=last`.
+    first: usize,
+    last: usize,
+    /// The flusher's kind of pass (`WB_SYNC_NONE`), with its budget of
+    /// pages (`nr_to_write`); `None`: a pass that waits for every page
+    /// (`WB_SYNC_ALL`, `fsync`, `PCC_IOC_WRITEBACK`, unload).
+    background: Option<usize>,
+}
+
+impl Pass {
+    /// Every dirty page, each waited for.
+    pub(crate) const ALL: Self = Self {
+        first: 0,
+        last: usize::MAX,
+        background: None,
+    };
+
+    /// Pages `first..=last`, each waited for (`fsync` of a range).
+    pub(crate) fn range(first: usize, last: usize) -> Self {
+        Self {
+            first,
+            last,
+            background: None,
+        }
+    }
+
+    /// What the kernel's `->writepages` call asks for.
+    fn of(wbc: &WritebackControl<'_>) -> Self {
+        let (first, last) = wbc.pages();
+        Self {
+            first,
+            last,
+            background: (!wbc.sync_all()).then(|| wbc.budget()),
+        }
+    }
+}
+
+impl State {
+    /// Whether page `index`'s last store write failed (and no pass that
+    /// reports has tried it since).
+    fn last_write_failed(&self, index: usize) -> bool {
+        // `next_bit` from `index` is `index` itself when its bit is set
+        // (`Bitmap` has no `test_bit`).
+        self.write_failed
+            .as_ref()
+            .is_some_and(|f| f.next_bit(index) == Some(index))
+    }
+}
+
 impl PageCache {
-    /// `PCC_IOC_WRITEBACK`: clean every dirty page and write-protect it in
-    /// every mapping; with a store, write it there under the folio
-    /// writeback state first. A page whose write fails stays dirty, with
+    /// Every dirty page: [`Self::write_back`] of [`Pass::ALL`].
+    pub(crate) fn writeback(&self) -> Written {
+        self.write_back(Pass::ALL)
+    }
+
+    /// Clean the dirty pages `pass` takes and write-protect them in every
+    /// mapping; with a store, write them there under the folio writeback
+    /// state first, each run of consecutive pages in one write, and save
+    /// the bitmap after them. A page whose write fails stays dirty, with
     /// its data, for the next writeback; the result counts it and keeps
     /// the first error, for the caller to report.
-    pub(crate) fn writeback(&self) -> Written {
+    ///
+    /// A background pass does what `writeback_iter` does for
+    /// `WB_SYNC_NONE`: it skips a page under writeback rather than wait,
+    /// stops at its budget and at the first failed write. It also skips a
+    /// page whose last store write failed: a store that keeps failing (a
+    /// full disk) is then not written every `dirty_expire_centisecs` for
+    /// ever. Such a page waits, dirty, for a pass that reports (`fsync`,
+    /// `sync(2)`, `PCC_IOC_WRITEBACK`, unload), which tries it again.
+    pub(crate) fn write_back(&self, pass: Pass) -> Written {
         let Some(io) = self.backing.store() else {
             return self.clean_all();
         };
@@ -61,31 +142,71 @@ impl PageCache {
         // take out of the cache (pcc's `state` was busy) is not written: its
         // memory is bad, and reading it could take the machine down; it
         // stays dirty and reports the loss (`EIO`) until reset. A page
-        // another task is writing (clean, under writeback) is taken too:
-        // its write is waited for below, and if it failed the page is
-        // dirty again and written here, so that this writeback (an
-        // `fsync`) ends only once the page is in the store or its error is
-        // reported, as `file_write_and_wait_range` waits for writeback in
-        // flight.
+        // another task is writing (clean, under writeback) is taken by a
+        // pass that waits: its write is waited for below, and if it failed
+        // the page is dirty again and written here, so that this writeback
+        // (an `fsync`) ends only once the page is in the store or its error
+        // is reported, as `file_write_and_wait_range` waits for writeback
+        // in flight.
         let mut dirty = KVVec::new();
         {
             let mut state = self.state.lock();
             let pending = self
                 .inode
-                .folios_from(0)
-                .filter(|f| (f.is_dirty() || f.is_writeback()) && !f.is_hwpoison());
+                .folios_from(pass.first)
+                .take_while(|f| f.index() <= pass.last);
             for folio in pending {
                 let index = folio.index();
+                let wanted = match pass.background {
+                    None => folio.is_dirty() || folio.is_writeback(),
+                    Some(_) => folio.is_dirty() && !state.last_write_failed(index),
+                };
+                if !wanted || folio.is_hwpoison() {
+                    continue;
+                }
+                if pass.background.is_some_and(|budget| dirty.len() >= budget) {
+                    break;
+                }
                 if let Err(e) = dirty.push((index, folio), GFP_KERNEL) {
                     done.fail(e.into());
                     break;
                 }
                 state.held.set(index);
+                // Tried again here; marked again if it fails again.
+                if let Some(failed) = &mut state.write_failed {
+                    failed.clear_bit(index);
+                }
             }
         }
+        let mut run = match KVec::with_capacity(MAX_RUN, GFP_KERNEL) {
+            Ok(run) => run,
+            Err(e) => {
+                done.fail(e.into());
+                KVec::new()
+            }
+        };
+        let mut run_start = 0;
         for (index, folio) in dirty {
+            if run.capacity() == 0 {
+                break;
+            }
+            // The run so far written before the next folio is locked (no
+            // folio lock held over the store's I/O, whose locks a task may
+            // hold while it faults on pcc), at a gap or at its longest.
+            if !run.is_empty() && (run_start + run.len() != index || run.len() == MAX_RUN) {
+                self.write_run(io, &mut run, run_start, &mut done);
+                if pass.background.is_some() && done.failed > 0 {
+                    break;
+                }
+            }
             let locked = FolioGuard::new(folio);
             if !self.inode.owns(&locked) {
+                continue;
+            }
+            // Another task's writeback in flight: a background pass goes
+            // on (`folio_prepare_writeback`); one that waits, waits in
+            // `start_writeback`.
+            if pass.background.is_some() && locked.is_writeback() {
                 continue;
             }
             // Cleaned and under writeback; one writeback at a time per
@@ -96,55 +217,103 @@ impl PageCache {
                 continue;
             };
             self.counters.dirty.add(-1);
-            match io.store.write(&wb, index) {
-                Ok(()) => done.pages += 1,
-                Err(e) => {
-                    // Keep the data: dirty again, for the next writeback,
-                    // before the writeback state ends.
-                    if wb.redirty() {
-                        self.counters.dirty.add(1);
-                    }
-                    done.fail(e);
+            if run.is_empty() {
+                run_start = index;
+            }
+            // Within the capacity reserved above: no allocation, so no
+            // failure that would drop (end the writeback of) an unwritten
+            // page.
+            if let Err(PushError(wb)) = run.push_within_capacity(wb) {
+                if wb.redirty() {
+                    self.counters.dirty.add(1);
                 }
             }
         }
-        let saving = self.saving.lock();
-        if let Err(e) = self.save_bitmap(&saving, io, self.state.lock()) {
-            // The pages are in the store, but a reload would not know it.
-            pr_err!(
-                "writeback: saving the store's bitmap failed (errno {})\n",
-                e.to_errno()
-            );
-            done.error.get_or_insert(e);
+        if !run.is_empty() {
+            self.write_run(io, &mut run, run_start, &mut done);
         }
-        drop(saving);
+        // A background pass that wrote nothing has nothing to save or sync.
+        if pass.background.is_none() || done.pages > 0 || done.failed > 0 {
+            let saving = self.saving.lock();
+            if let Err(e) = self.save_bitmap(&saving, io, self.state.lock()) {
+                // The pages are in the store, but a reload would not know it.
+                pr_err!(
+                    "writeback: saving the store's bitmap failed (errno {})\n",
+                    e.to_errno()
+                );
+                done.error.get_or_insert(e);
+            }
+        }
         self.counters.pages_written_back.add(done.pages as u64);
         trace::writeback(done.pages);
         done
     }
 
-    /// `fsync` and `fdatasync`: with a store, every dirty page written to
-    /// it and the store synced ([`Self::writeback`]; the bitmap that says
-    /// which pages the store holds is what reading the data back needs, so
-    /// `fdatasync` saves it too). The call fails
+    /// Write `run`, pages `first..` under writeback, in one store write,
+    /// and empty it. A failed write dirties every page again and marks it,
+    /// for a background [`Pass`] to leave.
+    fn write_run(
+        &self,
+        io: &StoreBacking,
+        run: &mut KVec<FolioWriteback<ARef<Folio>>>,
+        first: usize,
+        done: &mut Written,
+    ) {
+        let n = run.len();
+        match io.store.write_run(run, first) {
+            Ok(()) => {
+                done.pages += n;
+                // Ends their writeback.
+                run.clear();
+            }
+            Err(e) => {
+                // Keep the data: dirty again, for the next writeback,
+                // before the writeback state ends.
+                for wb in run.drain_all() {
+                    if wb.redirty() {
+                        self.counters.dirty.add(1);
+                    }
+                    done.fail(e);
+                }
+                let mut state = self.state.lock();
+                if state.write_failed.is_none() {
+                    state.write_failed = BitmapVec::new(self.capacity, GFP_KERNEL).ok();
+                }
+                // Without room for the marks, the flusher tries the pages
+                // again.
+                if let Some(failed) = &mut state.write_failed {
+                    for i in first..first + n {
+                        failed.set_bit(i);
+                    }
+                }
+            }
+        }
+    }
+
+    /// `fsync`, `fdatasync` and `msync(MS_SYNC)`: with a store, the dirty
+    /// pages of `pass` (the call's range) written to it and the store
+    /// synced ([`Self::write_back`]; the bitmap that says which pages the
+    /// store holds is what reading the data back needs, so `fdatasync`
+    /// saves it too). The call fails
     /// - with `EIO` once a sync of the store itself failed (its own error
     ///   state reports that once; what was written before may not be on
     ///   the device), until `PCC_IOC_RESET`;
     /// - with `EIO` while a page's data is lost to a memory error (until
     ///   `PCC_IOC_RESET`, as `read` and `write` of that page fail);
-    /// - else with the store's errno if a page could not be written: the
-    ///   page stays dirty with its data, and every later call fails until
-    ///   it is written. The error is not reported once and then forgotten
+    /// - else with the store's errno if a page of the range could not be
+    ///   written: the page stays dirty with its data, and every later call
+    ///   whose range holds it tries it again and fails until it is
+    ///   written. The error is not reported once and then forgotten
     ///   (`errseq`, the kernel's way when the page is cleaned regardless),
     ///   because the data it concerns is not dropped.
     ///
     /// Without a store nothing can be made durable and nothing is done, as
     /// tmpfs's `noop_fsync`.
-    pub(crate) fn sync(&self) -> Result {
+    pub(crate) fn sync(&self, pass: Pass) -> Result {
         if self.backing.store().is_none() {
             return Ok(());
         }
-        let done = self.writeback();
+        let done = self.write_back(pass);
         let (lost, sync_failed) = {
             let state = self.state.lock();
             let stuck = self
@@ -239,13 +408,12 @@ impl Writeback for PageCache {
         &self.inode
     }
 
-    /// Every dirty page, whatever range and budget the caller asked for
-    /// ([`PageCache::writeback`]: the store is synced once per call). A
-    /// page whose write fails stays dirty, so the flusher tries it again
-    /// after `dirty_expire_centisecs` (its inode is dirty again) and the
-    /// next `fsync` reports it.
+    /// The dirty pages the call asks for ([`Pass::of`]: its range, and
+    /// for the flusher its budget; the store is synced once per call). A
+    /// page whose write fails stays dirty: a call that waits (`sync(2)`)
+    /// tries it again, the flusher leaves it to one ([`PageCache::write_back`]).
     fn writepages(&self, wbc: &mut WritebackControl<'_>) -> Result {
-        let done = self.writeback();
+        let done = self.write_back(Pass::of(wbc));
         wbc.wrote(done.pages);
         match done.error {
             Some(e) if done.failed > 0 => {
@@ -256,7 +424,7 @@ impl Writeback for PageCache {
                 );
                 Err(e)
             }
-            // The bitmap: `writeback` logged it.
+            // The bitmap: `write_back` logged it.
             Some(e) => Err(e),
             None => Ok(()),
         }
@@ -266,7 +434,7 @@ impl Writeback for PageCache {
     /// the store; waiting, sync again and report what `fsync` would.
     fn sync_fs(&self, wait: bool) -> Result {
         if wait {
-            self.sync()
+            self.sync(Pass::ALL)
         } else {
             Ok(())
         }

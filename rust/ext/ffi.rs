@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Declarations of the C functions in `rust/helpers/`, `rust/pcc_fs.c` and `rust/trace.c`
+//! Declarations of the C functions in `rust/helpers/`, `rust/pcc_fs.c`, `rust/pcc_inject.c`
+//! and `rust/trace.c`
 //! (prototypes in `rust/pcc_helpers.h`).
 //!
 //! They wrap kernel functions that are `static inline` (so `kernel::bindings`
@@ -80,14 +81,20 @@ extern "C" {
         file: *mut bindings::file,
         size: bindings::loff_t,
     ) -> kernel::ffi::c_int;
-    pub(crate) fn pcc_file_folio_io(
+    pub(crate) fn pcc_file_folio_read(
         file: *mut bindings::file,
         folio: *mut bindings::folio,
         pos: bindings::loff_t,
-        write: bool,
     ) -> isize;
     pub(crate) fn pcc_bvec_set_folio(bv: *mut bindings::bio_vec, folio: *mut bindings::folio);
     pub(crate) fn pcc_file_bvec_read(
+        file: *mut bindings::file,
+        bv: *mut bindings::bio_vec,
+        n: kernel::ffi::c_uint,
+        len: usize,
+        pos: bindings::loff_t,
+    ) -> isize;
+    pub(crate) fn pcc_file_bvec_write(
         file: *mut bindings::file,
         bv: *mut bindings::bio_vec,
         n: kernel::ffi::c_uint,
@@ -112,6 +119,9 @@ extern "C" {
     pub(crate) fn pcc_param_io_delay_us() -> kernel::ffi::c_uint;
     pub(crate) fn pcc_param_cache_pages() -> kernel::ffi::c_ulong;
     pub(crate) fn pcc_ratelimit() -> bool;
+    pub(crate) fn pcc_inject_init() -> kernel::ffi::c_int;
+    pub(crate) fn pcc_inject_exit();
+    pub(crate) fn pcc_inject_store_fails(write: bool, bytes: usize) -> bool;
 
     pub(crate) fn pcc_inode_new(size: bindings::loff_t, writeback: bool) -> *mut bindings::inode;
     pub(crate) fn pcc_inode_set_wb_handler(

@@ -367,7 +367,7 @@ impl FolioRef for ARef<Folio> {}
 /// ```
 /// let locked = FolioGuard::new(folio);
 /// if let Ok(wb) = locked.start_writeback() {
-///     if file.write_folio(&wb, pos).is_err() {
+///     if file.write_folios(core::slice::from_ref(&wb), pos).is_err() {
 ///         wb.redirty(); // dirty again, then writeback ends
 ///     } // else dropping `wb` ends writeback
 /// }
@@ -561,10 +561,10 @@ impl<P: FolioRef> FolioGuard<P> {
     /// uptodate: its memory is not the file's data (the kernel never
     /// dirties such a folio; `__folio_mark_dirty` warns if it is asked to),
     /// and no [`FolioWriteback`] exists whose memory was not written in
-    /// full first, which is what lets [`KernelFile::write_folio`] send it
+    /// full first, which is what lets [`KernelFile::write_folios`] send it
     /// to a store.
     ///
-    /// [`KernelFile::write_folio`]: super::kernel_file::KernelFile::write_folio
+    /// [`KernelFile::write_folios`]: super::kernel_file::KernelFile::write_folios
     ///
     /// A writeback already in flight (started by another task, which ends
     /// it without the lock) is waited for first: one writeback at a time.

@@ -136,7 +136,7 @@ impl KernelFile {
         // SAFETY: The folio is locked (`FolioGuard`) and not uptodate
         // (checked above), so nobody else reads or writes its memory; the
         // file is open (type invariant).
-        let n = unsafe { ffi::pcc_file_folio_io(self.as_ptr(), folio.as_ptr(), pos, false) };
+        let n = unsafe { ffi::pcc_file_folio_read(self.as_ptr(), folio.as_ptr(), pos) };
         transferred(n, folio.size())?;
         // SAFETY: The folio is locked, as `folio_mark_uptodate` requires,
         // and every byte of it was just read.
@@ -178,16 +178,32 @@ impl KernelFile {
         Ok(())
     }
 
-    /// Write `folio` at byte `pos`, as a filesystem's `->writepages` does
-    /// for a folio it put under writeback.
-    pub(crate) fn write_folio<P: FolioRef>(&self, folio: &FolioWriteback<P>, pos: u64) -> Result {
+    /// Write `folios`, consecutive pages of the file from byte `pos`, in
+    /// one write (a `bio_vec` per folio), as a filesystem's `->writepages`
+    /// sends a contiguous run of the folios it put under writeback.
+    pub(crate) fn write_folios<P: FolioRef>(
+        &self,
+        folios: &[FolioWriteback<P>],
+        pos: u64,
+    ) -> Result {
         let pos = i64::try_from(pos).map_err(|_| EINVAL)?;
-        // SAFETY: The handle keeps the folio alive; the file is open (type
-        // invariant); the folio's memory is the file's data (uptodate) and
+        let n = u32::try_from(folios.len()).map_err(|_| EINVAL)?;
+        let mut bv = KVec::with_capacity(folios.len(), GFP_KERNEL)?;
+        let mut len = 0usize;
+        for f in folios {
+            let mut v = bindings::bio_vec::default();
+            // SAFETY: `v` is ours; the folio is live (the handle holds it).
+            unsafe { ffi::pcc_bvec_set_folio(&mut v, f.as_ptr()) };
+            bv.push(v, GFP_KERNEL)?;
+            len += f.size();
+        }
+        // SAFETY: Each handle keeps its folio alive; `bv` describes exactly
+        // them, `n` entries of `len` bytes in all; the file is open (type
+        // invariant); each folio's memory is the file's data (uptodate) and
         // reading it races with no writer (stable pages): the type
         // invariant of `FolioWriteback`.
-        let n = unsafe { ffi::pcc_file_folio_io(self.as_ptr(), folio.as_ptr(), pos, true) };
-        transferred(n, folio.size())
+        let r = unsafe { ffi::pcc_file_bvec_write(self.as_ptr(), bv.as_mut_ptr(), n, len, pos) };
+        transferred(r, len)
     }
 }
 

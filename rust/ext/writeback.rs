@@ -74,6 +74,34 @@ pub(crate) struct WritebackControl<'a> {
 }
 
 impl WritebackControl<'_> {
+    /// The pages asked for, first and last: `range_start..=range_end` in
+    /// pages, or every page for a cyclic pass (the flusher's, which
+    /// `writeback_iter` starts at `mapping->writeback_index` and wraps;
+    /// a caller that starts at 0 writes the same pages).
+    pub(crate) fn pages(&self) -> (usize, usize) {
+        if self.wbc.range_cyclic() != 0 {
+            return (0, usize::MAX);
+        }
+        let page = |pos: bindings::loff_t| {
+            usize::try_from(pos.max(0) >> bindings::PAGE_SHIFT).unwrap_or(usize::MAX)
+        };
+        (page(self.wbc.range_start), page(self.wbc.range_end))
+    }
+
+    /// Whether the caller waits for every page, one under writeback
+    /// included (`WB_SYNC_ALL`: `sync(2)`, `filemap_write_and_wait`), or
+    /// writes what it can without waiting, within its budget
+    /// (`WB_SYNC_NONE`: the flusher, background writeback).
+    pub(crate) fn sync_all(&self) -> bool {
+        self.wbc.sync_mode == bindings::writeback_sync_modes_WB_SYNC_ALL
+    }
+
+    /// Pages left in the caller's budget (`nr_to_write`), which a
+    /// `WB_SYNC_NONE` pass stops at.
+    pub(crate) fn budget(&self) -> usize {
+        usize::try_from(self.wbc.nr_to_write).unwrap_or(0)
+    }
+
     /// Count `pages` written in the caller's budget (`nr_to_write`), as
     /// `writeback_iter` does: the flusher measures its progress by it.
     pub(crate) fn wrote(&mut self, pages: usize) {

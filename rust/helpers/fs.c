@@ -13,15 +13,15 @@ bool pcc_file_is_reg(struct file *file) { return S_ISREG(file_inode(file)->i_mod
 bool pcc_file_is_blk(struct file *file) { return S_ISBLK(file_inode(file)->i_mode); }
 int pcc_file_truncate(struct file *file, loff_t size) { return vfs_truncate(&file->f_path, size); }
 
-/* One folio's worth of file at pos, into the folio or out of it (write), as loop does. */
-ssize_t pcc_file_folio_io(struct file *file, struct folio *folio, loff_t pos, bool write)
+/* One folio's worth of file at pos, into the folio, as loop does. */
+ssize_t pcc_file_folio_read(struct file *file, struct folio *folio, loff_t pos)
 {
 	struct bio_vec bv;
 	struct iov_iter iter;
 
 	bvec_set_folio(&bv, folio, folio_size(folio), 0);
-	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, &bv, 1, folio_size(folio));
-	return write ? vfs_iter_write(file, &iter, &pos, 0) : vfs_iter_read(file, &iter, &pos, 0);
+	iov_iter_bvec(&iter, ITER_DEST, &bv, 1, folio_size(folio));
+	return vfs_iter_read(file, &iter, &pos, 0);
 }
 
 /* A bio_vec for the whole of folio (bvec_set_folio). */
@@ -38,4 +38,14 @@ ssize_t pcc_file_bvec_read(struct file *file, struct bio_vec *bv, unsigned int n
 
 	iov_iter_bvec(&iter, ITER_DEST, bv, n, len);
 	return vfs_iter_read(file, &iter, &pos, 0);
+}
+
+/* n folios out to the file at pos, in one write (lo_rw_aio's ITER_SOURCE). */
+ssize_t pcc_file_bvec_write(struct file *file, struct bio_vec *bv, unsigned int n, size_t len,
+			    loff_t pos)
+{
+	struct iov_iter iter;
+
+	iov_iter_bvec(&iter, ITER_SOURCE, bv, n, len);
+	return vfs_iter_write(file, &iter, &pos, 0);
 }

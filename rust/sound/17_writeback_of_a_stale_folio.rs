@@ -21,5 +21,5 @@ pub(crate) fn stale(fresh: FolioGuard<ARef<Folio>>, store: &KernelFile) -> Resul
     let wb = FolioWriteback {
         folio: ManuallyDrop::new(fresh.unlock()),
     };
-    store.write_folio(&wb, 0)
+    store.write_folios(core::slice::from_ref(&wb), 0)
 }
