@@ -37,6 +37,7 @@ SCENARIOS = [
     ("private-store", "Store to a private mapping", "", 0),
     ("major-fault", "Read of a page only the store holds", STORE, 0),
     ("evict-refault", "Read after eviction", STORE, 0),
+    ("readahead-async", "Read of the page that marks a readahead window", STORE, 0),
     ("mkwrite-under-writeback", "Store to a page under writeback", STORE, 0),
     ("sigbus", "Access past capacity", "", 0),
     ("bad-access-write", "Store to a read-only mapping", "", 0),
@@ -305,6 +306,27 @@ CHECKS = {
         "order": ["do_read_fault", "do_fault_around", "pcc_map_pages"],
         "absent": ["pcc_fault"],
         "events": {"pcc_map_pages": r"pgoff=0-15 .* mapped=16 ret=NOPAGE"},
+    },
+    # The page a readahead window marked (PG_readahead), which fault-around
+    # leaves unmapped: pcc's ->fault finds it cached, gives up the fault
+    # lock and reads the next window ahead (page_cache_async_ra, as
+    # do_async_mmap_readahead), and retries; the retry under mmap_lock maps
+    # the page, its mark cleared, through fault-around (ret=NOPAGE). It is
+    # not TRIED: do_page_fault sets that after a VMA-locked pass only for
+    # VM_FAULT_MAJOR.
+    "readahead-async": {
+        "order": ["do_page_fault", "handle_mm_fault", "do_read_fault", "__do_fault", "pcc_fault"],
+        "absent": ["pcc_page_mkwrite", "pcc_page_cache_read_around"],
+        "events": {"pcc_fault": r"flags=\S*VMA_LOCK\S* cache=hit .*ret=RETRY$",
+                   "pcc_map_pages": r"flags=(?!\S*VMA_LOCK)(?!\S*TRIED)\S+ mapped=[1-9]\d* ret=NOPAGE"},
+        "graph_children": {
+            "do_mem_abort": ["lock_vma_under_rcu", "handle_mm_fault", "lock_mm_and_find_vma",
+                             "handle_mm_fault"],
+            "__do_fault": ["pcc_release_fault_lock", "pcc_page_cache_async_ra"],
+            "pcc_page_cache_async_ra": ["page_cache_async_ra"],
+            "read_pages": ["pcc_readahead"],
+            "pcc_readahead": ["pcc_file_bvec_read"],
+        },
     },
     # Killed while the fault reads the store: RETRY with a fatal signal
     # pending ends the fault; it is not retried under mmap_lock.

@@ -26,6 +26,7 @@
  * What user space saw (a signal and its si_code, a syscall's result) is
  * written to the trace buffer too, as a "pcc-user:" marker.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -208,6 +209,33 @@ static void page_only_in_store(void)
 	cache_pages(1);
 	if (ioctl(fd, PCC_IOC_WRITEBACK) != 1 || ioctl(fd, PCC_IOC_EVICT) != 1)
 		die("writeback and evict (is pcc loaded with backing=?)");
+}
+
+/* The readahead window of a file opened now, in pages: pcc's bdi's read_ahead_kb. */
+static long ra_window(void)
+{
+	char path[300];
+	struct dirent *e;
+	long kb = -1;
+	DIR *d = opendir("/sys/class/bdi");
+	FILE *f;
+
+	if (!d)
+		die("opendir /sys/class/bdi");
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, "pcc-", 4)) {
+			snprintf(path, sizeof(path), "/sys/class/bdi/%s/read_ahead_kb", e->d_name);
+			f = fopen(path, "r");
+			if (!f || fscanf(f, "%ld", &kb) != 1)
+				die(path);
+			fclose(f);
+		}
+	closedir(d);
+	if (kb * 1024 / psz < 8) {
+		errno = EINVAL;
+		die("no pcc bdi with a readahead window of 8 pages or more (is pcc loaded with backing=?)");
+	}
+	return kb * 1024 / psz;
 }
 
 /*
@@ -632,6 +660,23 @@ int main(int argc, char **argv)
 			die("writeback and evict (is pcc loaded with backing=?)");
 		tracing(1);
 		v = p[0];
+		tracing(0);
+	} else if (!strcmp(s, "readahead-async")) {
+		/*
+		 * Pages [0, 3W) only in the store, W the readahead window. A
+		 * read of page W (not traced) reads the window [W/2, 3W/2)
+		 * and marks its page W/2 + 3W/4 (PG_readahead); the traced
+		 * read is of that mark.
+		 */
+		long w = ra_window();
+
+		cache_pages(3 * w);
+		if (ioctl(fd, PCC_IOC_WRITEBACK) != 3 * w || ioctl(fd, PCC_IOC_EVICT) != 3 * w)
+			die("writeback and evict (is pcc loaded with backing=?)");
+		p = map(3 * w, MAP_SHARED, 0);
+		v = p[w * psz];
+		tracing(1);
+		v = p[(w / 2 + w - w / 4) * psz];
 		tracing(0);
 	} else if (!strcmp(s, "mkwrite-under-writeback")) {
 		/*
