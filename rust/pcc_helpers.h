@@ -84,9 +84,15 @@ int pcc_inode_set_error_handler(struct inode *inode, void *data,
 				int (*remove)(void *data, struct folio *folio));
 void pcc_inode_clear_error_handler(struct inode *inode);
 
+/* What rust/pcc_inject.c can fail (rust/ext/inject.rs: StoreIo). */
+enum pcc_store_io {
+	PCC_STORE_READ,
+	PCC_STORE_WRITE,
+	PCC_STORE_SYNC,
+};
 int pcc_inject_init(void);
 void pcc_inject_exit(void);
-bool pcc_inject_store_fails(bool write, size_t bytes);
+bool pcc_inject_store_fails(enum pcc_store_io io, size_t bytes);
 
 void pcc_trace_fault(unsigned long pgoff, unsigned long address, unsigned int flags,
 		     int cache, unsigned int ret);

@@ -3,13 +3,14 @@
  * Store I/O errors on demand, with the kernel's fault-injection framework
  * (Documentation/fault-injection/fault-injection.rst), as drivers offer
  * their own (mmc's fail_mmc_request, null_blk's timeout): while pcc has a
- * store, /sys/kernel/debug/pcc/fail_store_read/ and fail_store_write/
- * hold the usual knobs (probability, interval, times, space, verbose,
- * task-filter). An injected failure makes that store read or write fail
- * with EIO before it reaches the store, whatever the store is: a block
- * device (where fail_make_request would also do, if the kernel had it) or
- * a regular file (which nothing else can fail on demand). "times" counts
- * down with each failure, so a test reads how many there were.
+ * store, /sys/kernel/debug/pcc/fail_store_read/, fail_store_write/ and
+ * fail_store_sync/ hold the usual knobs (probability, interval, times,
+ * space, verbose, task-filter). An injected failure makes that store page
+ * read or write, or that sync of the store, fail with EIO before it
+ * reaches the store, whatever the store is: a block device (where
+ * fail_make_request would also do, if the kernel had it) or a regular
+ * file (which nothing else can fail on demand). "times" counts down with
+ * each failure, so a test reads how many there were.
  *
  * Without CONFIG_FAULT_INJECTION_DEBUG_FS there is nothing to set, and
  * nothing fails. rust/ext/inject.rs wraps it.
@@ -22,29 +23,40 @@
 #ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
 static DECLARE_FAULT_ATTR(pcc_fail_store_read);
 static DECLARE_FAULT_ATTR(pcc_fail_store_write);
+static DECLARE_FAULT_ATTR(pcc_fail_store_sync);
 static struct dentry *pcc_debugfs_dir;
+
+/* Indexed by enum pcc_store_io (pcc_helpers.h). */
+static struct {
+	const char *name;
+	struct fault_attr *attr;
+} pcc_store_faults[] = {
+	[PCC_STORE_READ] = { "fail_store_read", &pcc_fail_store_read },
+	[PCC_STORE_WRITE] = { "fail_store_write", &pcc_fail_store_write },
+	[PCC_STORE_SYNC] = { "fail_store_sync", &pcc_fail_store_sync },
+};
 
 int pcc_inject_init(void)
 {
 	struct dentry *d;
+	unsigned int i;
 
 	if (pcc_debugfs_dir)
 		return -EBUSY;
-	/* Quiet by default: a stack dump per failure would read as a splat. */
-	pcc_fail_store_read.verbose = 0;
-	pcc_fail_store_write.verbose = 0;
 	d = debugfs_create_dir("pcc", NULL);
 	if (IS_ERR(d))
 		return PTR_ERR(d);
 	pcc_debugfs_dir = d;
-	d = fault_create_debugfs_attr("fail_store_read", pcc_debugfs_dir, &pcc_fail_store_read);
-	if (!IS_ERR(d))
-		d = fault_create_debugfs_attr("fail_store_write", pcc_debugfs_dir,
-					      &pcc_fail_store_write);
-	if (IS_ERR(d)) {
-		debugfs_remove_recursive(pcc_debugfs_dir);
-		pcc_debugfs_dir = NULL;
-		return PTR_ERR(d);
+	for (i = 0; i < ARRAY_SIZE(pcc_store_faults); i++) {
+		/* Quiet by default: a stack dump per failure would read as a splat. */
+		pcc_store_faults[i].attr->verbose = 0;
+		d = fault_create_debugfs_attr(pcc_store_faults[i].name, pcc_debugfs_dir,
+					      pcc_store_faults[i].attr);
+		if (IS_ERR(d)) {
+			debugfs_remove_recursive(pcc_debugfs_dir);
+			pcc_debugfs_dir = NULL;
+			return PTR_ERR(d);
+		}
 	}
 	return 0;
 }
@@ -55,9 +67,9 @@ void pcc_inject_exit(void)
 	pcc_debugfs_dir = NULL;
 }
 
-bool pcc_inject_store_fails(bool write, size_t bytes)
+bool pcc_inject_store_fails(enum pcc_store_io io, size_t bytes)
 {
-	return should_fail(write ? &pcc_fail_store_write : &pcc_fail_store_read, bytes);
+	return io < ARRAY_SIZE(pcc_store_faults) && should_fail(pcc_store_faults[io].attr, bytes);
 }
 #else
 int pcc_inject_init(void)
@@ -69,7 +81,7 @@ void pcc_inject_exit(void)
 {
 }
 
-bool pcc_inject_store_fails(bool write, size_t bytes)
+bool pcc_inject_store_fails(enum pcc_store_io io, size_t bytes)
 {
 	return false;
 }

@@ -80,9 +80,9 @@ pub(crate) struct Store {
     io_delay_us: u32,
     pub(crate) reads: Atomic<u64>,
     pub(crate) writes: Atomic<u64>,
-    /// Page reads and writes that fail on demand (`EIO`):
-    /// `/sys/kernel/debug/pcc/fail_store_{read,write}/`. The header and the
-    /// bitmap are never failed.
+    /// Page reads and writes, and syncs, that fail on demand (`EIO`):
+    /// `/sys/kernel/debug/pcc/fail_store_{read,write,sync}/`. The writes of
+    /// the header and the bitmap are never failed.
     faults: Option<StoreFaults>,
 }
 
@@ -313,6 +313,13 @@ impl Store {
                 .map_err(|error| SaveFailed { error, sync: false })?;
         }
         let synced = match &self.data {
+            _ if self
+                .faults
+                .as_ref()
+                .is_some_and(|f| f.fails(StoreIo::Sync, 0)) =>
+            {
+                Err(EIO)
+            }
             Some(data) => data.sync().and_then(|()| self.file.sync()),
             None => self.file.sync(),
         };
@@ -333,16 +340,14 @@ impl Store {
     /// Fill a locked, not uptodate folio with page `index`; it becomes
     /// uptodate if every byte was read.
     pub(crate) fn read(&self, folio: &FolioGuard<ARef<Folio>>, index: usize) -> Result {
-        self.page_io(StoreIo::Read, index, 1, |file, pos| {
-            file.read_folio(folio, pos)
-        })
+        self.page_io(false, index, 1, |file, pos| file.read_folio(folio, pos))
     }
 
     /// Fill locked, not uptodate folios, pages `index..` of the store, in
     /// one read; they become uptodate if every byte was read. The delay
     /// (`io_delay_us`) is per read, the counter per page.
     pub(crate) fn read_run(&self, folios: &[FolioGuard<ARef<Folio>>], index: usize) -> Result {
-        self.page_io(StoreIo::Read, index, folios.len(), |file, pos| {
+        self.page_io(false, index, folios.len(), |file, pos| {
             file.read_folios(folios, pos)
         })
     }
@@ -350,24 +355,24 @@ impl Store {
     /// Write folios under writeback, pages `index..` of the store, in one
     /// write. The delay is per write, the counter per page.
     pub(crate) fn write_run(&self, folios: &[FolioWriteback<ARef<Folio>>], index: usize) -> Result {
-        self.page_io(StoreIo::Write, index, folios.len(), |file, pos| {
+        self.page_io(true, index, folios.len(), |file, pos| {
             file.write_folios(folios, pos)
         })
     }
 
-    /// One I/O of `pages` pages from page `index`: the delay, an injected
-    /// failure if one is due, the page counter on success, a rate-limited
-    /// line on failure.
+    /// One read (or `write`) of `pages` pages from page `index`: the delay,
+    /// an injected failure if one is due, the page counter on success, a
+    /// rate-limited line on failure.
     fn page_io(
         &self,
-        io: StoreIo,
+        write: bool,
         index: usize,
         pages: usize,
         transfer: impl FnOnce(&KernelFile, u64) -> Result,
     ) -> Result {
-        let (what, done) = match io {
-            StoreIo::Read => ("read", &self.reads),
-            StoreIo::Write => ("write", &self.writes),
+        let (io, what, done) = match write {
+            false => (StoreIo::Read, "read", &self.reads),
+            true => (StoreIo::Write, "write", &self.writes),
         };
         self.delay();
         let r = match &self.faults {

@@ -201,11 +201,12 @@ STORE_FIXTURE(store, 1, 0);
 /*
  * pcc's store error injection (the kernel's fault attributes,
  * rust/pcc_inject.c): from fail_store_io(), every store page read (or
- * write) fails with EIO, at most `times` of them; "times" counts the
- * failures down.
+ * write, or sync of the store) fails with EIO, at most `times` of them;
+ * "times" counts the failures down.
  */
 #define FAIL_READ	"/sys/kernel/debug/pcc/fail_store_read/"
 #define FAIL_WRITE	"/sys/kernel/debug/pcc/fail_store_write/"
+#define FAIL_SYNC	"/sys/kernel/debug/pcc/fail_store_sync/"
 
 static int fail_store_io(const char *dir, long times)
 {
@@ -440,6 +441,34 @@ TEST_F(store, a_failed_store_read_is_tried_once_more_then_sigbus_or_eio_and_lose
 	EXPECT_EQ(-1, pread_check(self->fd, 7, 40));
 	EXPECT_EQ(-1, pcc_check_page((const void *)p, 7, 40));
 	munmap((void *)p, PSZ);
+}
+
+/*
+ * A sync of the store that failed fails every fsync with EIO until reset:
+ * the store's own error state reports a failed sync once only (errseq),
+ * and what was written to it before may not be on the device, so pcc
+ * remembers. Page 3 is written and the store's sync fails once
+ * (injected): that fsync fails with EIO, the page itself written; so does
+ * the next, though the store syncs again and nothing is dirty. After
+ * PCC_IOC_RESET (every page a hole again), fsync succeeds.
+ */
+TEST_F(store, a_failed_store_sync_fails_every_fsync_until_reset)
+{
+	struct snap a;
+
+	ASSERT_EQ(0, pwrite_pattern(self->fd, 3, 60));
+	ASSERT_EQ(0, fail_store_io(FAIL_SYNC, 1)) TH_LOG("%s: %s", FAIL_SYNC, strerror(errno));
+	EXPECT_EQ(-1, fsync(self->fd));
+	EXPECT_EQ(EIO, errno);
+	EXPECT_EQ(1, store_io_failed(FAIL_SYNC, 1));
+	snap(self->fd, &a);
+	EXPECT_EQ(0, a.s.pages_dirty);
+	EXPECT_EQ(-1, store_check(PCC_STORE_DISK, 3, 60));
+	EXPECT_EQ(-1, fsync(self->fd)) TH_LOG("the failed sync forgotten");
+	EXPECT_EQ(EIO, errno);
+	EXPECT_EQ(1, store_io_failed(FAIL_SYNC, 1));
+	EXPECT_EQ(0, ioctl(self->fd, PCC_IOC_RESET));
+	EXPECT_EQ(0, fsync(self->fd)) TH_LOG("after reset: %s", strerror(errno));
 }
 
 /*

@@ -121,7 +121,7 @@ extern "C" {
     pub(crate) fn pcc_ratelimit() -> bool;
     pub(crate) fn pcc_inject_init() -> kernel::ffi::c_int;
     pub(crate) fn pcc_inject_exit();
-    pub(crate) fn pcc_inject_store_fails(write: bool, bytes: usize) -> bool;
+    pub(crate) fn pcc_inject_store_fails(io: kernel::ffi::c_uint, bytes: usize) -> bool;
 
     pub(crate) fn pcc_inode_new(size: bindings::loff_t, writeback: bool) -> *mut bindings::inode;
     pub(crate) fn pcc_inode_set_wb_handler(

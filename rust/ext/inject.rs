@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Store I/O errors on demand, through the kernel's fault injection
-//! (`should_fail`): the knobs of `/sys/kernel/debug/pcc/fail_store_read/`
-//! and `fail_store_write/` (`probability`, `interval`, `times`, ...), as
-//! Documentation/fault-injection/fault-injection.rst describes them.
+//! (`should_fail`): the knobs of `/sys/kernel/debug/pcc/fail_store_read/`,
+//! `fail_store_write/` and `fail_store_sync/` (`probability`, `interval`,
+//! `times`, ...), as Documentation/fault-injection/fault-injection.rst
+//! describes them.
 //!
 //! C: `rust/pcc_inject.c`, over
 //! [`include/linux/fault-inject.h`](srctree/include/linux/fault-inject.h).
@@ -13,11 +14,17 @@
 use super::ffi;
 use kernel::prelude::*;
 
-/// Which store I/O may be made to fail.
+/// Which store I/O may be made to fail: `enum pcc_store_io` of
+/// `rust/pcc_helpers.h`, value for value.
 #[derive(Clone, Copy)]
+#[repr(u32)]
 pub(crate) enum StoreIo {
-    Read,
-    Write,
+    /// A read of pages.
+    Read = 0,
+    /// A write of pages.
+    Write = 1,
+    /// A sync of the store (`vfs_fsync`).
+    Sync = 2,
 }
 
 /// The knobs, in debugfs while this lives. There is one set: a second
@@ -37,7 +44,7 @@ impl StoreFaults {
     pub(crate) fn fails(&self, io: StoreIo, bytes: usize) -> bool {
         // SAFETY: The knobs exist while `self` lives (type invariant);
         // `should_fail` may be called from any context.
-        unsafe { ffi::pcc_inject_store_fails(matches!(io, StoreIo::Write), bytes) }
+        unsafe { ffi::pcc_inject_store_fails(io as u32, bytes) }
     }
 }
 

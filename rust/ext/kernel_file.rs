@@ -18,6 +18,7 @@ use super::{
     folio::{
         FolioGuard,
         FolioRef,
+        FolioState,
         FolioWriteback, //
     },
 };
@@ -154,16 +155,7 @@ impl KernelFile {
             return Err(EBUSY);
         }
         let pos = i64::try_from(pos).map_err(|_| EINVAL)?;
-        let n = u32::try_from(folios.len()).map_err(|_| EINVAL)?;
-        let mut bv = KVec::with_capacity(folios.len(), GFP_KERNEL)?;
-        let mut len = 0usize;
-        for f in folios {
-            let mut v = bindings::bio_vec::default();
-            // SAFETY: `v` is ours; the folio is live (the guard holds it).
-            unsafe { ffi::pcc_bvec_set_folio(&mut v, f.as_ptr()) };
-            bv.push(v, GFP_KERNEL)?;
-            len += f.size();
-        }
+        let (mut bv, n, len) = bio_vecs(folios.iter().map(|f| &**f))?;
         // SAFETY: Every folio is locked (`FolioGuard`) and not uptodate
         // (checked above), so nobody else reads or writes its memory; `bv`
         // describes exactly them, `n` entries of `len` bytes in all; the
@@ -187,16 +179,7 @@ impl KernelFile {
         pos: u64,
     ) -> Result {
         let pos = i64::try_from(pos).map_err(|_| EINVAL)?;
-        let n = u32::try_from(folios.len()).map_err(|_| EINVAL)?;
-        let mut bv = KVec::with_capacity(folios.len(), GFP_KERNEL)?;
-        let mut len = 0usize;
-        for f in folios {
-            let mut v = bindings::bio_vec::default();
-            // SAFETY: `v` is ours; the folio is live (the handle holds it).
-            unsafe { ffi::pcc_bvec_set_folio(&mut v, f.as_ptr()) };
-            bv.push(v, GFP_KERNEL)?;
-            len += f.size();
-        }
+        let (mut bv, n, len) = bio_vecs(folios.iter().map(|f| &**f))?;
         // SAFETY: Each handle keeps its folio alive; `bv` describes exactly
         // them, `n` entries of `len` bytes in all; the file is open (type
         // invariant); each folio's memory is the file's data (uptodate) and
@@ -205,6 +188,26 @@ impl KernelFile {
         let r = unsafe { ffi::pcc_file_bvec_write(self.as_ptr(), bv.as_mut_ptr(), n, len, pos) };
         transferred(r, len)
     }
+}
+
+/// A `bio_vec` for each of `folios`, whole, in order: the array, its length
+/// and the bytes it spans. The caller keeps the folios alive while it uses
+/// the array.
+fn bio_vecs<'a>(
+    folios: impl ExactSizeIterator<Item = &'a FolioState>,
+) -> Result<(KVec<bindings::bio_vec>, u32, usize)> {
+    let n = u32::try_from(folios.len()).map_err(|_| EINVAL)?;
+    let mut bv = KVec::with_capacity(folios.len(), GFP_KERNEL)?;
+    let mut len = 0usize;
+    for f in folios {
+        let mut v = bindings::bio_vec::default();
+        // SAFETY: `v` is ours; the folio is live (the caller's guard or
+        // handle holds it).
+        unsafe { ffi::pcc_bvec_set_folio(&mut v, f.as_ptr()) };
+        bv.push(v, GFP_KERNEL)?;
+        len += f.size();
+    }
+    Ok((bv, n, len))
 }
 
 /// `Ok` if `n`, what one VFS read or write returned, is all `want` bytes;
