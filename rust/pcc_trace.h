@@ -106,6 +106,30 @@ TRACE_EVENT(pcc_page_mkwrite,
 		  pcc_print_ret(__entry->ret))
 );
 
+/*
+ * pcc's ->readahead: the batch the kernel's readahead handed it (pages
+ * start to end, locked, new), of which `read` are read from the store and
+ * `zeroed` are holes, zero-filled; the rest were lost to a memory error.
+ */
+TRACE_EVENT(pcc_readahead,
+	TP_PROTO(unsigned long start, unsigned long nr, unsigned long read, unsigned long zeroed),
+	TP_ARGS(start, nr, read, zeroed),
+	TP_STRUCT__entry(
+		__field(unsigned long, start)
+		__field(unsigned long, nr)
+		__field(unsigned long, read)
+		__field(unsigned long, zeroed)
+	),
+	TP_fast_assign(
+		__entry->start = start;
+		__entry->nr = nr;
+		__entry->read = read;
+		__entry->zeroed = zeroed;
+	),
+	TP_printk("pgoff=%lu-%lu read=%lu zeroed=%lu", __entry->start,
+		  __entry->start + __entry->nr - 1, __entry->read, __entry->zeroed)
+);
+
 TRACE_EVENT(pcc_writeback,
 	TP_PROTO(unsigned long cleaned),
 	TP_ARGS(cleaned),

@@ -26,5 +26,11 @@ void pcc_trace_page_mkwrite(unsigned long pgoff, unsigned long address, unsigned
 	trace_pcc_page_mkwrite(pgoff, address, flags, ret);
 }
 
+void pcc_trace_readahead(unsigned long start, unsigned long nr, unsigned long read,
+			 unsigned long zeroed)
+{
+	trace_pcc_readahead(start, nr, read, zeroed);
+}
+
 void pcc_trace_writeback(unsigned long cleaned) { trace_pcc_writeback(cleaned); }
 void pcc_trace_reset(unsigned long freed) { trace_pcc_reset(freed); }

@@ -38,6 +38,9 @@ SCENARIOS = [
     ("major-fault", "Read of a page only the store holds", STORE, 0),
     ("evict-refault", "Read after eviction", STORE, 0),
     ("readahead-async", "Read of the page that marks a readahead window", STORE, 0),
+    ("willneed", "MADV_WILLNEED", STORE, 0),
+    ("fsync", "fsync", STORE, 0),
+    ("flusher-writeback", "The flusher's writeback", STORE, 0),
     ("mkwrite-under-writeback", "Store to a page under writeback", STORE, 0),
     ("sigbus", "Access past capacity", "", 0),
     ("bad-access-write", "Store to a read-only mapping", "", 0),
@@ -328,6 +331,58 @@ CHECKS = {
             "pcc_readahead": ["pcc_file_bvec_read"],
         },
     },
+    # MADV_WILLNEED on pages only the store holds: madvise_willneed gives
+    # up mmap_lock and calls vfs_fadvise, whose generic_fadvise reads the
+    # range through force_page_cache_ra -> page_cache_ra_unbounded ->
+    # read_pages -> pcc's ->readahead, one store read for the run; no
+    # fault. (pcc-scenario roots the graph at vfs_fadvise for this run.)
+    "willneed": {
+        # (x86_64 tail-calls generic_fadvise from vfs_fadvise: no
+        # vfs_fadvise frame in its stacks.)
+        "order": ["madvise_willneed", "generic_fadvise", "page_cache_ra_unbounded", "read_pages",
+                  "pcc_readahead"],
+        "absent": ["handle_mm_fault", "pcc_fault"],
+        "events": {"pcc_readahead": r"^pcc_readahead: pgoff=0-7 read=8 zeroed=0$"},
+        "graph_children": {
+            "vfs_fadvise": ["generic_fadvise"],
+            "read_pages": ["pcc_readahead"],
+            "pcc_readahead": ["pcc_file_bvec_read"],
+        },
+        "user": [r"^madvise\(MADV_WILLNEED\) = 0$"],
+    },
+    # fsync with pages 0-3 and 6 dirty: vfs_fsync_range calls pcc's fsync,
+    # which writes each run in one store write (pcc_file_bvec_write:
+    # two), then saves the bitmap and syncs the store (vfs_fsync). The
+    # graph is rooted at the syscall's entry (vfs_fsync_range is inlined
+    # into it), named as each architecture names it (X86_NAMES,
+    # ARM_NAMES); pcc's Rust is not traced, so its C calls are the entry's.
+    "fsync": {
+        "order": ["__arm64_sys_fsync", "pcc_writeback"],
+        "absent": ["handle_mm_fault", "pcc_fault"],
+        "events": {"pcc_writeback": r"^pcc_writeback: cleaned=5$"},
+        "graph_children": {
+            "__arm64_sys_fsync": ["pcc_file_bvec_write", "pcc_file_bvec_write", "vfs_fsync"],
+        },
+        "user": [r"^fsync = 0$"],
+    },
+    # Three dirty pages, written by the kernel's flusher after
+    # dirty_expire_centisecs with no call of the program's: in a kworker
+    # (the one capture of another task than the program's: "all_tasks"),
+    # wb_workfn -> wb_writeback -> writeback_sb_inodes ->
+    # __writeback_single_inode -> do_writepages -> pcc's ->writepages,
+    # which writes the run in one store write.
+    "flusher-writeback": {
+        "all_tasks": True,
+        "order": ["wb_workfn", "wb_writeback", "__writeback_single_inode", "do_writepages",
+                  "pcc_writepages", "pcc_writeback"],
+        "absent": ["handle_mm_fault", "pcc_fault"],
+        "events": {"pcc_writeback": r"^pcc_writeback: cleaned=3$"},
+        "graph_children": {
+            "do_writepages": ["pcc_writepages"],
+            "pcc_writepages": ["pcc_file_bvec_write", "vfs_fsync"],
+        },
+        "user": [r"^pages written back by the flusher: 3$"],
+    },
     # Killed while the fault reads the store: RETRY with a fatal signal
     # pending ends the fault; it is not retried under mmap_lock.
     "fatal-retry": {
@@ -360,6 +415,7 @@ X86_NAMES = {
     "arm64_force_sig_fault": "force_sig_fault",
     "arm64_force_sig_mceerr": "force_sig_mceerr",
     "__do_kernel_fault": "kernelmode_fixup_or_oops",
+    "__arm64_sys_fsync": "__x64_sys_fsync",
 }
 # In "absent" lists an arm64 entry frame says "not from user space"; x86
 # enters through asm_exc_page_fault either way (pcc's flags without USER
@@ -421,6 +477,8 @@ ARM_NAMES = {
     "arm64_force_sig_fault": "force_sig_fault",
     # No MEMORY_FAILURE on 32-bit ARM.
     "arm64_force_sig_mceerr": None,
+    # No syscall wrappers.
+    "__arm64_sys_fsync": "sys_fsync",
 }
 # The scenarios an architecture cannot run, with the reason (TAP says it).
 UNSUPPORTED = {

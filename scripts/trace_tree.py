@@ -108,7 +108,10 @@ def blocks(log):
 def own_lines(name, lines):
     """The lines of the task that wrote the last "pcc-scenario: NAME"
     marker, from that marker on (pcc-scenario writes it again when it
-    clears the buffer to try again)."""
+    clears the buffer to try again); for a scenario whose check says
+    "all_tasks" (the flusher's kworker), also those of every task that
+    emitted one of pcc's events (the parser follows one task's calls at a
+    time: another worker's would mix in)."""
     start, pid = None, None
     for i, line in enumerate(lines):
         m = MARKER.search(line)
@@ -117,15 +120,21 @@ def own_lines(name, lines):
             start, pid = i + 1, g["pid"]
     if start is None:
         return []
+    pids = {pid}
+    if scenarios.CHECKS.get(name, {}).get("all_tasks"):
+        for line in lines[start:]:
+            g = LINE.match(line)
+            if g and EVENT.search(g["body"]):
+                pids.add(g["pid"])
     out, mine = [], True
     for line in lines[start:]:
         g = LINE.match(line)
         if g:
-            mine = g["pid"] == pid
+            mine = g["pid"] in pids
         else:
             h = STACK_HEAD.match(line)
             if h:
-                mine = h["pid"] == pid
+                mine = h["pid"] in pids
         if mine:
             out.append(line)
     return out

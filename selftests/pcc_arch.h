@@ -28,4 +28,18 @@
 #error "pcc's test programs know arm64, x86_64 and 32-bit ARM"
 #endif
 
+/*
+ * The kernel function a syscall enters through (the syscall wrapper's
+ * name on arm64 and x86_64; 32-bit ARM calls sys_NAME itself): where
+ * pcc-scenario roots the graph of a syscall whose path has no function of
+ * its own to root it at.
+ */
+#if defined(__aarch64__)
+#define PCC_SYSCALL_ENTRY(name)	"__arm64_sys_" #name
+#elif defined(__x86_64__)
+#define PCC_SYSCALL_ENTRY(name)	"__x64_sys_" #name
+#else
+#define PCC_SYSCALL_ENTRY(name)	"sys_" #name
+#endif
+
 #endif /* PCC_ARCH_H */

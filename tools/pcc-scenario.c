@@ -211,6 +211,90 @@ static void page_only_in_store(void)
 		die("writeback and evict (is pcc loaded with backing=?)");
 }
 
+/*
+ * Root the graph at `fn` too (add), or no longer (!add): a scenario whose
+ * access is a syscall that takes no fault (madvise, fsync) adds the
+ * function its path goes through, for its run only. A hash swap in
+ * ftrace, no text patched; nothing to do without tracing.
+ */
+static void graph_root(const char *fn, int add)
+{
+	char buf[96];
+	int f, n;
+
+	if (trace_fd < 0)
+		return;
+	f = open(TRACING "set_graph_function", O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (f < 0)
+		die("open " TRACING "set_graph_function");
+	n = snprintf(buf, sizeof(buf), "%s%s", add ? "" : "!", fn);
+	if (write(f, buf, n) != n)
+		die("write " TRACING "set_graph_function");
+	close(f);
+}
+
+/*
+ * Trace the kernel's worker threads too, for this run: every kworker and
+ * kthreadd (pid 2; with function-fork and event-fork, prog.job's options,
+ * a worker it forks meanwhile is traced as well) joins the pid filters,
+ * which hold this task already, so no text is patched (guest lib.sh,
+ * pcc_pid_filters_on). The next run's prog.job writes its own pid over
+ * them. Nothing to do without tracing.
+ */
+static void trace_kworkers(void)
+{
+	static const char *const filters[] = { TRACING "set_ftrace_pid", TRACING "set_event_pid" };
+	char path[64], comm[32];
+	struct dirent *e;
+	int i, f, n, added = 0;
+	DIR *d;
+
+	if (trace_fd < 0)
+		return;
+	for (i = 0; i < 2; i++) {
+		f = open(filters[i], O_WRONLY | O_APPEND | O_CLOEXEC);
+		if (f < 0)
+			die(filters[i]);
+		d = opendir("/proc");
+		if (!d)
+			die("opendir /proc");
+		while ((e = readdir(d))) {
+			FILE *c;
+
+			if (e->d_name[0] < '0' || e->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%.16s/comm", e->d_name);
+			c = fopen(path, "r");
+			if (!c)
+				continue;
+			n = fscanf(c, "%31s", comm);
+			fclose(c);
+			if (n != 1 || (strncmp(comm, "kworker/", 8) && strcmp(e->d_name, "2")))
+				continue;
+			n = snprintf(path, sizeof(path), "%.16s\n", e->d_name);
+			if (write(f, path, n) != n)
+				die(filters[i]);
+			added += !i;
+		}
+		closedir(d);
+		close(f);
+	}
+	printf("traced the kernel's workers too: %d tasks\n", added);
+}
+
+/*
+ * pcc's inode off its bdi's dirty list: an earlier scenario's pages, made
+ * clean by PCC_IOC_WRITEBACK (which the kernel's writeback does not see),
+ * leave the inode dirty since then, so the flusher would take it as
+ * expired and write this scenario's pages while they are being dirtied.
+ * sync(2) finds nothing dirty and lets the inode go; the next page
+ * dirtied puts it back with the time it was dirtied.
+ */
+static void sync_pcc_inode(void)
+{
+	sync();
+}
+
 /* The readahead window of a file opened now, in pages: pcc's bdi's read_ahead_kb. */
 static long ra_window(void)
 {
@@ -678,6 +762,87 @@ int main(int argc, char **argv)
 		tracing(1);
 		v = p[(w / 2 + w - w / 4) * psz];
 		tracing(0);
+	} else if (!strcmp(s, "willneed")) {
+		/*
+		 * Pages [0, 8) only in the store; madvise(MADV_WILLNEED) reads
+		 * them before any access, with no fault: vfs_fadvise ->
+		 * generic_fadvise -> force_page_cache_readahead, then pcc's
+		 * ->readahead through read_pages.
+		 */
+		cache_pages(8);
+		if (ioctl(fd, PCC_IOC_WRITEBACK) != 8 || ioctl(fd, PCC_IOC_EVICT) != 8)
+			die("writeback and evict (is pcc loaded with backing=?)");
+		p = map(8, MAP_SHARED, 0);
+		graph_root("vfs_fadvise", 1);
+		tracing(1);
+		n = madvise((void *)p, 8 * psz, MADV_WILLNEED);
+		tracing(0);
+		graph_root("vfs_fadvise", 0);
+		user_saw("madvise(MADV_WILLNEED) = %zd", n);
+	} else if (!strcmp(s, "fsync")) {
+		/*
+		 * Pages 0 to 3 and page 6 dirty: fsync writes each run in one
+		 * store write (two), then saves the store's bitmap and syncs
+		 * the store.
+		 */
+		sync_pcc_inode();
+		cache_pages(4);
+		if (pwrite(fd, page, sizeof(page), 6 * psz) != sizeof(page))
+			die("pwrite");
+		/* vfs_fsync_range() is inlined into it. */
+		graph_root(PCC_SYSCALL_ENTRY(fsync), 1);
+		tracing(1);
+		n = fsync(fd);
+		tracing(0);
+		graph_root(PCC_SYSCALL_ENTRY(fsync), 0);
+		user_saw("fsync = %zd", n);
+	} else if (!strcmp(s, "flusher-writeback")) {
+		/*
+		 * Pages 0 to 2 dirty, then written by the kernel's flusher
+		 * once older than dirty_expire_centisecs (1 s here, the
+		 * flusher waking every 0.5 s; both put back after), with no
+		 * call of this program's: a kworker runs wb_workfn ->
+		 * wb_writeback -> __writeback_single_inode -> do_writepages ->
+		 * pcc's ->writepages. The kworkers are traced for this run,
+		 * and the graph rooted at wb_workfn.
+		 */
+		static const char *const knobs[] = { "/proc/sys/vm/dirty_expire_centisecs",
+						     "/proc/sys/vm/dirty_writeback_centisecs" };
+		static const char *const vals[] = { "100", "50" };
+		struct pcc_stats st0, st;
+		long old[2];
+		char buf[24];
+		int i, ms;
+
+		/* Slow under TCG: done before the pages are dirty, so that their second starts after. */
+		trace_kworkers();
+		graph_root("wb_workfn", 1);
+		for (i = 0; i < 2; i++) {
+			old[i] = pcc_read_long(knobs[i]);
+			if (old[i] < 0 || pcc_write_file(knobs[i], vals[i]))
+				die(knobs[i]);
+		}
+		sync_pcc_inode();
+		cache_pages(3);
+		if (ioctl(fd, PCC_IOC_GET_STATS, &st0))
+			die("PCC_IOC_GET_STATS");
+		tracing(1);
+		for (ms = 0; ms < 10000; ms += 50) {
+			if (ioctl(fd, PCC_IOC_GET_STATS, &st))
+				die("PCC_IOC_GET_STATS");
+			if (st.pages_written_back >= st0.pages_written_back + 3)
+				break;
+			usleep(50000);
+		}
+		tracing(0);
+		graph_root("wb_workfn", 0);
+		for (i = 0; i < 2; i++) {
+			snprintf(buf, sizeof(buf), "%ld", old[i]);
+			if (pcc_write_file(knobs[i], buf))
+				die(knobs[i]);
+		}
+		user_saw("pages written back by the flusher: %llu",
+			 (unsigned long long)(st.pages_written_back - st0.pages_written_back));
 	} else if (!strcmp(s, "mkwrite-under-writeback")) {
 		/*
 		 * A child writes the dirty page back (slowly: io_delay_us); the

@@ -18,6 +18,7 @@ use crate::ext::{
         Readahead, //
         ReadaheadFile,
     },
+    trace,
 };
 use kernel::{
     prelude::*,
@@ -95,8 +96,13 @@ impl ReadPages for PageCache {
         // page; it is read when a page does not continue it, and at the end.
         let mut run = KVec::new();
         let mut first = 0;
+        // For the trace event: the batch's first page, its size, the
+        // pages read and zero-filled.
+        let (mut start, mut nr, mut read, mut zeroed) = (None, 0, 0, 0);
         while let Some(locked) = rac.next_folio() {
             let index = locked.index();
+            start.get_or_insert(index);
+            nr += 1;
             let (poisoned, held) = {
                 let state = self.state.lock();
                 (state.poisoned.contains(&index), state.held.get(index))
@@ -108,13 +114,19 @@ impl ReadPages for PageCache {
                 }
                 // Without memory for the list the folio is dropped unread
                 // (unlocked, not uptodate): its fault reads it.
-                let _ = run.push(locked, GFP_KERNEL);
+                if run.push(locked, GFP_KERNEL).is_ok() {
+                    read += 1;
+                }
             } else if poisoned {
                 self.inode.evict_locked(&locked);
             } else {
                 locked.zero_fill();
+                zeroed += 1;
             }
         }
         self.read_run(&mut run, first);
+        if let Some(start) = start {
+            trace::readahead(start, nr, read, zeroed);
+        }
     }
 }

@@ -186,6 +186,7 @@ extern "C" {
         ret: u32,
     );
     pub(crate) fn pcc_trace_page_mkwrite(pgoff: usize, address: usize, flags: u32, ret: u32);
+    pub(crate) fn pcc_trace_readahead(start: usize, nr: usize, read: usize, zeroed: usize);
     pub(crate) fn pcc_trace_writeback(cleaned: usize);
     pub(crate) fn pcc_trace_reset(freed: usize);
 

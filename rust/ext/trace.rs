@@ -138,6 +138,13 @@ pub(crate) fn page_mkwrite(call: &FaultCall, ret: VmFaultBits) {
     };
 }
 
+/// `pcc:pcc_readahead`: a `->readahead` batch of `nr` pages from `start`,
+/// `read` of them from the store and `zeroed` of them holes.
+pub(crate) fn readahead(start: usize, nr: usize, read: usize, zeroed: usize) {
+    // SAFETY: Plain values; the C function only records them.
+    unsafe { ffi::pcc_trace_readahead(start, nr, read, zeroed) };
+}
+
 /// `pcc:pcc_writeback`.
 pub(crate) fn writeback(cleaned: usize) {
     // SAFETY: A plain value.
