@@ -4,7 +4,8 @@
  * C paths doing the same work: shmem (a memfd, MAP_SHARED), anonymous
  * memory, and a file on ext4 (filemap_fault) for major faults.
  *
- *   pcc_bench [-n pages] [-r rounds] [-w warmup] [-f ext4-file] [-c case,...] [-s system] PHASE
+ *   pcc_bench [-n pages] [-r rounds] [-w warmup] [-f ext4-file] [-d pcc-disk] [-e ext4-disk]
+ *             [-c case,...] [-s system] PHASE
  *
  * PHASE is what the loaded pcc was configured for (scripts/bench.sh loads
  * it and sets fault_around_bytes):
@@ -25,6 +26,10 @@
  * (scripts/bench_table.py turns them into the table). Only the accesses
  * are timed: mapping, populating and unmapping are not. The fault count is
  * the task's minor + major faults (getrusage) over the timed accesses.
+ * The major cases also print what the system's disk did meanwhile (its
+ * /sys/class/block/<dev>/stat: -d for pcc's store, -e for ext4's):
+ *
+ *   D <case> <system> <round> <read requests> <sectors read>
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +53,7 @@ static int rounds = 11, warmup = 2;
 static const char *ext4_path;
 static const char *only;	/* -c: these cases only (comma-separated) */
 static const char *only_sys;	/* -s: this system only */
+static const char *pcc_disk, *ext4_disk;	/* -d, -e: their disks (major) */
 static char *buf;		/* one page of data for pwrite */
 
 static void die(const char *what)
@@ -79,7 +85,45 @@ struct sys {
 	int fd;			/* -1: anonymous memory */
 	int (*empty)(struct sys *);	/* drop every cached page */
 	int (*fill)(struct sys *);	/* every page cached (clean for pcc's store) */
+	const char *disk;	/* its block device's name in /sys/class/block, or NULL */
 };
+
+/* The disk's completed read requests and sectors read so far; 0 without one. */
+static void disk_reads(const struct sys *s, unsigned long long *reqs, unsigned long long *sectors)
+{
+	char path[96];
+	unsigned long long f[3];
+	FILE *st;
+
+	*reqs = *sectors = 0;
+	if (!s->disk)
+		return;
+	snprintf(path, sizeof(path), "/sys/class/block/%s/stat", s->disk);
+	st = fopen(path, "r");
+	if (!st)
+		die(path);
+	if (fscanf(st, "%llu %llu %llu", &f[0], &f[1], &f[2]) != 3)
+		die(path);
+	fclose(st);
+	*reqs = f[0];
+	*sectors = f[2];
+}
+
+static unsigned long long disk_r0, disk_s0;
+
+static void disk_start(const struct sys *s)
+{
+	disk_reads(s, &disk_r0, &disk_s0);
+}
+
+static void disk_end(const char *c, const struct sys *s, int round)
+{
+	unsigned long long r, sec;
+
+	disk_reads(s, &r, &sec);
+	if (s->disk && round >= 0)
+		printf("D %s %s %d %llu %llu\n", c, s->name, round, r - disk_r0, sec - disk_s0);
+}
 
 static int pwrite_all(int fd)
 {
@@ -289,13 +333,16 @@ static void run_case(const char *c, struct sys *s, int round)
 		p = map(s, PROT_READ, MAP_SHARED);
 		if (!strcmp(c, "read-major-rand"))
 			must(madvise(p, npages * PAGE, MADV_RANDOM), "madvise");
+		disk_start(s);
 		timed(c, s->name, round, p, 0, 1);
+		disk_end(c, s, round);
 	} else if (!strcmp(c, "read-syscall-seq")) {
 		static char chunk[128 << 10];
 		long f0;
 		int64_t t0, t1;
 
 		must(s->empty(s), "cold");
+		disk_start(s);
 		f0 = task_faults();
 		t0 = now_ns();
 		for (unsigned long off = 0; off < npages * PAGE; off += sizeof(chunk))
@@ -305,6 +352,7 @@ static void run_case(const char *c, struct sys *s, int round)
 		if (round >= 0)
 			printf("S %s %s %d %.1f %.3f\n", c, s->name, round,
 			       (double)(t1 - t0) / npages, (double)(task_faults() - f0) / npages);
+		disk_end(c, s, round);
 		return;
 	} else {
 		fprintf(stderr, "pcc_bench: no case %s\n", c);
@@ -339,7 +387,7 @@ int main(int argc, char **argv)
 	const char *phase;
 	int nsys = 0, opt;
 
-	while ((opt = getopt(argc, argv, "n:r:w:f:c:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:r:w:f:c:s:d:e:")) != -1) {
 		switch (opt) {
 		case 'n': npages = strtoul(optarg, NULL, 0); break;
 		case 'r': rounds = atoi(optarg); break;
@@ -347,8 +395,10 @@ int main(int argc, char **argv)
 		case 'f': ext4_path = optarg; break;
 		case 'c': only = optarg; break;
 		case 's': only_sys = optarg; break;
+		case 'd': pcc_disk = optarg; break;
+		case 'e': ext4_disk = optarg; break;
 		default:
-			fprintf(stderr, "usage: pcc_bench [-n pages] [-r rounds] [-w warmup] [-f ext4-file] [-c case,...] [-s system] main|nofa|major\n");
+			fprintf(stderr, "usage: pcc_bench [-n pages] [-r rounds] [-w warmup] [-f ext4-file] [-d pcc-disk] [-e ext4-disk] [-c case,...] [-s system] main|nofa|major\n");
 			return 2;
 		}
 	}
@@ -380,18 +430,18 @@ int main(int argc, char **argv)
 			die(ext4_path);
 		must(pwrite_all(efd), "writing the ext4 file");
 		must(pwrite_all(pfd), "writing pcc");
-		sys[nsys++] = (struct sys){ "pcc", pfd, pcc_store_cold, NULL };
-		sys[nsys++] = (struct sys){ "ext4", efd, ext4_cold, NULL };
+		sys[nsys++] = (struct sys){ "pcc", pfd, pcc_store_cold, NULL, pcc_disk };
+		sys[nsys++] = (struct sys){ "ext4", efd, ext4_cold, NULL, ext4_disk };
 		cases = major_cases;
 	} else {
 		int mfd = memfd_create("pcc_bench", 0);
 
 		if (mfd < 0 || ftruncate(mfd, npages * PAGE))
 			die("memfd");
-		sys[nsys++] = (struct sys){ "pcc", pfd, pcc_empty, pcc_fill };
-		sys[nsys++] = (struct sys){ "shmem", mfd, shmem_empty, shmem_fill };
+		sys[nsys++] = (struct sys){ "pcc", pfd, pcc_empty, pcc_fill, NULL };
+		sys[nsys++] = (struct sys){ "shmem", mfd, shmem_empty, shmem_fill, NULL };
 		if (!strcmp(phase, "main")) {
-			sys[nsys++] = (struct sys){ "anon", -1, NULL, NULL };
+			sys[nsys++] = (struct sys){ "anon", -1, NULL, NULL, NULL };
 			cases = main_cases;
 		} else if (!strcmp(phase, "nofa") || !strcmp(phase, "fab4k")) {
 			cases = nofa_cases;

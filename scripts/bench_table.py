@@ -5,12 +5,14 @@
     bench_table.py LOG CSV
 
 LOG holds bench/pcc_bench's lines "S <case> <system> <round> <ns/page>
-<faults/page>" and the job's memory lines "M <what> <system> <pages>
+<faults/page>", its disk lines "D <case> <system> <round> <read requests>
+<sectors>" and the job's memory lines "M <what> <system> <pages>
 <bytes>". Prints, per case and system, the median ns per page over the
 rounds, the spread (interquartile range, as a share of the median), the
 median task faults per page and the ratio to the case's reference system
-(shmem; ext4 for the major fault); then the 2-thread speedups and the
-memory overhead. Writes the same rows to CSV.
+(shmem; ext4 for the major fault); then the 2-thread speedups, what the
+disk read in the major cases, and the memory overhead. Writes the same
+rows to CSV.
 """
 import csv
 import statistics
@@ -39,6 +41,7 @@ def main():
         sys.exit(__doc__)
     log, out = sys.argv[1], sys.argv[2]
     ns, faults = defaultdict(list), defaultdict(list)
+    disk = defaultdict(list)
     mem = []
     phase = None
     for line in open(log, errors="replace"):
@@ -49,6 +52,8 @@ def main():
             case = f[1] + ("-" + phase if phase in ("nofa", "fab4k") else "")
             ns[(case, f[2])].append(float(f[4]))
             faults[(case, f[2])].append(float(f[5]))
+        elif len(f) == 6 and f[0] == "D":
+            disk[(f[1], f[2])].append((int(f[4]), int(f[5])))
         elif len(f) == 5 and f[0] == "M":
             mem.append((f[1], f[2], int(f[3]), int(f[4])))
     if not ns:
@@ -103,6 +108,22 @@ def main():
                              "ns_per_page": "", "iqr_pct": "", "faults_per_page": "",
                              "ratio": round(sp, 3), "reference": "1 thread"})
         print(f"  {base:<12} " + ", ".join(cells))
+
+    if disk:
+        print("\nThe disk in the major cases: read requests per 1000 pages, KiB per request (medians)")
+        for case in ORDER:
+            for s in SYSTEMS:
+                v = disk.get((case, s))
+                if not v:
+                    continue
+                reqs = statistics.median(r for r, _ in v)
+                kib = statistics.median(sec / 2 / r for r, sec in v if r)
+                pages = statistics.median(sec / 8 for _, sec in v)
+                print(f"  {case:<16} {s:<5} {1000 * reqs / pages if pages else 0:8.1f} requests, "
+                      f"{kib:6.1f} KiB each")
+                rows.append({"case": case + "-disk", "system": s, "rounds": len(v),
+                             "ns_per_page": "", "iqr_pct": "", "faults_per_page": "",
+                             "ratio": round(kib, 1), "reference": "KiB per read request"})
 
     if mem:
         print("\nMemory: index and bookkeeping (VmallocUsed + Slab in the guest; page contents not counted)")
