@@ -176,10 +176,6 @@ struct State {
     /// Pages whose data a memory error took: they read as `EIO` and fault
     /// as `VM_FAULT_HWPOISON` until `PCC_IOC_RESET`.
     poisoned: KVec<usize>,
-    /// Dirty pages whose last store write failed, which the flusher leaves
-    /// to the calls that report (`writeback::Pass`); made at the first
-    /// failure, none until then.
-    write_failed: Option<BitmapVec>,
 }
 
 struct Counters {
@@ -224,6 +220,14 @@ pub(crate) struct PageCache {
     /// bitmaps were taken, and the store's I/O runs without `state`.
     #[pin]
     saving: Mutex<()>,
+    /// Dirty pages whose last store write failed, which the flusher leaves
+    /// to the calls that report (`writeback::Pass`); made at the first
+    /// failure, none until then. A lock of its own, taken after `state`
+    /// (or alone): a failed write marks its pages before their writeback
+    /// ends, and `reset` holds `state` while it waits for writeback, and
+    /// memory failure's handler only try-locks `state`.
+    #[pin]
+    write_failed: Mutex<Option<BitmapVec>>,
     inode: PageCacheInode,
     capacity: usize,
     fault_around: bool,
@@ -294,9 +298,9 @@ impl PageCache {
                     held,
                     cursor: 0,
                     poisoned: KVec::new(),
-                    write_failed: None,
                 }),
                 saving <- new_mutex!(()),
+                write_failed <- new_mutex!(None),
                 inode,
                 capacity,
                 fault_around,
@@ -485,7 +489,7 @@ impl PageCache {
         let freed = self.inode.nr_pages();
         truncate.truncate_all();
         state.poisoned.clear();
-        state.write_failed = None;
+        *self.write_failed.lock() = None;
         self.counters.dirty.set(0);
         if let Some(io) = self.backing.store() {
             // Every page a hole again, on the store too; the store's I/O

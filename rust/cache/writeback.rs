@@ -97,16 +97,14 @@ impl Pass {
     }
 }
 
-impl State {
-    /// Whether page `index`'s last store write failed (and no pass that
-    /// reports has tried it since).
-    fn last_write_failed(&self, index: usize) -> bool {
-        // `next_bit` from `index` is `index` itself when its bit is set
-        // (`Bitmap` has no `test_bit`).
-        self.write_failed
-            .as_ref()
-            .is_some_and(|f| f.next_bit(index) == Some(index))
-    }
+/// Whether page `index`'s last store write failed (and no pass that
+/// reports has tried it since), in [`PageCache`]'s `write_failed`.
+fn last_write_failed(failed: &Option<BitmapVec>, index: usize) -> bool {
+    // `next_bit` from `index` is `index` itself when its bit is set
+    // (`Bitmap` has no `test_bit`).
+    failed
+        .as_ref()
+        .is_some_and(|f| f.next_bit(index) == Some(index))
 }
 
 impl PageCache {
@@ -151,6 +149,7 @@ impl PageCache {
         let mut dirty = KVVec::new();
         {
             let mut state = self.state.lock();
+            let mut failed = self.write_failed.lock();
             let pending = self
                 .inode
                 .folios_from(pass.first)
@@ -159,7 +158,7 @@ impl PageCache {
                 let index = folio.index();
                 let wanted = match pass.background {
                     None => folio.is_dirty() || folio.is_writeback(),
-                    Some(_) => folio.is_dirty() && !state.last_write_failed(index),
+                    Some(_) => folio.is_dirty() && !last_write_failed(&failed, index),
                 };
                 if !wanted || folio.is_hwpoison() {
                     continue;
@@ -173,7 +172,7 @@ impl PageCache {
                 }
                 state.held.set(index);
                 // Tried again here; marked again if it fails again.
-                if let Some(failed) = &mut state.write_failed {
+                if let Some(failed) = &mut *failed {
                     failed.clear_bit(index);
                 }
             }
@@ -267,6 +266,23 @@ impl PageCache {
                 run.clear();
             }
             Err(e) => {
+                // The marks first, while the pages are still under
+                // writeback (`write_failed` alone: no one waits for a
+                // writeback holding it), so that nothing of this write is
+                // left to do once its writeback ends and the tasks waiting
+                // for that go on. Without room for the marks, the flusher
+                // tries the pages again.
+                {
+                    let mut failed = self.write_failed.lock();
+                    if failed.is_none() {
+                        *failed = BitmapVec::new(self.capacity, GFP_KERNEL).ok();
+                    }
+                    if let Some(failed) = &mut *failed {
+                        for i in first..first + n {
+                            failed.set_bit(i);
+                        }
+                    }
+                }
                 // Keep the data: dirty again, for the next writeback,
                 // before the writeback state ends.
                 for wb in run.drain_all() {
@@ -274,17 +290,6 @@ impl PageCache {
                         self.counters.dirty.add(1);
                     }
                     done.fail(e);
-                }
-                let mut state = self.state.lock();
-                if state.write_failed.is_none() {
-                    state.write_failed = BitmapVec::new(self.capacity, GFP_KERNEL).ok();
-                }
-                // Without room for the marks, the flusher tries the pages
-                // again.
-                if let Some(failed) = &mut state.write_failed {
-                    for i in first..first + n {
-                        failed.set_bit(i);
-                    }
                 }
             }
         }
