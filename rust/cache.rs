@@ -285,10 +285,11 @@ impl PageCache {
             None => (None, Bitmap::empty()),
         };
         // With a store, the kernel's writeback machinery writes the dirty
-        // pages (`Writeback`, in `writeback`); without one there is nowhere
-        // to write them, as tmpfs.
+        // pages (`Writeback`, in `writeback`), and the kernel reads ahead
+        // as much as the store's device takes; without one there is
+        // nowhere to write them, as tmpfs.
         let inode = match &store {
-            Some(_) => PageCacheInode::with_writeback(capacity)?,
+            Some(store) => PageCacheInode::with_writeback(capacity, store.pages())?,
             None => PageCacheInode::new(capacity)?,
         };
         let backing = Backing::new(store)?;

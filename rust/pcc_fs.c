@@ -295,8 +295,33 @@ void pcc_inode_clear_wb_handler(struct inode *inode)
 	up_write(&pcc_wb_rwsem);
 }
 
-/* A superblock of its own with a bdi of its own, and a new inode in it. */
-static struct inode *pcc_wb_inode_new(void)
+/*
+ * A store on a block device: pcc's bdi reads ahead as the device does, its
+ * readahead size (read_ahead_kb) and the most a read may take in one
+ * request (io_pages, the device's max_sectors), as a filesystem on a disk
+ * reads with the disk's bdi (its s_bdi is the disk's). Taken once, at
+ * load: pcc's own read_ahead_kb changes it afterwards. A store that is a
+ * regular file keeps the kernel's default (bdi_init), as the loop
+ * driver's disk over a file does: its filesystem's bdi may read ahead
+ * nothing (tmpfs's is noop_backing_dev_info, all zeros).
+ */
+static void pcc_wb_bdi_like(struct backing_dev_info *bdi, struct file *store)
+{
+	struct backing_dev_info *src;
+
+	if (!S_ISBLK(file_inode(store)->i_mode))
+		return;
+	/* The device's inode, whose bdi is its disk's. */
+	src = inode_to_bdi(store->f_mapping->host);
+	bdi->ra_pages = READ_ONCE(src->ra_pages);
+	bdi->io_pages = READ_ONCE(src->io_pages);
+}
+
+/*
+ * A superblock of its own with a bdi of its own reading ahead as the
+ * store's, and a new inode in it.
+ */
+static struct inode *pcc_wb_inode_new(struct file *store)
 {
 	struct pcc_wb_sb *info;
 	struct vfsmount *mnt;
@@ -320,6 +345,7 @@ static struct inode *pcc_wb_inode_new(void)
 	ret = super_setup_bdi(mnt->mnt_sb);
 	if (ret)
 		goto out_umount;
+	pcc_wb_bdi_like(mnt->mnt_sb->s_bdi, store);
 	smp_store_release(&mnt->mnt_sb->s_fs_info, info);
 	/*
 	 * Not alloc_anon_inode(), which marks its inode I_DIRTY for good so
@@ -359,8 +385,9 @@ out_umount:
 
 /*
  * A new inode of pcc's own: its i_mapping is the page cache pcc manages.
- * With writeback (a cache with a store), in a superblock of its own with a
- * bdi (pcc_wb_inode_new); else in the shared one, whose bdi does none.
+ * With a store, in a superblock of its own with a bdi that writes back and
+ * reads ahead as the store's device (pcc_wb_inode_new); else in the shared
+ * one, whose bdi does neither.
  * Its pages are unevictable to the kernel's LRU and kept from every
  * other way of dropping clean page cache (pcc_release_folio; with a
  * store, pcc's shrinker evicts clean ones). They are movable, as shmem's:
@@ -369,13 +396,13 @@ out_umount:
  * reference on them; a folio locked or referenced by pcc at that moment
  * is not moved, and migration tries again or gives up).
  */
-struct inode *pcc_inode_new(loff_t size, bool writeback)
+struct inode *pcc_inode_new(loff_t size, struct file *store)
 {
 	struct inode *inode;
 	int ret;
 
-	if (writeback) {
-		inode = pcc_wb_inode_new();
+	if (store) {
+		inode = pcc_wb_inode_new(store);
 		if (IS_ERR(inode))
 			return inode;
 	} else {

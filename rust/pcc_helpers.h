@@ -63,7 +63,7 @@ const char *pcc_param_backing(void);
 unsigned int pcc_param_io_delay_us(void);
 unsigned long pcc_param_cache_pages(void);
 bool pcc_ratelimit(void);
-struct inode *pcc_inode_new(loff_t size, bool writeback);
+struct inode *pcc_inode_new(loff_t size, struct file *store);
 int pcc_inode_set_wb_handler(struct inode *inode, void *data,
 			     int (*writepages)(void *data, struct writeback_control *wbc),
 			     int (*sync_fs)(void *data, int wait));

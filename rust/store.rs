@@ -326,8 +326,8 @@ impl Store {
         synced.map_err(|error| SaveFailed { error, sync: true })
     }
 
-    /// The handle for page I/O.
-    fn pages(&self) -> &KernelFile {
+    /// The handle for page I/O (its device's readahead sizes are pcc's).
+    pub(crate) fn pages(&self) -> &KernelFile {
         self.data.as_ref().unwrap_or(&self.file)
     }
 

@@ -58,7 +58,7 @@ EOF
 cat "$PCC_ROOT/scripts/guest/bench.job" >> "$job"
 
 rc=0
-PCC_DISK_IMAGE=$disk bash "$PCC_ROOT/scripts/vm.sh" --timeout 1800 --log "$out/bench.log" "$job" \
+PCC_DISK_IMAGE=$disk PCC_DISK_RA_KB= bash "$PCC_ROOT/scripts/vm.sh" --timeout 1800 --log "$out/bench.log" "$job" \
 	"$bench_prog" || rc=$?
 [ $rc = 0 ] || die "the bench run failed (log: $out/bench.log)"
 python3 "$PCC_ROOT/scripts/bench_table.py" "$out/bench.log" "$out/bench.csv"

@@ -19,7 +19,11 @@
 # 1088: a 1 GiB store and its metadata) beside the log (LOG with .img for
 # .log) on virtio-blk, /dev/vda in the guest, for pcc's backing store
 # (insmod pcc.ko backing=/dev/vda); PCC_DISK_IMAGE names a prepared image
-# to boot with instead (make bench: partitions). PCC_VM_MB sets the
+# to boot with instead (make bench: partitions). The guest sets the disk's
+# read_ahead_kb to PCC_DISK_RA_KB before pcc loads (default 128, the
+# kernel's default readahead, not the 8192 the virtio disk asks for: pcc's
+# window is its store disk's, and the tests and captures size their data
+# by it); empty keeps the disk's own (make bench). PCC_VM_MB sets the
 # guest's memory (default 2048). Boots with different logs can run at the
 # same time.
 set -euo pipefail
@@ -61,6 +65,7 @@ chmod +x "$stage/init"
 cp "$MODULE" "$stage/pcc/pcc.ko"
 cp "$PCC_ROOT/scripts/guest/lib.sh" "$stage/pcc/lib.sh"
 printf '%s\n' "$params" > "$stage/pcc/modparams"
+printf '%s' "${PCC_DISK_RA_KB-128}" > "$stage/pcc/disk_ra_kb"
 if [ $shell = 1 ]; then
 	touch "$stage/pcc/interactive"
 else

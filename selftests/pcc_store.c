@@ -1288,6 +1288,39 @@ TEST_F(store, read_ahead_kb_sets_the_window_of_files_opened_after)
 	}
 }
 
+/* The readahead size of the store's disk (the VM boots it at 128 KiB). */
+#define DISK_READ_AHEAD	"/sys/block/vda/queue/read_ahead_kb"
+
+/*
+ * pcc's bdi reads ahead as the store's disk does, as a filesystem reads
+ * with its disk's bdi: a load takes the disk's read_ahead_kb (512 KiB
+ * here), and a fault on a page only the store holds reads the 128 pages
+ * around it. The checks do not stop the test, so that the disk gets its
+ * own value back whatever they find.
+ */
+TEST_F(store, a_load_takes_the_read_ahead_kb_of_the_store_disk)
+{
+	struct vm_knob disk = { 0 };
+	struct snap a, b;
+	char *p;
+
+	store_only_pages(_metadata, self->fd, 384, 25);
+	knob_set(_metadata, &disk, DISK_READ_AHEAD, 512);
+	store_reopen(_metadata, &self->fd, self->params);
+	EXPECT_EQ(128, ra_window(_metadata)) TH_LOG("read_ahead_kb of pcc's bdi, in pages");
+	p = map_pages_at(self->fd, 384, 0);
+	EXPECT_NE(MAP_FAILED, p);
+	if (p != MAP_FAILED) {
+		snap(self->fd, &a);
+		load(p + 200 * PSZ);
+		snap(self->fd, &b);
+		EXPECT_EQ(128, DIO(b, a, store_reads));
+		EXPECT_EQ(-1, first_bad_page(p, 136, 264, 25));
+		munmap(p, 384 * PSZ);
+	}
+	knob_restore(_metadata, &disk);
+}
+
 TEST_F(store, read_and_write_reach_evicted_store_pages)
 {
 	static const char partial[] = "PARTIAL!";	/* 8 bytes and the NUL */

@@ -123,7 +123,10 @@ extern "C" {
     pub(crate) fn pcc_inject_exit();
     pub(crate) fn pcc_inject_store_fails(io: kernel::ffi::c_uint, bytes: usize) -> bool;
 
-    pub(crate) fn pcc_inode_new(size: bindings::loff_t, writeback: bool) -> *mut bindings::inode;
+    pub(crate) fn pcc_inode_new(
+        size: bindings::loff_t,
+        store: *mut bindings::file,
+    ) -> *mut bindings::inode;
     pub(crate) fn pcc_inode_set_wb_handler(
         inode: *mut bindings::inode,
         data: *mut kernel::ffi::c_void,

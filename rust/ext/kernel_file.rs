@@ -69,7 +69,7 @@ impl KernelFile {
         })
     }
 
-    fn as_ptr(&self) -> *mut bindings::file {
+    pub(super) fn as_ptr(&self) -> *mut bindings::file {
         self.file.as_ptr()
     }
 

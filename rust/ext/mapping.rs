@@ -16,6 +16,7 @@ use super::{
         FolioGuard,
         FolioState, //
     },
+    kernel_file::KernelFile,
 };
 use core::{
     marker::PhantomData,
@@ -61,7 +62,7 @@ impl PageCacheInode {
     /// Its pages are never written back by the kernel, as tmpfs's: the
     /// inode's bdi does no writeback, and dirty pages are not accounted.
     pub(crate) fn new(pages: usize) -> Result<Self> {
-        Self::new_inode(pages, false)
+        Self::new_inode(pages, None)
     }
 
     /// As [`Self::new`], in a superblock of its own whose bdi writes back,
@@ -69,12 +70,15 @@ impl PageCacheInode {
     /// (`balance_dirty_pages`), and the flusher and `sync(2)` write them
     /// through the handler registered with
     /// [`super::writeback::WritebackHandler`]; until there is one they
-    /// stay dirty.
-    pub(crate) fn with_writeback(pages: usize) -> Result<Self> {
-        Self::new_inode(pages, true)
+    /// stay dirty. When `store` is a block device, its bdi reads ahead as
+    /// the device does (its `read_ahead_kb` and largest request, taken
+    /// now), as a filesystem reads with its disk's; else as the kernel's
+    /// default.
+    pub(crate) fn with_writeback(pages: usize, store: &KernelFile) -> Result<Self> {
+        Self::new_inode(pages, Some(store))
     }
 
-    fn new_inode(pages: usize, writeback: bool) -> Result<Self> {
+    fn new_inode(pages: usize, store: Option<&KernelFile>) -> Result<Self> {
         // In bytes, an `loff_t`: widened before the shift (on a 32-bit
         // machine 1 << 20 pages are 4 GiB, past a `usize`), and bounded
         // first so that the shift keeps every bit.
@@ -83,8 +87,11 @@ impl PageCacheInode {
             return Err(EINVAL);
         }
         let size = (pages64 << kernel::page::PAGE_SHIFT) as i64;
-        // SAFETY: No preconditions; returns an inode or an ERR_PTR.
-        let inode = from_err_ptr(unsafe { ffi::pcc_inode_new(size, writeback) })?;
+        let store = store.map_or(core::ptr::null_mut(), KernelFile::as_ptr);
+        // SAFETY: `store` is null or an open file (`KernelFile`'s
+        // invariant), read only during the call; returns an inode or an
+        // ERR_PTR.
+        let inode = from_err_ptr(unsafe { ffi::pcc_inode_new(size, store) })?;
         let inode = NonNull::new(inode).ok_or(ENOMEM)?;
         // SAFETY: `inode` is a live inode.
         let mapping = unsafe { ffi::pcc_inode_mapping(inode.as_ptr()) };
