@@ -50,8 +50,6 @@ bool pcc_file_is_blk(struct file *file);
 int pcc_file_truncate(struct file *file, loff_t size);
 ssize_t pcc_file_folio_read(struct file *file, struct folio *folio, loff_t pos);
 void pcc_bvec_set_folio(struct bio_vec *bv, struct folio *folio);
-ssize_t pcc_file_bvec_read(struct file *file, struct bio_vec *bv, unsigned int n, size_t len,
-			   loff_t pos);
 ssize_t pcc_file_bvec_write(struct file *file, struct bio_vec *bv, unsigned int n, size_t len,
 			    loff_t pos);
 struct shrinker *pcc_shrinker_new(const char *name, void *data,
@@ -90,6 +88,17 @@ enum pcc_store_io {
 	PCC_STORE_WRITE,
 	PCC_STORE_SYNC,
 };
+/* rust/pcc_read.c: reads that complete after the call returns. */
+struct pcc_reads;
+struct pcc_read;
+struct pcc_reads *pcc_reads_new(void);
+void pcc_reads_free(struct pcc_reads *reads);
+unsigned int pcc_read_max_folios(struct file *file);
+struct pcc_read *pcc_read_alloc(unsigned int nr);
+void pcc_read_set_folio(struct pcc_read *r, unsigned int i, struct folio *folio);
+void pcc_read_submit(struct pcc_read *r, struct file *file, loff_t pos, unsigned long first,
+		     struct pcc_reads *reads, int err);
+
 int pcc_inject_init(void);
 void pcc_inject_exit(void);
 bool pcc_inject_store_fails(enum pcc_store_io io, size_t bytes);

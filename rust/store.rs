@@ -344,12 +344,42 @@ impl Store {
     }
 
     /// Fill locked, not uptodate folios, pages `index..` of the store, in
-    /// one read; they become uptodate if every byte was read. The delay
-    /// (`io_delay_us`) is per read, the counter per page.
-    pub(crate) fn read_run(&self, folios: &[FolioGuard<ARef<Folio>>], index: usize) -> Result {
-        self.page_io(false, index, folios.len(), |file, pos| {
-            file.read_folios(folios, pos)
-        })
+    /// one read that completes after this returns: its completion marks
+    /// them uptodate (if every byte came) and unlocks them, as a
+    /// filesystem's `->readahead` ends its bios. The delay (`io_delay_us`)
+    /// and an injected failure come before it is queued; the counter
+    /// counts the pages when it is queued.
+    pub(crate) fn read_run_async(&self, folios: KVec<FolioGuard<ARef<Folio>>>, index: usize) {
+        let pages = folios.len();
+        self.delay();
+        let fail = match &self.faults {
+            Some(f) if f.fails(StoreIo::Read, pages << PAGE_SHIFT) => Some(EIO),
+            _ => None,
+        };
+        match self
+            .pages()
+            .read_folios_async(folios, byte_pos(index), index, fail)
+        {
+            // Counted when asked for, as the kernel counts `pgpgin` at
+            // `submit_bio`; an injected failure is not.
+            Ok(()) if fail.is_none() => {
+                self.reads.add(pages as u64, Relaxed);
+            }
+            Ok(()) => {}
+            // The folios are unlocked unread: whoever needs one reads it
+            // again.
+            Err(e) => pr_err_ratelimited!(
+                "store read of pages {index}..{} not started (errno {})\n",
+                index + pages,
+                e.to_errno()
+            ),
+        }
+    }
+
+    /// The most pages one [`Self::read_run_async`] should take (at least
+    /// one): as many as one request of the store's device holds.
+    pub(crate) fn max_read_pages(&self) -> usize {
+        self.pages().max_read_folios().max(1)
     }
 
     /// Write folios under writeback, pages `index..` of the store, in one

@@ -82,7 +82,7 @@ READ_AROUND = {
     "pcc_page_cache_read_around": ["page_cache_ra_unbounded"],
     "page_cache_ra_unbounded": ["filemap_add_folio", "read_pages"],
     "read_pages": ["pcc_readahead"],
-    "pcc_readahead": ["pcc_file_bvec_read"],
+    "pcc_readahead": ["pcc_read_alloc", "pcc_read_submit"],
 }
 
 STORE_READ = {
@@ -328,7 +328,7 @@ CHECKS = {
             "__do_fault": ["pcc_release_fault_lock", "pcc_page_cache_async_ra"],
             "pcc_page_cache_async_ra": ["page_cache_async_ra"],
             "read_pages": ["pcc_readahead"],
-            "pcc_readahead": ["pcc_file_bvec_read"],
+            "pcc_readahead": ["pcc_read_alloc", "pcc_read_submit"],
         },
     },
     # MADV_WILLNEED on pages only the store holds: madvise_willneed gives
@@ -346,7 +346,7 @@ CHECKS = {
         "graph_children": {
             "vfs_fadvise": ["generic_fadvise"],
             "read_pages": ["pcc_readahead"],
-            "pcc_readahead": ["pcc_file_bvec_read"],
+            "pcc_readahead": ["pcc_read_alloc", "pcc_read_submit"],
         },
         "user": [r"^madvise\(MADV_WILLNEED\) = 0$"],
     },

@@ -1219,6 +1219,28 @@ TEST_F(store, willneed_reads_the_range_before_it_is_used)
 }
 
 /*
+ * A read the readahead starts completes after ->readahead returns, as a
+ * filesystem's bios do, and holds its folios locked until then: an unload
+ * right after POSIX_FADV_WILLNEED of 1024 pages, their reads in flight,
+ * waits for them before it closes the store, and the pages are all there
+ * after the next load.
+ */
+TEST_F(store, an_unload_right_after_willneed_waits_for_its_reads)
+{
+	long bad;
+	char *p;
+
+	store_only_pages(_metadata, self->fd, 1024, 26);
+	EXPECT_EQ(0, posix_fadvise(self->fd, 0, 1024 * PSZ, POSIX_FADV_WILLNEED));
+	store_reopen(_metadata, &self->fd, self->params);
+	p = map_pages_at(self->fd, 1024, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	bad = first_bad_page(p, 0, 1024, 26);
+	EXPECT_EQ(-1, bad) TH_LOG("page %ld", bad);
+	munmap(p, 1024 * PSZ);
+}
+
+/*
  * read() reads ahead as filemap_read does. A read of 4 pages at the start
  * of the file, nothing cached: page_cache_sync_ra(0, 4) opens a window of
  * get_init_ra_size(4, W) = 8 pages (W >= 32), its last 4 asynchronous, so

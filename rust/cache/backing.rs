@@ -112,11 +112,20 @@ impl Backing {
     }
 
     /// Read consecutive pages `index..` of the store into `folios`, new and
-    /// locked, in one read: a run of a readahead. An error leaves them not
-    /// uptodate; without a store there is nothing to read.
-    pub(super) fn read_run(&self, folios: &[FolioGuard<ARef<Folio>>], index: usize) {
+    /// locked, in one read that completes after this returns and unlocks
+    /// them: a run of a readahead. An error leaves them not uptodate;
+    /// without a store there is nothing to read (they are unlocked).
+    pub(super) fn read_run(&self, folios: KVec<FolioGuard<ARef<Folio>>>, index: usize) {
         if let Self::Store(s) = self {
-            let _ = s.store.read_run(folios, index);
+            s.store.read_run_async(folios, index);
+        }
+    }
+
+    /// The most pages one [`Self::read_run`] should take; 1 without a store.
+    pub(super) fn max_read_pages(&self) -> usize {
+        match self {
+            Self::MemoryOnly => 1,
+            Self::Store(s) => s.store.max_read_pages(),
         }
     }
 

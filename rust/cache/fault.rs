@@ -83,9 +83,9 @@ impl PageCache {
 
     /// The page at `index`, below capacity, for `fault` (the shape of
     /// `filemap_fault`): on a miss of a page the store holds, the kernel's
-    /// readahead reads it and its neighbours in this task after the fault
-    /// lock is released where it may be ([`VmFault::release_for_io`]), and
-    /// the fault retries; a hit on a page marked for readahead starts the
+    /// readahead reads it and its neighbours after the fault lock is
+    /// released where it may be ([`VmFault::release_for_io`]), the fault
+    /// waits for the page's read, and retries; a hit on a page marked for readahead starts the
     /// next window the same way; a cached folio locked for I/O is waited
     /// for through the retry protocol ([`super::Backing::lock_for_fault`]).
     /// Where the fault lock may not be released, the one page is read
@@ -109,6 +109,14 @@ impl PageCache {
                         match vmf.release_for_io() {
                             ForIo::Released(retry) => {
                                 self.read_ahead(&file, index);
+                                // filemap_fault(): with the fault lock
+                                // released, it waits for the page's read
+                                // (lock_folio_maybe_drop_mmap) before it
+                                // retries, so the retry finds the page
+                                // read; a fatal signal ends the wait.
+                                if let Some(folio) = self.inode.get(index) {
+                                    let _ = folio.wait_locked_killable();
+                                }
                                 return (Ok(retry.faulted(true)), CacheLookup::Read);
                             }
                             ForIo::Held(v) => vmf = v,

@@ -66,19 +66,22 @@ impl PageCache {
         }
     }
 
-    /// Read `run`, pages `first..` the store holds, in one read, and unlock
-    /// them (uptodate unless the read failed).
+    /// Start the read of `run`, pages `first..` the store holds, in one
+    /// read whose completion unlocks them (uptodate unless it failed);
+    /// `run` is empty again.
     fn read_run(&self, run: &mut KVec<FolioGuard<ARef<Folio>>>, first: usize) {
         if !run.is_empty() {
-            self.backing.read_run(run, first);
-            run.clear();
+            self.backing.read_run(core::mem::take(run), first);
         }
     }
 }
 
 /// The folios the kernel's readahead added: pcc fills them as a miss
-/// fills a new page (zeros for a hole, else the store's copy), in this
-/// task, each run of consecutive pages the store holds in one read.
+/// fills a new page (zeros for a hole, else the store's copy): each run of
+/// consecutive pages the store holds (as many as one request of the
+/// store's device holds, at most) is one store read, started here and
+/// completed after `->readahead` returns, as a filesystem's bios are; its
+/// completion unlocks the folios.
 impl ReadPages for PageCache {
     fn inode(&self) -> &PageCacheInode {
         &self.inode
@@ -96,6 +99,9 @@ impl ReadPages for PageCache {
         // page; it is read when a page does not continue it, and at the end.
         let mut run = KVec::new();
         let mut first = 0;
+        // At most what one request of the store's device holds (a bio's
+        // worth at most), so that each read is one request.
+        let max = self.backing.max_read_pages();
         // For the trace event: the batch's first page, its size, the
         // pages read and zero-filled.
         let (mut start, mut nr, mut read, mut zeroed) = (None, 0, 0, 0);
@@ -108,7 +114,7 @@ impl ReadPages for PageCache {
                 (state.poisoned.contains(&index), state.held.get(index))
             };
             if !poisoned && self.backing.reads(held) {
-                if first + run.len() != index {
+                if first + run.len() != index || run.len() == max {
                     self.read_run(&mut run, first);
                     first = index;
                 }

@@ -1,13 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Declarations of the C functions in `rust/helpers/`, `rust/pcc_fs.c`, `rust/pcc_inject.c`
-//! and `rust/trace.c`
+//! Declarations of the C functions in `rust/helpers/`, `rust/pcc_fs.c`, `rust/pcc_inject.c`,
+//! `rust/pcc_read.c` and `rust/trace.c`
 //! (prototypes in `rust/pcc_helpers.h`).
 //!
 //! They wrap kernel functions that are `static inline` (so `kernel::bindings`
 //! cannot call them) or whose header `kernel::bindings` does not include.
 
 use kernel::bindings;
+
+/// `struct pcc_reads` (`rust/pcc_read.c`): only pointers to it cross.
+#[repr(C)]
+pub(crate) struct PccReads {
+    _opaque: [u8; 0],
+}
+
+/// `struct pcc_read` (`rust/pcc_read.c`): only pointers to it cross.
+#[repr(C)]
+pub(crate) struct PccRead {
+    _opaque: [u8; 0],
+}
 
 // `struct folio` and friends contain zero-sized bindgen fields; only
 // pointers to them cross this boundary.
@@ -87,13 +99,6 @@ extern "C" {
         pos: bindings::loff_t,
     ) -> isize;
     pub(crate) fn pcc_bvec_set_folio(bv: *mut bindings::bio_vec, folio: *mut bindings::folio);
-    pub(crate) fn pcc_file_bvec_read(
-        file: *mut bindings::file,
-        bv: *mut bindings::bio_vec,
-        n: kernel::ffi::c_uint,
-        len: usize,
-        pos: bindings::loff_t,
-    ) -> isize;
     pub(crate) fn pcc_file_bvec_write(
         file: *mut bindings::file,
         bv: *mut bindings::bio_vec,
@@ -119,6 +124,24 @@ extern "C" {
     pub(crate) fn pcc_param_io_delay_us() -> kernel::ffi::c_uint;
     pub(crate) fn pcc_param_cache_pages() -> kernel::ffi::c_ulong;
     pub(crate) fn pcc_ratelimit() -> bool;
+    pub(crate) fn pcc_reads_new() -> *mut PccReads;
+    pub(crate) fn pcc_reads_free(reads: *mut PccReads);
+    pub(crate) fn pcc_read_max_folios(file: *mut bindings::file) -> kernel::ffi::c_uint;
+    pub(crate) fn pcc_read_alloc(nr: kernel::ffi::c_uint) -> *mut PccRead;
+    pub(crate) fn pcc_read_set_folio(
+        r: *mut PccRead,
+        i: kernel::ffi::c_uint,
+        folio: *mut bindings::folio,
+    );
+    pub(crate) fn pcc_read_submit(
+        r: *mut PccRead,
+        file: *mut bindings::file,
+        pos: bindings::loff_t,
+        first: kernel::ffi::c_ulong,
+        reads: *mut PccReads,
+        err: kernel::ffi::c_int,
+    );
+
     pub(crate) fn pcc_inject_init() -> kernel::ffi::c_int;
     pub(crate) fn pcc_inject_exit();
     pub(crate) fn pcc_inject_store_fails(io: kernel::ffi::c_uint, bytes: usize) -> bool;

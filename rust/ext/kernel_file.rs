@@ -11,22 +11,30 @@
 //! directly), so a regular file and a block device work alike. Folio I/O
 //! takes the handle that proves the state it needs: a locked folio not yet
 //! uptodate to fill ([`FolioGuard`]), a folio under writeback to write
-//! ([`FolioWriteback`]).
+//! ([`FolioWriteback`]). A run of folios may also be read asynchronously
+//! ([`KernelFile::read_folios_async`], `rust/pcc_read.c`): the read is
+//! queued and its completion unlocks them, as a filesystem's `->readahead`
+//! returns once its bios are submitted.
 
 use super::{
     ffi,
     folio::{
+        Folio,
         FolioGuard,
         FolioRef,
         FolioState,
         FolioWriteback, //
     },
 };
-use core::ptr::NonNull;
+use core::{
+    mem::ManuallyDrop,
+    ptr::NonNull, //
+};
 use kernel::{
     bindings,
     error::from_err_ptr,
-    prelude::*, //
+    prelude::*,
+    sync::aref::ARef, //
 };
 
 /// An open file or block device, read and written by the kernel.
@@ -34,13 +42,16 @@ use kernel::{
 /// # Invariants
 ///
 /// `file` is a file opened by [`KernelFile::open`], read-write, and
-/// closed only by `Drop`.
+/// closed only by `Drop`, after every read started by
+/// [`KernelFile::read_folios_async`] has completed. `reads` came from
+/// `pcc_reads_new` and is freed once, in `Drop`.
 pub(crate) struct KernelFile {
     file: NonNull<bindings::file>,
+    reads: NonNull<ffi::PccReads>,
 }
 
 // SAFETY: A `struct file` may be used and closed from any thread; the VFS
-// serializes what needs serializing.
+// serializes what needs serializing. `reads` is atomics only.
 unsafe impl Send for KernelFile {}
 // SAFETY: As above; every method takes `&self` and is safe concurrently.
 unsafe impl Sync for KernelFile {}
@@ -60,13 +71,21 @@ impl KernelFile {
 
     fn open_flags(path: &CStr, extra: u32) -> Result<Self> {
         let flags = (bindings::O_RDWR | bindings::O_LARGEFILE | extra) as i32;
+        // SAFETY: No preconditions; null without memory.
+        let reads = NonNull::new(unsafe { ffi::pcc_reads_new() }).ok_or(ENOMEM)?;
         // SAFETY: `path` is a NUL-terminated string; `filp_open` returns a
-        // file or an error pointer.
-        let file = from_err_ptr(unsafe { bindings::filp_open(path.as_char_ptr(), flags, 0) })?;
-        // INVARIANT: just opened read-write.
-        Ok(Self {
-            file: NonNull::new(file).ok_or(ENOENT)?,
-        })
+        // file or an error pointer, never null.
+        let file = from_err_ptr(unsafe { bindings::filp_open(path.as_char_ptr(), flags, 0) })
+            .and_then(|file| NonNull::new(file).ok_or(ENOENT));
+        match file {
+            // INVARIANT: just opened read-write; `reads` just allocated.
+            Ok(file) => Ok(Self { file, reads }),
+            Err(e) => {
+                // SAFETY: Just allocated, no read started.
+                unsafe { ffi::pcc_reads_free(reads.as_ptr()) };
+                Err(e)
+            }
+        }
     }
 
     pub(super) fn as_ptr(&self) -> *mut bindings::file {
@@ -145,28 +164,63 @@ impl KernelFile {
         Ok(())
     }
 
-    /// Fill `folios`, consecutive pages of the file from byte `pos`, in one
-    /// read (a `bio_vec` per folio), and mark each uptodate, the way a
-    /// filesystem's `->readahead` reads a contiguous run. A short read or
-    /// an I/O error leaves every one of them not uptodate; an uptodate one
-    /// is refused (`EBUSY`), as by [`Self::read_folio`].
-    pub(crate) fn read_folios<P: FolioRef>(&self, folios: &[FolioGuard<P>], pos: u64) -> Result {
+    /// The most order-0 folios one [`Self::read_folios_async`] should take:
+    /// a block device's segments per request (a larger read is split, its
+    /// rest a request of its own), at most a bio's worth (256).
+    pub(crate) fn max_read_folios(&self) -> usize {
+        // SAFETY: The file is open (type invariant).
+        unsafe { ffi::pcc_read_max_folios(self.as_ptr()) as usize }
+    }
+
+    /// Fill `folios`, consecutive pages of the file from byte `pos` (pages
+    /// `first..` in the caller's numbering, for the error line), in one
+    /// read that completes after this returns, as a filesystem's
+    /// `->readahead` submits its bios: the completion marks each folio
+    /// uptodate if every byte of the read came, unlocks it and drops its
+    /// handle (`folio_end_read`, `folio_put`), and logs a failed read.
+    /// With `fail` they end as a failed read without I/O (an injected
+    /// error). The read and the folios are the completion's once this
+    /// returns `Ok`; on `Err` (an uptodate folio: `EBUSY`, as
+    /// [`Self::read_folio`]; no memory) they are unlocked, not read.
+    pub(crate) fn read_folios_async(
+        &self,
+        folios: KVec<FolioGuard<ARef<Folio>>>,
+        pos: u64,
+        first: usize,
+        fail: Option<Error>,
+    ) -> Result {
         if folios.iter().any(|f| f.is_uptodate()) {
             return Err(EBUSY);
         }
         let pos = i64::try_from(pos).map_err(|_| EINVAL)?;
-        let (mut bv, n, len) = bio_vecs(folios.iter().map(|f| &**f))?;
-        // SAFETY: Every folio is locked (`FolioGuard`) and not uptodate
-        // (checked above), so nobody else reads or writes its memory; `bv`
-        // describes exactly them, `n` entries of `len` bytes in all; the
-        // file is open (type invariant).
-        let r = unsafe { ffi::pcc_file_bvec_read(self.as_ptr(), bv.as_mut_ptr(), n, len, pos) };
-        transferred(r, len)?;
-        for f in folios {
-            // SAFETY: The folio is locked, as `folio_mark_uptodate`
-            // requires, and every byte of it was just read.
-            unsafe { ffi::pcc_folio_mark_uptodate(f.as_ptr()) };
+        let n = u32::try_from(folios.len()).map_err(|_| EINVAL)?;
+        // SAFETY: No preconditions; null without memory.
+        let r = NonNull::new(unsafe { ffi::pcc_read_alloc(n) }).ok_or(ENOMEM)?;
+        for (i, locked) in (0..n).zip(folios) {
+            // The guard and the handle are forgotten: the lock and the
+            // reference are the read's.
+            let folio = ManuallyDrop::new(locked.into_kernel());
+            // SAFETY: `r` has `n` entries and `i < n`; the folio is locked,
+            // not uptodate (checked above; nobody makes it uptodate but
+            // the lock's holder) and referenced, and the read now holds
+            // both, so nobody else reads or writes its memory until the
+            // completion ends the read.
+            unsafe { ffi::pcc_read_set_folio(r.as_ptr(), i, folio.as_ptr()) };
         }
+        let err = fail.map_or(0, |e| e.to_errno());
+        // SAFETY: Every entry of `r` is set (above), and `r` is handed over;
+        // the file is open and `reads` live until every read completes
+        // (type invariant: `Drop` waits for them).
+        unsafe {
+            ffi::pcc_read_submit(
+                r.as_ptr(),
+                self.as_ptr(),
+                pos,
+                first as kernel::ffi::c_ulong,
+                self.reads.as_ptr(),
+                err,
+            )
+        };
         Ok(())
     }
 
@@ -222,7 +276,11 @@ fn transferred(n: isize, want: usize) -> Result {
 
 impl Drop for KernelFile {
     fn drop(&mut self) {
-        // SAFETY: Opened by `open`, closed once, here (type invariant).
+        // SAFETY: Allocated by `open`, freed once, here; it waits for every
+        // read in flight, which uses the file, to complete.
+        unsafe { ffi::pcc_reads_free(self.reads.as_ptr()) };
+        // SAFETY: Opened by `open`, closed once, here, with no read in
+        // flight (type invariant).
         unsafe { bindings::filp_close(self.as_ptr(), core::ptr::null_mut()) };
     }
 }

@@ -30,16 +30,6 @@ void pcc_bvec_set_folio(struct bio_vec *bv, struct folio *folio)
 	bvec_set_folio(bv, folio, folio_size(folio), 0);
 }
 
-/* n folios' worth of file at pos into them, in one read (the loop driver's lo_rw_aio does one per request). */
-ssize_t pcc_file_bvec_read(struct file *file, struct bio_vec *bv, unsigned int n, size_t len,
-			   loff_t pos)
-{
-	struct iov_iter iter;
-
-	iov_iter_bvec(&iter, ITER_DEST, bv, n, len);
-	return vfs_iter_read(file, &iter, &pos, 0);
-}
-
 /* n folios out to the file at pos, in one write (lo_rw_aio's ITER_SOURCE). */
 ssize_t pcc_file_bvec_write(struct file *file, struct bio_vec *bv, unsigned int n, size_t len,
 			    loff_t pos)
