@@ -11,7 +11,8 @@
  * (folio_end_read: uptodate when every byte came, and unlocked, as
  * mpage_read_end_io does) and drops the reference the read held.
  *
- * rust/ext/kernel_file.rs wraps it (AsyncReads, KernelFile::read_folios_async).
+ * rust/ext/kernel_file.rs wraps it (KernelFile::read_folios_async, and the
+ * count of reads in flight a KernelFile waits for before it closes).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -32,9 +33,17 @@ struct pcc_reads {
 	atomic_t in_flight;
 };
 
-/* One read: a run of locked folios, each with a reference of the read's. */
+/*
+ * One read: a run of locked folios, each with a reference of the read's.
+ * Two references to the read itself, as loop's lo_rw_aio takes: the
+ * completion's and the submitter's, since ->read_iter may still use the
+ * kiocb after the read it queued has completed (ext4_dio_read_iter's
+ * file_accessed()), so the read ends when both are put.
+ */
 struct pcc_read {
 	struct kiocb iocb;
+	atomic_t ref;
+	long ret;
 	struct pcc_reads *reads;
 	unsigned long first;	/* the first page's index, for the error line */
 	size_t len;
@@ -51,7 +60,10 @@ struct pcc_reads *pcc_reads_new(void)
  * Wait for every read in flight to complete, then free. After the wait no
  * completion touches reads; the RCU grace period lets a completion that
  * ran from interrupt context (the block layer's end_io, an RCU reader)
- * return from pcc's code before the module may go.
+ * return from pcc's code before the module may go. A completion from a
+ * task (iomap's error path, a workqueue) may still be in its last
+ * instructions after the wait, the window loop's lo_rw_aio_complete has
+ * too.
  */
 void pcc_reads_free(struct pcc_reads *reads)
 {
@@ -119,9 +131,19 @@ static void pcc_read_end(struct pcc_read *r, long ret)
 		wake_up_var(&reads->in_flight);
 }
 
+static void pcc_read_put(struct pcc_read *r)
+{
+	/* Fully ordered: the side that puts last sees r->ret. */
+	if (atomic_dec_and_test(&r->ref))
+		pcc_read_end(r, r->ret);
+}
+
 static void pcc_read_complete(struct kiocb *iocb, long ret)
 {
-	pcc_read_end(container_of(iocb, struct pcc_read, iocb), ret);
+	struct pcc_read *r = container_of(iocb, struct pcc_read, iocb);
+
+	r->ret = ret;
+	pcc_read_put(r);
 }
 
 /*
@@ -146,8 +168,11 @@ void pcc_read_submit(struct pcc_read *r, struct file *file, loff_t pos, unsigned
 	init_sync_kiocb(&r->iocb, file);
 	r->iocb.ki_pos = pos;
 	r->iocb.ki_complete = pcc_read_complete;
+	atomic_set(&r->ref, 2);
 	iov_iter_bvec(&iter, ITER_DEST, r->bvec, r->nr, r->len);
 	ret = file->f_op->read_iter(&r->iocb, &iter);
+	/* Not queued: done (or failed) already, and ki_complete not called. */
 	if (ret != -EIOCBQUEUED)
-		pcc_read_end(r, ret);
+		pcc_read_complete(&r->iocb, ret);
+	pcc_read_put(r);
 }
