@@ -87,8 +87,22 @@ pub(crate) struct Store {
 }
 
 /// Which pages the store holds; pcc keeps it under its `state` mutex.
+///
+/// A page's bit is set when a writeback takes the page, before its data is
+/// written (from then on the page may be clean, and dropped, while its
+/// write is in flight: a fault must read it from the store). Until a write
+/// of the page succeeds, a bit set so (the page was a hole before) is also
+/// in `unwritten`, and the bitmap saved to the store leaves it out: a page
+/// whose write failed, or that the writeback did not reach, is still a
+/// hole on the device, where a reload, or a reboot without unload, finds
+/// it so.
 pub(crate) struct Bitmap {
     words: KVVec<u64>,
+    /// Set ahead of a write not yet done: not saved ([`Bitmap::written`]).
+    unwritten: KVVec<u64>,
+    /// How many times every bit was cleared ([`Bitmap::clear_all`]): a
+    /// write taken before that says nothing of the pages after it.
+    generation: u64,
     /// Changed since it was last written to the store.
     dirty: bool,
     /// A sync of the store failed: what was written to it before may not
@@ -102,6 +116,8 @@ impl Bitmap {
     pub(crate) fn empty() -> Self {
         Self {
             words: KVVec::new(),
+            unwritten: KVVec::new(),
+            generation: 0,
             dirty: false,
             sync_failed: false,
         }
@@ -113,11 +129,39 @@ impl Bitmap {
             .is_some_and(|w| w & (1u64 << (i % 64)) != 0)
     }
 
-    pub(crate) fn set(&mut self, i: usize) {
-        if let Some(w) = self.words.get_mut(i / 64) {
-            if *w & (1u64 << (i % 64)) == 0 {
-                *w |= 1u64 << (i % 64);
-                self.dirty = true;
+    /// A writeback took page `i`, and is about to write it: set its bit;
+    /// if it was a hole, the saved bitmap leaves it out until
+    /// [`Bitmap::written`] says its data is in the store.
+    pub(crate) fn set_ahead_of_write(&mut self, i: usize) {
+        let bit = 1u64 << (i % 64);
+        if let (Some(w), Some(u)) = (self.words.get_mut(i / 64), self.unwritten.get_mut(i / 64)) {
+            if *w & bit == 0 {
+                *w |= bit;
+                *u |= bit;
+            }
+        }
+    }
+
+    /// The count of [`Bitmap::clear_all`]s, for [`Bitmap::written`].
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Pages `first..first + n`, taken by a writeback when the bitmap's
+    /// [`Bitmap::generation`] was `generation`, were written to the store:
+    /// their bits are saved from now on. If every bit was cleared since,
+    /// the write was of data that is gone, and nothing changes.
+    pub(crate) fn written(&mut self, generation: u64, first: usize, n: usize) {
+        if generation != self.generation {
+            return;
+        }
+        for i in first..first + n {
+            let bit = 1u64 << (i % 64);
+            if let Some(u) = self.unwritten.get_mut(i / 64) {
+                if *u & bit != 0 {
+                    *u &= !bit;
+                    self.dirty = true;
+                }
             }
         }
     }
@@ -131,8 +175,8 @@ impl Bitmap {
             return Ok(None);
         }
         let mut bytes = KVVec::with_capacity(self.words.len() * 8, GFP_KERNEL)?;
-        for w in self.words.iter() {
-            bytes.extend_from_slice(&w.to_le_bytes(), GFP_KERNEL)?;
+        for (w, u) in self.words.iter().zip(self.unwritten.iter()) {
+            bytes.extend_from_slice(&(w & !u).to_le_bytes(), GFP_KERNEL)?;
         }
         self.dirty = false;
         Ok(Some(bytes))
@@ -154,6 +198,8 @@ impl Bitmap {
     /// Every page a hole; what a failed sync may have lost no longer matters.
     pub(crate) fn clear_all(&mut self) {
         self.sync_failed = false;
+        self.generation += 1;
+        self.unwritten.iter_mut().for_each(|u| *u = 0);
         for w in self.words.iter_mut() {
             if *w != 0 {
                 *w = 0;
@@ -255,8 +301,11 @@ impl Store {
         let mut found = KVVec::from_elem(0u8, PAGE_SIZE, GFP_KERNEL)?;
         self.file.read_exact(self.header_pos(), &mut found)?;
         let words = KVVec::from_elem(0u64, bitmap_pages(self.pages) * PAGE_SIZE / 8, GFP_KERNEL)?;
+        let unwritten = KVVec::from_elem(0u64, words.len(), GFP_KERNEL)?;
         let mut held = Bitmap {
             words,
+            unwritten,
+            generation: 0,
             dirty: false,
             sync_failed: false,
         };

@@ -146,6 +146,36 @@ static inline long pcc_read_long(const char *path)
 	return n > 0 ? strtol(buf, NULL, 10) : -1;
 }
 
+/* A number in a sysfs or procfs file that a test changes, and what it was. */
+struct pcc_knob {
+	const char *path;
+	long was;
+};
+
+/* Remember what path holds, then write val there; 0, or -1 with errno. */
+static inline int pcc_knob_set(struct pcc_knob *k, const char *path, long val)
+{
+	char buf[24];
+
+	k->path = path;
+	k->was = pcc_read_long(path);
+	if (k->was < 0)
+		return -1;
+	snprintf(buf, sizeof(buf), "%ld", val);
+	return pcc_write_file(path, buf);
+}
+
+/* Write back what pcc_knob_set() found; 0 too when it found nothing. */
+static inline int pcc_knob_restore(const struct pcc_knob *k)
+{
+	char buf[24];
+
+	if (!k->path || k->was < 0)
+		return 0;
+	snprintf(buf, sizeof(buf), "%ld", k->was);
+	return pcc_write_file(k->path, buf);
+}
+
 #define PCC_FPA "/sys/kernel/debug/fail_page_alloc/"
 
 /*

@@ -808,20 +808,17 @@ int main(int argc, char **argv)
 		 */
 		static const char *const knobs[] = { "/proc/sys/vm/dirty_expire_centisecs",
 						     "/proc/sys/vm/dirty_writeback_centisecs" };
-		static const char *const vals[] = { "100", "50" };
+		static const long vals[] = { 100, 50 };
+		struct pcc_knob old[2] = { 0 };
 		struct pcc_stats st0, st;
-		long old[2];
-		char buf[24];
 		int i, ms;
 
 		/* Slow under TCG: done before the pages are dirty, so that their second starts after. */
 		trace_kworkers();
 		graph_root("wb_workfn", 1);
-		for (i = 0; i < 2; i++) {
-			old[i] = pcc_read_long(knobs[i]);
-			if (old[i] < 0 || pcc_write_file(knobs[i], vals[i]))
+		for (i = 0; i < 2; i++)
+			if (pcc_knob_set(&old[i], knobs[i], vals[i]))
 				die(knobs[i]);
-		}
 		sync_pcc_inode();
 		cache_pages(3);
 		if (ioctl(fd, PCC_IOC_GET_STATS, &st0))
@@ -836,11 +833,9 @@ int main(int argc, char **argv)
 		}
 		tracing(0);
 		graph_root("wb_workfn", 0);
-		for (i = 0; i < 2; i++) {
-			snprintf(buf, sizeof(buf), "%ld", old[i]);
-			if (pcc_write_file(knobs[i], buf))
+		for (i = 0; i < 2; i++)
+			if (pcc_knob_restore(&old[i]))
 				die(knobs[i]);
-		}
 		user_saw("pages written back by the flusher: %llu",
 			 (unsigned long long)(st.pages_written_back - st0.pages_written_back));
 	} else if (!strcmp(s, "mkwrite-under-writeback")) {

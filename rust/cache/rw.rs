@@ -74,14 +74,20 @@ impl PageCache {
         // a hole, poisoned).
         match self.inode.get(index) {
             Some(folio) if folio.is_hwpoison() => Err(EHWPOISON),
-            Some(folio) if folio.is_uptodate() => {
+            Some(folio) => {
+                // The mark starts the next window whether or not its own
+                // read has completed, as in filemap_get_pages(), so that
+                // the next window is read while this one is copied.
                 if folio.is_readahead() && self.reads_ahead_from(file) {
                     file.async_ra(&folio, want);
                 }
-                folio.set_referenced();
-                Ok(Some(folio))
+                if folio.is_uptodate() {
+                    folio.set_referenced();
+                    Ok(Some(folio))
+                } else {
+                    Ok(Some(self.get_locked(index)?.unlock()))
+                }
             }
-            Some(_) => Ok(Some(self.get_locked(index)?.unlock())),
             None => {
                 let state = self.state.lock();
                 if state.poisoned.contains(&index) {

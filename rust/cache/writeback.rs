@@ -132,11 +132,14 @@ impl PageCache {
             return self.clean_all();
         };
         let mut done = Written::default();
-        // The dirty pages, and the store holds them from now on (their
-        // bits are saved after their data, below). A bit stays set when
-        // the page's write fails: another writeback may be writing it
-        // meanwhile, and the page, still dirty, is not read from the store
-        // while it is cached. A page a memory error poisoned but could not
+        // The dirty pages, and the store holds them from now on: a page may
+        // be clean, and dropped, once its write is in flight. A page that
+        // was a hole is saved as held only once a write of it succeeded
+        // (`Bitmap::written`), so the store on the device never claims a
+        // page whose write failed or was not reached. Its bit stays set in
+        // memory: another writeback may be writing it meanwhile, and the
+        // page, still dirty, is not read from the store while it is
+        // cached. A page a memory error poisoned but could not
         // take out of the cache (pcc's `state` was busy) is not written: its
         // memory is bad, and reading it could take the machine down; it
         // stays dirty and reports the loss (`EIO`) until reset. A page
@@ -147,8 +150,10 @@ impl PageCache {
         // is reported, as `file_write_and_wait_range` waits for writeback
         // in flight.
         let mut dirty = KVVec::new();
+        let generation;
         {
             let mut state = self.state.lock();
+            generation = state.held.generation();
             let mut failed = self.write_failed.lock();
             let pending = self
                 .inode
@@ -170,30 +175,27 @@ impl PageCache {
                     done.fail(e.into());
                     break;
                 }
-                state.held.set(index);
+                state.held.set_ahead_of_write(index);
                 // Tried again here; marked again if it fails again.
                 if let Some(failed) = &mut *failed {
                     failed.clear_bit(index);
                 }
             }
         }
-        let mut run = match KVec::with_capacity(MAX_RUN, GFP_KERNEL) {
-            Ok(run) => run,
-            Err(e) => {
-                done.fail(e.into());
-                KVec::new()
-            }
-        };
+        // Without memory for a run nothing is written: the pages stay dirty
+        // (their bits, if new, unsaved), for the next writeback.
+        let mut run = KVec::with_capacity(MAX_RUN, GFP_KERNEL).unwrap_or_else(|e| {
+            done.fail(e.into());
+            dirty.clear();
+            KVec::new()
+        });
         let mut run_start = 0;
         for (index, folio) in dirty {
-            if run.capacity() == 0 {
-                break;
-            }
             // The run so far written before the next folio is locked (no
             // folio lock held over the store's I/O, whose locks a task may
             // hold while it faults on pcc), at a gap or at its longest.
             if !run.is_empty() && (run_start + run.len() != index || run.len() == MAX_RUN) {
-                self.write_run(io, &mut run, run_start, &mut done);
+                self.write_run(io, &mut run, run_start, generation, &mut done);
                 if pass.background.is_some() && done.failed > 0 {
                     break;
                 }
@@ -229,7 +231,7 @@ impl PageCache {
             }
         }
         if !run.is_empty() {
-            self.write_run(io, &mut run, run_start, &mut done);
+            self.write_run(io, &mut run, run_start, generation, &mut done);
         }
         // A background pass that wrote nothing has nothing to save or sync.
         if pass.background.is_none() || done.pages > 0 || done.failed > 0 {
@@ -248,14 +250,15 @@ impl PageCache {
         done
     }
 
-    /// Write `run`, pages `first..` under writeback, in one store write,
-    /// and empty it. A failed write dirties every page again and marks it,
+    /// Write `run`, pages `first..` under writeback, taken when the store's
+    /// bitmap had `generation`, in one store write, and empty it. A failed write dirties every page again and marks it,
     /// for a background [`Pass`] to leave.
     fn write_run(
         &self,
         io: &StoreBacking,
         run: &mut KVec<FolioWriteback<ARef<Folio>>>,
         first: usize,
+        generation: u64,
         done: &mut Written,
     ) {
         let n = run.len();
@@ -264,6 +267,10 @@ impl PageCache {
                 done.pages += n;
                 // Ends their writeback.
                 run.clear();
+                // Their bits are saved from now on. Taken once the
+                // writeback ended: `reset` holds `state` while it waits for
+                // a writeback to end.
+                self.state.lock().held.written(generation, first, n);
             }
             Err(e) => {
                 // The marks first, while the pages are still under
