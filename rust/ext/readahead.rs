@@ -14,8 +14,11 @@
 //! page of it that is not cached, adds it to the page cache locked and not
 //! uptodate, marks one `PG_readahead`, and hands the batch to
 //! `->readahead`, holding the mapping's `invalidate_lock` shared. The
-//! handler registered here fills each folio and unlocks it ([`Readahead`]);
-//! a folio it does not take is removed again by `read_pages`.
+//! handler registered here fills each folio and unlocks it ([`Readahead`]),
+//! or hands it to a read that does so when it completes, after the call
+//! returns ([`super::kernel_file::KernelFile::read_folios_async`]), as a
+//! filesystem's bios do; a folio it does not take is removed again by
+//! `read_pages`.
 
 use super::{
     ffi,
@@ -90,7 +93,8 @@ impl Readahead<'_> {
     /// The next folio of the batch: new, in the page cache, locked, not
     /// uptodate. The guard unlocks it when dropped: fill it and mark it
     /// uptodate first (a folio left not uptodate is a failed read, which
-    /// the next access sees).
+    /// the next access sees), or give it to an asynchronous read, whose
+    /// completion does both.
     pub(crate) fn next_folio(&mut self) -> Option<FolioGuard<ARef<Folio>>> {
         // SAFETY: The call's control (type invariant).
         let f = unsafe { ffi::pcc_readahead_folio(self.rac.as_ptr()) };
