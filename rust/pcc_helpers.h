@@ -97,7 +97,7 @@ unsigned int pcc_read_max_folios(struct file *file);
 struct pcc_read *pcc_read_alloc(unsigned int nr);
 void pcc_read_set_folio(struct pcc_read *r, unsigned int i, struct folio *folio);
 void pcc_read_submit(struct pcc_read *r, struct file *file, loff_t pos, unsigned long first,
-		     struct pcc_reads *reads, int err);
+		     struct pcc_reads *reads);
 
 int pcc_inject_init(void);
 void pcc_inject_exit(void);

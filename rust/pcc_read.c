@@ -147,12 +147,11 @@ static void pcc_read_complete(struct kiocb *iocb, long ret)
 }
 
 /*
- * Read r's folios, the store's pages first.., from byte pos of file, or,
- * with err (a negative errno), end them as a failed read without I/O. The
+ * Read r's folios, the store's pages first.., from byte pos of file. The
  * read, and every folio of it, is the completion's from here on.
  */
 void pcc_read_submit(struct pcc_read *r, struct file *file, loff_t pos, unsigned long first,
-		     struct pcc_reads *reads, int err)
+		     struct pcc_reads *reads)
 {
 	struct iov_iter iter;
 	ssize_t ret;
@@ -160,10 +159,6 @@ void pcc_read_submit(struct pcc_read *r, struct file *file, loff_t pos, unsigned
 	r->reads = reads;
 	r->first = first;
 	atomic_inc(&reads->in_flight);
-	if (err) {
-		pcc_read_end(r, err);
-		return;
-	}
 	/* ki_flags from the file's: IOCB_DIRECT when it was opened O_DIRECT. */
 	init_sync_kiocb(&r->iocb, file);
 	r->iocb.ki_pos = pos;

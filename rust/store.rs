@@ -396,33 +396,15 @@ impl Store {
     /// one read that completes after this returns: its completion marks
     /// them uptodate (if every byte came) and unlocks them, as a
     /// filesystem's `->readahead` ends its bios. The delay (`io_delay_us`)
-    /// and an injected failure come before it is queued; the counter
-    /// counts the pages when it is queued.
+    /// and an injected failure come before it is queued ([`Self::page_io`]).
     pub(crate) fn read_run_async(&self, folios: KVec<FolioGuard<ARef<Folio>>>, index: usize) {
-        let pages = folios.len();
-        self.delay();
-        let fail = match &self.faults {
-            Some(f) if f.fails(StoreIo::Read, pages << PAGE_SHIFT) => Some(EIO),
-            _ => None,
-        };
-        match self
-            .pages()
-            .read_folios_async(folios, byte_pos(index), index, fail)
-        {
-            // Counted when asked for, as the kernel counts `pgpgin` at
-            // `submit_bio`; an injected failure is not.
-            Ok(()) if fail.is_none() => {
-                self.reads.add(pages as u64, Relaxed);
-            }
-            Ok(()) => {}
-            // The folios are unlocked unread: whoever needs one reads it
-            // again.
-            Err(e) => pr_err_ratelimited!(
-                "store read of pages {index}..{} not started (errno {})\n",
-                index + pages,
-                e.to_errno()
-            ),
-        }
+        // Counted when queued, as the kernel counts `pgpgin` at
+        // `submit_bio`. On an injected failure, or one to queue it, the
+        // folios are dropped unlocked and not uptodate, as a failed read
+        // leaves them: whoever needs one reads it again.
+        let _ = self.page_io(false, index, folios.len(), |file, pos| {
+            file.read_folios_async(folios, pos, index)
+        });
     }
 
     /// The most pages one [`Self::read_run_async`] should take (at least
@@ -440,8 +422,9 @@ impl Store {
     }
 
     /// One read (or `write`) of `pages` pages from page `index`: the delay,
-    /// an injected failure if one is due, the page counter on success, a
-    /// rate-limited line on failure.
+    /// an injected failure if one is due (`transfer` is then dropped
+    /// uncalled), the page counter on success (for a read queued by
+    /// `transfer`, once queued), a rate-limited line on failure.
     fn page_io(
         &self,
         write: bool,

@@ -139,7 +139,6 @@ extern "C" {
         pos: bindings::loff_t,
         first: kernel::ffi::c_ulong,
         reads: *mut PccReads,
-        err: kernel::ffi::c_int,
     );
 
     pub(crate) fn pcc_inject_init() -> kernel::ffi::c_int;

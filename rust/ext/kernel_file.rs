@@ -178,16 +178,14 @@ impl KernelFile {
     /// `->readahead` submits its bios: the completion marks each folio
     /// uptodate if every byte of the read came, unlocks it and drops its
     /// handle (`folio_end_read`, `folio_put`), and logs a failed read.
-    /// With `fail` they end as a failed read without I/O (an injected
-    /// error). The read and the folios are the completion's once this
-    /// returns `Ok`; on `Err` (an uptodate folio: `EBUSY`, as
+    /// The read and the folios are the completion's once this returns
+    /// `Ok`; on `Err` (an uptodate folio: `EBUSY`, as
     /// [`Self::read_folio`]; no memory) they are unlocked, not read.
     pub(crate) fn read_folios_async(
         &self,
         folios: KVec<FolioGuard<ARef<Folio>>>,
         pos: u64,
         first: usize,
-        fail: Option<Error>,
     ) -> Result {
         if folios.iter().any(|f| f.is_uptodate()) {
             return Err(EBUSY);
@@ -207,7 +205,6 @@ impl KernelFile {
             // completion ends the read.
             unsafe { ffi::pcc_read_set_folio(r.as_ptr(), i, folio.as_ptr()) };
         }
-        let err = fail.map_or(0, |e| e.to_errno());
         // SAFETY: Every entry of `r` is set (above), and `r` is handed over;
         // the file is open and `reads` live until every read completes
         // (type invariant: `Drop` waits for them).
@@ -218,7 +215,6 @@ impl KernelFile {
                 pos,
                 first as kernel::ffi::c_ulong,
                 self.reads.as_ptr(),
-                err,
             )
         };
         Ok(())
