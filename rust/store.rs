@@ -124,17 +124,16 @@ impl Bitmap {
     }
 
     pub(crate) fn get(&self, i: usize) -> bool {
-        self.words
-            .get(i / 64)
-            .is_some_and(|w| w & (1u64 << (i % 64)) != 0)
+        let (word, bit) = word_bit(i);
+        self.words.get(word).is_some_and(|w| w & bit != 0)
     }
 
     /// A writeback took page `i`, and is about to write it: set its bit;
     /// if it was a hole, the saved bitmap leaves it out until
     /// [`Bitmap::written`] says its data is in the store.
     pub(crate) fn set_ahead_of_write(&mut self, i: usize) {
-        let bit = 1u64 << (i % 64);
-        if let (Some(w), Some(u)) = (self.words.get_mut(i / 64), self.unwritten.get_mut(i / 64)) {
+        let (word, bit) = word_bit(i);
+        if let (Some(w), Some(u)) = (self.words.get_mut(word), self.unwritten.get_mut(word)) {
             if *w & bit == 0 {
                 *w |= bit;
                 *u |= bit;
@@ -156,8 +155,8 @@ impl Bitmap {
             return;
         }
         for i in first..first + n {
-            let bit = 1u64 << (i % 64);
-            if let Some(u) = self.unwritten.get_mut(i / 64) {
+            let (word, bit) = word_bit(i);
+            if let Some(u) = self.unwritten.get_mut(word) {
                 if *u & bit != 0 {
                     *u &= !bit;
                     self.dirty = true;
@@ -207,6 +206,11 @@ impl Bitmap {
             }
         }
     }
+}
+
+/// Page `i`'s word in a [`Bitmap`] and its bit there.
+fn word_bit(i: usize) -> (usize, u64) {
+    (i / 64, 1u64 << (i % 64))
 }
 
 fn bitmap_pages(pages: usize) -> usize {
