@@ -220,17 +220,13 @@ static void page_only_in_store(void)
 static void graph_root(const char *fn, int add)
 {
 	char buf[96];
-	int f, n;
 
 	if (trace_fd < 0)
 		return;
-	f = open(TRACING "set_graph_function", O_WRONLY | O_APPEND | O_CLOEXEC);
-	if (f < 0)
-		die("open " TRACING "set_graph_function");
-	n = snprintf(buf, sizeof(buf), "%s%s", add ? "" : "!", fn);
-	if (write(f, buf, n) != n)
+	/* Opened without O_TRUNC, the file keeps its roots: this one is added. */
+	snprintf(buf, sizeof(buf), "%s%s", add ? "" : "!", fn);
+	if (pcc_write_file(TRACING "set_graph_function", buf))
 		die("write " TRACING "set_graph_function");
-	close(f);
 }
 
 /*
