@@ -619,27 +619,31 @@ static void knob_restore(struct __test_metadata *_metadata, struct pcc_knob *k)
  * The flusher on a short leash: dirty data expires after 1 s and the
  * flusher wakes every 0.5 s (the defaults are 30 s and 5 s).
  */
-FIXTURE(flusher)
-{
-	STORE_DATA;
-	struct pcc_knob expire, wake;
-};
-
-FIXTURE_SETUP(flusher)
-{
-	self->fd = load_fresh_store(_metadata, self->params, sizeof(self->params), 1, 0, "");
-	knob_set(_metadata, &self->expire, DIRTY_EXPIRE, 100);
-	knob_set(_metadata, &self->wake, DIRTY_WAKE, 50);
+#define FLUSHER_FIXTURE(name, io_delay_us)					\
+FIXTURE(name)									\
+{										\
+	STORE_DATA;								\
+	struct pcc_knob expire, wake;						\
+};										\
+FIXTURE_SETUP(name)								\
+{										\
+	self->fd = load_fresh_store(_metadata, self->params,			\
+				    sizeof(self->params), 1, io_delay_us, "");	\
+	knob_set(_metadata, &self->expire, DIRTY_EXPIRE, 100);			\
+	knob_set(_metadata, &self->wake, DIRTY_WAKE, 50);			\
+}										\
+FIXTURE_TEARDOWN_PARENT(name)							\
+{										\
+	/* Unload writes the dirty pages: let it, if a test left writes failing. */ \
+	pcc_write_file(FAIL_WRITE "probability", "0");				\
+	knob_restore(_metadata, &self->expire);					\
+	knob_restore(_metadata, &self->wake);					\
+	load_defaults_again(_metadata);						\
 }
 
-FIXTURE_TEARDOWN_PARENT(flusher)
-{
-	/* Unload writes the dirty pages: let it, if a test left writes failing. */
-	pcc_write_file(FAIL_WRITE "probability", "0");
-	knob_restore(_metadata, &self->expire);
-	knob_restore(_metadata, &self->wake);
-	load_defaults_again(_metadata);
-}
+FLUSHER_FIXTURE(flusher, 0);
+/* Each store page read and write takes 0.3 s: the flusher wakes during one. */
+FLUSHER_FIXTURE(slow_flusher, DELAY_CONCURRENT_US);
 
 /*
  * The kernel's flusher writes pcc's dirty pages once they are older than
@@ -725,6 +729,42 @@ TEST_F(flusher, a_page_whose_store_write_failed_is_left_to_fsync_which_tries_it_
 	EXPECT_EQ(2, DIO(b, a, store_writes));
 	EXPECT_EQ(-1, store_check(PCC_STORE_DISK, 10, 30));
 	EXPECT_EQ(-1, store_check(PCC_STORE_DISK, 20, 30));
+}
+
+/*
+ * While fsync tries again the pages whose store write failed, the flusher
+ * still leaves them: fsync takes a page's mark off only once it has begun
+ * that page's write. Four pages apart, each write 0.3 s, every one failing
+ * (EIO, injected): the flusher tries each once; fsync tries all four, one
+ * after the other, over 1.2 s and at least two of the flusher's wake-ups,
+ * and no page is tried by anyone else meanwhile: eight failed writes, no
+ * ninth.
+ */
+TEST_F(slow_flusher, the_flusher_leaves_the_pages_fsync_is_trying_again)
+{
+	long failed;
+	int i, ms;
+
+	ASSERT_EQ(0, fail_store_io(FAIL_WRITE, 1000)) TH_LOG("%s: %s", FAIL_WRITE, strerror(errno));
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, pwrite_pattern(self->fd, 10 + 2 * i, 31));
+	for (ms = 0; ms < 20000; ms += 100) {
+		failed = store_io_failed(FAIL_WRITE, 1000);
+		if (failed >= 4)
+			break;
+		usleep(100000);
+	}
+	ASSERT_EQ(4, failed) TH_LOG("failed writes after %d ms", ms);
+	EXPECT_EQ(-1, fsync(self->fd));
+	EXPECT_EQ(EIO, errno);
+	EXPECT_EQ(8, store_io_failed(FAIL_WRITE, 1000)) TH_LOG("fsync tries every page once");
+	/* A write the flusher began during fsync would end within 0.3 s. */
+	usleep(2 * DELAY_CONCURRENT_US);
+	EXPECT_EQ(8, store_io_failed(FAIL_WRITE, 1000)) TH_LOG("the flusher tried one too");
+	ASSERT_EQ(0, pcc_write_file(FAIL_WRITE "probability", "0"));
+	EXPECT_EQ(0, fsync(self->fd)) TH_LOG("%s", strerror(errno));
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(-1, store_check(PCC_STORE_DISK, 10 + 2 * i, 31)) TH_LOG("store page %d", 10 + 2 * i);
 }
 
 /* The sysfs directory of pcc's bdi, "/sys/class/bdi/pcc-N": one while pcc has a store. */

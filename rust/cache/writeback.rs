@@ -99,7 +99,7 @@ impl Pass {
 
 /// Whether page `index`'s last store write failed (and no pass that
 /// reports has tried it since), in [`PageCache`]'s `write_failed`.
-fn last_write_failed(failed: &Option<BitmapVec>, index: usize) -> bool {
+fn marked(failed: &Option<BitmapVec>, index: usize) -> bool {
     // `next_bit` from `index` is `index` itself when its bit is set
     // (`Bitmap` has no `test_bit`).
     failed
@@ -108,6 +108,17 @@ fn last_write_failed(failed: &Option<BitmapVec>, index: usize) -> bool {
 }
 
 impl PageCache {
+    /// Whether page `index`'s last store write failed; with `clear`, the
+    /// mark is taken off.
+    fn last_write_failed(&self, index: usize, clear: bool) -> bool {
+        let mut failed = self.write_failed.lock();
+        let was = marked(&failed, index);
+        if let (true, Some(failed)) = (was && clear, &mut *failed) {
+            failed.clear_bit(index);
+        }
+        was
+    }
+
     /// Every dirty page: [`Self::write_back`] of [`Pass::ALL`].
     pub(crate) fn writeback(&self) -> Written {
         self.write_back(Pass::ALL)
@@ -154,7 +165,7 @@ impl PageCache {
         {
             let mut state = self.state.lock();
             generation = state.held.generation();
-            let mut failed = self.write_failed.lock();
+            let failed = self.write_failed.lock();
             let pending = self
                 .inode
                 .folios_from(pass.first)
@@ -163,7 +174,7 @@ impl PageCache {
                 let index = folio.index();
                 let wanted = match pass.background {
                     None => folio.is_dirty() || folio.is_writeback(),
-                    Some(_) => folio.is_dirty() && !last_write_failed(&failed, index),
+                    Some(_) => folio.is_dirty() && !marked(&failed, index),
                 };
                 if !wanted || folio.is_hwpoison() {
                     continue;
@@ -176,10 +187,6 @@ impl PageCache {
                     break;
                 }
                 state.held.set_ahead_of_write(index);
-                // Tried again here; marked again if it fails again.
-                if let Some(failed) = &mut *failed {
-                    failed.clear_bit(index);
-                }
             }
         }
         // Without memory for a run nothing is written: the pages stay dirty
@@ -206,8 +213,13 @@ impl PageCache {
             }
             // Another task's writeback in flight: a background pass goes
             // on (`folio_prepare_writeback`); one that waits, waits in
-            // `start_writeback`.
-            if pass.background.is_some() && locked.is_writeback() {
+            // `start_writeback`. A background pass also leaves a page
+            // marked since it was collected: a pass that waits wrote it
+            // meanwhile, and the write failed (the mark is made before
+            // that writeback ends, so it is seen here once it has).
+            if pass.background.is_some()
+                && (locked.is_writeback() || self.last_write_failed(index, false))
+            {
                 continue;
             }
             // Cleaned and under writeback; one writeback at a time per
@@ -217,6 +229,12 @@ impl PageCache {
             let Ok(wb) = locked.start_writeback() else {
                 continue;
             };
+            // A pass that waits tries a marked page again, and takes its
+            // mark off only now, under its writeback: until then the
+            // flusher still leaves it (marked again if it fails again).
+            if pass.background.is_none() {
+                self.last_write_failed(index, true);
+            }
             self.counters.dirty.add(-1);
             if run.is_empty() {
                 run_start = index;
