@@ -108,8 +108,10 @@
 //! does no I/O: it takes the folio lock, and the kernel throttles the
 //! writer after the fault lock is dropped. `map_pages` runs under RCU and
 //! takes no lock of pcc's (`filemap_map_pages` only trylocks folios). A new folio is allocated
-//! with `state` free: the allocation may reclaim, and pcc's shrinker and
-//! memory-failure handler only try-lock `state`. No user copy that may
+//! with `state` free: the allocation may reclaim, and pcc's shrinker only
+//! try-locks `state`. Memory failure's handler, holding a folio's lock,
+//! waits for `state` only while its holder cannot be waiting for a folio
+//! lock ([`PageCache::lock_state_holding_a_folio`]). No user copy that may
 //! fault happens under `state` or a folio lock (`write` copies with page
 //! faults disabled, `read` from an unlocked folio): a `read`/`write` whose
 //! buffer is a mapping of `/dev/pcc` faults on the same pages.
@@ -160,8 +162,17 @@ use kernel::{
     prelude::*,
     sync::{
         aref::ARef,
+        atomic::{
+            ordering::Relaxed,
+            Atomic, //
+        },
         Arc,
-        Mutex, //
+        Mutex,
+        MutexGuard, //
+    },
+    time::{
+        delay::fsleep,
+        Delta, //
     },
 };
 use reclaim::MakeRoom;
@@ -225,9 +236,15 @@ pub(crate) struct PageCache {
     /// failure, none until then. A lock of its own, taken after `state`
     /// (or alone): a failed write marks its pages before their writeback
     /// ends, and `reset` holds `state` while it waits for writeback, and
-    /// memory failure's handler only try-locks `state`.
+    /// memory failure's handler gives up on `state` while its holder may
+    /// wait for a folio lock.
     #[pin]
     write_failed: Mutex<Option<BitmapVec>>,
+    /// Set while the holder of `state` may wait for a folio's lock (reset's
+    /// truncation, a writeback without a store): memory failure's handler,
+    /// which holds a folio's lock, waits for `state` only while it is
+    /// clear ([`PageCache::lock_state_holding_a_folio`]).
+    state_waits_for_folios: Atomic<bool>,
     inode: PageCacheInode,
     capacity: usize,
     fault_around: bool,
@@ -302,6 +319,7 @@ impl PageCache {
                 }),
                 saving <- new_mutex!(()),
                 write_failed <- new_mutex!(None),
+                state_waits_for_folios: Atomic::new(false),
                 inode,
                 capacity,
                 fault_around,
@@ -481,6 +499,37 @@ impl PageCache {
         Ok(ForWrite::Uptodate(self.get_locked(index)?))
     }
 
+    /// Run `wait`, which may wait for folio locks, under `state` (held:
+    /// the guard proves it), with [`Self::state_waits_for_folios`] set.
+    fn waiting_for_folios<R>(&self, _state: &MutexGuard<'_, State>, wait: impl FnOnce() -> R) -> R {
+        self.state_waits_for_folios.store(true, Relaxed);
+        let r = wait();
+        self.state_waits_for_folios.store(false, Relaxed);
+        r
+    }
+
+    /// `state`, for a task that holds a folio's lock (memory failure's
+    /// handler): waited for while its holder does not wait for a folio's
+    /// lock, which no holder does but reset's truncation and a writeback
+    /// without a store, which set [`Self::state_waits_for_folios`] first.
+    /// `None` once one does: waiting could then wait for ever (for a
+    /// truncation waiting for the folio the caller holds).
+    fn lock_state_holding_a_folio(&self) -> Option<MutexGuard<'_, State>> {
+        loop {
+            if let Some(state) = self.state.try_lock() {
+                return Some(state);
+            }
+            // A holder sets the flag before it waits for a folio, and
+            // keeps `state` until it has cleared it: seen here at the
+            // latest at the next turn after it was set.
+            if self.state_waits_for_folios.load(Relaxed) {
+                return None;
+            }
+            // Holders that do not wait for folios hold `state` briefly.
+            fsleep(Delta::from_micros(20));
+        }
+    }
+
     /// `PCC_IOC_RESET`: unmap every page from every mapping and free it.
     pub(crate) fn reset(&self) -> usize {
         let saving = self.saving.lock();
@@ -488,7 +537,7 @@ impl PageCache {
         let truncate = self.inode.lock_for_truncate();
         let mut state = self.state.lock();
         let freed = self.inode.nr_pages();
-        truncate.truncate_all();
+        self.waiting_for_folios(&state, || truncate.truncate_all());
         state.poisoned.clear();
         *self.write_failed.lock() = None;
         self.counters.dirty.set(0);

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -744,6 +745,73 @@ TEST(poisoned_clean_page_with_store_is_read_again)
 	munmap((void *)q, 2 * PSZ);
 	munmap((void *)p, 2 * PSZ);
 	close(fd);
+	EXPECT_EQ(0, pcc_reload("")) TH_LOG("reload: %s", strerror(errno));
+}
+
+/* Reads the stats until told to stop: each read holds pcc's state Mutex. */
+struct stats_reader {
+	int fd;
+	volatile int stop;
+	long reads;
+};
+
+static void *read_stats(void *arg)
+{
+	struct stats_reader *r = arg;
+	struct pcc_stats n;
+
+	while (!r->stop)
+		if (pcc_stats(r->fd, &n) == 0)
+			r->reads++;
+	return NULL;
+}
+
+#define BUSY_PAGES	4096
+
+/*
+ * Memory failure takes a dirty page out of the cache while another task
+ * keeps pcc's state Mutex busy: its handler, holding the page's lock,
+ * waits for the Mutex, as no holder waits for a folio lock under it but
+ * reset's truncation and a writeback without a store (then the handler
+ * gives up, EBUSY). A thread reads the stats in a loop, each read
+ * counting 4096 cached pages under the Mutex; eight dirty pages poisoned
+ * meanwhile each leave the cache, and the caller gets SIGBUS for each.
+ */
+TEST(poisoned_dirty_page_leaves_the_cache_while_pcc_is_busy)
+{
+	struct stats_reader r = { 0 };
+	struct pcc_stats n;
+	char params[48];
+	volatile char *p;
+	pthread_t t;
+	int i;
+
+	pcc_require_device();
+	if (pcc_hwpoison_unavailable())
+		SKIP(return, "%s", pcc_hwpoison_unavailable());
+	snprintf(params, sizeof(params), "size_pages=%d", BUSY_PAGES);
+	ASSERT_EQ(0, pcc_reload(params)) TH_LOG("reload: %s", strerror(errno));
+	r.fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, r.fd);
+	p = mmap(NULL, BUSY_PAGES * PSZ, PROT_READ | PROT_WRITE, MAP_SHARED, r.fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	for (i = 0; i < BUSY_PAGES; i++)
+		p[i * PSZ] = 'b';
+	ASSERT_EQ(0, pthread_create(&t, NULL, read_stats, &r));
+	while (r.reads < 3)
+		usleep(1000);
+	catch_signals(on_signal_note, 1);
+	for (i = 0; i < 8; i++)
+		EXPECT_EQ(0, madvise((void *)(p + i * 2 * PSZ), PSZ, MADV_HWPOISON))
+			TH_LOG("page %d: %s", i * 2, strerror(errno));
+	catch_signals(on_signal, 0);
+	r.stop = 1;
+	pthread_join(t, NULL);
+	EXPECT_EQ(8, sig_count);
+	ASSERT_EQ(0, pcc_stats(r.fd, &n));
+	EXPECT_EQ(BUSY_PAGES - 8, n.pages_cached) TH_LOG("after %ld reads of the stats", r.reads);
+	munmap((void *)p, BUSY_PAGES * PSZ);
+	close(r.fd);
 	EXPECT_EQ(0, pcc_reload("")) TH_LOG("reload: %s", strerror(errno));
 }
 

@@ -30,14 +30,14 @@ impl HandleMemoryFailure for PageCache {
         let index = folio.index();
         // Memory failure holds `mf_mutex` and the folio lock, and pcc's
         // lock order is `state` -> folio (reset, writeback without a
-        // store): waiting for `state` could wait for a task that waits for
-        // this folio (a reset truncating it), so it is only tried, once.
-        // Taken, the folio is not recovered here: memory failure reports
-        // it failed and leaves it poisoned in the cache, where a fault gets
+        // store): `state` is waited for only while its holder is not one
+        // that may wait for this folio (a reset truncating it). If it is,
+        // the folio is not recovered here: memory failure reports it
+        // failed and leaves it poisoned in the cache, where a fault gets
         // `SIGBUS` and `read`/`write` `EIO` until `PCC_IOC_RESET`.
-        let Some(mut state) = self.state.try_lock() else {
+        let Some(mut state) = self.lock_state_holding_a_folio() else {
             pr_err_ratelimited!(
-                "page {index}: memory error not recovered, pcc's state is busy (EBUSY)\n"
+                "page {index}: memory error not recovered, a reset or a writeback without a store holds pcc's state (EBUSY)\n"
             );
             return Err(EBUSY);
         };

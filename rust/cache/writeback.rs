@@ -411,13 +411,16 @@ impl PageCache {
     /// Writeback without a store: clean and write-protect, nothing to write.
     fn clean_all(&self) -> Written {
         let state = self.state.lock();
-        let mut cleaned = 0;
-        for folio in self.inode.folios_from(0) {
-            let guard = folio.lock();
-            if self.inode.owns(&folio) && guard.clear_dirty_for_io() {
-                cleaned += 1;
+        let cleaned = self.waiting_for_folios(&state, || {
+            let mut cleaned = 0;
+            for folio in self.inode.folios_from(0) {
+                let guard = folio.lock();
+                if self.inode.owns(&folio) && guard.clear_dirty_for_io() {
+                    cleaned += 1;
+                }
             }
-        }
+            cleaned
+        });
         drop(state);
         self.counters.dirty.set(0);
         self.counters.pages_written_back.add(cleaned as u64);
