@@ -30,6 +30,7 @@ PCC_KERNEL=bench PCC_OUT_BASE=$PCC_OUT_BASE/bench-build build_all
 bench_prog=$PCC_OUT_BASE/bench-build/$PCC_ARCH/bench/pcc_bench
 
 # The disk: an MBR with ext4 in partition 1 and pcc's store in partition 2.
+mkdir -p "$out"
 disk=$out/bench-disk.img
 ext4_mb=$((major * 4 / 1024 + 64)) store_mb=$((major * 4 / 1024 + 16))
 rm -f "$disk"
@@ -50,7 +51,6 @@ with open(path, 'r+b') as f:
 PY
 mkfs.ext4 -q -F -E offset=$((1024 * 1024)) "$disk" "${ext4_mb}M"
 
-mkdir -p "$out"
 job=$out/stage-bench.job
 cat > "$job" <<EOF
 pages=$pages major=$major rounds=$rounds warmup=$warmup
