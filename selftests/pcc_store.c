@@ -232,6 +232,22 @@ static long store_io_failed(const char *dir, long times)
 	snprintf(path, sizeof(path), "%stimes", dir);
 	return times - pcc_read_long(path);
 }
+/*
+ * Wait up to max_ms for `want` injected failures since
+ * fail_store_io(dir, times): how many there were, and after how many ms.
+ */
+static long wait_store_io_failed(const char *dir, long times, long want, int max_ms, int *ms)
+{
+	long failed;
+
+	for (*ms = 0;; *ms += 100) {
+		failed = store_io_failed(dir, times);
+		if (failed >= want || *ms >= max_ms)
+			return failed;
+		usleep(100000);
+	}
+}
+
 STORE_FIXTURE(slow_read, 1, DELAY_CONCURRENT_US);
 STORE_FIXTURE(slower_read, 1, DELAY_KILL_US);
 STORE_FIXTURE(slow_write, 1, DELAY_STABLE_US);
@@ -706,12 +722,7 @@ TEST_F(flusher, a_page_whose_store_write_failed_is_left_to_fsync_which_tries_it_
 	ASSERT_EQ(0, pwrite_pattern(self->fd, 10, 30));
 	ASSERT_EQ(0, pwrite_pattern(self->fd, 20, 30));
 	snap(self->fd, &a);
-	for (ms = 0; ms < 10000; ms += 100) {
-		failed = store_io_failed(FAIL_WRITE, 1000);
-		if (failed >= 2)
-			break;
-		usleep(100000);
-	}
+	failed = wait_store_io_failed(FAIL_WRITE, 1000, 2, 10000, &ms);
 	EXPECT_EQ(2, failed) TH_LOG("failed writes after %d ms", ms);
 	/* Six more wake-ups of the flusher, three expiries. */
 	usleep(3000000);
@@ -748,12 +759,7 @@ TEST_F(slow_flusher, the_flusher_leaves_the_pages_fsync_is_trying_again)
 	ASSERT_EQ(0, fail_store_io(FAIL_WRITE, 1000)) TH_LOG("%s: %s", FAIL_WRITE, strerror(errno));
 	for (i = 0; i < 4; i++)
 		ASSERT_EQ(0, pwrite_pattern(self->fd, 10 + 2 * i, 31));
-	for (ms = 0; ms < 20000; ms += 100) {
-		failed = store_io_failed(FAIL_WRITE, 1000);
-		if (failed >= 4)
-			break;
-		usleep(100000);
-	}
+	failed = wait_store_io_failed(FAIL_WRITE, 1000, 4, 20000, &ms);
 	ASSERT_EQ(4, failed) TH_LOG("failed writes after %d ms", ms);
 	EXPECT_EQ(-1, fsync(self->fd));
 	EXPECT_EQ(EIO, errno);
