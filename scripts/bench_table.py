@@ -126,7 +126,7 @@ def main():
                              "ratio": round(kib, 1), "reference": "KiB per read request"})
 
     if mem:
-        print("\nMemory: index and bookkeeping (VmallocUsed + Slab in the guest; page contents not counted)")
+        print("\nMemory: the index (the mapping's xarray nodes, counted) and pcc's vmalloc; page contents not counted")
         for what, s, n, b in mem:
             label = "per capacity page (index, nothing cached)" if what == "capacity" else \
                 "per cached page"
