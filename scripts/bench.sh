@@ -20,7 +20,6 @@
 # (default 4096), BENCH_ROUNDS (default 11), BENCH_WARMUP (default 2).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-[ "$PCC_ARCH" != x86_64 ] || die "make bench runs on arm64 and arm only for now (ARCH=$PCC_ARCH)"
 pages=${BENCH_PAGES:-8192} major=${BENCH_MAJOR_PAGES:-4096}
 rounds=${BENCH_ROUNDS:-11} warmup=${BENCH_WARMUP:-2}
 
