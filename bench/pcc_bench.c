@@ -210,13 +210,14 @@ static void *half_thread(void *arg)
 }
 
 /*
- * Time accesses to every page, by one thread or by two on disjoint halves.
- * Two threads are timed from their release, once both are running (the
+ * Time accesses to every page, by one thread, or by two on disjoint halves,
+ * or by two each over every page in the same order (`same`: they fault
+ * the same pages at the same time). Two threads are timed from their release, once both are running (the
  * ready barrier), to the later one's last access: thread creation and
  * exit are not timed, as the one-thread case has none.
  */
 static void timed(const char *name, const char *sys, int round, char *p, int store,
-		  int threads)
+		  int threads, int same)
 {
 	long f0;
 	int64_t t0, t1;
@@ -234,7 +235,8 @@ static void timed(const char *name, const char *sys, int round, char *p, int sto
 		pthread_barrier_init(&ready, NULL, 3);
 		pthread_barrier_init(&go, NULL, 3);
 		for (int i = 0; i < 2; i++) {
-			h[i] = (struct half){ p, i * (npages / 2), npages / 2, store, &ready, &go, 0 };
+			h[i] = same ? (struct half){ p, 0, npages, store, &ready, &go, 0 } :
+				      (struct half){ p, i * (npages / 2), npages / 2, store, &ready, &go, 0 };
 			if (pthread_create(&t[i], NULL, half_thread, &h[i]))
 				die("pthread_create");
 		}
@@ -274,6 +276,8 @@ static void must(int r, const char *what)
  *   store-private   stores to cached pages in a MAP_PRIVATE mapping (COW)
  *   read-cold-2t, read-cached-2t, store-cold-2t, and their -1t twins:
  *                   the same work by one thread or two on disjoint halves
+ *   read-cold-same-2t, store-cold-same-2t  two threads, each over every
+ *                   page in the same order: both fault the same pages
  *   read-major-seq  (major) pages on the disk only, read in order through
  *                   a mapping: both read ahead (read-around, then the
  *                   asynchronous window at each PG_readahead mark)
@@ -291,23 +295,24 @@ static void run_case(const char *c, struct sys *s, int round)
 			return;
 		must(s->fill(s), "fill");
 		p = map(s, PROT_READ, MAP_SHARED);
-		timed(c, s->name, round, p, 0, strstr(c, "-2t") ? 2 : 1);
+		timed(c, s->name, round, p, 0, strstr(c, "-2t") ? 2 : 1, 0);
 	} else if (!strcmp(c, "read-cold") || !strcmp(c, "read-cold-1t") ||
-		   !strcmp(c, "read-cold-2t") || !strcmp(c, "store-cold") ||
-		   !strcmp(c, "store-cold-1t") || !strcmp(c, "store-cold-2t")) {
+		   !strcmp(c, "read-cold-2t") || !strcmp(c, "read-cold-same-2t") ||
+		   !strcmp(c, "store-cold") || !strcmp(c, "store-cold-1t") ||
+		   !strcmp(c, "store-cold-2t") || !strcmp(c, "store-cold-same-2t")) {
 		int store = c[0] == 's';
 
 		if (!anon)
 			must(s->empty(s), "empty");
 		p = map(s, store ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED);
-		timed(c, s->name, round, p, store, strstr(c, "-2t") ? 2 : 1);
+		timed(c, s->name, round, p, store, strstr(c, "-2t") ? 2 : 1, !!strstr(c, "-same"));
 	} else if (!strcmp(c, "store-after-read")) {
 		if (anon)
 			return;
 		must(s->fill(s), "fill");
 		p = map(s, PROT_READ | PROT_WRITE, MAP_SHARED);
 		touch(p, 0, npages, 0);
-		timed(c, s->name, round, p, 1, 1);
+		timed(c, s->name, round, p, 1, 1, 0);
 	} else if (!strcmp(c, "writeback")) {
 		long f0;
 		int64_t t0, t1, t2;
@@ -339,14 +344,14 @@ static void run_case(const char *c, struct sys *s, int round)
 			return;
 		must(s->fill(s), "fill");
 		p = map(s, PROT_READ | PROT_WRITE, MAP_PRIVATE);
-		timed(c, s->name, round, p, 1, 1);
+		timed(c, s->name, round, p, 1, 1, 0);
 	} else if (!strcmp(c, "read-major-seq") || !strcmp(c, "read-major-rand")) {
 		must(s->empty(s), "cold");
 		p = map(s, PROT_READ, MAP_SHARED);
 		if (!strcmp(c, "read-major-rand"))
 			must(madvise(p, npages * PAGE, MADV_RANDOM), "madvise");
 		disk_start(s);
-		timed(c, s->name, round, p, 0, 1);
+		timed(c, s->name, round, p, 0, 1, 0);
 		disk_end(c, s, round);
 	} else if (!strcmp(c, "read-syscall-seq")) {
 		static char chunk[128 << 10];
@@ -387,7 +392,8 @@ static int selected(const char *c)
 static const char *main_cases[] = {
 	"read-cached", "read-cold", "store-cold", "store-after-read", "writeback",
 	"store-private", "read-cold-1t", "read-cold-2t", "read-cached-1t",
-	"read-cached-2t", "store-cold-1t", "store-cold-2t", NULL,
+	"read-cached-2t", "store-cold-1t", "store-cold-2t", "read-cold-same-2t",
+	"store-cold-same-2t", NULL,
 };
 static const char *nofa_cases[] = { "read-cached", NULL };
 static const char *major_cases[] = { "read-major-seq", "read-major-rand", "read-syscall-seq", NULL };
