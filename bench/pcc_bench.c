@@ -271,6 +271,9 @@ static void timed(const char *name, const char *sys, int round, char *p, int sto
 
 enum what { READ, STORE };
 
+/* The user buffer of the read() and write() cases: 128 KiB a call. */
+static char syscall_buf[128 << 10];
+
 static void must(int r, const char *what)
 {
 	if (r < 0)
@@ -290,6 +293,10 @@ static void must(int r, const char *what)
  *   store-private   stores to cached pages in a MAP_PRIVATE mapping (COW)
  *   read-cold-2t, read-cached-2t, store-cold-2t, and their -1t twins:
  *                   the same work by one thread or two on disjoint halves
+ *   read-syscall-cached  every page cached, read with read() in 128 KiB
+ *                   calls (pread)
+ *   write-syscall-cold  nothing cached, every page written with write()
+ *                   in 128 KiB calls (pwrite)
  *   read-cold-same-2t, store-cold-same-2t  two threads, each over every
  *                   page in the same order: both fault the same pages
  *   read-major-seq  (major) pages on the disk only, read in order through
@@ -367,8 +374,27 @@ static void run_case(const char *c, struct sys *s, int round)
 		disk_start(s);
 		timed(c, s->name, round, p, 0, 1, 0);
 		disk_end(c, s, round);
+	} else if (!strcmp(c, "read-syscall-cached") || !strcmp(c, "write-syscall-cold")) {
+		int write = c[0] == 'w';
+		long f0;
+		int64_t t0, t1;
+
+		if (anon)
+			return;
+		must(write ? s->empty(s) : s->fill(s), "prepare");
+		f0 = task_faults();
+		t0 = now_ns();
+		for (unsigned long off = 0; off < npages * PAGE; off += sizeof(syscall_buf))
+			if ((write ? pwrite(s->fd, syscall_buf, sizeof(syscall_buf), off) :
+				     pread(s->fd, syscall_buf, sizeof(syscall_buf), off)) !=
+			    (ssize_t)sizeof(syscall_buf))
+				die(write ? "pwrite" : "pread");
+		t1 = now_ns();
+		if (round >= 0)
+			printf("S %s %s %d %.1f %.3f\n", c, s->name, round,
+			       (double)(t1 - t0) / npages, (double)(task_faults() - f0) / npages);
+		return;
 	} else if (!strcmp(c, "read-syscall-seq")) {
-		static char chunk[128 << 10];
 		long f0;
 		int64_t t0, t1;
 
@@ -376,8 +402,8 @@ static void run_case(const char *c, struct sys *s, int round)
 		disk_start(s);
 		f0 = task_faults();
 		t0 = now_ns();
-		for (unsigned long off = 0; off < npages * PAGE; off += sizeof(chunk))
-			if (pread(s->fd, chunk, sizeof(chunk), off) != (ssize_t)sizeof(chunk))
+		for (unsigned long off = 0; off < npages * PAGE; off += sizeof(syscall_buf))
+			if (pread(s->fd, syscall_buf, sizeof(syscall_buf), off) != (ssize_t)sizeof(syscall_buf))
 				die("pread");
 		t1 = now_ns();
 		if (round >= 0)
@@ -407,7 +433,7 @@ static const char *main_cases[] = {
 	"read-cached", "read-cold", "store-cold", "store-after-read", "writeback",
 	"store-private", "read-cold-1t", "read-cold-2t", "read-cached-1t",
 	"read-cached-2t", "store-cold-1t", "store-cold-2t", "read-cold-same-2t",
-	"store-cold-same-2t", NULL,
+	"store-cold-same-2t", "read-syscall-cached", "write-syscall-cold", NULL,
 };
 static const char *nofa_cases[] = { "read-cached", NULL };
 static const char *major_cases[] = { "read-major-seq", "read-major-rand", "read-syscall-seq", NULL };

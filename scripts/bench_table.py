@@ -22,7 +22,8 @@ from collections import defaultdict
 ORDER = ["read-cached", "read-cached-nofa", "read-cached-fab4k", "read-cold", "store-cold", "store-after-read",
          "writeback", "store-after-writeback", "store-private", "read-cold-1t", "read-cold-2t",
          "read-cached-1t", "read-cached-2t", "store-cold-1t", "store-cold-2t",
-         "read-cold-same-2t", "store-cold-same-2t", "read-major-seq", "read-major-rand", "read-syscall-seq"]
+         "read-cold-same-2t", "store-cold-same-2t", "read-syscall-cached", "write-syscall-cold",
+         "read-major-seq", "read-major-rand", "read-syscall-seq"]
 SYSTEMS = ["pcc", "shmem", "anon", "ext4"]
 # Where pcc and the reference do the same work. The others show what
 # write-notify costs: shmem needs no fault there at all, so no ratio.
@@ -66,7 +67,7 @@ def main():
     # pages once mapped).
     order = [x for c in ORDER for x in (c, c + "-net")]
     for case in order + sorted({c for c, _ in ns} - set(order)):
-        ref = "ext4" if case.startswith(("read-major", "read-syscall")) else "shmem"
+        ref = "ext4" if case.startswith(("read-major", "read-syscall-seq")) else "shmem"
         for s in SYSTEMS:
             v = ns.get((case, s))
             if not v:
