@@ -1675,30 +1675,41 @@ static void *store_thread(void *arg)
  * (A fixed 100 ms once let the store run first on the 32-bit ARM guest,
  * where thread 1 had not yet been scheduled 366 ms after its creation.)
  */
-TEST_F_TIMEOUT(slow_write, a_store_during_writeback_waits_for_it, 60)
+TEST_F_TIMEOUT(slow_write, a_store_during_writeback_waits_for_it, 90)
 {
 	struct wb_race r = { .fd = self->fd };
 	struct snap a, b;
 	pthread_t t1, t2;
+	int attempt;
 
 	r.ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	r.page = map_pages_at(self->fd, 1, 6);
 	ASSERT_NE(MAP_FAILED, r.page);
-	pcc_fill_page(r.page, 6, 10);			/* value A */
-	snap(self->fd, &a);
-	ASSERT_EQ(1, a.s.pages_dirty);
-	ASSERT_EQ(0, pthread_create(&t1, NULL, writeback_thread, &r));
-	ASSERT_EQ(0, pcc_wait_writeback(r.page, 10000)) TH_LOG("the writeback: %s", strerror(errno));
-	ASSERT_EQ(0, pthread_create(&t2, NULL, store_thread, &r));
-	ASSERT_EQ(0, pthread_join(t2, NULL));
-	ASSERT_EQ(0, pthread_join(t1, NULL));
-	snap(self->fd, &b);
-	TH_LOG("from the ioctl's start: store began %lld ms, ioctl returned %lld ms, store done %lld ms",
-	       (long long)((r.t2_start - r.t1_start) / 1000000),
-	       (long long)((r.t1_end - r.t1_start) / 1000000),
-	       (long long)((r.t2_end - r.t1_start) / 1000000));
+	/*
+	 * The premise: the store begins before the delayed store write can
+	 * be done. A guest whose vCPUs the host did not run for that long
+	 * (it happened once, on 32-bit ARM, with the host's 2 cores shared)
+	 * ran no race: the race is run again, three times at most.
+	 */
+	for (attempt = 1; attempt <= 3; attempt++) {
+		pcc_fill_page(r.page, 6, 10);		/* value A */
+		snap(self->fd, &a);
+		ASSERT_EQ(1, a.s.pages_dirty);
+		ASSERT_EQ(0, pthread_create(&t1, NULL, writeback_thread, &r));
+		ASSERT_EQ(0, pcc_wait_writeback(r.page, 10000))
+			TH_LOG("the writeback: %s", strerror(errno));
+		ASSERT_EQ(0, pthread_create(&t2, NULL, store_thread, &r));
+		ASSERT_EQ(0, pthread_join(t2, NULL));
+		ASSERT_EQ(0, pthread_join(t1, NULL));
+		snap(self->fd, &b);
+		TH_LOG("attempt %d, from the ioctl's start: store began %lld ms, ioctl returned %lld ms, store done %lld ms",
+		       attempt, (long long)((r.t2_start - r.t1_start) / 1000000),
+		       (long long)((r.t1_end - r.t1_start) / 1000000),
+		       (long long)((r.t2_end - r.t1_start) / 1000000));
+		if (r.t2_start - r.t1_start < DELAY_STABLE_US * 1000)
+			break;
+	}
 	EXPECT_EQ(1, r.ret);
-	/* The premise: the store began before the delayed store write could be done. */
 	EXPECT_GT(DELAY_STABLE_US * 1000, r.t2_start - r.t1_start);
 	/*
 	 * Ordering, not speed: the store waited at least until the page's
