@@ -281,7 +281,7 @@ static void must(int r, const char *what)
 }
 
 /*
- * One case on one system. The cases (README, "Benchmark"):
+ * One case on one system. The cases (Documentation/performance.md):
  *   read-cached     every page cached, read through a fresh shared mapping
  *   read-cold       nothing cached: each read allocates (anon: zero page)
  *   store-cold      nothing cached: each store allocates (anon: private)
