@@ -108,15 +108,16 @@ fn marked(failed: &Option<BitmapVec>, index: usize) -> bool {
 }
 
 impl PageCache {
-    /// Whether page `index`'s last store write failed; with `clear`, the
-    /// mark is taken off.
-    fn last_write_failed(&self, index: usize, clear: bool) -> bool {
-        let mut failed = self.write_failed.lock();
-        let was = marked(&failed, index);
-        if let (true, Some(failed)) = (was && clear, &mut *failed) {
+    /// Whether page `index`'s last store write failed.
+    fn last_write_failed(&self, index: usize) -> bool {
+        marked(&self.write_failed.lock(), index)
+    }
+
+    /// Take page `index`'s failed-write mark off.
+    fn clear_write_failed(&self, index: usize) {
+        if let Some(failed) = &mut *self.write_failed.lock() {
             failed.clear_bit(index);
         }
-        was
     }
 
     /// Every dirty page: [`Self::write_back`] of [`Pass::ALL`].
@@ -217,8 +218,7 @@ impl PageCache {
             // marked since it was collected: a pass that waits wrote it
             // meanwhile, and the write failed (the mark is made before
             // that writeback ends, so it is seen here once it has).
-            if pass.background.is_some()
-                && (locked.is_writeback() || self.last_write_failed(index, false))
+            if pass.background.is_some() && (locked.is_writeback() || self.last_write_failed(index))
             {
                 continue;
             }
@@ -233,7 +233,7 @@ impl PageCache {
             // mark off only now, under its writeback: until then the
             // flusher still leaves it (marked again if it fails again).
             if pass.background.is_none() {
-                self.last_write_failed(index, true);
+                self.clear_write_failed(index);
             }
             self.counters.dirty.add(-1);
             if run.is_empty() {
