@@ -263,8 +263,11 @@ impl PageCache {
                 done.error.get_or_insert(e);
             }
         }
-        self.counters.pages_written_back.add(done.pages as u64);
+        // The event first: whoever sees the count (a trace scenario
+        // that then stops tracing) also finds the event, with the stack
+        // its trigger records.
         trace::writeback(done.pages);
+        self.counters.pages_written_back.add(done.pages as u64);
         done
     }
 
@@ -423,8 +426,9 @@ impl PageCache {
         });
         drop(state);
         self.counters.dirty.set(0);
-        self.counters.pages_written_back.add(cleaned as u64);
+        // The event before the count, as in `write_back`.
         trace::writeback(cleaned);
+        self.counters.pages_written_back.add(cleaned as u64);
         Written {
             pages: cleaned,
             ..Written::default()
