@@ -212,9 +212,10 @@ static void *half_thread(void *arg)
 /*
  * Time accesses to every page, by one thread, or by two on disjoint halves,
  * or by two each over every page in the same order (`same`: they fault
- * the same pages at the same time). Two threads are timed from their release, once both are running (the
- * ready barrier), to the later one's last access: thread creation and
- * exit are not timed, as the one-thread case has none.
+ * the same pages at the same time). Two threads are timed from their
+ * release, once both are running (the ready barrier), to the later one's
+ * last access: thread creation and exit are not timed, as the one-thread
+ * case has none.
  */
 static void timed(const char *name, const char *sys, int round, char *p, int store,
 		  int threads, int same)
@@ -273,6 +274,23 @@ enum what { READ, STORE };
 
 /* The user buffer of the read() and write() cases: 128 KiB a call. */
 static char syscall_buf[128 << 10];
+
+/* Time read() (or write()) of every page in 128 KiB calls. */
+static void syscalls(const char *c, struct sys *s, int round, int write)
+{
+	long f0 = task_faults();
+	int64_t t0 = now_ns(), t1;
+
+	for (unsigned long off = 0; off < npages * PAGE; off += sizeof(syscall_buf))
+		if ((write ? pwrite(s->fd, syscall_buf, sizeof(syscall_buf), off) :
+			     pread(s->fd, syscall_buf, sizeof(syscall_buf), off)) !=
+		    (ssize_t)sizeof(syscall_buf))
+			die(write ? "pwrite" : "pread");
+	t1 = now_ns();
+	if (round >= 0)
+		printf("S %s %s %d %.1f %.3f\n", c, s->name, round,
+		       (double)(t1 - t0) / npages, (double)(task_faults() - f0) / npages);
+}
 
 static void must(int r, const char *what)
 {
@@ -376,39 +394,16 @@ static void run_case(const char *c, struct sys *s, int round)
 		disk_end(c, s, round);
 	} else if (!strcmp(c, "read-syscall-cached") || !strcmp(c, "write-syscall-cold")) {
 		int write = c[0] == 'w';
-		long f0;
-		int64_t t0, t1;
 
 		if (anon)
 			return;
 		must(write ? s->empty(s) : s->fill(s), "prepare");
-		f0 = task_faults();
-		t0 = now_ns();
-		for (unsigned long off = 0; off < npages * PAGE; off += sizeof(syscall_buf))
-			if ((write ? pwrite(s->fd, syscall_buf, sizeof(syscall_buf), off) :
-				     pread(s->fd, syscall_buf, sizeof(syscall_buf), off)) !=
-			    (ssize_t)sizeof(syscall_buf))
-				die(write ? "pwrite" : "pread");
-		t1 = now_ns();
-		if (round >= 0)
-			printf("S %s %s %d %.1f %.3f\n", c, s->name, round,
-			       (double)(t1 - t0) / npages, (double)(task_faults() - f0) / npages);
+		syscalls(c, s, round, write);
 		return;
 	} else if (!strcmp(c, "read-syscall-seq")) {
-		long f0;
-		int64_t t0, t1;
-
 		must(s->empty(s), "cold");
 		disk_start(s);
-		f0 = task_faults();
-		t0 = now_ns();
-		for (unsigned long off = 0; off < npages * PAGE; off += sizeof(syscall_buf))
-			if (pread(s->fd, syscall_buf, sizeof(syscall_buf), off) != (ssize_t)sizeof(syscall_buf))
-				die("pread");
-		t1 = now_ns();
-		if (round >= 0)
-			printf("S %s %s %d %.1f %.3f\n", c, s->name, round,
-			       (double)(t1 - t0) / npages, (double)(task_faults() - f0) / npages);
+		syscalls(c, s, round, 0);
 		disk_end(c, s, round);
 		return;
 	} else {
