@@ -25,9 +25,9 @@
 //! (`ENOSPC` from `write`, `SIGBUS` from a fault), as tmpfs refuses when
 //! full. With a store ([`crate::store`]): a page not cached is read from
 //! it unless its bitmap says the page is a hole; `writeback` writes dirty
-//! pages to it; clean pages are evicted (by the shrinker, by a task that
-//! needs a new page past `cache_pages=` or could not allocate one, and by
-//! `PCC_IOC_EVICT`). The inode then has a backing device of its own, as a
+//! pages to it; clean pages are evicted (by the kernel's reclaim, by
+//! `PCC_IOC_EVICT`, and by a task that needs a new page past
+//! `cache_pages=`). The inode then has a backing device of its own, as a
 //! disk filesystem's: the kernel accounts dirty pages, throttles writers
 //! past its dirty limits (`balance_dirty_pages`, after the fault lock is
 //! dropped), and its flusher and `sync(2)` call `writeback` too
@@ -37,20 +37,24 @@
 //! a folio there, held by the page cache's own reference and by nothing of
 //! pcc's, so that the kernel can split and migrate it as any page-cache
 //! folio. A lookup that finds a page there (a fault, `read`, `write`) takes
-//! no lock of pcc's. The mapping is unevictable to the kernel's LRU (as
-//! ramfs's): with a store, pcc's shrinker and a task at pcc's limit evict
-//! clean pages, walking the xarray as a clock hand. `state` holds what
-//! the xarray does not: which pages the store holds (its bitmap, empty
-//! without a store), the pages a memory error took, and where eviction
-//! goes on. Every change to which pages are cached (a page added, evicted,
+//! no lock of pcc's. Without a store the mapping is unevictable to the
+//! kernel's LRU (as ramfs's): its pages are the only copy of their data.
+//! With a store it is on the LRU as a disk file's, and reclaim drops clean
+//! pages as it drops any file's, without asking pcc: no record of pcc's
+//! changes when a clean page leaves (the store or a hole holds its data).
+//! pcc's own eviction (`PCC_IOC_EVICT`, its `cache_pages=` limit) walks
+//! the xarray as a clock hand. `state` holds what the xarray does not:
+//! which pages the store holds (its bitmap, empty without a store), the
+//! pages a memory error took, and where pcc's eviction goes on. Every
+//! change pcc makes to which pages are cached (a page added, evicted,
 //! poisoned or reset) is made under `state`, so that a page's record and
 //! its presence in the mapping change together.
 //!
 //! The code is split by concern: [`backing`] (memory only or a store),
 //! [`fault`] (the fault callbacks and the `vm_operations_struct`s),
 //! [`rw`] (`read`/`write`), [`writeback`] (writeback and the throttling of
-//! writers), [`reclaim`] (allocation under memory pressure, eviction, the
-//! shrinker) and [`poison`] (memory failure); lookup, revalidation,
+//! writers), [`reclaim`] (allocation and pcc's own eviction) and
+//! [`poison`] (memory failure); lookup, revalidation,
 //! `reset` and the statistics are here.
 //!
 //! # Page states
@@ -98,18 +102,20 @@
 //! reading again after an error, `RETRY_NOWAIT`, no `ALLOW_RETRY`, a
 //! kernel thread) reads under it: fault lock -> folio lock -> the store's
 //! file, as `filemap_fault` reads its own file under it then. A fault
-//! never writes to the store: one that finds no room for a new page, every
-//! cached page dirty, writes back after releasing the fault lock and
-//! retries ([`reclaim::MakeRoom`]); one that may not release it gets OOM.
+//! never writes to the store: dirty pages reach it through the flusher,
+//! `sync(2)`, `fsync` and the ioctls, and the kernel throttles a writer
+//! that dirties too many (`balance_dirty_pages`, after the fault lock is
+//! dropped).
 //! Under `state`, pcc waits for a folio's lock only in `reset` (truncation)
 //! and in a writeback without a store; elsewhere it try-locks. A writeback
 //! with a store locks each folio after releasing `state`, and writes it to
 //! the store under the folio's writeback state, unlocked. `page_mkwrite`
 //! does no I/O: it takes the folio lock, and the kernel throttles the
 //! writer after the fault lock is dropped. `map_pages` runs under RCU and
-//! takes no lock of pcc's (`filemap_map_pages` only trylocks folios). A new folio is allocated
-//! with `state` free: the allocation may reclaim, and pcc's shrinker only
-//! try-locks `state`. Memory failure's handler, holding a folio's lock,
+//! takes no lock of pcc's (`filemap_map_pages` only trylocks folios). A
+//! new folio is allocated with `state` free: the allocation may reclaim
+//! and wait, and reclaim removes pcc's clean folios under their own locks
+//! (it try-locks them), taking none of pcc's. Memory failure's handler, holding a folio's lock,
 //! waits for `state` only while its holder cannot be waiting for a folio
 //! lock ([`PageCache::lock_state_holding_a_folio`]). No user copy that may
 //! fault happens under `state` or a folio lock (`write` copies with page
@@ -132,10 +138,7 @@ pub(crate) use writeback::Pass;
 
 use crate::{
     ext::{
-        counter::{
-            EventCounter,
-            Level, //
-        },
+        counter::EventCounter,
         folio::{
             Folio,
             FolioGuard, //
@@ -175,14 +178,14 @@ use kernel::{
         Delta, //
     },
 };
-use reclaim::MakeRoom;
 
 /// What pcc records of its pages beyond the mapping, under
 /// `PageCache::state`.
 struct State {
     /// Which pages the store holds (empty without a store).
     held: Bitmap,
-    /// Where the shrinker goes on scanning: a page offset.
+    /// Where pcc's eviction at its `cache_pages=` limit goes on: a page
+    /// offset.
     cursor: usize,
     /// Pages whose data a memory error took: they read as `EIO` and fault
     /// as `VM_FAULT_HWPOISON` until `PCC_IOC_RESET`.
@@ -199,10 +202,6 @@ struct Counters {
     pages_written_back: EventCounter,
     major_faults: EventCounter,
     fault_retries: EventCounter,
-    pages_evicted: EventCounter,
-    /// Dirty pages now, as pcc dirtied and cleaned them (what the shrinker
-    /// cannot free).
-    dirty: Level,
 }
 
 impl Counters {
@@ -215,8 +214,6 @@ impl Counters {
             pages_written_back: EventCounter::new(),
             major_faults: EventCounter::new(),
             fault_retries: EventCounter::new(),
-            pages_evicted: EventCounter::new(),
-            dirty: Level::new(),
         }
     }
 }
@@ -250,7 +247,8 @@ pub(crate) struct PageCache {
     fault_around: bool,
     /// The most pages kept in memory (`cache_pages=`, by default half of
     /// RAM, as tmpfs's `size=`). With a store, a task that needs a new page
-    /// past it evicts clean ones first; without one, there is no room:
+    /// past it evicts clean ones first (and memory pressure evicts below
+    /// it, through the kernel's reclaim); without one, there is no room:
     /// `ENOSPC` (`write`), `SIGBUS` (a fault), as tmpfs when full.
     cache_limit: usize,
     counters: Counters,
@@ -357,7 +355,7 @@ impl PageCache {
     /// else read from the store before this returns ([`Backing::fill`]).
     /// `index` must be below capacity.
     fn lookup(&self, index: usize) -> Result<Lookup> {
-        Ok(match self.find_or_add(index, MakeRoom::Here)? {
+        Ok(match self.find_or_add(index)? {
             Found::Cached(folio) => Lookup::Cached(folio),
             Found::New(locked, held) => self.backing.fill(locked, index, held),
         })
@@ -365,10 +363,8 @@ impl PageCache {
 
     /// The folio at `index`: a cached one as it is, or on a miss a new one
     /// added to the cache, locked and not filled yet, with whether the
-    /// store holds the page. `index` must be below capacity. `room` says
-    /// whether dirty pages may be written back here to make room for it
-    /// (`EAGAIN` if not, and that is needed).
-    fn find_or_add(&self, index: usize, room: MakeRoom) -> Result<Found> {
+    /// store holds the page. `index` must be below capacity.
+    fn find_or_add(&self, index: usize) -> Result<Found> {
         loop {
             // A hit needs no lock of pcc's: the mapping's xarray holds every
             // cached folio (`filemap_get_entry` under RCU, as shmem_fault).
@@ -388,11 +384,10 @@ impl PageCache {
             {
                 self.may_cache(&self.state.lock(), index)?;
             }
-            // Allocate before taking `state`: the allocation may reclaim,
-            // and reclaim can only run pcc's shrinker while `state` is free
-            // (the shrinker try-locks it). Under memory pressure a writer
-            // faulting in new pages is the one that must make room.
-            let new = self.alloc_folio(room)?;
+            // Allocate before taking `state`: the allocation may reclaim
+            // and wait, and at pcc's `cache_pages=` limit it evicts, under
+            // `state`.
+            let new = self.alloc_folio()?;
             // The invalidate lock before `state`, as readahead holds it
             // when it asks `state` what its pages are (`read_ahead`).
             let add = self.inode.lock_for_add();
@@ -492,7 +487,7 @@ impl PageCache {
     /// a page the write covers.
     pub(super) fn get_for_write(&self, index: usize, whole: bool) -> Result<ForWrite> {
         if whole {
-            if let Found::New(locked, held) = self.find_or_add(index, MakeRoom::Here)? {
+            if let Found::New(locked, held) = self.find_or_add(index)? {
                 return Ok(ForWrite::Unfilled(locked, held));
             }
         }
@@ -540,7 +535,6 @@ impl PageCache {
         self.waiting_for_folios(&state, || truncate.truncate_all());
         state.poisoned.clear();
         *self.write_failed.lock() = None;
-        self.counters.dirty.set(0);
         if let Some(io) = self.backing.store() {
             // Every page a hole again, on the store too; the store's I/O
             // runs without the invalidate lock, which a fault from a
@@ -562,7 +556,8 @@ impl PageCache {
     /// `PCC_IOC_GET_STATS`.
     pub(crate) fn stats(&self) -> Stats {
         let c = &self.counters;
-        // Under `state`: no page is added or removed meanwhile.
+        // Under `state`: no page is added meanwhile (reclaim may drop a
+        // clean one).
         let (cached, dirty) = {
             let _state = self.state.lock();
             let dirty = self.inode.folios_from(0).filter(|f| f.is_dirty()).count();
@@ -589,7 +584,7 @@ impl PageCache {
             fault_retries: c.fault_retries.get(),
             store_reads: reads,
             store_writes: writes,
-            pages_evicted: c.pages_evicted.get(),
+            pages_evicted: self.inode.pages_evicted(),
         }
     }
 }

@@ -18,7 +18,6 @@ pub(crate) mod mm;
 pub(crate) mod params;
 pub(crate) mod print;
 pub(crate) mod readahead;
-pub(crate) mod shrinker;
 pub(crate) mod trace;
 pub(crate) mod vm_ops;
 pub(crate) mod writeback;

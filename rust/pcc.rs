@@ -36,7 +36,6 @@ use ext::{
     params,
     print::Dec,
     readahead::ReadPagesHandler,
-    shrinker::Shrinker,
     writeback::WritebackHandler, //
 };
 use store::Store;
@@ -94,10 +93,9 @@ fn new_cache() -> Result<Arc<PageCache>> {
 /// What memory management calls into the cache, besides the fault path:
 /// registered with the cache, unregistered when dropped.
 struct MmCallbacks {
-    /// With a store: the shrinker that evicts from the cache, what the
-    /// flusher and `sync(2)` call to write dirty pages to the store, and
-    /// what the kernel's readahead calls to read pages from it.
-    _shrinker: Option<Shrinker<PageCache>>,
+    /// With a store: what the flusher and `sync(2)` call to write dirty
+    /// pages to the store, and what the kernel's readahead calls to read
+    /// pages from it.
     _writeback: Option<WritebackHandler<PageCache>>,
     _readahead: Option<ReadPagesHandler<PageCache>>,
     /// What memory failure calls to take a poisoned page out of the cache.
@@ -107,20 +105,18 @@ struct MmCallbacks {
 /// The cache, with its callbacks registered.
 fn new_cache_with_callbacks() -> Result<(Arc<PageCache>, MmCallbacks)> {
     let cache = new_cache()?;
-    let (shrinker, writeback, readahead) = if cache.has_store() {
+    let (writeback, readahead) = if cache.has_store() {
         (
-            Some(Shrinker::register(c"pcc", cache.clone())?),
             Some(WritebackHandler::register(cache.clone())?),
             Some(ReadPagesHandler::register(cache.clone())?),
         )
     } else {
-        (None, None, None)
+        (None, None)
     };
     let memory_failure = MemoryFailureHandler::register(cache.clone())?;
     Ok((
         cache,
         MmCallbacks {
-            _shrinker: shrinker,
             _writeback: writeback,
             _readahead: readahead,
             _memory_failure: memory_failure,

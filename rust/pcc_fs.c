@@ -104,17 +104,15 @@ void pcc_inode_clear_error_handler(struct inode *inode)
 }
 
 /*
- * pcc alone decides when a page leaves memory: a clean page of a
- * memory-only cache is the only copy of its data, and with a store pcc
- * evicts by its own policy (rust/cache/reclaim.rs). No reference of pcc's
- * pins its folios (the mapping's xarray is its only index), so the
- * mapping is marked AS_RELEASE_ALWAYS: every kernel path that would drop a
- * clean, unmapped folio without the filesystem -- drop_caches and
- * POSIX_FADV_DONTNEED (mapping_evict_folio), soft offline, reclaim, a
- * splice steal -- asks ->release_folio first, and pcc says no. Truncation
- * (reset, unload), pcc's own eviction (generic_error_remove_folio) and
- * memory failure remove folios without asking; migration moves them
- * (filemap_migrate_folio) without asking either.
+ * A memory-only cache's clean page is the only copy of its data: nothing
+ * but pcc may drop it. Its mapping is unevictable to the kernel's LRU and
+ * marked AS_RELEASE_ALWAYS: every kernel path that would drop a clean,
+ * unmapped folio without the filesystem -- drop_caches and
+ * POSIX_FADV_DONTNEED (mapping_evict_folio), soft offline, a splice steal
+ * -- asks ->release_folio first, and pcc says no. Truncation (reset,
+ * unload) and memory failure remove folios without asking; migration
+ * moves them (filemap_migrate_folio) without asking either. A cache with
+ * a store is a disk filesystem's file instead (pcc_wb_aops).
  */
 static bool pcc_release_folio(struct folio *folio, gfp_t gfp)
 {
@@ -227,15 +225,63 @@ static int pcc_sync_fs(struct super_block *sb, int wait)
 }
 
 /*
- * A disk-backed filesystem's dirty-page life: filemap_dirty_folio()
- * accounts the page and puts the inode on the bdi's dirty list; the
- * flusher, sync(2) and fsync come back through ->writepages.
+ * Clean pages of the cache with a store that left memory, their data
+ * still in the store (or a hole): dropped by the kernel's reclaim, as a
+ * file's clean page cache (the mapping is on the LRU), by drop_caches,
+ * POSIX_FADV_DONTNEED, a splice steal, and by pcc's own eviction
+ * (PCC_IOC_EVICT, its cache_pages= limit). ->free_folio sees every
+ * removal from the mapping, after folio->mapping is cleared: so one count
+ * for the module, which has one cache. Not counted: a folio not uptodate
+ * (a read that failed or never ran: there was no data to drop), a
+ * poisoned one (memory failure took it), and what leaves while pcc
+ * truncates (reset, unload: pcc_inode_truncate).
+ */
+static atomic_long_t pcc_wb_evicted = ATOMIC_LONG_INIT(0);
+static atomic_t pcc_wb_truncating = ATOMIC_INIT(0);
+
+static void pcc_wb_free_folio(struct folio *folio)
+{
+	if (folio_test_uptodate(folio) && !folio_test_hwpoison(folio) &&
+	    !atomic_read(&pcc_wb_truncating))
+		atomic_long_add(folio_nr_pages(folio), &pcc_wb_evicted);
+}
+
+unsigned long pcc_inode_pages_evicted(struct inode *inode)
+{
+	if (inode->i_sb->s_type != &pcc_wb_fs_type)
+		return 0;
+	return atomic_long_read(&pcc_wb_evicted);
+}
+
+/*
+ * truncate_pagecache(inode, 0), with what it removes not counted as
+ * evicted: unmap every shared mapping's PTEs, drop every folio (waiting
+ * for each one's lock and writeback), unmap again for a page mapped
+ * meanwhile. The caller holds the invalidate lock exclusive.
+ */
+void pcc_inode_truncate(struct inode *inode)
+{
+	struct address_space *mapping = inode->i_mapping;
+
+	atomic_inc(&pcc_wb_truncating);
+	unmap_mapping_range(mapping, 0, 0, 0);
+	truncate_inode_pages(mapping, 0);
+	unmap_mapping_range(mapping, 0, 0, 0);
+	atomic_dec(&pcc_wb_truncating);
+}
+
+/*
+ * A disk-backed filesystem's file: filemap_dirty_folio() accounts a dirty
+ * page and puts the inode on the bdi's dirty list; the flusher, sync(2)
+ * and fsync come back through ->writepages. Clean pages are on the
+ * kernel's LRU, and reclaim drops them as any file's (no ->release_folio:
+ * nothing of pcc's is attached to a folio).
  */
 static const struct address_space_operations pcc_wb_aops = {
 	.dirty_folio = filemap_dirty_folio,
 	.writepages = pcc_writepages,
 	.readahead = pcc_readahead,
-	.release_folio = pcc_release_folio,
+	.free_folio = pcc_wb_free_folio,
 	.migrate_folio = filemap_migrate_folio,
 	.error_remove_folio = pcc_error_remove_folio,
 };
@@ -388,9 +434,9 @@ out_umount:
  * With a store, in a superblock of its own with a bdi that writes back and
  * reads ahead as the store's device (pcc_wb_inode_new); else in the shared
  * one, whose bdi does neither.
- * Its pages are unevictable to the kernel's LRU and kept from every
- * other way of dropping clean page cache (pcc_release_folio; with a
- * store, pcc's shrinker evicts clean ones). They are movable, as shmem's:
+ * Without a store, its pages are unevictable to the kernel's LRU and kept
+ * from every other way of dropping clean page cache (pcc_release_folio);
+ * with one, reclaim drops clean ones as a file's. They are movable, as shmem's:
  * allocated __GFP_MOVABLE, and moved by compaction, soft offline and
  * longterm pinning through filemap_migrate_folio (nothing of pcc's holds a
  * reference on them; a folio locked or referenced by pcc at that moment
@@ -431,8 +477,10 @@ struct inode *pcc_inode_new(loff_t size, struct file *store)
 	inode->i_mode |= S_IFREG;
 	i_size_write(inode, size);
 	mapping_set_gfp_mask(inode->i_mapping, GFP_HIGHUSER_MOVABLE);
-	mapping_set_unevictable(inode->i_mapping);
-	mapping_set_release_always(inode->i_mapping);
+	if (!store) {
+		mapping_set_unevictable(inode->i_mapping);
+		mapping_set_release_always(inode->i_mapping);
+	}
 	/* A store or write() waits while a page is under writeback. */
 	mapping_set_stable_writes(inode->i_mapping);
 	return inode;

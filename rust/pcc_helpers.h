@@ -5,7 +5,6 @@
 
 #include <linux/fs.h>
 #include <linux/mm.h>
-#include <linux/shrinker.h>
 #include <linux/uio.h>
 
 void pcc_folio_get(struct folio *folio);
@@ -21,7 +20,7 @@ size_t pcc_folio_size(struct folio *folio);
 size_t pcc_copy_folio_to_iter(struct folio *folio, size_t offset, size_t len, struct iov_iter *i);
 struct folio *pcc_page_folio(struct page *page);
 void pcc_folio_zero(struct folio *folio);
-struct folio *pcc_filemap_alloc_folio(struct address_space *mapping, bool may_fail);
+struct folio *pcc_filemap_alloc_folio(struct address_space *mapping);
 int pcc_filemap_add_folio(struct address_space *mapping, struct folio *folio, pgoff_t index);
 void pcc_filemap_invalidate_lock(struct address_space *mapping);
 void pcc_filemap_invalidate_unlock(struct address_space *mapping);
@@ -52,9 +51,6 @@ ssize_t pcc_file_folio_read(struct file *file, struct folio *folio, loff_t pos);
 void pcc_bvec_set_folio(struct bio_vec *bv, struct folio *folio);
 ssize_t pcc_file_bvec_write(struct file *file, struct bio_vec *bv, unsigned int n, size_t len,
 			    loff_t pos);
-struct shrinker *pcc_shrinker_new(const char *name, void *data,
-				  unsigned long (*count)(struct shrinker *, struct shrink_control *),
-				  unsigned long (*scan)(struct shrinker *, struct shrink_control *));
 unsigned long pcc_param_size_pages(void);
 bool pcc_param_fault_around(void);
 const char *pcc_param_backing(void);
@@ -77,6 +73,8 @@ void pcc_page_cache_async_ra(struct file *file, struct folio *folio, unsigned lo
 void pcc_page_cache_read_around(struct file *file, pgoff_t start, unsigned long nr,
 				unsigned long lookahead);
 void pcc_inode_free(struct inode *inode);
+void pcc_inode_truncate(struct inode *inode);
+unsigned long pcc_inode_pages_evicted(struct inode *inode);
 struct address_space *pcc_inode_mapping(struct inode *inode);
 int pcc_inode_set_error_handler(struct inode *inode, void *data,
 				int (*remove)(void *data, struct folio *folio));

@@ -73,6 +73,16 @@ static uint64_t load(const void *p)
 	return *(const volatile uint64_t *)p;
 }
 
+/* Run on the CPU this test is on now, and only there (the harness forks each test). */
+static void on_one_cpu(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(sched_getcpu(), &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
 static void *map_pages_at(int fd, unsigned long pages, unsigned long pgoff)
 {
 	return mmap(NULL, pages * PSZ, PROT_READ | PROT_WRITE, MAP_SHARED, fd, pgoff * PSZ);
@@ -881,89 +891,87 @@ TEST_F(store, evict_drops_clean_pages_from_every_mapping_and_keeps_dirty_ones)
 }
 
 /*
- * pcc alone evicts: a clean, unmapped page the store holds stays cached
- * through POSIX_FADV_DONTNEED and drop_caches of the page cache (1: the
- * cache's inode is on its superblock's list, which drop_caches walks), as
- * its ->release_folio refuses them; PCC_IOC_EVICT and pcc's shrinker are
- * what drop it (drop_caches 2 or 3 runs the shrinkers too, pcc's among
- * them, and may evict through it, counted in pages_evicted).
+ * With a store, pcc's pages are a disk file's page cache, on the kernel's
+ * LRU: reclaim drops the clean ones as it drops any file's, without asking
+ * pcc, and keeps the dirty ones for the flusher. MADV_PAGEOUT runs
+ * reclaim's own shrink_folio_list on the pages of a range: the clean pages
+ * are unmapped and dropped (counted in pages_evicted by the mapping's
+ * ->free_folio), the dirty one stays, nothing is written; the dropped
+ * pages come back from the store. The test runs on one CPU: MADV_PAGEOUT
+ * drains only this CPU's batch of pages on their way to the LRU, and a
+ * page still in another CPU's batch cannot be isolated.
  */
-TEST_F(store, clean_pages_stay_cached_through_fadvise_and_drop_caches)
+TEST_F(store, reclaim_drops_clean_pages_as_a_files_and_keeps_dirty_ones)
+{
+	struct snap a, b;
+	unsigned long i;
+	char *p;
+
+	on_one_cpu();
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, pwrite_pattern(self->fd, i, 21));
+	ASSERT_EQ(4, ioctl(self->fd, PCC_IOC_WRITEBACK));
+	p = map_pages_at(self->fd, 4, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(-1, pcc_check_page(p + i * PSZ, i, 21));	/* all mapped */
+	ASSERT_EQ(0, pwrite_pattern(self->fd, 1, 22));		/* page 1 dirty again */
+	snap(self->fd, &a);
+	ASSERT_EQ(0, madvise(p, 4 * PSZ, MADV_PAGEOUT)) TH_LOG("%s", strerror(errno));
+	snap(self->fd, &b);
+	EXPECT_EQ(1, b.s.pages_cached);
+	EXPECT_EQ(1, b.s.pages_dirty);
+	EXPECT_EQ(3, DIO(b, a, pages_evicted));
+	EXPECT_EQ(0, DIO(b, a, store_writes)) TH_LOG("reclaim does not write dirty pages");
+
+	snap(self->fd, &a);
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(-1, pcc_check_page(p + i * PSZ, i, i == 1 ? 22 : 21)) TH_LOG("page %lu", i);
+	snap(self->fd, &b);
+	EXPECT_EQ(3, DIO(b, a, store_reads));
+	munmap(p, 4 * PSZ);
+}
+
+/*
+ * The kernel's other ways of dropping a file's clean, unmapped pages work
+ * on pcc's as on any file's: POSIX_FADV_DONTNEED (which first starts
+ * writeback of the range's dirty pages, as for a file) and drop_caches (1:
+ * the page cache; pcc's inode is on its superblock's list, which
+ * drop_caches walks), each counted in pages_evicted. A dirty page is not
+ * dropped by drop_caches, which writes nothing. Memory-only pcc keeps its
+ * pages through all of them (shared.clean_pages_survive_reclaim_hints_and_drop_caches).
+ */
+TEST_F(store, clean_pages_leave_through_fadvise_and_drop_caches_as_a_files_do)
 {
 	struct snap a, b;
 	unsigned long i;
 
+	on_one_cpu();
 	for (i = 0; i < 4; i++)
 		ASSERT_EQ(0, pwrite_pattern(self->fd, i, 5));
 	ASSERT_EQ(4, ioctl(self->fd, PCC_IOC_WRITEBACK));
 	snap(self->fd, &a);
 	EXPECT_EQ(0, posix_fadvise(self->fd, 0, 0, POSIX_FADV_DONTNEED));
-	ASSERT_EQ(0, pcc_write_file("/proc/sys/vm/drop_caches", "1"));
-	for (i = 0; i < 4; i++)
-		EXPECT_EQ(-1, pread_check(self->fd, i, 5)) TH_LOG("page %lu", i);
 	snap(self->fd, &b);
-	EXPECT_EQ(4, b.s.pages_cached);
-	EXPECT_EQ(0, DIO(b, a, store_reads));
-	EXPECT_EQ(0, DIO(b, a, pages_evicted));
-}
+	EXPECT_EQ(0, b.s.pages_cached);
+	EXPECT_EQ(4, DIO(b, a, pages_evicted));
+	EXPECT_EQ(0, DIO(b, a, store_writes));
 
-/*
- * A fault that finds no room for a new page, with every cached page dirty,
- * writes dirty pages to the store only after releasing the fault lock (a
- * store write takes the store's own locks, which vfs_write takes before
- * mmap_lock), then retries: two ->fault calls, one retry, and every dirty
- * page written. fail_page_alloc fails pcc's allocation once; another
- * allocation of the debug kernel's in this task may take the failure
- * first, so the attempt where pcc's did (the only one that writes back)
- * is the one checked.
- */
-TEST_F(store, a_fault_with_no_room_writes_back_after_releasing_the_fault_lock)
-{
-	struct snap a, b;
-	volatile char *p;
-	unsigned long i;
-	int attempt, v;
-
-	if (access(PCC_FPA "times", W_OK))
-		SKIP(return, "no fail_page_alloc in debugfs (CONFIG_FAIL_PAGE_ALLOC)");
-	ASSERT_EQ(0, pcc_fail_page_alloc_setup());
-	for (attempt = 1; attempt <= 10; attempt++) {
-		/* Four dirty pages, and no clean page to evict instead. */
-		for (i = 0; i < 4; i++)
-			ASSERT_EQ(0, pwrite_pattern(self->fd, i, attempt));
-		p = mmap(NULL, 2 * PSZ, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd,
-			 (16 + 2 * attempt) * PSZ);
-		ASSERT_NE(MAP_FAILED, p);
-		p[PSZ] = 1;	/* page tables, and a fifth dirty page */
-		snap(self->fd, &a);
-		ASSERT_EQ(a.s.pages_cached, a.s.pages_dirty);
-		ASSERT_EQ(0, pcc_write_file(PCC_FPA "times", "1"));
-		ASSERT_EQ(0, pcc_write_file("/proc/self/make-it-fail", "1"));
-		v = p[0];	/* a hole: a new page */
-		ASSERT_EQ(0, pcc_write_file("/proc/self/make-it-fail", "0"));
-		snap(self->fd, &b);
-		EXPECT_EQ(0, pcc_read_long(PCC_FPA "times"));
-		EXPECT_EQ(0, v);
-		if (DIO(b, a, store_writes))
-			break;
-		/* pcc's allocation did not fail: one call, which got the page. */
-		EXPECT_EQ(1, D(b, a, faults));
-		TH_LOG("attempt %d: another allocation took the failure", attempt);
-		munmap((void *)p, 2 * PSZ);
-		ASSERT_EQ(1, ioctl(self->fd, PCC_IOC_EVICT));	/* the hole just cached */
-	}
-	pcc_write_file(PCC_FPA "times", "0");
-	ASSERT_GE(10, attempt) TH_LOG("pcc's allocation never got the injected failure");
-	EXPECT_EQ(2, D(b, a, faults));
-	EXPECT_EQ(1, DIO(b, a, fault_retries));
-	/* Every dirty page: five, and the one dirtied in each earlier attempt. */
-	EXPECT_EQ(4 + attempt, a.s.pages_dirty);
-	EXPECT_EQ(a.s.pages_dirty, DIO(b, a, store_writes));
-	EXPECT_EQ(0, b.s.pages_dirty);
-	EXPECT_EQ(a.s.pages_cached + 1, b.s.pages_cached);
+	/* Cached again without a store read (whole pages written), clean, then page 2 dirty. */
 	for (i = 0; i < 4; i++)
-		EXPECT_EQ(-1, store_check(PCC_STORE_DISK, i, attempt)) TH_LOG("page %lu", i);
-	munmap((void *)p, 2 * PSZ);
+		ASSERT_EQ(0, pwrite_pattern(self->fd, i, 6));
+	ASSERT_EQ(4, ioctl(self->fd, PCC_IOC_WRITEBACK));
+	ASSERT_EQ(0, pwrite_pattern(self->fd, 2, 7));
+	snap(self->fd, &a);
+	ASSERT_EQ(4, a.s.pages_cached);
+	ASSERT_EQ(0, pcc_write_file("/proc/sys/vm/drop_caches", "1"));
+	snap(self->fd, &b);
+	EXPECT_EQ(1, b.s.pages_cached);
+	EXPECT_EQ(1, b.s.pages_dirty);
+	EXPECT_EQ(3, DIO(b, a, pages_evicted));
+	EXPECT_EQ(0, DIO(b, a, store_writes));
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(-1, pread_check(self->fd, i, i == 2 ? 7 : 6)) TH_LOG("page %lu", i);
 }
 
 /* The major-fault accounting, with fault-around on and off. */
@@ -1943,12 +1951,15 @@ static void expect_all_zero_by_read(struct __test_metadata *_metadata, int fd, c
  * After RESET every page is a hole: in the cache, in the store (pages
  * written back, one evicted too), also after EVICT and after unload/load.
  * The mapped checks come first in each round, while nothing is cached,
- * so each of the four pages is its own fault.
+ * so each of the four pages is its own fault. What the reset removes
+ * (two dirty pages, a clean hole) is not counted as evicted.
  */
 TEST_F(store, reset_makes_every_page_a_hole_also_after_evict_and_reload)
 {
 	struct pcc_stats s;
+	struct snap a, b;
 	unsigned long i;
+	char *p;
 
 	for (i = 0; i < 3; i++)
 		ASSERT_EQ(0, pwrite_pattern(self->fd, i, 14));
@@ -1956,10 +1967,18 @@ TEST_F(store, reset_makes_every_page_a_hole_also_after_evict_and_reload)
 	ASSERT_EQ(0, pwrite_pattern(self->fd, 3, 14));		/* dirty, never written back */
 	ASSERT_EQ(3, ioctl(self->fd, PCC_IOC_EVICT));		/* 0-2 only in the store */
 	ASSERT_EQ(0, pwrite_pattern(self->fd, 2, 15));		/* 2: in the store and dirty */
+	p = map_pages_at(self->fd, 1, 10);
+	ASSERT_NE(MAP_FAILED, p);
+	load(p);						/* a hole, cached clean */
+	munmap(p, PSZ);
+	snap(self->fd, &a);
+	ASSERT_EQ(3, a.s.pages_cached);
+	ASSERT_EQ(2, a.s.pages_dirty);
 	ASSERT_EQ(0, ioctl(self->fd, PCC_IOC_RESET));
-	ASSERT_EQ(0, pcc_stats(self->fd, &s));
-	EXPECT_EQ(0, s.pages_cached);
-	EXPECT_EQ(0, s.pages_dirty);
+	snap(self->fd, &b);
+	EXPECT_EQ(0, b.s.pages_cached);
+	EXPECT_EQ(0, b.s.pages_dirty);
+	EXPECT_EQ(0, DIO(b, a, pages_evicted)) TH_LOG("a reset does not evict");
 	expect_holes_mapped(_metadata, self->fd, "after reset");
 	expect_all_zero_by_read(_metadata, self->fd, "after reset");
 

@@ -67,7 +67,7 @@ struct pcc_io_stats {
 	__u64 fault_retries;	/* ->fault calls that returned VM_FAULT_RETRY */
 	__u64 store_reads;	/* pages read from the store */
 	__u64 store_writes;	/* pages written to the store */
-	__u64 pages_evicted;	/* pages dropped by PCC_IOC_EVICT or memory pressure */
+	__u64 pages_evicted;	/* clean pages dropped: reclaim, EVICT, cache_pages= */
 };
 
 /* Read the I/O counters. */

@@ -4,7 +4,6 @@
 //! the two `vm_operations_struct`s that install them.
 
 use super::{
-    reclaim::MakeRoom,
     Found,
     PageCache, //
 };
@@ -122,9 +121,9 @@ impl PageCache {
                             ForIo::Held(v) => vmf = v,
                         }
                     }
-                    self.find_or_add(index, MakeRoom::AfterUnlock)
+                    self.find_or_add(index)
                 }
-                None => self.find_or_add(index, MakeRoom::AfterUnlock),
+                None => self.find_or_add(index),
             };
             let (waited, lookup) = match found {
                 Ok(Found::New(locked, held)) if self.backing.reads(held) => {
@@ -169,20 +168,6 @@ impl PageCache {
                     };
                     (self.backing.lock_for_fault(vmf, folio), lookup)
                 }
-                // No room, every cached page dirty: write some back once
-                // the fault lock is released, and retry. A fault that may
-                // not release it gets OOM (`pagefault_out_of_memory()`
-                // retries the access; GUP returns `ENOMEM`), and the next
-                // attempt writes back.
-                Err(e) if e == EAGAIN => {
-                    return match vmf.release_for_io() {
-                        ForIo::Released(retry) => {
-                            self.make_room();
-                            (Ok(retry.faulted(major)), CacheLookup::NoPage)
-                        }
-                        ForIo::Held(_) => (Err(FaultError::Oom), CacheLookup::NoPage),
-                    };
-                }
                 Err(e) => return (Err(FaultError::from(e)), CacheLookup::NoPage),
             };
             match waited {
@@ -212,11 +197,6 @@ impl PageCache {
         // filemap_page_mkwrite(): locked, checked, dirtied, and a
         // writeback in flight waited for (stable pages).
         let result = vmf.lock();
-        if let Mkwrite::Locked(folio) = &result {
-            if folio.was_clean() {
-                self.counters.dirty.add(1);
-            }
-        }
         trace::page_mkwrite(&call, result.bits());
         Ok(result)
     }

@@ -61,9 +61,6 @@ impl HandleMemoryFailure for PageCache {
             }
         };
         drop(state);
-        if dirty {
-            self.counters.dirty.add(-1);
-        }
         pr_err!(
             "page {index} lost to a memory error{}\n",
             if lost {

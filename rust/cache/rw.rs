@@ -189,8 +189,8 @@ impl PageCache {
                 Ok(ForWrite::Uptodate(locked)) => {
                     // Waits for a writeback in flight first (stable pages).
                     let n = locked.copy_from_iter_atomic(in_page, len, iov)?;
-                    if n > 0 && locked.mark_dirty() {
-                        self.counters.dirty.add(1);
+                    if n > 0 {
+                        locked.mark_dirty();
                     }
                     n
                 }
@@ -198,9 +198,7 @@ impl PageCache {
                 // zeroing, as a filesystem's write_begin for a whole page.
                 Ok(ForWrite::Unfilled(locked, held)) => {
                     if locked.overwrite_from_iter_atomic(iov)? {
-                        if locked.mark_dirty() {
-                            self.counters.dirty.add(1);
-                        }
+                        locked.mark_dirty();
                         len
                     } else {
                         // The source was not all resident: fill the page

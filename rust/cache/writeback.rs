@@ -235,7 +235,6 @@ impl PageCache {
             if pass.background.is_none() {
                 self.clear_write_failed(index);
             }
-            self.counters.dirty.add(-1);
             if run.is_empty() {
                 run_start = index;
             }
@@ -243,9 +242,7 @@ impl PageCache {
             // failure that would drop (end the writeback of) an unwritten
             // page.
             if let Err(PushError(wb)) = run.push_within_capacity(wb) {
-                if wb.redirty() {
-                    self.counters.dirty.add(1);
-                }
+                wb.redirty();
             }
         }
         if !run.is_empty() {
@@ -314,9 +311,7 @@ impl PageCache {
                 // Keep the data: dirty again, for the next writeback,
                 // before the writeback state ends.
                 for wb in run.drain_all() {
-                    if wb.redirty() {
-                        self.counters.dirty.add(1);
-                    }
+                    wb.redirty();
                     done.fail(e);
                 }
             }
@@ -425,7 +420,6 @@ impl PageCache {
             cleaned
         });
         drop(state);
-        self.counters.dirty.set(0);
         // The event before the count, as in `write_back`.
         trace::writeback(cleaned);
         self.counters.pages_written_back.add(cleaned as u64);

@@ -24,7 +24,6 @@
 
 use super::vm_ops::AtomicContext;
 use core::sync::atomic::{
-    AtomicI64,
     AtomicU64,
     Ordering::Relaxed, //
 };
@@ -56,31 +55,6 @@ impl EventCounter {
     /// The count now.
     #[inline]
     pub(crate) fn get(&self) -> u64 {
-        self.0.load(Relaxed)
-    }
-}
-
-/// A level that goes up and down (e.g. pages dirty now).
-#[repr(align(64))]
-pub(crate) struct Level(AtomicI64);
-
-impl Level {
-    pub(crate) const fn new() -> Self {
-        Self(AtomicI64::new(0))
-    }
-
-    #[inline]
-    pub(crate) fn add(&self, n: i64) {
-        self.0.fetch_add(n, Relaxed);
-    }
-
-    #[inline]
-    pub(crate) fn set(&self, v: i64) {
-        self.0.store(v, Relaxed);
-    }
-
-    #[inline]
-    pub(crate) fn get(&self) -> i64 {
         self.0.load(Relaxed)
     }
 }

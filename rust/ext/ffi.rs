@@ -49,7 +49,6 @@ extern "C" {
 
     pub(crate) fn pcc_filemap_alloc_folio(
         mapping: *mut bindings::address_space,
-        may_fail: bool,
     ) -> *mut bindings::folio;
     pub(crate) fn pcc_filemap_add_folio(
         mapping: *mut bindings::address_space,
@@ -106,18 +105,6 @@ extern "C" {
         len: usize,
         pos: bindings::loff_t,
     ) -> isize;
-    pub(crate) fn pcc_shrinker_new(
-        name: *const kernel::ffi::c_char,
-        data: *mut kernel::ffi::c_void,
-        count: unsafe extern "C" fn(
-            *mut bindings::shrinker,
-            *mut bindings::shrink_control,
-        ) -> kernel::ffi::c_ulong,
-        scan: unsafe extern "C" fn(
-            *mut bindings::shrinker,
-            *mut bindings::shrink_control,
-        ) -> kernel::ffi::c_ulong,
-    ) -> *mut bindings::shrinker;
     pub(crate) fn pcc_param_size_pages() -> kernel::ffi::c_ulong;
     pub(crate) fn pcc_param_fault_around() -> bool;
     pub(crate) fn pcc_param_backing() -> *const kernel::ffi::c_char;
@@ -190,6 +177,8 @@ extern "C" {
         lookahead: kernel::ffi::c_ulong,
     );
     pub(crate) fn pcc_inode_free(inode: *mut bindings::inode);
+    pub(crate) fn pcc_inode_truncate(inode: *mut bindings::inode);
+    pub(crate) fn pcc_inode_pages_evicted(inode: *mut bindings::inode) -> kernel::ffi::c_ulong;
     pub(crate) fn pcc_inode_mapping(inode: *mut bindings::inode) -> *mut bindings::address_space;
     pub(crate) fn pcc_inode_set_error_handler(
         inode: *mut bindings::inode,

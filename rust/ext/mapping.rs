@@ -165,6 +165,17 @@ impl PageCacheInode {
         }
     }
 
+    /// How many clean pages left a cache with a store, their data still in
+    /// the store or a hole: dropped by the kernel's reclaim (the mapping is
+    /// on the LRU, as a file's), `drop_caches`, `POSIX_FADV_DONTNEED`, or
+    /// [`Self::evict_locked`]; counted by the mapping's `->free_folio`.
+    /// Not counted: a folio not uptodate, a poisoned one, and what
+    /// [`InvalidateExclusive::truncate_all`] removes. 0 without a store.
+    pub(crate) fn pages_evicted(&self) -> u64 {
+        // SAFETY: The inode is live as long as `self`.
+        unsafe { ffi::pcc_inode_pages_evicted(self.inode.as_ptr()) as u64 }
+    }
+
     /// How many pages the mapping holds now (`mapping->nrpages`, which the
     /// page cache keeps under the xarray lock): a hint, read unlocked.
     pub(crate) fn nr_pages(&self) -> usize {
@@ -179,23 +190,11 @@ impl PageCacheInode {
     }
 
     /// A new folio for this mapping, not in it yet (`filemap_alloc_folio`
-    /// with the mapping's gfp mask). Call it holding no lock that the
-    /// driver's shrinker needs: the allocation may reclaim, and may invoke
-    /// the OOM killer.
+    /// with the mapping's gfp mask). The allocation may reclaim, and may
+    /// invoke the OOM killer.
     pub(crate) fn alloc_folio(&self) -> Result<NewFolio> {
-        self.alloc_folio_gfp(false)
-    }
-
-    /// As [`Self::alloc_folio`], but it returns `ENOMEM` quietly instead of
-    /// invoking the OOM killer (`__GFP_RETRY_MAYFAIL | __GFP_NOWARN`), for
-    /// a caller that can free memory itself and try again.
-    pub(crate) fn alloc_folio_no_oom(&self) -> Result<NewFolio> {
-        self.alloc_folio_gfp(true)
-    }
-
-    fn alloc_folio_gfp(&self, retry_mayfail: bool) -> Result<NewFolio> {
         // SAFETY: The mapping is live as long as `self`.
-        let f = unsafe { ffi::pcc_filemap_alloc_folio(self.mapping(), retry_mayfail) };
+        let f = unsafe { ffi::pcc_filemap_alloc_folio(self.mapping()) };
         let f = NonNull::new(f).ok_or(ENOMEM)?;
         // SAFETY: A new folio whose one reference is ours.
         Ok(NewFolio(unsafe { Folio::from_raw_owned(f) }))
@@ -409,15 +408,12 @@ impl InvalidateExclusive<'_> {
     /// their process, stay), then drop every folio from the page cache
     /// (`truncate_inode_pages`, which waits for each folio's lock and
     /// writeback), then unmap once more, for a page mapped meanwhile.
+    /// What it removes is not counted in [`PageCacheInode::pages_evicted`].
     pub(crate) fn truncate_all(&self) {
-        let mapping = self.inode.mapping();
-        // SAFETY: `mapping` is live; the calls take their own locks (folio
-        // lock, `i_mmap_rwsem`), below the invalidate lock we hold.
-        unsafe {
-            bindings::unmap_mapping_range(mapping, 0, 0, 0);
-            bindings::truncate_inode_pages(mapping, 0);
-            bindings::unmap_mapping_range(mapping, 0, 0, 0);
-        }
+        // SAFETY: The inode is live as long as `self.inode`; the call takes
+        // its own locks (folio lock, `i_mmap_rwsem`), below the invalidate
+        // lock we hold, as it requires.
+        unsafe { ffi::pcc_inode_truncate(self.inode.inode.as_ptr()) };
     }
 }
 

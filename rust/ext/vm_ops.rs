@@ -611,11 +611,10 @@ impl<'a> MkwriteFault<'a> {
         if guard.mapping_ptr() != self.raw.file_mapping() {
             return Mkwrite::NoPage;
         }
-        let was_clean = guard.mark_dirty();
+        guard.mark_dirty();
         guard.wait_stable();
         Mkwrite::Locked(MkwriteLocked {
             guard,
-            was_clean,
             _brand: PhantomData,
         })
     }
@@ -625,15 +624,7 @@ impl<'a> MkwriteFault<'a> {
 /// [`MkwriteFault::lock`].
 pub(crate) struct MkwriteLocked<'a> {
     guard: FolioGuard<&'a Folio>,
-    was_clean: bool,
     _brand: Brand<'a>,
-}
-
-impl MkwriteLocked<'_> {
-    /// Whether this call dirtied the folio (it was clean before).
-    pub(crate) fn was_clean(&self) -> bool {
-        self.was_clean
-    }
 }
 
 impl<'a> core::ops::Deref for MkwriteLocked<'a> {

@@ -15,6 +15,5 @@
 #include "mm.c"
 #include "pagemap.c"
 #include "ratelimit.c"
-#include "shrinker.c"
 #include "signal.c"
 #include "uio.c"

@@ -11,13 +11,9 @@
  * the OOM killer (__GFP_RETRY_MAYFAIL | __GFP_NOWARN), so that the caller
  * can free memory of its own and try again.
  */
-struct folio *pcc_filemap_alloc_folio(struct address_space *mapping, bool may_fail)
+struct folio *pcc_filemap_alloc_folio(struct address_space *mapping)
 {
-	gfp_t gfp = mapping_gfp_mask(mapping);
-
-	if (may_fail)
-		gfp |= __GFP_RETRY_MAYFAIL | __GFP_NOWARN;
-	return filemap_alloc_folio(gfp, 0, NULL);
+	return filemap_alloc_folio(mapping_gfp_mask(mapping), 0, NULL);
 }
 
 /* Insert a new folio at index, locked (filemap_create_folio's second step). */

@@ -17,7 +17,6 @@ use core::marker::PhantomData;
 pub(crate) fn unchecked<'a>(_vmf: MkwriteFault<'a>, page: &'a Folio) -> Mkwrite<'a> {
     Mkwrite::Locked(MkwriteLocked {
         guard: page.lock(),
-        was_clean: false,
         _brand: PhantomData,
     })
 }

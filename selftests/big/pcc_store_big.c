@@ -7,8 +7,10 @@
  * 1 GiB in 512 MiB, 370 MiB). Every
  * page is written through 64 MiB MAP_SHARED windows (each munmapped before
  * the next), then every 8-byte word is read back through fresh windows and
- * compared. Only reclaim can make room, so pages must be written to the
- * store and dropped (pages_evicted) and come back from it.
+ * compared. Only eviction can make room (pcc's own at its cache_pages=
+ * limit, and the kernel's reclaim, which drops its clean pages from the
+ * LRU as a file's), so pages must be written to the store and dropped
+ * (pages_evicted) and come back from it.
  *
  * Built by `make user` as $(PCC_OUT)/selftests-big/pcc_store_big, to be
  * run in a boot of its own with little memory (make check's second boot).
