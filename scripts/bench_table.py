@@ -10,11 +10,23 @@ LOG holds bench/pcc_bench's lines "S <case> <system> <round> <ns/page>
 <bytes>". Prints, per case and system, the median ns per page over the
 rounds, the spread (interquartile range, as a share of the median), the
 median task faults per page and the ratio to the case's reference system
-(shmem; ext4 for the major fault); then the 2-thread speedups, what the
-disk read in the major cases, and the memory overhead. Writes the same
-rows to CSV.
+(shmem; ext4 for read-major-* and read-syscall-seq); then the 2-thread
+speedups, what the disk read in the major cases, and the memory
+overhead. Writes the same rows to CSV.
+
+Every round runs every system, so a ratio is taken per round: the
+system's time over the reference's in the same round (the 1-thread time
+over the 2-thread time of the same system for a speedup). A round that
+one of the two lacks is left out. The ratio printed is the median of
+these per-round ratios, and in brackets its 95% interval: the 2.5th and
+97.5th percentiles of the median of the rounds resampled with
+replacement (a percentile bootstrap, 10000 resamples, fixed seed: the
+same log gives the same table). A target "at most X" is met only when
+the interval's upper end is at most X. The CSV's ratio_lo and ratio_hi
+columns hold the interval.
 """
 import csv
+import random
 import statistics
 import sys
 from collections import defaultdict
@@ -28,6 +40,10 @@ SYSTEMS = ["pcc", "shmem", "anon", "ext4"]
 # Where pcc and the reference do the same work. The others show what
 # write-notify costs: shmem needs no fault there at all, so no ratio.
 NO_RATIO = {"store-after-read", "writeback", "store-after-writeback"}
+# The ratios' bootstrap: resamples of the rounds, and a fixed seed, so
+# that the same log gives the same table.
+RESAMPLES = 10000
+SEED = 1
 
 
 def quartiles(v):
@@ -37,11 +53,30 @@ def quartiles(v):
     return q[0], q[2]
 
 
+def paired(num, den):
+    """num / den per round (each a dict of round -> ns per page), over the
+    rounds both have: (median, interval's low end, high end, rounds), or
+    None when they have no round in common."""
+    r = [num[k] / den[k] for k in sorted(num.keys() & den.keys()) if den[k]]
+    if not r:
+        return None
+    rng = random.Random(SEED)
+    meds = [statistics.median(rng.choices(r, k=len(r))) for _ in range(RESAMPLES)]
+    # 39 cut points, 2.5% apart: the first is the 2.5th percentile.
+    q = statistics.quantiles(meds, n=40, method="inclusive")
+    return statistics.median(r), q[0], q[-1], len(r)
+
+
+def interval(p):
+    return f"{p[0]:.2f} [{p[1]:.2f}, {p[2]:.2f}]"
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     log, out = sys.argv[1], sys.argv[2]
     ns, faults = defaultdict(list), defaultdict(list)
+    by_round = defaultdict(dict)
     disk = defaultdict(list)
     mem = []
     phase = None
@@ -54,6 +89,7 @@ def main():
             name, net = (f[1][:-4], "-net") if f[1].endswith("-net") else (f[1], "")
             case = name + ("-" + phase if phase in ("nofa", "fab4k") else "") + net
             ns[(case, f[2])].append(float(f[4]))
+            by_round[(case, f[2])][int(f[3])] = float(f[4])
             faults[(case, f[2])].append(float(f[5]))
         elif len(f) == 6 and f[0] == "D":
             disk[(f[1], f[2])].append((int(f[4]), int(f[5])))
@@ -74,45 +110,49 @@ def main():
                 continue
             med = statistics.median(v)
             q1, q3 = quartiles(v)
-            refv = ns.get((case, ref))
             ratio = None
-            if refv and s != ref and case.removesuffix("-net") not in NO_RATIO:
-                ratio = med / statistics.median(refv)
+            if (case, ref) in ns and s != ref and case.removesuffix("-net") not in NO_RATIO:
+                ratio = paired(by_round[(case, s)], by_round[(case, ref)])
             rows.append({
                 "case": case, "system": s, "rounds": len(v),
                 "ns_per_page": round(med, 1),
                 "iqr_pct": round(100 * (q3 - q1) / med, 1) if med else 0.0,
                 "faults_per_page": round(statistics.median(faults[(case, s)]), 3),
-                "ratio": round(ratio, 3) if ratio is not None else "",
+                "ratio": round(ratio[0], 3) if ratio else "",
                 "reference": ref if s != ref else "",
+                "ratio_lo": round(ratio[1], 3) if ratio else "",
+                "ratio_hi": round(ratio[2], 3) if ratio else "",
             })
 
     w = max(len(r["case"]) for r in rows)
-    print(f"{'case':<{w}}  {'system':<6} {'ns/page':>10} {'IQR':>6} {'faults/page':>11} {'ratio':>7}")
+    print(f"{'case':<{w}}  {'system':<6} {'ns/page':>10} {'IQR':>6} {'faults/page':>11} {'ratio [95% interval]':>20}")
     last = None
     for r in rows:
         name = r["case"] if r["case"] != last else ""
         last = r["case"]
         if r["ratio"] != "":
-            ratio = f"{r['ratio']:.2f}x"
+            ratio = interval((r["ratio"], r["ratio_lo"], r["ratio_hi"]))
         elif r["case"].removesuffix("-net") in NO_RATIO:
             ratio = "-"
         else:
             ratio = "ref" if r["system"] in ("shmem", "ext4") else ""
         print(f"{name:<{w}}  {r['system']:<6} {r['ns_per_page']:>10.1f} {r['iqr_pct']:>5.1f}% "
-              f"{r['faults_per_page']:>11.3f} {ratio:>7}")
+              f"{r['faults_per_page']:>11.3f} {ratio:>20}")
+    print("\nratio: each round's time over the reference's in the same round, the median over the rounds and its\n"
+          "bootstrap 95% interval; a target of at most X is met only when the interval's upper end is at most X")
 
-    print("\n2 threads on disjoint halves: speedup over 1 thread (time per page, 1t / 2t)")
+    print("\n2 threads on disjoint halves: speedup over 1 thread (time per page, 1t / 2t, per round;"
+          " median [95% interval])")
     for base in ["read-cold", "read-cached", "store-cold"]:
         cells = []
         for s in SYSTEMS:
-            one, two = ns.get((base + "-1t", s)), ns.get((base + "-2t", s))
-            if one and two:
-                sp = statistics.median(one) / statistics.median(two)
-                cells.append(f"{s} {sp:.2f}")
-                rows.append({"case": base + "-speedup", "system": s, "rounds": len(two),
+            sp = paired(by_round.get((base + "-1t", s), {}), by_round.get((base + "-2t", s), {}))
+            if sp:
+                cells.append(f"{s} {interval(sp)}")
+                rows.append({"case": base + "-speedup", "system": s, "rounds": sp[3],
                              "ns_per_page": "", "iqr_pct": "", "faults_per_page": "",
-                             "ratio": round(sp, 3), "reference": "1 thread"})
+                             "ratio": round(sp[0], 3), "reference": "1 thread",
+                             "ratio_lo": round(sp[1], 3), "ratio_hi": round(sp[2], 3)})
         print(f"  {base:<12} " + ", ".join(cells))
 
     if disk:
@@ -143,7 +183,8 @@ def main():
 
     with open(out, "w", newline="") as f:
         wr = csv.DictWriter(f, fieldnames=["case", "system", "rounds", "ns_per_page", "iqr_pct",
-                                           "faults_per_page", "ratio", "reference"])
+                                           "faults_per_page", "ratio", "reference", "ratio_lo", "ratio_hi"],
+                            restval="")
         wr.writeheader()
         wr.writerows(rows)
     print(f"\n(CSV: {out})")
