@@ -7,9 +7,7 @@
 
 /*
  * A new folio for the mapping, not yet in it (filemap_create_folio's first
- * step). With may_fail, the allocation fails quietly rather than invoke
- * the OOM killer (__GFP_RETRY_MAYFAIL | __GFP_NOWARN), so that the caller
- * can free memory of its own and try again.
+ * step), with the mapping's gfp mask.
  */
 struct folio *pcc_filemap_alloc_folio(struct address_space *mapping)
 {
