@@ -24,8 +24,9 @@
 # kernel's default readahead, not the 8192 the virtio disk asks for: pcc's
 # window is its store disk's, and the tests and captures size their data
 # by it); empty keeps the disk's own (make bench). PCC_VM_MB sets the
-# guest's memory (default 2048). Boots with different logs can run at the
-# same time.
+# guest's memory (default 2048). PCC_QEMU_EXTRA: more QEMU options, split
+# on spaces (make bench ICOUNT=1: -icount). Boots with different logs can
+# run at the same time.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -93,7 +94,8 @@ else
 	truncate -s "${PCC_DISK_MB:-1088}M" "$disk"
 fi
 
-qemu=("$PCC_QEMU" "${PCC_QEMU_ARGS[@]}" -smp 2 -m "${PCC_VM_MB:-2048}" -nographic -no-reboot
+read -ra extra <<< "${PCC_QEMU_EXTRA:-}"
+qemu=("$PCC_QEMU" "${PCC_QEMU_ARGS[@]}" "${extra[@]}" -smp 2 -m "${PCC_VM_MB:-2048}" -nographic -no-reboot
 	-nic none -kernel "$IMAGE" -initrd "$initramfs"
 	-drive "file=$disk,if=none,format=raw,id=store,cache=unsafe,werror=report,rerror=report" -device "$PCC_DISK_DEV,drive=store"
 	-append "console=$PCC_CONSOLE panic=-1 oops=panic loglevel=7 ${PCC_CMDLINE:-}")
