@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """make bench's table, from the guest log of scripts/bench.sh.
 
-    bench_table.py LOG CSV
+    bench_table.py [--icount] LOG CSV
 
 LOG holds bench/pcc_bench's lines "S <case> <system> <round> <ns/page>
 <faults/page>", its disk lines "D <case> <system> <round> <read requests>
@@ -24,6 +24,14 @@ replacement (a percentile bootstrap, 10000 resamples, fixed seed: the
 same log gives the same table). A target "at most X" is met only when
 the interval's upper end is at most X. The CSV's ratio_lo and ratio_hi
 columns hold the interval.
+
+--icount: the log of make bench ICOUNT=1, where the guest's ns are
+instructions (QEMU's -icount shift=0). The table says instr/page, and
+its spread is the range over the rounds (largest less smallest, as a
+share of the median): how far from deterministic the count is. Left
+out: the 2-thread cases, whose guest time is both vCPUs' instructions
+added up, and the cases that wait for the disk, whose guest time
+includes jumps of the idle guest's clock to its next timer.
 """
 import csv
 import random
@@ -44,6 +52,12 @@ NO_RATIO = {"store-after-read", "writeback", "store-after-writeback"}
 # that the same log gives the same table.
 RESAMPLES = 10000
 SEED = 1
+# What --icount leaves out: not path lengths there (the docstring).
+ICOUNT_WAITS = ("read-major", "read-syscall-seq")
+# The CSV's columns; --icount's names for two of them.
+FIELDS = ["case", "system", "rounds", "ns_per_page", "iqr_pct", "faults_per_page", "ratio", "reference",
+          "ratio_lo", "ratio_hi"]
+ICOUNT_FIELDS = {"ns_per_page": "instr_per_page", "iqr_pct": "range_pct"}
 
 
 def quartiles(v):
@@ -72,9 +86,13 @@ def interval(p):
 
 
 def main():
-    if len(sys.argv) != 3:
+    args = sys.argv[1:]
+    icount = args[:1] == ["--icount"]
+    if icount:
+        args = args[1:]
+    if len(args) != 2:
         sys.exit(__doc__)
-    log, out = sys.argv[1], sys.argv[2]
+    log, out = args
     ns, faults = defaultdict(list), defaultdict(list)
     by_round = defaultdict(dict)
     disk = defaultdict(list)
@@ -102,21 +120,26 @@ def main():
     # Each case, then its -net twin (one thread: less a pass over the
     # pages once mapped).
     order = [x for c in ORDER for x in (c, c + "-net")]
+    left_out = []
     for case in order + sorted({c for c, _ in ns} - set(order)):
+        if icount and ("-2t" in case or case.startswith(ICOUNT_WAITS)):
+            if any((case, s) in ns for s in SYSTEMS):
+                left_out.append(case)
+            continue
         ref = "ext4" if case.startswith(("read-major", "read-syscall-seq")) else "shmem"
         for s in SYSTEMS:
             v = ns.get((case, s))
             if not v:
                 continue
             med = statistics.median(v)
-            q1, q3 = quartiles(v)
+            q1, q3 = (min(v), max(v)) if icount else quartiles(v)
             ratio = None
             if (case, ref) in ns and s != ref and case.removesuffix("-net") not in NO_RATIO:
                 ratio = paired(by_round[(case, s)], by_round[(case, ref)])
             rows.append({
                 "case": case, "system": s, "rounds": len(v),
                 "ns_per_page": round(med, 1),
-                "iqr_pct": round(100 * (q3 - q1) / med, 1) if med else 0.0,
+                "iqr_pct": round(100 * (q3 - q1) / med, 2 if icount else 1) if med else 0.0,
                 "faults_per_page": round(statistics.median(faults[(case, s)]), 3),
                 "ratio": round(ratio[0], 3) if ratio else "",
                 "reference": ref if s != ref else "",
@@ -125,7 +148,8 @@ def main():
             })
 
     w = max(len(r["case"]) for r in rows)
-    print(f"{'case':<{w}}  {'system':<6} {'ns/page':>10} {'IQR':>6} {'faults/page':>11} {'ratio [95% interval]':>20}")
+    unit, spread = ("instr/page", "range") if icount else ("ns/page", "IQR")
+    print(f"{'case':<{w}}  {'system':<6} {unit:>10} {spread:>6} {'faults/page':>11} {'ratio [95% interval]':>20}")
     last = None
     for r in rows:
         name = r["case"] if r["case"] != last else ""
@@ -136,14 +160,23 @@ def main():
             ratio = "-"
         else:
             ratio = "ref" if r["system"] in ("shmem", "ext4") else ""
-        print(f"{name:<{w}}  {r['system']:<6} {r['ns_per_page']:>10.1f} {r['iqr_pct']:>5.1f}% "
+        print(f"{name:<{w}}  {r['system']:<6} {r['ns_per_page']:>10.1f} {r['iqr_pct']:>5.{2 if icount else 1}f}% "
               f"{r['faults_per_page']:>11.3f} {ratio:>20}")
     print("\nratio: each round's time over the reference's in the same round, the median over the rounds and its\n"
           "bootstrap 95% interval; a target of at most X is met only when the interval's upper end is at most X")
+    if icount:
+        print("instr/page: the guest's ns per page under -icount shift=0, one ns per instruction executed (by\n"
+              "both vCPUs: the idle one's timer ticks count too); range: the largest round less the smallest,\n"
+              "over the median")
+        if left_out:
+            print("left out: " + ", ".join(left_out) + "\n(2 threads: both vCPUs' instructions added up;"
+                  " disk waits: the idle guest's clock jumps to its next timer)")
 
     print("\n2 threads on disjoint halves: speedup over 1 thread (time per page, 1t / 2t, per round;"
           " median [95% interval])")
-    for base in ["read-cold", "read-cached", "store-cold"]:
+    if icount:
+        print("  none: -icount runs every vCPU on one host thread")
+    for base in [] if icount else ["read-cold", "read-cached", "store-cold"]:
         cells = []
         for s in SYSTEMS:
             sp = paired(by_round.get((base + "-1t", s), {}), by_round.get((base + "-2t", s), {}))
@@ -182,10 +215,8 @@ def main():
                          "ratio": round(b / n, 1), "reference": "bytes per page"})
 
     with open(out, "w", newline="") as f:
-        wr = csv.DictWriter(f, fieldnames=["case", "system", "rounds", "ns_per_page", "iqr_pct",
-                                           "faults_per_page", "ratio", "reference", "ratio_lo", "ratio_hi"],
-                            restval="")
-        wr.writeheader()
+        csv.writer(f).writerow([ICOUNT_FIELDS.get(c, c) for c in FIELDS] if icount else FIELDS)
+        wr = csv.DictWriter(f, fieldnames=FIELDS, restval="")
         wr.writerows(rows)
     print(f"\n(CSV: {out})")
 
