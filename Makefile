@@ -29,6 +29,7 @@
 #   make fuzz SEED=n SECONDS=s   the model-based fuzzer alone, longer (Documentation/reliability.md)
 #   make soak MINUTES=n  fuzzer and stress test together, in several configurations
 #   make bench           fault costs: pcc against shmem, anon and ext4 (Documentation/performance.md)
+#   make bench ICOUNT=1  the same in instructions per page (QEMU -icount): host noise left out
 #   make clean           remove out/ (every architecture's products)
 #   make cache-clean     remove $(PCC_CACHE): the next run starts cold
 
@@ -123,7 +124,7 @@ soak:
 	MINUTES="$(or $(MINUTES),10)" bash scripts/soak.sh
 
 bench:
-	bash scripts/bench.sh
+	$(if $(ICOUNT),BENCH_ICOUNT='$(ICOUNT)') bash scripts/bench.sh
 
 sound:
 	bash -c '. scripts/lib.sh && build_all && bash scripts/sound.sh'

@@ -18,10 +18,28 @@
 #
 # Knobs: BENCH_PAGES (main and nofa, default 8192), BENCH_MAJOR_PAGES
 # (default 4096), BENCH_ROUNDS (default 11), BENCH_WARMUP (default 2).
+#
+# BENCH_ICOUNT=1 (make bench ICOUNT=1): the path-length mode. QEMU runs
+# with -icount shift=0, so the guest's clock advances 1 ns per instruction
+# executed, and the table's ns per page are instructions per page, which
+# the host's load does not change. sleep=off: an idle guest's clock jumps
+# to its next timer instead of following the host's (QEMU's code; its
+# manual says the opposite); align=off, as align=on needs sleep=on. -icount
+# runs every vCPU on one host thread, so the 2-thread cases (and their
+# -1t twins) are not run. Its files are bench-icount.log and .csv.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 pages=${BENCH_PAGES:-8192} major=${BENCH_MAJOR_PAGES:-4096}
 rounds=${BENCH_ROUNDS:-11} warmup=${BENCH_WARMUP:-2}
+icount=${BENCH_ICOUNT:-0}
+name=bench main_cases="" table_args=()
+if [ "$icount" = 1 ]; then
+	name=bench-icount
+	main_cases=read-cached,read-cold,store-cold,store-after-read,writeback,store-private
+	main_cases+=,read-syscall-cached,write-syscall-cold
+	table_args=(--icount)
+	export PCC_QEMU_EXTRA="-icount shift=0,sleep=off,align=off"
+fi
 
 # The bench kernel and a module built for it, apart from the test build.
 out=$PCC_OUT
@@ -30,7 +48,7 @@ bench_prog=$PCC_OUT_BASE/bench-build/$PCC_ARCH/bench/pcc_bench
 
 # The disk: an MBR with ext4 in partition 1 and pcc's store in partition 2.
 mkdir -p "$out"
-disk=$out/bench-disk.img
+disk=$out/$name-disk.img
 ext4_mb=$((major * 4 / 1024 + 64)) store_mb=$((major * 4 / 1024 + 16))
 rm -f "$disk"
 truncate -s $((1 + ext4_mb + store_mb))M "$disk"
@@ -50,14 +68,14 @@ with open(path, 'r+b') as f:
 PY
 mkfs.ext4 -q -F -E offset=$((1024 * 1024)) "$disk" "${ext4_mb}M"
 
-job=$out/stage-bench.job
+job=$out/stage-$name.job
 cat > "$job" <<EOF
-pages=$pages major=$major rounds=$rounds warmup=$warmup
+pages=$pages major=$major rounds=$rounds warmup=$warmup main_cases=$main_cases
 EOF
 cat "$PCC_ROOT/scripts/guest/bench.job" >> "$job"
 
 rc=0
-PCC_DISK_IMAGE=$disk PCC_DISK_RA_KB= bash "$PCC_ROOT/scripts/vm.sh" --timeout 1800 --log "$out/bench.log" "$job" \
+PCC_DISK_IMAGE=$disk PCC_DISK_RA_KB= bash "$PCC_ROOT/scripts/vm.sh" --timeout 1800 --log "$out/$name.log" "$job" \
 	"$bench_prog" || rc=$?
-[ $rc = 0 ] || die "the bench run failed (log: $out/bench.log)"
-python3 "$PCC_ROOT/scripts/bench_table.py" "$out/bench.log" "$out/bench.csv"
+[ $rc = 0 ] || die "the bench run failed (log: $out/$name.log)"
+python3 "$PCC_ROOT/scripts/bench_table.py" "${table_args[@]}" "$out/$name.log" "$out/$name.csv"
