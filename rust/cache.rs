@@ -556,12 +556,17 @@ impl PageCache {
     /// `PCC_IOC_GET_STATS`.
     pub(crate) fn stats(&self) -> Stats {
         let c = &self.counters;
-        // Under `state`: no page is added meanwhile (reclaim may drop a
-        // clean one).
+        // Under `state`: no page is added meanwhile. Reclaim may drop a
+        // clean page, one that a writeback cleans after the walk below saw
+        // it dirty too: the count of cached pages, taken first, counts
+        // every page the walk saw, so that dirty <= cached.
         let (cached, dirty) = {
             let _state = self.state.lock();
-            let dirty = self.inode.folios_from(0).filter(|f| f.is_dirty()).count();
-            (self.inode.nr_pages(), dirty)
+            let cached = self.inode.nr_pages();
+            (
+                cached,
+                self.inode.folios_from(0).filter(|f| f.is_dirty()).count(),
+            )
         };
         Stats {
             faults: c.faults.get(),

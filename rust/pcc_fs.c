@@ -480,6 +480,15 @@ struct inode *pcc_inode_new(loff_t size, struct file *store)
 	if (!store) {
 		mapping_set_unevictable(inode->i_mapping);
 		mapping_set_release_always(inode->i_mapping);
+	} else {
+		/*
+		 * pcc's writeback does the store's I/O in the task that
+		 * started it, its folios under writeback, and that I/O may
+		 * allocate and reclaim: reclaim must not wait for those
+		 * folios' writeback (shrink_folio_list's third case, cgroup v1
+		 * reclaim), as for FUSE, whose writeback may need reclaim too.
+		 */
+		mapping_set_writeback_may_deadlock_on_reclaim(inode->i_mapping);
 	}
 	/* A store or write() waits while a page is under writeback. */
 	mapping_set_stable_writes(inode->i_mapping);

@@ -69,9 +69,10 @@ impl PageCache {
     ) -> Result<Option<ARef<Folio>>> {
         let want = last.saturating_sub(index).max(1);
         // A hit needs no lock of pcc's, as in `lookup`. A miss takes
-        // `state`, under which eviction, reset and memory failure take a
-        // page out of the mapping and record what it is now (in the store,
-        // a hole, poisoned).
+        // `state`, under which pcc's eviction, reset and memory failure
+        // take a page out of the mapping and record what it is now (in the
+        // store, a hole, poisoned); the kernel's reclaim drops only clean
+        // pages, whose record does not change.
         match self.inode.get(index) {
             Some(folio) if folio.is_hwpoison() => Err(EHWPOISON),
             Some(folio) => {
