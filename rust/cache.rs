@@ -84,19 +84,21 @@
 //! mmap_lock or VMA lock (fault path)
 //!   -> saving (pcc's Mutex: writeback, reset)
 //!     -> invalidate_lock (shared: adding a folio, readahead; exclusive: reset)
+//!       -> folio lock, writeback  (reset's truncation, before `state`)
 //!       -> state (pcc's Mutex)
-//!         -> folio lock  (reset's truncation; writeback without a store)
+//!         -> folio lock  (writeback without a store)
 //!           -> i_mmap_rwsem -> page table lock  (folio_mkclean, unmapping)
 //!       -> the folio locks of a readahead batch -> state
 //!     -> the store's file  (its bitmap written and synced, `state` released)
 //! folio lock -> the store's file  (a page read into a locked folio)
+//! a run's writeback -> state  (the run noted written before it ends)
 //! I_SYNC, s_umount (the flusher, sync(2)) -> what writeback takes above
 //! ```
 //! Both `state -> folio lock` and `folio lock -> state` occur, never at
 //! once: `->readahead` asks `state` what its locked folios are, holding the
-//! invalidate lock shared, and the only task that waits for a folio lock
-//! under `state` in a cache with a store, `reset`, holds the invalidate
-//! lock exclusive first (without a store there is no readahead).
+//! invalidate lock shared, and in a cache with a store no task waits for a
+//! folio lock, or for a writeback, under `state` (without a store there is
+//! no readahead and no store write).
 //! A fault reads a page after releasing the fault lock when the kernel
 //! lets it (as `filemap_fault`); a fault that may not (a `TRIED` pass
 //! reading again after an error, `RETRY_NOWAIT`, no `ALLOW_RETRY`, a
@@ -232,13 +234,12 @@ pub(crate) struct PageCache {
     /// to the calls that report (`writeback::Pass`); made at the first
     /// failure, none until then. A lock of its own, taken after `state`
     /// (or alone): a failed write marks its pages before their writeback
-    /// ends, and `reset` holds `state` while it waits for writeback, and
-    /// memory failure's handler gives up on `state` while its holder may
-    /// wait for a folio lock.
+    /// ends, which needs no `state`, and memory failure's handler gives up
+    /// on `state` while its holder may wait for a folio lock.
     #[pin]
     write_failed: Mutex<Option<BitmapVec>>,
-    /// Set while the holder of `state` may wait for a folio's lock (reset's
-    /// truncation, a writeback without a store): memory failure's handler,
+    /// Set while the holder of `state` may wait for a folio's lock (a
+    /// writeback without a store): memory failure's handler,
     /// which holds a folio's lock, waits for `state` only while it is
     /// clear ([`PageCache::lock_state_holding_a_folio`]).
     state_waits_for_folios: Atomic<bool>,
@@ -505,8 +506,8 @@ impl PageCache {
 
     /// `state`, for a task that holds a folio's lock (memory failure's
     /// handler): waited for while its holder does not wait for a folio's
-    /// lock, which no holder does but reset's truncation and a writeback
-    /// without a store, which set [`Self::state_waits_for_folios`] first.
+    /// lock, which no holder does but a writeback without a store, which
+    /// sets [`Self::state_waits_for_folios`] first.
     /// `None` once one does: waiting could then wait for ever (for a
     /// truncation waiting for the folio the caller holds).
     fn lock_state_holding_a_folio(&self) -> Option<MutexGuard<'_, State>> {
@@ -530,9 +531,13 @@ impl PageCache {
         let saving = self.saving.lock();
         // No page is added, nor read ahead, until every store bit is clear.
         let truncate = self.inode.lock_for_truncate();
-        let mut state = self.state.lock();
         let freed = self.inode.nr_pages();
-        self.waiting_for_folios(&state, || truncate.truncate_all());
+        // Before `state`: the truncation waits for writeback, and a
+        // writeback notes its run written under `state` before the run's
+        // writeback ends (`write_run`). What the truncation leaves to
+        // record, `state` records below: nothing is added meanwhile.
+        truncate.truncate_all();
+        let mut state = self.state.lock();
         state.poisoned.clear();
         *self.write_failed.lock() = None;
         if let Some(io) = self.backing.store() {

@@ -772,8 +772,7 @@ static void *read_stats(void *arg)
  * Memory failure takes a dirty page out of the cache while another task
  * keeps pcc's state Mutex busy: its handler, holding the page's lock,
  * waits for the Mutex, as no holder waits for a folio lock under it but
- * reset's truncation and a writeback without a store (then the handler
- * gives up, EBUSY). A thread reads the stats in a loop, each read
+ * a writeback without a store (then the handler gives up, EBUSY). A thread reads the stats in a loop, each read
  * counting 4096 cached pages under the Mutex; eight dirty pages poisoned
  * meanwhile each leave the cache, and the caller gets SIGBUS for each.
  */

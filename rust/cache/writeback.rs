@@ -283,12 +283,15 @@ impl PageCache {
         match io.store.write_run(run, first) {
             Ok(()) => {
                 done.pages += n;
+                // Their bits are saved from now on: noted before their
+                // writeback ends, so that an `fsync` that finds them clean,
+                // or waits for this writeback, and then saves the bitmap,
+                // saves their bits too; and so does one after reclaim
+                // dropped them. Under writeback: no holder of `state` waits
+                // for a writeback (`reset` truncates before it takes it).
+                self.state.lock().held.written(generation, first, n);
                 // Ends their writeback.
                 run.clear();
-                // Their bits are saved from now on. Taken once the
-                // writeback ended: `reset` holds `state` while it waits for
-                // a writeback to end.
-                self.state.lock().held.written(generation, first, n);
             }
             Err(e) => {
                 // The marks first, while the pages are still under
