@@ -10,6 +10,8 @@
 # PCC_KERNEL picks the variant: "debug" (the default: every test runs on it)
 # is base.config + debug.config; "bench" (make bench) is base.config +
 # bench.config, which turns the checkers off so that timings mean something.
+# The architecture's fragments follow (lib.sh's table), and then the
+# variant's own for it, if any (bench-x86_64.config, bench-arm.config).
 # A later fragment's value for an option overrides an earlier one's.
 #
 # Cache layout under $PCC_CACHE:
@@ -32,6 +34,11 @@ FRAGS=("$PCC_ROOT/scripts/kconfig/base.config" "$PCC_ROOT/scripts/kconfig/$PCC_K
 # The architecture's own fragments (lib.sh's table) come last.
 for f in ${PCC_KCONFIG_FRAGMENTS[@]+"${PCC_KCONFIG_FRAGMENTS[@]}"}; do
 	FRAGS+=("$PCC_ROOT/scripts/kconfig/$f")
+done
+# Then the variant's own for that architecture, where there is one
+# (bench-x86_64.config): what the variant asks that only fits there.
+for f in ${PCC_KCONFIG_FRAGMENTS[@]+"${PCC_KCONFIG_FRAGMENTS[@]}"}; do
+	[ ! -f "$PCC_ROOT/scripts/kconfig/$PCC_KERNEL-$f" ] || FRAGS+=("$PCC_ROOT/scripts/kconfig/$PCC_KERNEL-$f")
 done
 
 # The Debian version to use: the one scripts/kernel.version pins (the
