@@ -166,7 +166,7 @@ def main():
           "bootstrap 95% interval; a target of at most X is met only when the interval's upper end is at most X")
     if icount:
         print("instr/page: the guest's ns per page under -icount shift=0, one ns per instruction executed (by\n"
-              "both vCPUs: the idle one's timer ticks count too); range: the largest round less the smallest,\n"
+              "both vCPUs: what the other one runs counts too); range: the largest round less the smallest,\n"
               "over the median")
         if left_out:
             print("left out: " + ", ".join(left_out) + "\n(2 threads: both vCPUs' instructions added up;"
