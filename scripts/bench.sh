@@ -4,7 +4,9 @@
 # `make bench`: what a page fault costs through pcc against the kernel's own
 # C paths, in one boot of the bench kernel (scripts/kconfig/bench.config:
 # the test kernel without KASAN, lockdep, DEBUG_VM or Rust debug
-# assertions), built and cached beside the debug one on first use.
+# assertions, and with mm as Debian's kernel has it), built and cached
+# beside the debug one on first use. The workload runs in a memory cgroup
+# (scripts/guest/bench.job).
 #
 # The guest runs bench/pcc_bench four times, pcc reloaded for each:
 #   main   fault-around on; pcc, shmem (memfd) and anonymous memory;
