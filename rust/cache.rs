@@ -108,8 +108,9 @@
 //! `sync(2)`, `fsync` and the ioctls, and the kernel throttles a writer
 //! that dirties too many (`balance_dirty_pages`, after the fault lock is
 //! dropped).
-//! Under `state`, pcc waits for a folio's lock only in `reset` (truncation)
-//! and in a writeback without a store; elsewhere it try-locks. A writeback
+//! Under `state`, pcc waits for a folio's lock only in a writeback without
+//! a store; elsewhere it try-locks (`reset` truncates before it takes
+//! `state`). A writeback
 //! with a store locks each folio after releasing `state`, and writes it to
 //! the store under the folio's writeback state, unlocked. `page_mkwrite`
 //! does no I/O: it takes the folio lock, and the kernel throttles the
@@ -568,10 +569,8 @@ impl PageCache {
         let (cached, dirty) = {
             let _state = self.state.lock();
             let cached = self.inode.nr_pages();
-            (
-                cached,
-                self.inode.folios_from(0).filter(|f| f.is_dirty()).count(),
-            )
+            let dirty = self.inode.folios_from(0).filter(|f| f.is_dirty()).count();
+            (cached, dirty)
         };
         Stats {
             faults: c.faults.get(),

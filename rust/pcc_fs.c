@@ -236,21 +236,22 @@ static int pcc_sync_fs(struct super_block *sb, int wait)
  * poisoned one (memory failure took it), and what leaves while pcc
  * truncates (reset, unload: pcc_inode_truncate).
  */
-static atomic_long_t pcc_wb_evicted = ATOMIC_LONG_INIT(0);
+static atomic64_t pcc_wb_evicted = ATOMIC64_INIT(0);
 static atomic_t pcc_wb_truncating = ATOMIC_INIT(0);
 
 static void pcc_wb_free_folio(struct folio *folio)
 {
 	if (folio_test_uptodate(folio) && !folio_test_hwpoison(folio) &&
 	    !atomic_read(&pcc_wb_truncating))
-		atomic_long_add(folio_nr_pages(folio), &pcc_wb_evicted);
+		atomic64_add(folio_nr_pages(folio), &pcc_wb_evicted);
 }
 
-unsigned long pcc_inode_pages_evicted(struct inode *inode)
+/* A u64 on every architecture, as the ABI's pages_evicted. */
+u64 pcc_inode_pages_evicted(struct inode *inode)
 {
 	if (inode->i_sb->s_type != &pcc_wb_fs_type)
 		return 0;
-	return atomic_long_read(&pcc_wb_evicted);
+	return atomic64_read(&pcc_wb_evicted);
 }
 
 /*

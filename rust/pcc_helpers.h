@@ -74,7 +74,7 @@ void pcc_page_cache_read_around(struct file *file, pgoff_t start, unsigned long 
 				unsigned long lookahead);
 void pcc_inode_free(struct inode *inode);
 void pcc_inode_truncate(struct inode *inode);
-unsigned long pcc_inode_pages_evicted(struct inode *inode);
+u64 pcc_inode_pages_evicted(struct inode *inode);
 struct address_space *pcc_inode_mapping(struct inode *inode);
 int pcc_inode_set_error_handler(struct inode *inode, void *data,
 				int (*remove)(void *data, struct folio *folio));

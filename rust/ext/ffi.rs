@@ -178,7 +178,7 @@ extern "C" {
     );
     pub(crate) fn pcc_inode_free(inode: *mut bindings::inode);
     pub(crate) fn pcc_inode_truncate(inode: *mut bindings::inode);
-    pub(crate) fn pcc_inode_pages_evicted(inode: *mut bindings::inode) -> kernel::ffi::c_ulong;
+    pub(crate) fn pcc_inode_pages_evicted(inode: *mut bindings::inode) -> u64;
     pub(crate) fn pcc_inode_mapping(inode: *mut bindings::inode) -> *mut bindings::address_space;
     pub(crate) fn pcc_inode_set_error_handler(
         inode: *mut bindings::inode,

@@ -173,7 +173,7 @@ impl PageCacheInode {
     /// [`InvalidateExclusive::truncate_all`] removes. 0 without a store.
     pub(crate) fn pages_evicted(&self) -> u64 {
         // SAFETY: The inode is live as long as `self`.
-        unsafe { ffi::pcc_inode_pages_evicted(self.inode.as_ptr()) as u64 }
+        unsafe { ffi::pcc_inode_pages_evicted(self.inode.as_ptr()) }
     }
 
     /// How many pages the mapping holds now (`mapping->nrpages`, which the
