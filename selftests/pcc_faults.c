@@ -371,10 +371,12 @@ TEST_F(shared, clean_pages_survive_reclaim_hints_and_drop_caches)
 	/*
 	 * Everything that may drop clean page-cache pages; the ones that
 	 * skip mapped pages (mapping_evict_folio) after the pages are
-	 * unmapped. A memory-only cache's inode has no bdi that fadvise acts
-	 * on and is on no superblock list that drop_caches walks; a
-	 * store-backed one is, and its ->release_folio is what keeps its
-	 * pages (store.clean_pages_stay_cached_through_fadvise_and_drop_caches).
+	 * unmapped. A memory-only cache's mapping is unevictable (reclaim and
+	 * MADV_PAGEOUT leave it), its inode has no bdi that fadvise acts on
+	 * and is on no superblock list that drop_caches walks, and its
+	 * ->release_folio refuses. A store-backed one is a disk file's, whose
+	 * clean pages all of these drop
+	 * (store.clean_pages_leave_through_fadvise_and_drop_caches_as_a_files_do).
 	 */
 	EXPECT_EQ(0, madvise(p, n * self->psz, MADV_PAGEOUT));
 	EXPECT_EQ(0, madvise(p, n * self->psz, MADV_DONTNEED));

@@ -73,13 +73,13 @@ static uint64_t load(const void *p)
 	return *(const volatile uint64_t *)p;
 }
 
-/* Run on the CPU this test is on now, and only there (the harness forks each test). */
-static void on_one_cpu(void)
+/* Run only on CPU cpu: the calling thread (the harness forks each test). */
+static void pin_to_cpu(int cpu)
 {
 	cpu_set_t set;
 
 	CPU_ZERO(&set);
-	CPU_SET(sched_getcpu(), &set);
+	CPU_SET(cpu, &set);
 	sched_setaffinity(0, sizeof(set), &set);
 }
 
@@ -907,7 +907,7 @@ TEST_F(store, reclaim_drops_clean_pages_as_a_files_and_keeps_dirty_ones)
 	unsigned long i;
 	char *p;
 
-	on_one_cpu();
+	pin_to_cpu(sched_getcpu());
 	for (i = 0; i < 4; i++)
 		ASSERT_EQ(0, pwrite_pattern(self->fd, i, 21));
 	ASSERT_EQ(4, ioctl(self->fd, PCC_IOC_WRITEBACK));
@@ -946,7 +946,7 @@ TEST_F(store, clean_pages_leave_through_fadvise_and_drop_caches_as_a_files_do)
 	struct snap a, b;
 	unsigned long i;
 
-	on_one_cpu();
+	pin_to_cpu(sched_getcpu());
 	for (i = 0; i < 4; i++)
 		ASSERT_EQ(0, pwrite_pattern(self->fd, i, 5));
 	ASSERT_EQ(4, ioctl(self->fd, PCC_IOC_WRITEBACK));
@@ -1644,13 +1644,8 @@ struct wb_race {
 /* Keep the two threads on different CPUs: the wakeup of one cannot preempt the other. */
 static void pin_to(int ncpu, int cpu)
 {
-	cpu_set_t set;
-
-	if (ncpu < 2)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
+	if (ncpu >= 2)
+		pin_to_cpu(cpu);
 }
 
 static void *writeback_thread(void *arg)
