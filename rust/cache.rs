@@ -34,9 +34,12 @@
 //! ([`crate::ext::writeback::Writeback`]).
 //!
 //! The mapping's xarray is pcc's only index of the cache: a cached page is
-//! a folio there, held by the page cache's own reference and by nothing of
-//! pcc's, so that the kernel can split and migrate it as any page-cache
-//! folio. A lookup that finds a page there (a fault, `read`, `write`) takes
+//! in a folio there, held by the page cache's own reference and by nothing
+//! of pcc's, so that the kernel can split and migrate it as any page-cache
+//! folio. pcc's own new folios are one page each; with a store, on a
+//! kernel with transparent huge pages, the readahead code adds larger ones
+//! (`page_cache_ra_order`), which pcc reads, writes back and evicts whole:
+//! a folio is dirty or clean as a whole, and every count is of pages. A lookup that finds a page there (a fault, `read`, `write`) takes
 //! no lock of pcc's. Without a store the mapping is unevictable to the
 //! kernel's LRU (as ramfs's): its pages are the only copy of their data.
 //! With a store it is on the LRU as a disk file's, and reclaim drops clean
@@ -144,7 +147,8 @@ use crate::{
         counter::EventCounter,
         folio::{
             Folio,
-            FolioGuard, //
+            FolioGuard,
+            FolioState, //
         },
         mapping::PageCacheInode,
         print::pr_info_ratelimited,
@@ -159,7 +163,10 @@ use crate::{
         Stats, //
     },
 };
-use backing::Backing;
+use backing::{
+    Backing,
+    Held, //
+};
 use fault::AroundCounters;
 use kernel::{
     bitmap::BitmapVec,
@@ -359,7 +366,7 @@ impl PageCache {
     fn lookup(&self, index: usize) -> Result<Lookup> {
         Ok(match self.find_or_add(index)? {
             Found::Cached(folio) => Lookup::Cached(folio),
-            Found::New(locked, held) => self.backing.fill(locked, index, held),
+            Found::New(locked, held) => self.backing.fill(locked, held),
         })
     }
 
@@ -432,13 +439,12 @@ impl PageCache {
         Ok(())
     }
 
-    /// A folio of `index` just locked after a wait, checked again as
-    /// `filemap_fault` does: `None` if eviction or reset took it meanwhile
-    /// (look again); `EIO` if its read failed, in which case it leaves the
-    /// cache so that the next access reads again.
+    /// A folio just locked after a wait, checked again as `filemap_fault`
+    /// does: `None` if eviction or reset took it meanwhile (look again);
+    /// `EIO` if its read failed, in which case it leaves the cache so that
+    /// the next access reads again.
     fn revalidate(
         &self,
-        index: usize,
         locked: FolioGuard<ARef<Folio>>,
     ) -> Result<Option<FolioGuard<ARef<Folio>>>> {
         if !self.inode.owns(&locked) {
@@ -453,8 +459,22 @@ impl PageCache {
         }
         // The read failed (an I/O error, or the task that started a
         // synchronous read was killed): read once more ourselves before
-        // giving up.
-        if self.backing.read(&locked, index) {
+        // giving up. A page on its own was read because the store holds
+        // it; a large folio (readahead's) may span holes too.
+        let held = match locked.nr_pages() {
+            1 => Held::All,
+            _ => match self.stored(&locked)? {
+                (false, held) => held,
+                // A memory error took one of its pages since: it goes, and
+                // the page is looked up again on its own.
+                (true, _) => {
+                    let _state = self.state.lock();
+                    self.inode.evict_locked(&locked);
+                    return Ok(None);
+                }
+            },
+        };
+        if self.backing.read(&locked, &held) {
             return Ok(Some(locked));
         }
         let folio = locked.unlock();
@@ -466,6 +486,35 @@ impl PageCache {
         Err(EIO)
     }
 
+    /// Whether a memory error took one of the pages of `folio` (locked, in
+    /// the cache), and which of them the store holds, for a read of it.
+    fn stored(&self, folio: &FolioState) -> Result<(bool, Held)> {
+        let (first, nr) = (folio.index(), folio.nr_pages());
+        let pages = first..first + nr;
+        // For a large folio, allocated before `state`, in case its pages
+        // are mixed.
+        let mut map = match nr {
+            1 => KVec::new(),
+            _ => KVec::with_capacity(nr, GFP_KERNEL)?,
+        };
+        let state = self.state.lock();
+        let poisoned = state.poisoned.iter().any(|p| pages.contains(p));
+        let held = pages.filter(|&i| state.held.get(i)).count();
+        if held != 0 && held != nr {
+            for i in first..first + nr {
+                // Within the capacity reserved above (`nr` > 1 here).
+                let _ = map.push_within_capacity(state.held.get(i));
+            }
+        }
+        drop(state);
+        let held = match held {
+            0 => Held::None,
+            n if n == nr => Held::All,
+            _ => Held::Some(map),
+        };
+        Ok((poisoned, held))
+    }
+
     /// The folio at `index`, locked and uptodate, reading it from the store
     /// or zero-filling it on a miss, for `read`/`write`: the wait for the
     /// lock is killable (`EINTR`).
@@ -475,7 +524,7 @@ impl PageCache {
                 Lookup::Zeroed(locked) => return Ok(locked),
                 Lookup::FromStore(folio) | Lookup::Cached(folio) => {
                     let locked = FolioGuard::new_killable(folio).map_err(|_| EINTR)?;
-                    if let Some(locked) = self.revalidate(index, locked)? {
+                    if let Some(locked) = self.revalidate(locked)? {
                         return Ok(locked);
                     }
                 }
@@ -569,7 +618,12 @@ impl PageCache {
         let (cached, dirty) = {
             let _state = self.state.lock();
             let cached = self.inode.nr_pages();
-            let dirty = self.inode.folios_from(0).filter(|f| f.is_dirty()).count();
+            let dirty = self
+                .inode
+                .folios_from(0)
+                .filter(|f| f.is_dirty())
+                .map(|f| f.nr_pages())
+                .sum::<usize>();
             (cached, dirty)
         };
         Stats {

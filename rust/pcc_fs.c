@@ -14,6 +14,7 @@
  */
 #include <linux/backing-dev.h>
 #include <linux/fs.h>
+#include <linux/huge_mm.h>
 #include <linux/mount.h>
 #include <linux/pagemap.h>
 #include <linux/pseudo_fs.h>
@@ -490,6 +491,21 @@ struct inode *pcc_inode_new(loff_t size, struct file *store)
 		 * reclaim), as for FUSE, whose writeback may need reclaim too.
 		 */
 		mapping_set_writeback_may_deadlock_on_reclaim(inode->i_mapping);
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+		/*
+		 * Large folios, as a disk filesystem's page cache has them
+		 * (ext4's, xfs's): the readahead code allocates folios as
+		 * large as its window (page_cache_ra_order), and pcc reads,
+		 * writes back and evicts each in one I/O. Below PMD size: a
+		 * PMD-sized folio may be mapped by one PMD (do_set_pmd), and
+		 * pcc has no ->huge_fault. Only with transparent huge pages:
+		 * without them the kernel cannot split a large folio, which
+		 * memory failure needs.
+		 */
+		mapping_set_folio_order_range(inode->i_mapping, 0,
+					      min_t(unsigned int, MAX_PAGECACHE_ORDER,
+						    HPAGE_PMD_ORDER - 1));
+#endif
 	}
 	/* A store or write() waits while a page is under writeback. */
 	mapping_set_stable_writes(inode->i_mapping);

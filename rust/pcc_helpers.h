@@ -20,6 +20,7 @@ size_t pcc_folio_size(struct folio *folio);
 size_t pcc_copy_folio_to_iter(struct folio *folio, size_t offset, size_t len, struct iov_iter *i);
 struct folio *pcc_page_folio(struct page *page);
 void pcc_folio_zero(struct folio *folio);
+void pcc_folio_zero_range(struct folio *folio, size_t start, size_t len);
 struct folio *pcc_filemap_alloc_folio(struct address_space *mapping);
 int pcc_filemap_add_folio(struct address_space *mapping, struct folio *folio, pgoff_t index);
 void pcc_filemap_invalidate_lock(struct address_space *mapping);
@@ -47,7 +48,8 @@ loff_t pcc_file_size(struct file *file);
 bool pcc_file_is_reg(struct file *file);
 bool pcc_file_is_blk(struct file *file);
 int pcc_file_truncate(struct file *file, loff_t size);
-ssize_t pcc_file_folio_read(struct file *file, struct folio *folio, loff_t pos);
+ssize_t pcc_file_folio_read(struct file *file, struct folio *folio, size_t offset, size_t len,
+			    loff_t pos);
 void pcc_bvec_set_folio(struct bio_vec *bv, struct folio *folio);
 ssize_t pcc_file_bvec_write(struct file *file, struct bio_vec *bv, unsigned int n, size_t len,
 			    loff_t pos);

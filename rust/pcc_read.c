@@ -73,10 +73,11 @@ void pcc_reads_free(struct pcc_reads *reads)
 }
 
 /*
- * The most folios one read of file should take: on a block device, the
+ * The most pages one read of file should take: on a block device, the
  * segments its requests hold (each order-0 page is one: a bio of more is
  * split, the rest a request of its own), at most a bio's worth; else a
- * bio's worth.
+ * bio's worth. A large folio is one segment where the device's segments
+ * are as large (else the block layer splits it).
  */
 unsigned int pcc_read_max_folios(struct file *file)
 {
@@ -119,12 +120,14 @@ static void pcc_read_end(struct pcc_read *r, long ret)
 		/* As the synchronous reads' line (rust/store.rs); short: EIO. */
 		long err = ret < 0 ? ret : -EIO;
 
-		if (r->nr == 1)
+		size_t pages = r->len >> PAGE_SHIFT;
+
+		if (pages == 1)
 			pr_err_ratelimited("store read of page %lu failed (errno %ld)\n", r->first,
 					   err);
 		else
 			pr_err_ratelimited("store read of pages %lu..%lu failed (errno %ld)\n",
-					   r->first, r->first + r->nr, err);
+					   r->first, r->first + pages, err);
 	}
 	kfree(r);
 	if (atomic_dec_and_test(&reads->in_flight))

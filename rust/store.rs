@@ -390,10 +390,21 @@ impl Store {
         }
     }
 
-    /// Fill a locked, not uptodate folio with page `index`; it becomes
-    /// uptodate if every byte was read.
-    pub(crate) fn read(&self, folio: &FolioGuard<ARef<Folio>>, index: usize) -> Result {
-        self.page_io(false, index, 1, |file, pos| file.read_folio(folio, pos))
+    /// Fill a locked, not uptodate folio with its pages: from the store,
+    /// but the pages of the folio (numbered from 0) that are `hole`,
+    /// zero-filled; `pages` of them are read. It becomes uptodate if every
+    /// byte was filled. Each run of consecutive pages to read is one read
+    /// ([`KernelFile::read_folio`]); the delay and an injected
+    /// failure come once, before them.
+    pub(crate) fn read(
+        &self,
+        folio: &FolioGuard<ARef<Folio>>,
+        pages: usize,
+        hole: impl Fn(usize) -> bool,
+    ) -> Result {
+        self.page_io(false, folio.index(), pages, |file, pos| {
+            file.read_folio(folio, pos, hole)
+        })
     }
 
     /// Fill locked, not uptodate folios, pages `index..` of the store, in
@@ -406,7 +417,8 @@ impl Store {
         // `submit_bio`. On an injected failure, or one to queue it, the
         // folios are dropped unlocked and not uptodate, as a failed read
         // leaves them: whoever needs one reads it again.
-        let _ = self.page_io(false, index, folios.len(), |file, pos| {
+        let pages = folios.iter().map(|f| f.nr_pages()).sum();
+        let _ = self.page_io(false, index, pages, |file, pos| {
             file.read_folios_async(folios, pos, index)
         });
     }
@@ -414,13 +426,14 @@ impl Store {
     /// The most pages one [`Self::read_run_async`] should take (at least
     /// one): as many as one request of the store's device holds.
     pub(crate) fn max_read_pages(&self) -> usize {
-        self.pages().max_read_folios().max(1)
+        self.pages().max_read_pages().max(1)
     }
 
     /// Write folios under writeback, pages `index..` of the store, in one
     /// write. The delay is per write, the counter per page.
     pub(crate) fn write_run(&self, folios: &[FolioWriteback<ARef<Folio>>], index: usize) -> Result {
-        self.page_io(true, index, folios.len(), |file, pos| {
+        let pages = folios.iter().map(|f| f.nr_pages()).sum();
+        self.page_io(true, index, pages, |file, pos| {
             file.write_folios(folios, pos)
         })
     }

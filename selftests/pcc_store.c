@@ -1414,6 +1414,240 @@ TEST_F(store, a_load_takes_the_read_ahead_kb_of_the_store_disk)
 	knob_restore(_metadata, &disk);
 }
 
+/*
+ * Large folios (design.md, "Large folios"): with transparent huge pages,
+ * pcc's mapping takes them, as a disk filesystem's does, and the
+ * readahead code allocates them. Without transparent huge pages the kernel
+ * cannot split one (memory failure needs to), so pcc asks for none there.
+ */
+static const char *no_large_folios(void)
+{
+	if (access("/sys/kernel/mm/transparent_hugepage", F_OK))
+		return "no transparent huge pages in this kernel: pcc's cache holds 4 KiB folios";
+	return NULL;
+}
+
+/* Pages 5, 13, 21, ...: holes among the pages the store holds. */
+static int hole_5_of_8(unsigned long i)
+{
+	return i % 8 == 5;
+}
+
+/* read() pages [0, n) in 128 KiB calls; each a hole (zeros) or (page, seed)'s pattern. */
+static void read_all_checked(struct __test_metadata *_metadata, int fd, unsigned long n,
+			     uint64_t seed, int (*hole)(unsigned long))
+{
+	static uint64_t buf[32 * PSZ / 8];
+	unsigned long i, off, page;
+
+	for (off = 0; off < n * PSZ; off += sizeof(buf)) {
+		ASSERT_EQ(sizeof(buf), pread(fd, buf, sizeof(buf), off));
+		for (i = 0; i < 32; i++) {
+			page = off / PSZ + i;
+			if (hole && hole(page)) {
+				ASSERT_EQ(-1, pcc_first_nonzero(buf + i * PSZ / 8, PSZ))
+					TH_LOG("page %lu, a hole", page);
+			} else {
+				ASSERT_EQ(-1, pcc_check_page(buf + i * PSZ / 8, page, seed))
+					TH_LOG("page %lu", page);
+			}
+		}
+	}
+}
+
+/*
+ * Walk the folios of pages [0, n) of the mapping p (each page loaded, so
+ * mapped): the pages in large folios, each of which must start at a
+ * multiple of its size in the file, as the page cache places folios; in
+ * *mixed, how many large folios hold a page for which hole() is true. In
+ * *first and *nr, the first large folio of at least 4 pages from page
+ * `from` on (*nr 0 if none).
+ */
+static long walk_folios(struct __test_metadata *_metadata, const char *p, unsigned long n,
+			int (*hole)(unsigned long), long *mixed, unsigned long from,
+			unsigned long *first, long *nr)
+{
+	unsigned long i, j, start;
+	long pages, nth, large = 0;
+
+	*mixed = 0;
+	*nr = 0;
+	for (i = 0; i < n; i = start + pages) {
+		load(p + i * PSZ);
+		pages = pcc_folio_pages(p + i * PSZ, &nth);
+		EXPECT_LT(0, pages) TH_LOG("page %lu: not mapped, or no kpageflags", i);
+		if (pages < 1)
+			return -1;
+		start = i - nth;
+		EXPECT_EQ(0, start % pages) TH_LOG("a folio of %ld pages at page %lu", pages, start);
+		if (pages == 1)
+			continue;
+		large += pages;
+		for (j = start; hole && j < start + pages; j++)
+			if (hole(j)) {
+				++*mixed;
+				break;
+			}
+		if (!*nr && start >= from && pages >= 4) {
+			*first = start;
+			*nr = pages;
+		}
+	}
+	return large;
+}
+
+/*
+ * A sequential read() of pages only the store holds: the kernel's
+ * readahead puts them in folios that grow with each window
+ * (page_cache_ra_order), up to the window's size; each page is read from
+ * the store once, and the data is the store's.
+ */
+TEST_F(store, sequential_reads_fill_large_folios_each_page_read_once)
+{
+	const unsigned long n = 256;
+	unsigned long first;
+	struct snap a, b;
+	long mixed, nr;
+	char *p;
+
+	if (no_large_folios())
+		SKIP(return, "%s", no_large_folios());
+	store_only_pages(_metadata, self->fd, n, 33);
+	snap(self->fd, &a);
+	read_all_checked(_metadata, self->fd, n, 33, NULL);
+	snap(self->fd, &b);
+	EXPECT_EQ(n, DIO(b, a, store_reads));
+	p = map_pages_at(self->fd, n, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_LT(0, walk_folios(_metadata, p, n, NULL, &mixed, 0, &first, &nr));
+	EXPECT_LE(4, nr) TH_LOG("no large folio of 4 pages or more");
+	snap(self->fd, &a);
+	EXPECT_EQ(0, DIO(a, b, store_reads));
+	munmap(p, n * PSZ);
+}
+
+/*
+ * A large folio over pages the store holds and holes (pages never written
+ * back): the pages the store holds are read, only they, and the holes are
+ * zero-filled, as a filesystem zeroes the holes of a folio it reads.
+ */
+TEST_F(store, a_large_folio_over_holes_reads_the_stored_pages_and_zeroes_the_rest)
+{
+	const unsigned long n = 256, held = n - n / 8;
+	unsigned long i, first;
+	struct snap a, b;
+	long mixed, nr;
+	char *p;
+
+	if (no_large_folios())
+		SKIP(return, "%s", no_large_folios());
+	for (i = 0; i < n; i++)
+		if (!hole_5_of_8(i))
+			ASSERT_EQ(0, pwrite_pattern(self->fd, i, 34));
+	ASSERT_EQ(held, ioctl(self->fd, PCC_IOC_WRITEBACK));
+	ASSERT_EQ(held, ioctl(self->fd, PCC_IOC_EVICT));
+	snap(self->fd, &a);
+	read_all_checked(_metadata, self->fd, n, 34, hole_5_of_8);
+	snap(self->fd, &b);
+	EXPECT_EQ(held, DIO(b, a, store_reads));
+	p = map_pages_at(self->fd, n, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_LT(0, walk_folios(_metadata, p, n, hole_5_of_8, &mixed, 0, &first, &nr));
+	EXPECT_LT(0, mixed) TH_LOG("no large folio over a hole");
+	munmap(p, n * PSZ);
+}
+
+/*
+ * A large folio is dirtied, written back and evicted whole, as the
+ * kernel's page cache keeps one dirty flag per folio: a write() of one
+ * page into it makes all its pages dirty, and so does a store through a
+ * mapping (one page_mkwrite); writeback writes each folio's pages, and
+ * they come back from the store as written.
+ */
+TEST_F(store, a_large_folio_is_dirtied_written_back_and_evicted_whole)
+{
+	const unsigned long n = 256;
+	unsigned long f1, f2, i;
+	struct snap a, b;
+	long mixed, nr1, nr2;
+	char *p;
+
+	if (no_large_folios())
+		SKIP(return, "%s", no_large_folios());
+	store_only_pages(_metadata, self->fd, n, 35);
+	read_all_checked(_metadata, self->fd, n, 35, NULL);
+	p = map_pages_at(self->fd, n, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	walk_folios(_metadata, p, n, NULL, &mixed, 0, &f1, &nr1);
+	ASSERT_LE(4, nr1);
+	walk_folios(_metadata, p, n, NULL, &mixed, f1 + nr1, &f2, &nr2);
+	ASSERT_LE(4, nr2);
+
+	snap(self->fd, &a);
+	ASSERT_EQ(0, pwrite_pattern(self->fd, f1 + 1, 36));
+	snap(self->fd, &b);
+	EXPECT_EQ(nr1, b.s.pages_dirty);
+	EXPECT_EQ(nr1, ioctl(self->fd, PCC_IOC_WRITEBACK));
+	snap(self->fd, &a);
+	EXPECT_EQ(nr1, DIO(a, b, store_writes));
+
+	pcc_fill_page(p + (f2 + 2) * PSZ, f2 + 2, 37);
+	snap(self->fd, &b);
+	EXPECT_EQ(1, D(b, a, mkwrite_calls));
+	EXPECT_EQ(nr2, b.s.pages_dirty);
+	EXPECT_EQ(nr2, ioctl(self->fd, PCC_IOC_WRITEBACK));
+	snap(self->fd, &a);
+	EXPECT_EQ(nr2, DIO(a, b, store_writes));
+	munmap(p, n * PSZ);
+
+	/* Every page, those past n that readahead zero-filled too. */
+	ASSERT_EQ(a.s.pages_cached, ioctl(self->fd, PCC_IOC_EVICT));
+	for (i = 0; i < n; i++)
+		EXPECT_EQ(-1, pread_check(self->fd, i, i == f1 + 1 ? 36 : i == f2 + 2 ? 37 : 35))
+			TH_LOG("page %lu", i);
+}
+
+/*
+ * A memory error in a page of a clean large folio: the kernel splits the
+ * folio (nothing of pcc's holds it), and pcc gives up that one page, which
+ * the store still holds, so its next access reads it again; the folio's
+ * other pages stay cached and mapped.
+ */
+TEST_F(store, a_memory_error_in_a_large_folio_splits_it_and_takes_its_page_only)
+{
+	const unsigned long n = 256;
+	unsigned long f, i;
+	struct snap a, b;
+	long mixed, nr, nth;
+	char *p;
+
+	if (no_large_folios())
+		SKIP(return, "%s", no_large_folios());
+	if (pcc_hwpoison_unavailable())
+		SKIP(return, "%s", pcc_hwpoison_unavailable());
+	store_only_pages(_metadata, self->fd, n, 38);
+	read_all_checked(_metadata, self->fd, n, 38, NULL);
+	p = map_pages_at(self->fd, n, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	walk_folios(_metadata, p, n, NULL, &mixed, 0, &f, &nr);
+	ASSERT_LE(4, nr);
+	snap(self->fd, &a);
+	ASSERT_EQ(0, madvise(p + (f + 1) * PSZ, PSZ, MADV_HWPOISON)) TH_LOG("%s", strerror(errno));
+	snap(self->fd, &b);
+	EXPECT_EQ(a.s.pages_cached - 1, b.s.pages_cached);
+	/* The split unmapped the folio's pages: they fault in again, cached. */
+	for (i = 0; i < (unsigned long)nr; i++)
+		if (i != 1)
+			EXPECT_EQ(-1, pcc_check_page(p + (f + i) * PSZ, f + i, 38)) TH_LOG("page %lu", f + i);
+	EXPECT_EQ(1, pcc_folio_pages(p + f * PSZ, &nth)) TH_LOG("the folio was not split");
+	snap(self->fd, &a);
+	EXPECT_EQ(0, DIO(a, b, store_reads));
+	EXPECT_EQ(-1, pcc_check_page(p + (f + 1) * PSZ, f + 1, 38));
+	snap(self->fd, &b);
+	EXPECT_EQ(1, DIO(b, a, store_reads));
+	munmap(p, n * PSZ);
+}
+
 TEST_F(store, read_and_write_reach_evicted_store_pages)
 {
 	static const char partial[] = "PARTIAL!";	/* 8 bytes and the NUL */

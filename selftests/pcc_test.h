@@ -555,6 +555,51 @@ static inline uint64_t pcc_pfn(const void *addr)
 	return e & ((1ULL << 55) - 1);
 }
 
+/* A page's /proc/kpageflags, or KPF_NOPAGE's bit if it cannot be read. */
+static inline uint64_t pcc_kpageflags(int kf, uint64_t pfn)
+{
+	uint64_t flags;
+
+	if (pread(kf, &flags, sizeof(flags), pfn * sizeof(flags)) != sizeof(flags))
+		return 1ULL << KPF_NOPAGE;
+	return flags;
+}
+
+/*
+ * The folio that holds the page mapped at addr: how many pages it spans,
+ * and in *nth which of them this page is (from 0), from its PFN and the
+ * KPF_COMPOUND_HEAD/KPF_COMPOUND_TAIL bits of /proc/kpageflags, which
+ * together give a large folio's first page and its end. 1 and 0 for a
+ * folio of one page; -1 if no page is mapped there or the flags cannot be
+ * read.
+ */
+static inline long pcc_folio_pages(const void *addr, long *nth)
+{
+	const uint64_t tail = 1ULL << KPF_COMPOUND_TAIL, head = 1ULL << KPF_COMPOUND_HEAD;
+	uint64_t pfn = pcc_pfn(addr), first, flags;
+	int kf = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	long n = -1;
+
+	if (kf < 0 || !pfn)
+		goto out;
+	flags = pcc_kpageflags(kf, pfn);
+	if (flags & 1ULL << KPF_NOPAGE)
+		goto out;
+	*nth = 0;
+	n = 1;
+	if (!(flags & (head | tail)))
+		goto out;
+	for (first = pfn; pcc_kpageflags(kf, first) & tail; first--)
+		;
+	while (pcc_kpageflags(kf, first + n) & tail)
+		n++;
+	*nth = pfn - first;
+out:
+	if (kf >= 0)
+		close(kf);
+	return n;
+}
+
 /*
  * Wait until the page mapped at addr is under writeback (PG_writeback):
  * its PFN from /proc/self/pagemap, its flags from /proc/kpageflags

@@ -39,6 +39,18 @@ pub(super) enum Backing {
     Store(StoreBacking),
 }
 
+/// Which pages of a folio the store holds, taken under `PageCache::state`
+/// ([`super::PageCache::stored`]) for a read of the folio.
+pub(super) enum Held {
+    /// Every one.
+    All,
+    /// None: the folio is a hole, zero-filled without I/O.
+    None,
+    /// Some: whether it holds each page of the folio, in order (a large
+    /// folio over pages written back and pages never written).
+    Some(KVec<bool>),
+}
+
 /// The store-backed configuration. How many pages may be dirty is the
 /// kernel's business (`vm.dirty_ratio`, `balance_dirty_pages`), as for any
 /// disk filesystem.
@@ -86,12 +98,12 @@ impl Backing {
     /// Fill `locked`, a new folio just added to the cache at `index`, here
     /// and now: with zeros for a hole (no I/O), else with the store's page
     /// (`held`: the store holds it), which unlocks it.
-    pub(super) fn fill(&self, locked: FolioGuard<ARef<Folio>>, index: usize, held: bool) -> Lookup {
+    pub(super) fn fill(&self, locked: FolioGuard<ARef<Folio>>, held: bool) -> Lookup {
         if self.reads(held) {
             let folio = locked.handle();
             // An error shows as a folio not uptodate
             // (`PageCache::revalidate`).
-            self.read(&locked, index);
+            self.read(&locked, &Held::All);
             drop(locked);
             Lookup::FromStore(folio)
         } else {
@@ -100,20 +112,33 @@ impl Backing {
         }
     }
 
-    /// Read page `index` into `locked`, not uptodate, from the store:
-    /// a new folio, or one a read left not uptodate (`filemap_fault`'s
-    /// `page_not_uptodate`). Returns whether it is uptodate now; without a
-    /// store there is nothing to read.
-    pub(super) fn read(&self, locked: &FolioGuard<ARef<Folio>>, index: usize) -> bool {
-        match self {
-            Self::MemoryOnly => false,
-            Self::Store(s) => s.store.read(locked, index).is_ok(),
-        }
+    /// Read `locked`, not uptodate, from the store: a new folio, or one a
+    /// read left not uptodate (`filemap_fault`'s `page_not_uptodate`).
+    /// The pages the store does not hold (`held`) are zero-filled. Returns
+    /// whether it is uptodate now; without a store there is nothing to
+    /// read.
+    pub(super) fn read(&self, locked: &FolioGuard<ARef<Folio>>, held: &Held) -> bool {
+        let Self::Store(s) = self else {
+            return false;
+        };
+        let r = match held {
+            Held::All => s.store.read(locked, locked.nr_pages(), |_| false),
+            Held::None => {
+                locked.zero_fill();
+                return true;
+            }
+            Held::Some(map) => {
+                let reads = map.iter().filter(|&&h| h).count();
+                s.store
+                    .read(locked, reads, |p| !map.get(p).copied().unwrap_or(false))
+            }
+        };
+        r.is_ok()
     }
 
     /// Read consecutive pages `index..` of the store into `folios`, new and
-    /// locked, in one read that completes after this returns and unlocks
-    /// them: a run of a readahead. An error leaves them not uptodate;
+    /// locked, every page of which the store holds, in one read that
+    /// completes after this returns and unlocks them: a run of a readahead. An error leaves them not uptodate;
     /// without a store there is nothing to read (they are unlocked).
     pub(super) fn read_run(&self, folios: KVec<FolioGuard<ARef<Folio>>>, index: usize) {
         if let Self::Store(s) = self {
@@ -121,7 +146,8 @@ impl Backing {
         }
     }
 
-    /// The most pages one [`Self::read_run`] should take; 1 without a store.
+    /// The most pages one [`Self::read_run`] should take (a larger folio
+    /// is read alone); 1 without a store.
     pub(super) fn max_read_pages(&self) -> usize {
         match self {
             Self::MemoryOnly => 1,

@@ -5,6 +5,7 @@
 
 use super::{
     Found,
+    Held,
     PageCache, //
 };
 use crate::ext::{
@@ -133,11 +134,11 @@ impl PageCache {
                             // Not uptodate after a failed read: the retry
                             // finds it and reads once more
                             // (`PageCache::revalidate`).
-                            self.backing.read(&locked, index);
+                            self.backing.read(&locked, &Held::All);
                             return (Ok(retry.faulted(true)), CacheLookup::Read);
                         }
                         ForIo::Held(v) => {
-                            self.backing.read(&locked, index);
+                            self.backing.read(&locked, &Held::All);
                             (LockOrRetry::Locked(v, locked), CacheLookup::Read)
                         }
                     }
@@ -174,7 +175,7 @@ impl PageCache {
                 LockOrRetry::Retry(retry) => return (Ok(retry.faulted(major)), lookup),
                 LockOrRetry::Locked(v, locked) => {
                     vmf = v;
-                    match self.revalidate(index, locked) {
+                    match self.revalidate(locked) {
                         Ok(Some(locked)) => return (vmf.page(locked, major), lookup),
                         // Evicted or reset meanwhile: look again.
                         Ok(None) => continue,

@@ -5,7 +5,10 @@
 //! `POSIX_FADV_WILLNEED` start reads; pcc decides the fault's window and
 //! fills the folios the readahead code adds.
 
-use super::PageCache;
+use super::{
+    Held,
+    PageCache, //
+};
 use crate::ext::{
     folio::{
         Folio,
@@ -69,19 +72,27 @@ impl PageCache {
     /// Start the read of `run`, pages `first..` the store holds, in one
     /// read whose completion unlocks them (uptodate unless it failed);
     /// `run` is empty again.
-    fn read_run(&self, run: &mut KVec<FolioGuard<ARef<Folio>>>, first: usize) {
-        if !run.is_empty() {
-            self.backing.read_run(core::mem::take(run), first);
+    fn read_run(&self, run: &mut Run, first: usize) {
+        if !run.0.is_empty() {
+            self.backing.read_run(core::mem::take(&mut run.0), first);
+            run.1 = 0;
         }
     }
 }
 
-/// The folios the kernel's readahead added: pcc fills them as a miss
-/// fills a new page (zeros for a hole, else the store's copy): each run of
-/// consecutive pages the store holds (as many as one request of the
-/// store's device holds, at most) is one store read, started here and
-/// completed after `->readahead` returns, as a filesystem's bios are; its
-/// completion unlocks the folios.
+/// A run of folios to read in one store read, and how many pages they span.
+type Run = (KVec<FolioGuard<ARef<Folio>>>, usize);
+
+/// The folios the kernel's readahead added (large ones where the window
+/// allows, `page_cache_ra_order`): pcc fills them as a miss fills a new
+/// page (zeros for a hole, else the store's copy): each run of
+/// consecutive folios whose every page the store holds (as many pages as
+/// one request of the store's device holds, at most, or one larger folio)
+/// is one store read, started here and completed after `->readahead`
+/// returns, as a filesystem's bios are; its completion unlocks the
+/// folios. A large folio over pages the store holds and holes is read
+/// here and now, its holes zero-filled, as `iomap_readahead` zeroes the
+/// holes of a folio it reads.
 impl ReadPages for PageCache {
     fn inode(&self) -> &PageCacheInode {
         &self.inode
@@ -97,37 +108,51 @@ impl ReadPages for PageCache {
     fn readahead(&self, mut rac: Readahead<'_>) {
         // The run of pages the store holds being gathered, and its first
         // page; it is read when a page does not continue it, and at the end.
-        let mut run = KVec::new();
+        let mut run: Run = (KVec::new(), 0);
         let mut first = 0;
         // At most what one request of the store's device holds (a bio's
         // worth at most), so that each read is one request.
         let max = self.backing.max_read_pages();
         // For the trace event: the batch's first page, its size, the
-        // pages read and zero-filled.
+        // pages read and zero-filled, in pages.
         let (mut start, mut nr, mut read, mut zeroed) = (None, 0, 0, 0);
         while let Some(locked) = rac.next_folio() {
             let index = locked.index();
+            let pages = locked.nr_pages();
             start.get_or_insert(index);
-            nr += 1;
-            let (poisoned, held) = {
-                let state = self.state.lock();
-                (state.poisoned.contains(&index), state.held.get(index))
+            nr += pages;
+            // Without memory for the record of a large folio's pages it is
+            // dropped unread (unlocked, not uptodate): its fault reads it.
+            let Ok((poisoned, held)) = self.stored(&locked) else {
+                continue;
             };
-            if !poisoned && self.backing.reads(held) {
-                if first + run.len() != index || run.len() == max {
-                    self.read_run(&mut run, first);
-                    first = index;
+            match held {
+                // A page a memory error took goes on reporting the loss.
+                _ if poisoned => {
+                    self.inode.evict_locked(&locked);
                 }
-                // Without memory for the list the folio is dropped unread
-                // (unlocked, not uptodate): its fault reads it.
-                if run.push(locked, GFP_KERNEL).is_ok() {
-                    read += 1;
+                Held::All if self.backing.evicts() => {
+                    if first + run.1 != index || (run.1 > 0 && run.1 + pages > max) {
+                        self.read_run(&mut run, first);
+                        first = index;
+                    }
+                    // As above, without memory for the list.
+                    if run.0.push(locked, GFP_KERNEL).is_ok() {
+                        run.1 += pages;
+                        read += pages;
+                    }
                 }
-            } else if poisoned {
-                self.inode.evict_locked(&locked);
-            } else {
-                locked.zero_fill();
-                zeroed += 1;
+                Held::Some(map) => {
+                    let n = map.iter().filter(|&&h| h).count();
+                    if self.backing.read(&locked, &Held::Some(map)) {
+                        read += n;
+                        zeroed += pages - n;
+                    }
+                }
+                _ => {
+                    locked.zero_fill();
+                    zeroed += pages;
+                }
             }
         }
         self.read_run(&mut run, first);

@@ -93,7 +93,7 @@ impl PageCache {
             if dropped >= want {
                 break;
             }
-            next = folio.index() + 1;
+            next = folio.index() + folio.nr_pages();
             if folio.is_dirty() || folio.is_writeback() || folio.is_hwpoison() {
                 continue;
             }
@@ -111,7 +111,7 @@ impl PageCache {
                 continue;
             };
             if self.inode.evict_locked(&locked) {
-                dropped += 1;
+                dropped += locked.nr_pages();
             }
         }
         state.cursor = if next >= self.capacity { 0 } else { next };

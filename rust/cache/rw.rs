@@ -11,7 +11,8 @@ use crate::ext::{
         fatal_signal_pending,
         fault_in_readable,
         zeros_to_iter,
-        Folio, //
+        Folio,
+        FolioState, //
     },
     print::{
         pr_info_ratelimited,
@@ -52,6 +53,17 @@ fn chunk(off: u64, end: u64, want: usize) -> (usize, usize, usize) {
     let in_page = (off & (PAGE_SIZE as u64 - 1)) as usize;
     let len = ((PAGE_SIZE - in_page).min(want) as u64).min(end - off) as usize;
     (index, in_page, len)
+}
+
+/// The byte offset in `folio` of byte `in_page` of page `index` (a large
+/// folio holds several pages from its own index). The folio was found at
+/// `index`; were it not to hold it, the offset is past its end, which the
+/// copies refuse (`EINVAL`), rather than another page's.
+fn in_folio(folio: &FolioState, index: usize, in_page: usize) -> usize {
+    match index.checked_sub(folio.index()) {
+        Some(p) if p < folio.nr_pages() => (p << PAGE_SHIFT) + in_page,
+        _ => usize::MAX,
+    }
 }
 
 impl PageCache {
@@ -130,13 +142,20 @@ impl PageCache {
             // A page lost to a memory error reads as EIO, as in shmem.
             // One past the last page this read wants.
             let last = ((off + iov.len() as u64).min(end).div_ceil(PAGE_SIZE as u64)) as usize;
-            let n = match self.readable(file, index, last).map_err(hwpoison_is_eio) {
-                Ok(Some(folio)) => match folio.copy_to_iter(in_page, len, iov) {
-                    Ok(n) => n,
-                    Err(e) if off == start => return Err(e),
-                    Err(_) => break,
-                },
-                Ok(None) => zeros_to_iter(len, iov),
+            let (n, len) = match self.readable(file, index, last).map_err(hwpoison_is_eio) {
+                Ok(Some(folio)) => {
+                    // The rest of the folio at once, as filemap_read()
+                    // copies a folio at a time.
+                    let at = in_folio(&folio, index, in_page);
+                    let len = (folio.size().saturating_sub(at).min(iov.len()) as u64).min(end - off)
+                        as usize;
+                    match folio.copy_to_iter(at, len, iov) {
+                        Ok(n) => (n, len),
+                        Err(e) if off == start => return Err(e),
+                        Err(_) => break,
+                    }
+                }
+                Ok(None) => (zeros_to_iter(len, iov), len),
                 Err(e) if off == start => return Err(e),
                 Err(_) => break,
             };
@@ -189,7 +208,11 @@ impl PageCache {
             let n = match self.get_for_write(index, whole).map_err(hwpoison_is_eio) {
                 Ok(ForWrite::Uptodate(locked)) => {
                     // Waits for a writeback in flight first (stable pages).
-                    let n = locked.copy_from_iter_atomic(in_page, len, iov)?;
+                    // A large folio becomes dirty as a whole, and is
+                    // written back whole, as a store through a mapping
+                    // dirties it (`filemap_page_mkwrite`).
+                    let at = in_folio(&locked, index, in_page);
+                    let n = locked.copy_from_iter_atomic(at, len, iov)?;
                     if n > 0 {
                         locked.mark_dirty();
                     }
@@ -205,7 +228,7 @@ impl PageCache {
                         // The source was not all resident: fill the page
                         // as any miss is (zeros, or the store's page), so
                         // that it holds the file's data; copy again.
-                        self.backing.fill(locked, index, held);
+                        self.backing.fill(locked, held);
                         0
                     }
                 }

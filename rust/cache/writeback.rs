@@ -13,6 +13,7 @@ use crate::ext::{
     folio::{
         Folio,
         FolioGuard,
+        FolioState,
         FolioWriteback, //
     },
     mapping::PageCacheInode,
@@ -23,6 +24,7 @@ use crate::ext::{
         WritebackControl, //
     },
 };
+use core::ops::Range;
 use kernel::{
     alloc::kvec::PushError,
     bitmap::BitmapVec,
@@ -45,8 +47,9 @@ pub(crate) struct Written {
 }
 
 impl Written {
-    fn fail(&mut self, e: Error) {
-        self.failed += 1;
+    /// `pages` pages not written, for `e`.
+    fn fail(&mut self, e: Error, pages: usize) {
+        self.failed += pages;
         self.error.get_or_insert(e);
     }
 }
@@ -97,26 +100,30 @@ impl Pass {
     }
 }
 
-/// Whether page `index`'s last store write failed (and no pass that
-/// reports has tried it since), in [`PageCache`]'s `write_failed`.
-fn marked(failed: &Option<BitmapVec>, index: usize) -> bool {
-    // `next_bit` from `index` is `index` itself when its bit is set
-    // (`Bitmap` has no `test_bit`).
+/// Whether the last store write of a page of `pages` failed (and no pass
+/// that reports has tried it since), in [`PageCache`]'s `write_failed`.
+fn marked(failed: &Option<BitmapVec>, pages: Range<usize>) -> bool {
+    // The first bit set from the first page (`Bitmap` has no `test_bit`).
     failed
         .as_ref()
-        .is_some_and(|f| f.next_bit(index) == Some(index))
+        .is_some_and(|f| f.next_bit(pages.start).is_some_and(|i| i < pages.end))
+}
+
+/// The pages of `folio`, from its index.
+fn pages_of(folio: &FolioState) -> Range<usize> {
+    folio.index()..folio.index() + folio.nr_pages()
 }
 
 impl PageCache {
-    /// Whether page `index`'s last store write failed.
-    fn last_write_failed(&self, index: usize) -> bool {
-        marked(&self.write_failed.lock(), index)
+    /// Whether the last store write of a page of `pages` failed.
+    fn last_write_failed(&self, pages: Range<usize>) -> bool {
+        marked(&self.write_failed.lock(), pages)
     }
 
-    /// Take page `index`'s failed-write mark off.
-    fn clear_write_failed(&self, index: usize) {
+    /// Take the failed-write marks of `pages` off.
+    fn clear_write_failed(&self, pages: Range<usize>) {
         if let Some(failed) = &mut *self.write_failed.lock() {
-            failed.clear_bit(index);
+            pages.for_each(|i| failed.clear_bit(i));
         }
     }
 
@@ -162,6 +169,8 @@ impl PageCache {
         // is reported, as `file_write_and_wait_range` waits for writeback
         // in flight.
         let mut dirty = KVVec::new();
+        // The pages `dirty` spans, against a background pass's budget.
+        let mut dirty_pages = 0;
         let generation;
         {
             let mut state = self.state.lock();
@@ -172,38 +181,44 @@ impl PageCache {
                 .folios_from(pass.first)
                 .take_while(|f| f.index() <= pass.last);
             for folio in pending {
-                let index = folio.index();
+                let pages = pages_of(&folio);
                 let wanted = match pass.background {
                     None => folio.is_dirty() || folio.is_writeback(),
-                    Some(_) => folio.is_dirty() && !marked(&failed, index),
+                    Some(_) => folio.is_dirty() && !marked(&failed, pages.clone()),
                 };
                 if !wanted || folio.is_hwpoison() {
                     continue;
                 }
-                if pass.background.is_some_and(|budget| dirty.len() >= budget) {
+                if pass.background.is_some_and(|budget| dirty_pages >= budget) {
                     break;
                 }
-                if let Err(e) = dirty.push((index, folio), GFP_KERNEL) {
-                    done.fail(e.into());
+                dirty_pages += pages.len();
+                if let Err(e) = dirty.push((pages.start, folio), GFP_KERNEL) {
+                    done.fail(e.into(), pages.len());
                     break;
                 }
-                state.held.set_ahead_of_write(index);
+                pages.for_each(|i| state.held.set_ahead_of_write(i));
             }
         }
         // Without memory for a run nothing is written: the pages stay dirty
         // (their bits, if new, unsaved), for the next writeback.
         let mut run = KVec::with_capacity(MAX_RUN, GFP_KERNEL).unwrap_or_else(|e| {
-            done.fail(e.into());
+            done.fail(e.into(), dirty_pages);
             dirty.clear();
             KVec::new()
         });
-        let mut run_start = 0;
+        // The run's first page, and how many pages it spans.
+        let (mut run_start, mut run_pages) = (0, 0);
         for (index, folio) in dirty {
             // The run so far written before the next folio is locked (no
             // folio lock held over the store's I/O, whose locks a task may
-            // hold while it faults on pcc), at a gap or at its longest.
-            if !run.is_empty() && (run_start + run.len() != index || run.len() == MAX_RUN) {
+            // hold while it faults on pcc), at a gap or at its longest (a
+            // folio of more pages goes alone).
+            if !run.is_empty()
+                && (run_start + run_pages != index || run_pages + folio.nr_pages() > MAX_RUN)
+            {
                 self.write_run(io, &mut run, run_start, generation, &mut done);
+                run_pages = 0;
                 if pass.background.is_some() && done.failed > 0 {
                     break;
                 }
@@ -212,13 +227,15 @@ impl PageCache {
             if !self.inode.owns(&locked) {
                 continue;
             }
+            let pages = pages_of(&locked);
             // Another task's writeback in flight: a background pass goes
             // on (`folio_prepare_writeback`); one that waits, waits in
             // `start_writeback`. A background pass also leaves a page
             // marked since it was collected: a pass that waits wrote it
             // meanwhile, and the write failed (the mark is made before
             // that writeback ends, so it is seen here once it has).
-            if pass.background.is_some() && (locked.is_writeback() || self.last_write_failed(index))
+            if pass.background.is_some()
+                && (locked.is_writeback() || self.last_write_failed(pages.clone()))
             {
                 continue;
             }
@@ -233,7 +250,7 @@ impl PageCache {
             // mark off only now, under its writeback: until then the
             // flusher still leaves it (marked again if it fails again).
             if pass.background.is_none() {
-                self.clear_write_failed(index);
+                self.clear_write_failed(pages.clone());
             }
             if run.is_empty() {
                 run_start = index;
@@ -241,8 +258,11 @@ impl PageCache {
             // Within the capacity reserved above: no allocation, so no
             // failure that would drop (end the writeback of) an unwritten
             // page.
-            if let Err(PushError(wb)) = run.push_within_capacity(wb) {
-                wb.redirty();
+            match run.push_within_capacity(wb) {
+                Ok(()) => run_pages += pages.len(),
+                Err(PushError(wb)) => {
+                    wb.redirty();
+                }
             }
         }
         if !run.is_empty() {
@@ -268,9 +288,10 @@ impl PageCache {
         done
     }
 
-    /// Write `run`, pages `first..` under writeback, taken when the store's
-    /// bitmap had `generation`, in one store write, and empty it. A failed write dirties every page again and marks it,
-    /// for a background [`Pass`] to leave.
+    /// Write `run`, folios under writeback over pages `first..`, taken
+    /// when the store's bitmap had `generation`, in one store write, and
+    /// empty it. A failed write dirties every folio again and marks its
+    /// pages, for a background [`Pass`] to leave.
     fn write_run(
         &self,
         io: &StoreBacking,
@@ -279,7 +300,7 @@ impl PageCache {
         generation: u64,
         done: &mut Written,
     ) {
-        let n = run.len();
+        let n = run.iter().map(|wb| wb.nr_pages()).sum::<usize>();
         match io.store.write_run(run, first) {
             Ok(()) => {
                 done.pages += n;
@@ -314,8 +335,9 @@ impl PageCache {
                 // Keep the data: dirty again, for the next writeback,
                 // before the writeback state ends.
                 for wb in run.drain_all() {
+                    let pages = wb.nr_pages();
                     wb.redirty();
-                    done.fail(e);
+                    done.fail(e, pages);
                 }
             }
         }

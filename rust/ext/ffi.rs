@@ -46,6 +46,7 @@ extern "C" {
     ) -> usize;
     pub(crate) fn pcc_page_folio(page: *mut bindings::page) -> *mut bindings::folio;
     pub(crate) fn pcc_folio_zero(folio: *mut bindings::folio);
+    pub(crate) fn pcc_folio_zero_range(folio: *mut bindings::folio, start: usize, len: usize);
 
     pub(crate) fn pcc_filemap_alloc_folio(
         mapping: *mut bindings::address_space,
@@ -95,6 +96,8 @@ extern "C" {
     pub(crate) fn pcc_file_folio_read(
         file: *mut bindings::file,
         folio: *mut bindings::folio,
+        offset: usize,
+        len: usize,
         pos: bindings::loff_t,
     ) -> isize;
     pub(crate) fn pcc_bvec_set_folio(bv: *mut bindings::bio_vec, folio: *mut bindings::folio);

@@ -283,6 +283,15 @@ impl FolioState {
         Ok(unsafe { ffi::pcc_copy_folio_to_iter(self.as_ptr(), offset, len, iov.as_raw()) })
     }
 
+    /// How many pages it spans (`folio_nr_pages`): 1, or more for a large
+    /// folio, whose pages are file pages `index()..index() + nr_pages()`.
+    pub(crate) fn nr_pages(&self) -> usize {
+        if !self.test_flag(bindings::pageflags_PG_head) {
+            return 1;
+        }
+        self.size() >> kernel::page::PAGE_SHIFT
+    }
+
     /// Its size in bytes (`folio_size`).
     pub(crate) fn size(&self) -> usize {
         // SAFETY: `self` is a live folio; its order does not change while

@@ -33,6 +33,7 @@ use core::{
 use kernel::{
     bindings,
     error::from_err_ptr,
+    page::PAGE_SHIFT,
     prelude::*,
     sync::aref::ARef, //
 };
@@ -144,30 +145,57 @@ impl KernelFile {
     }
 
     /// Fill `folio` from byte `pos` and mark it uptodate, the way a
-    /// filesystem's `->read_folio` does. A short read or an I/O error
-    /// leaves it not uptodate. An uptodate folio holds data (it may be
-    /// mapped, or dirty): a read must not overwrite it, nor a failed one
-    /// leave it half written, so it is refused (`EBUSY`).
-    pub(crate) fn read_folio<P: FolioRef>(&self, folio: &FolioGuard<P>, pos: u64) -> Result {
+    /// filesystem's `->read_folio` does: page `p` of the folio (from 0;
+    /// a large folio has several) is zero-filled if `hole(p)`, else read
+    /// from byte `pos + p * PAGE_SIZE`, each run of consecutive pages of
+    /// one kind in one zeroing or one read, as `iomap_read_folio` zeroes
+    /// the blocks a file's map says are holes and reads the others. A
+    /// short read or an I/O error leaves it not uptodate (its memory
+    /// partly filled, which nobody reads before it is uptodate). An
+    /// uptodate folio holds data (it may be mapped, or dirty): a read must
+    /// not overwrite it, nor a failed one leave it half written, so it is
+    /// refused (`EBUSY`).
+    pub(crate) fn read_folio<P: FolioRef>(
+        &self,
+        folio: &FolioGuard<P>,
+        pos: u64,
+        hole: impl Fn(usize) -> bool,
+    ) -> Result {
         if folio.is_uptodate() {
             return Err(EBUSY);
         }
-        let pos = i64::try_from(pos).map_err(|_| EINVAL)?;
-        // SAFETY: The folio is locked (`FolioGuard`) and not uptodate
-        // (checked above), so nobody else reads or writes its memory; the
-        // file is open (type invariant).
-        let n = unsafe { ffi::pcc_file_folio_read(self.as_ptr(), folio.as_ptr(), pos) };
-        transferred(n, folio.size())?;
+        let nr = folio.nr_pages();
+        let mut p = 0;
+        while p < nr {
+            let is_hole = hole(p);
+            let end = (p + 1..nr).find(|&q| hole(q) != is_hole).unwrap_or(nr);
+            let (offset, len) = (p << PAGE_SHIFT, (end - p) << PAGE_SHIFT);
+            if is_hole {
+                // SAFETY: The folio is locked (`FolioGuard`) and not
+                // uptodate, so nobody else reads or writes its memory;
+                // `offset + len` is inside it (`end <= nr`).
+                unsafe { ffi::pcc_folio_zero_range(folio.as_ptr(), offset, len) };
+            } else {
+                let at = i64::try_from(pos + offset as u64).map_err(|_| EINVAL)?;
+                // SAFETY: As above, for the read into it; the file is open
+                // (type invariant).
+                let n = unsafe {
+                    ffi::pcc_file_folio_read(self.as_ptr(), folio.as_ptr(), offset, len, at)
+                };
+                transferred(n, len)?;
+            }
+            p = end;
+        }
         // SAFETY: The folio is locked, as `folio_mark_uptodate` requires,
-        // and every byte of it was just read.
+        // and every byte of it was just read or zeroed.
         unsafe { ffi::pcc_folio_mark_uptodate(folio.as_ptr()) };
         Ok(())
     }
 
-    /// The most order-0 folios one [`Self::read_folios_async`] should take:
+    /// The most pages one [`Self::read_folios_async`] should take:
     /// a block device's segments per request (a larger read is split, its
     /// rest a request of its own), at most a bio's worth (256).
-    pub(crate) fn max_read_folios(&self) -> usize {
+    pub(crate) fn max_read_pages(&self) -> usize {
         // SAFETY: The file is open (type invariant).
         unsafe { ffi::pcc_read_max_folios(self.as_ptr()) as usize }
     }

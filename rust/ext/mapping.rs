@@ -248,7 +248,14 @@ impl PageCacheInode {
         if folio.is_mapped() {
             // SAFETY: The mapping is live; lock order folio -> i_mmap_rwsem,
             // as truncation has it.
-            unsafe { bindings::unmap_mapping_pages(self.mapping(), folio.index(), 1, false) };
+            unsafe {
+                bindings::unmap_mapping_pages(
+                    self.mapping(),
+                    folio.index(),
+                    folio.nr_pages(),
+                    false,
+                )
+            };
             // A dirty PTE, had there been one, moved its bit to the folio.
             if folio.is_dirty() {
                 return false;

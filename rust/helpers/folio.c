@@ -20,6 +20,10 @@ bool pcc_folio_contains(struct folio *folio, pgoff_t index) { return folio_conta
 size_t pcc_folio_size(struct folio *folio) { return folio_size(folio); }
 struct folio *pcc_page_folio(struct page *page) { return page_folio(page); }
 void pcc_folio_zero(struct folio *folio) { folio_zero_range(folio, 0, folio_size(folio)); }
+void pcc_folio_zero_range(struct folio *folio, size_t start, size_t len)
+{
+	folio_zero_range(folio, start, len);
+}
 bool pcc_folio_trylock(struct folio *folio) { return folio_trylock(folio); }
 int pcc_folio_lock_killable(struct folio *folio) { return folio_lock_killable(folio); }
 void pcc_folio_wait_locked(struct folio *folio) { folio_wait_locked(folio); }

@@ -13,14 +13,15 @@ bool pcc_file_is_reg(struct file *file) { return S_ISREG(file_inode(file)->i_mod
 bool pcc_file_is_blk(struct file *file) { return S_ISBLK(file_inode(file)->i_mode); }
 int pcc_file_truncate(struct file *file, loff_t size) { return vfs_truncate(&file->f_path, size); }
 
-/* One folio's worth of file at pos, into the folio, as loop does. */
-ssize_t pcc_file_folio_read(struct file *file, struct folio *folio, loff_t pos)
+/* len bytes of file at pos, into folio at offset, as loop does. */
+ssize_t pcc_file_folio_read(struct file *file, struct folio *folio, size_t offset, size_t len,
+			    loff_t pos)
 {
 	struct bio_vec bv;
 	struct iov_iter iter;
 
-	bvec_set_folio(&bv, folio, folio_size(folio), 0);
-	iov_iter_bvec(&iter, ITER_DEST, &bv, 1, folio_size(folio));
+	bvec_set_folio(&bv, folio, len, offset);
+	iov_iter_bvec(&iter, ITER_DEST, &bv, 1, len);
 	return vfs_iter_read(file, &iter, &pos, 0);
 }
 
