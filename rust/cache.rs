@@ -459,20 +459,18 @@ impl PageCache {
         }
         // The read failed (an I/O error, or the task that started a
         // synchronous read was killed): read once more ourselves before
-        // giving up. A page on its own was read because the store holds
-        // it; a large folio (readahead's) may span holes too.
-        let held = match locked.nr_pages() {
-            1 => Held::All,
-            _ => match self.stored(&locked)? {
-                (false, held) => held,
-                // A memory error took one of its pages since: it goes, and
-                // the page is looked up again on its own.
-                (true, _) => {
-                    let _state = self.state.lock();
-                    self.inode.evict_locked(&locked);
-                    return Ok(None);
-                }
-            },
+        // giving up. What the store holds of it is asked again: a large
+        // folio (readahead's) may span holes, and so may a page split from
+        // one that was never read.
+        let held = match self.stored(&locked)? {
+            (false, held) => held,
+            // A memory error took one of its pages since: it goes, and the
+            // page is looked up again on its own.
+            (true, _) => {
+                let _state = self.state.lock();
+                self.inode.evict_locked(&locked);
+                return Ok(None);
+            }
         };
         if self.backing.read(&locked, &held) {
             return Ok(Some(locked));

@@ -42,6 +42,7 @@ void pcc_folio_wait_locked(struct folio *folio);
 int pcc_folio_wait_locked_killable(struct folio *folio);
 void pcc_folio_start_writeback(struct folio *folio);
 bool pcc_folio_mapped(struct folio *folio);
+bool pcc_folio_contain_hwpoisoned_page(struct folio *folio);
 size_t pcc_copy_folio_from_iter_atomic(struct folio *folio, size_t offset, size_t len,
 				       struct iov_iter *i);
 loff_t pcc_file_size(struct file *file);

@@ -95,7 +95,7 @@ impl Backing {
         held && self.evicts()
     }
 
-    /// Fill `locked`, a new folio just added to the cache at `index`, here
+    /// Fill `locked`, a new folio of one page just added to the cache, here
     /// and now: with zeros for a hole (no I/O), else with the store's page
     /// (`held`: the store holds it), which unlocks it.
     pub(super) fn fill(&self, locked: FolioGuard<ARef<Folio>>, held: bool) -> Lookup {

@@ -369,10 +369,9 @@ impl PageCache {
         let done = self.write_back(pass);
         let (lost, sync_failed) = {
             let state = self.state.lock();
-            let stuck = self
-                .inode
-                .folios_from(0)
-                .filter(|f| f.is_hwpoison() && (f.is_dirty() || !state.held.get(f.index())));
+            let stuck = self.inode.folios_from(0).filter(|f| {
+                f.is_hwpoison() && (f.is_dirty() || pages_of(f).any(|i| !state.held.get(i)))
+            });
             (
                 state.poisoned.len() + stuck.count(),
                 state.held.sync_failed(),

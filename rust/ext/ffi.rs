@@ -80,6 +80,8 @@ extern "C" {
         -> kernel::ffi::c_int;
     pub(crate) fn pcc_folio_start_writeback(folio: *mut bindings::folio);
     pub(crate) fn pcc_folio_mapped(folio: *mut bindings::folio) -> bool;
+    #[cfg(CONFIG_MEMORY_FAILURE)]
+    pub(crate) fn pcc_folio_contain_hwpoisoned_page(folio: *mut bindings::folio) -> bool;
     pub(crate) fn pcc_copy_folio_from_iter_atomic(
         folio: *mut bindings::folio,
         offset: usize,

@@ -198,13 +198,22 @@ impl FolioState {
         self.test_flag(bindings::pageflags_PG_reclaim) && !self.is_writeback()
     }
 
-    /// `folio_test_hwpoison`: a memory error took its data (always false
-    /// in a kernel without `CONFIG_MEMORY_FAILURE`).
+    /// `folio_contain_hwpoisoned_page`: a memory error took the data of
+    /// a page of it (always false in a kernel without
+    /// `CONFIG_MEMORY_FAILURE`). Memory failure splits a large folio before
+    /// it handles the page; where the split fails (the folio under
+    /// writeback, or referenced for a moment), the folio stays whole with
+    /// the flag on the bad page and `has_hwpoisoned` on the folio, and the
+    /// whole folio counts as poisoned.
     #[inline]
     pub(crate) fn is_hwpoison(&self) -> bool {
         #[cfg(CONFIG_MEMORY_FAILURE)]
         {
-            self.test_flag(bindings::pageflags_PG_hwpoison)
+            if !self.test_flag(bindings::pageflags_PG_head) {
+                return self.test_flag(bindings::pageflags_PG_hwpoison);
+            }
+            // SAFETY: `self` is a live folio; the flags are read atomically.
+            unsafe { ffi::pcc_folio_contain_hwpoisoned_page(self.as_ptr()) }
         }
         #[cfg(not(CONFIG_MEMORY_FAILURE))]
         {

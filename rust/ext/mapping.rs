@@ -225,7 +225,8 @@ impl PageCacheInode {
     /// which is `truncate_inode_folio` on one folio: the exported way to take
     /// one locked folio out of a mapping). Returns whether it was removed.
     /// A dirty folio or one under writeback stays: it holds data the store
-    /// does not; so does a pinned or mlocked one.
+    /// does not; so does a pinned or mlocked one, and a large folio that
+    /// is mapped.
     pub(crate) fn evict_locked(&self, folio: &FolioGuard<ARef<Folio>>) -> bool {
         if !self.owns(folio) || folio.is_dirty() || folio.is_writeback() {
             return false;
@@ -237,6 +238,17 @@ impl PageCacheInode {
         // it back from the store); reclaim checks `VM_LOCKED` per VMA under
         // the PTE lock instead (`try_to_unmap_one`), which pcc cannot.
         if folio.is_mlocked() {
+            return false;
+        }
+        // A large folio is marked mlocked only when a `VM_LOCKED` VMA maps
+        // it whole (`mlock_folio` from the rmap, the `mlock` walk);
+        // fault-around and `finish_fault` map one in pieces. Without the
+        // mark, only the VMAs say whether it is locked, and the tree of
+        // them is not for modules (`vma_interval_tree_iter_first` is not
+        // exported): a mapped large folio stays, as `mapping_evict_folio`
+        // (`POSIX_FADV_DONTNEED`, `drop_caches`) leaves every mapped folio;
+        // reclaim, which checks `VM_LOCKED` per VMA, may still take it.
+        if folio.nr_pages() > 1 && folio.is_mapped() {
             return false;
         }
         // A folio pinned for DMA (GUP with FOLL_PIN: O_DIRECT, io_uring

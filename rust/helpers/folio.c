@@ -30,6 +30,10 @@ void pcc_folio_wait_locked(struct folio *folio) { folio_wait_locked(folio); }
 int pcc_folio_wait_locked_killable(struct folio *folio) { return folio_wait_locked_killable(folio); }
 void pcc_folio_start_writeback(struct folio *folio) { folio_start_writeback(folio); }
 bool pcc_folio_mapped(struct folio *folio) { return folio_mapped(folio); }
+bool pcc_folio_contain_hwpoisoned_page(struct folio *folio)
+{
+	return folio_contain_hwpoisoned_page(folio);
+}
 bool pcc_folio_maybe_dma_pinned(struct folio *folio) { return folio_maybe_dma_pinned(folio); }
 void pcc_folio_set_referenced(struct folio *folio) { folio_set_referenced(folio); }
 bool pcc_folio_test_clear_referenced(struct folio *folio) { return folio_test_clear_referenced(folio); }
