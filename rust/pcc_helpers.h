@@ -103,6 +103,7 @@ void pcc_read_submit(struct pcc_read *r, struct file *file, loff_t pos, unsigned
 int pcc_inject_init(void);
 void pcc_inject_exit(void);
 bool pcc_inject_store_fails(enum pcc_store_io io, size_t bytes);
+u32 pcc_inject_written_delay_us(void);
 
 void pcc_trace_fault(unsigned long pgoff, unsigned long address, unsigned int flags,
 		     int cache, unsigned int ret);

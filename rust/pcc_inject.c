@@ -12,6 +12,11 @@
  * file (which nothing else can fail on demand). "times" counts down with
  * each failure, so a test reads how many there were.
  *
+ * One more knob holds a window open that is otherwise too short to hit:
+ * /sys/kernel/debug/pcc/written_delay_us, a pause between a store write
+ * that succeeded and pcc's note that the store holds its pages, made while
+ * those pages are still under writeback (0, the default: none).
+ *
  * Without CONFIG_FAULT_INJECTION_DEBUG_FS there is nothing to set, and
  * nothing fails. rust/ext/inject.rs wraps it.
  */
@@ -25,6 +30,7 @@ static DECLARE_FAULT_ATTR(pcc_fail_store_read);
 static DECLARE_FAULT_ATTR(pcc_fail_store_write);
 static DECLARE_FAULT_ATTR(pcc_fail_store_sync);
 static struct dentry *pcc_debugfs_dir;
+static u32 pcc_written_delay_us;
 
 /* Indexed by enum pcc_store_io (pcc_helpers.h). */
 static struct {
@@ -58,6 +64,8 @@ int pcc_inject_init(void)
 			return PTR_ERR(d);
 		}
 	}
+	pcc_written_delay_us = 0;
+	debugfs_create_u32("written_delay_us", 0600, pcc_debugfs_dir, &pcc_written_delay_us);
 	return 0;
 }
 
@@ -70,6 +78,11 @@ void pcc_inject_exit(void)
 bool pcc_inject_store_fails(enum pcc_store_io io, size_t bytes)
 {
 	return io < ARRAY_SIZE(pcc_store_faults) && should_fail(pcc_store_faults[io].attr, bytes);
+}
+
+u32 pcc_inject_written_delay_us(void)
+{
+	return READ_ONCE(pcc_written_delay_us);
 }
 #else
 int pcc_inject_init(void)
@@ -84,5 +97,10 @@ void pcc_inject_exit(void)
 bool pcc_inject_store_fails(enum pcc_store_io io, size_t bytes)
 {
 	return false;
+}
+
+u32 pcc_inject_written_delay_us(void)
+{
+	return 0;
 }
 #endif

@@ -438,6 +438,16 @@ impl Store {
         })
     }
 
+    /// The pause a test may ask for (`written_delay_us` in debugfs; none
+    /// otherwise), which the caller makes between a write that succeeded
+    /// and its note that the store holds the written pages.
+    pub(crate) fn written_pause(&self) {
+        let us = self.faults.as_ref().map_or(0, |f| f.written_delay_us());
+        if us > 0 {
+            fsleep(Delta::from_micros(us.into()));
+        }
+    }
+
     /// One read (or `write`) of `pages` pages from page `index`: the delay,
     /// an injected failure if one is due (`transfer` is then dropped
     /// uncalled), the page counter on success (for a read queued by

@@ -641,6 +641,44 @@ static void knob_restore(struct __test_metadata *_metadata, struct pcc_knob *k)
 	EXPECT_EQ(0, pcc_knob_restore(k)) TH_LOG("restore %s: %s", k->path, strerror(errno));
 }
 
+/* The pause between a store write and pcc's note of it (rust/pcc_inject.c). */
+#define WRITTEN_DELAY	"/sys/kernel/debug/pcc/written_delay_us"
+
+static void *writeback_ioctl(void *arg)
+{
+	return (void *)(long)ioctl(*(int *)arg, PCC_IOC_WRITEBACK);
+}
+
+/*
+ * A page that was a hole, written back: once its store write succeeded,
+ * pcc notes that the store holds it (its bit is saved from then on) before
+ * the page's writeback ends. An fsync that comes between the write and the
+ * note (written_delay_us holds that window open for 600 ms; the fsync comes
+ * 300 ms after the writeback starts) waits for the writeback, and the
+ * bitmap it saves has the page: when fsync returns, the page's bit is set
+ * on the disk. Noted after the writeback ended, the fsync would find the
+ * page clean, save the bitmap without it and return: a crash then would
+ * read the page as a hole.
+ */
+TEST_F(store, an_fsync_between_a_store_write_and_its_note_saves_the_pages_bit)
+{
+	struct pcc_knob delay = { 0 };
+	pthread_t t;
+	void *wrote;
+
+	ASSERT_EQ(0, pwrite_pattern(self->fd, 3, 41));
+	ASSERT_EQ(0ULL, saved_bitmap_word(0));
+	knob_set(_metadata, &delay, WRITTEN_DELAY, 600000);
+	ASSERT_EQ(0, pthread_create(&t, NULL, writeback_ioctl, &self->fd));
+	usleep(300000);
+	EXPECT_EQ(0, fsync(self->fd)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(1ULL << 3, saved_bitmap_word(0)) TH_LOG("fsync returned without page 3's bit");
+	ASSERT_EQ(0, pthread_join(t, &wrote));
+	EXPECT_EQ(1, (long)wrote);
+	knob_restore(_metadata, &delay);
+	EXPECT_EQ(-1, store_check(PCC_STORE_DISK, 3, 41));
+}
+
 /*
  * The flusher on a short leash: dirty data expires after 1 s and the
  * flusher wakes every 0.5 s (the defaults are 30 s and 5 s).

@@ -304,6 +304,7 @@ impl PageCache {
         match io.store.write_run(run, first) {
             Ok(()) => {
                 done.pages += n;
+                io.store.written_pause();
                 // Their bits are saved from now on: noted before their
                 // writeback ends, so that an `fsync` that finds them clean,
                 // or waits for this writeback, and then saves the bitmap,

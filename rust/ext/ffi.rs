@@ -136,6 +136,7 @@ extern "C" {
     pub(crate) fn pcc_inject_init() -> kernel::ffi::c_int;
     pub(crate) fn pcc_inject_exit();
     pub(crate) fn pcc_inject_store_fails(io: kernel::ffi::c_uint, bytes: usize) -> bool;
+    pub(crate) fn pcc_inject_written_delay_us() -> u32;
 
     pub(crate) fn pcc_inode_new(
         size: bindings::loff_t,

@@ -4,7 +4,8 @@
 //! (`should_fail`): the knobs of `/sys/kernel/debug/pcc/fail_store_read/`,
 //! `fail_store_write/` and `fail_store_sync/` (`probability`, `interval`,
 //! `times`, ...), as Documentation/fault-injection/fault-injection.rst
-//! describes them.
+//! describes them; and a pause that holds one window open for tests
+//! (`written_delay_us`, [`StoreFaults::written_delay_us`]).
 //!
 //! C: `rust/pcc_inject.c`, over
 //! [`include/linux/fault-inject.h`](srctree/include/linux/fault-inject.h).
@@ -45,6 +46,15 @@ impl StoreFaults {
         // SAFETY: The knobs exist while `self` lives (type invariant);
         // `should_fail` may be called from any context.
         unsafe { ffi::pcc_inject_store_fails(io as u32, bytes) }
+    }
+
+    /// `/sys/kernel/debug/pcc/written_delay_us`: how long to pause, in
+    /// microseconds, between a store write that succeeded and the note
+    /// that the store holds its pages (0: not at all).
+    pub(crate) fn written_delay_us(&self) -> u32 {
+        // SAFETY: The knob exists while `self` lives (type invariant); it is
+        // read once.
+        unsafe { ffi::pcc_inject_written_delay_us() }
     }
 }
 
