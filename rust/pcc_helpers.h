@@ -49,6 +49,7 @@ loff_t pcc_file_size(struct file *file);
 bool pcc_file_is_reg(struct file *file);
 bool pcc_file_is_blk(struct file *file);
 int pcc_file_truncate(struct file *file, loff_t size);
+bool pcc_file_reads_uncached(struct file *file);
 ssize_t pcc_file_folio_read(struct file *file, struct folio *folio, size_t offset, size_t len,
 			    loff_t pos);
 void pcc_bvec_set_folio(struct bio_vec *bv, struct folio *folio);

@@ -162,8 +162,13 @@ void pcc_read_submit(struct pcc_read *r, struct file *file, loff_t pos, unsigned
 	r->reads = reads;
 	r->first = first;
 	atomic_inc(&reads->in_flight);
-	/* ki_flags from the file's: IOCB_DIRECT when it was opened O_DIRECT. */
+	/*
+	 * ki_flags from the file's: IOCB_DIRECT when it was opened O_DIRECT;
+	 * else a buffered read, uncached where the file allows it.
+	 */
 	init_sync_kiocb(&r->iocb, file);
+	if (pcc_file_reads_uncached(file))
+		r->iocb.ki_flags |= IOCB_DONTCACHE;
 	r->iocb.ki_pos = pos;
 	r->iocb.ki_complete = pcc_read_complete;
 	atomic_set(&r->ref, 2);

@@ -14,10 +14,14 @@
 //! `reset`.
 //!
 //! I/O goes through the VFS on the open file, so a regular file and a
-//! block device work alike. Pages are read and written with direct I/O
-//! (`O_DIRECT`, as loop's `use_dio`) where the file allows it: no second
-//! copy of them sits in the device's page cache, and writeback does its
-//! own I/O rather than leaving it to the flusher under memory pressure.
+//! block device work alike. Pages are written with direct I/O (`O_DIRECT`,
+//! as loop's `use_dio`) where the file allows it: no second copy of them
+//! sits in the device's page cache, and writeback does its own I/O rather
+//! than leaving it to the flusher under memory pressure. They are read
+//! directly from a block device, and from a regular file through its page
+//! cache, uncached where the file system allows it (`RWF_DONTCACHE`):
+//! a direct read of a file takes its inode lock, which a fault must not
+//! ([`Store::for_reads`]).
 //! A run of consecutive pages is one read or one write (a `bio_vec` per
 //! page). The header and bitmap go through a second, buffered handle
 //! (their buffers are not page-aligned memory), then `vfs_fsync`;
@@ -384,6 +388,29 @@ impl Store {
         self.data.as_ref().unwrap_or(&self.file)
     }
 
+    /// The handle page reads go through. A block device's direct reads
+    /// take no lock of the device's inode. A file system's may: ext4's and
+    /// xfs's take the file's inode lock (`i_rwsem`, `ext4_dio_read_iter`)
+    /// around a direct read. pcc reads in a fault, under the mmap or VMA
+    /// lock where the fault may not give it up, and in a task that may
+    /// hold an inode lock of the same class (a `write(2)` to an ext4 file
+    /// faults its source in under that file's lock,
+    /// `generic_perform_write`), where that lock must not be taken: the
+    /// kernel's own order is the inode lock, then the mmap lock. So a
+    /// store that is a regular file is read through the buffered handle,
+    /// as the file's own `filemap_fault` reads it (ext4's buffered read
+    /// takes no inode lock), and uncached where the file system offers it
+    /// (`RWF_DONTCACHE`: the store file's page cache keeps no second copy
+    /// of what was read). Writes stay direct: they run in writeback, which
+    /// holds neither.
+    fn for_reads(&self) -> &KernelFile {
+        if self.file.is_regular() {
+            &self.file
+        } else {
+            self.pages()
+        }
+    }
+
     fn delay(&self) {
         if self.io_delay_us > 0 {
             fsleep(Delta::from_micros(self.io_delay_us.into()));
@@ -466,7 +493,8 @@ impl Store {
         self.delay();
         let r = match &self.faults {
             Some(f) if f.fails(io, pages << PAGE_SHIFT) => Err(EIO),
-            _ => transfer(self.pages(), byte_pos(index)),
+            _ if write => transfer(self.pages(), byte_pos(index)),
+            _ => transfer(self.for_reads(), byte_pos(index)),
         };
         match &r {
             Ok(()) => {

@@ -24,6 +24,9 @@
 #   two boots      pcc_crash (after the small boot, on one disk: pages made
 #                  durable, a reboot with pcc loaded, then the pages read
 #                  back: selftests/big/pcc_crash.c)
+#   ext4 boot      pcc_ext4 (after those, as small, its disk an ext4 file
+#                  system made here: a store file on ext4 under lockdep,
+#                  selftests/big/pcc_ext4.c)
 #   host           pcc_fault_paths (the captures of `make trace`, taken in
 #                  the 1 GiB boot, checked against vmlinux), pcc_trace_prog
 #                  (`make trace PROG=` on tools/pcc-mappings, taken in the
@@ -66,8 +69,10 @@ for f in "$PCC_ROOT"/selftests/*.c "$PCC_ROOT"/selftests/*.sh; do
 done
 big_suites=(pcc_store_big)
 crash_suites=(pcc_crash)
+ext4_suites=(pcc_ext4)
 host_suites=(pcc_fault_paths pcc_trace_prog pcc_sound pcc_errors)
-all_suites=("${main_suites[@]}" pcc_kmemleak "${big_suites[@]}" "${crash_suites[@]}" "${host_suites[@]}")
+all_suites=("${main_suites[@]}" pcc_kmemleak "${big_suites[@]}" "${crash_suites[@]}" "${ext4_suites[@]}"
+	"${host_suites[@]}")
 # Harness suites take a test selection (kselftest_harness.h's -t / -r).
 harness() { grep -qE 'TEST_HARNESS_MAIN|test_harness_run' "$PCC_ROOT"/selftests/{,big/}"$1".c 2>/dev/null; }
 
@@ -104,7 +109,7 @@ wanted() { [ -n "${want[$1]+x}" ]; }
 
 t0=$SECONDS
 mkdir -p "$PCC_OUT"
-rm -f "$PCC_OUT/results.tap" "$PCC_OUT"/check{,-big,-crash,-crash2}.log "$PCC_OUT"/{fault-paths,trace-prog,sound,errors}.tap
+rm -f "$PCC_OUT/results.tap" "$PCC_OUT"/check{,-big,-crash,-crash2,-ext4}.log "$PCC_OUT"/{fault-paths,trace-prog,sound,errors}.tap
 build_all
 files=()
 if wanted pcc_fio.sh; then
@@ -115,7 +120,8 @@ fi
 log "build done in $((SECONDS - t0)) s"
 
 stage=$PCC_OUT/stage-check
-rm -rf "$stage"; mkdir -p "$stage/selftests" "$stage/big/selftests-big" "$stage/crash/selftests-big"
+rm -rf "$stage"
+mkdir -p "$stage/selftests" "$stage/big/selftests-big" "$stage/crash/selftests-big" "$stage/ext4/selftests-big"
 : > "$stage/tests.list"
 : > "$stage/big/tests.list"
 for n in "${main_suites[@]}"; do
@@ -134,6 +140,10 @@ done
 if wanted pcc_crash; then
 	cp "$PCC_OUT/selftests-big/pcc_crash" "$stage/crash/selftests-big/"
 	echo "pcc_crash selftests-big/pcc_crash check" > "$stage/crash/tests.list"
+fi
+if wanted pcc_ext4; then
+	cp "$PCC_OUT/selftests-big/pcc_ext4" "$stage/ext4/selftests-big/"
+	echo "pcc_ext4 selftests-big/pcc_ext4 ${want[pcc_ext4]}" > "$stage/ext4/tests.list"
 fi
 
 # The 1 GiB boot: the suites, then (for pcc_fault_paths) the fault-path
@@ -176,8 +186,9 @@ fi
 # x86_64 (the limit is for a hung guest, not a benchmark).
 # Then the crash test: a first boot makes pages durable and reboots with
 # pcc loaded, a second boot on the same disk reads them back.
+# Then the ext4 boot: its disk a fresh ext4 file system of 64 MiB.
 crash_params="backing=/dev/vda size_pages=64"
-if [ -s "$stage/big/tests.list" ] || wanted pcc_crash; then
+if [ -s "$stage/big/tests.list" ] || wanted pcc_crash || wanted pcc_ext4; then
 	(
 		rc=0
 		if [ -s "$stage/big/tests.list" ]; then
@@ -194,11 +205,20 @@ if [ -s "$stage/big/tests.list" ] || wanted pcc_crash; then
 				--log "$PCC_OUT/check-crash2.log" "$PCC_ROOT/scripts/guest/suites.job" \
 				"$stage/crash/selftests-big" "$stage/crash/tests.list" || rc=1
 		fi
+		if wanted pcc_ext4; then
+			img=$PCC_OUT/check-ext4.img
+			rm -f "$img" && truncate -s 64M "$img" && mkfs.ext4 -q -F "$img" || rc=1
+			PCC_VM_MB=$PCC_SMALL_VM_MB PCC_DISK_IMAGE=$img \
+				bash "$PCC_ROOT/scripts/vm.sh" --timeout 300 --log "$PCC_OUT/check-ext4.log" \
+				"$PCC_ROOT/scripts/guest/suites.job" "$stage/ext4/selftests-big" \
+				"$stage/ext4/tests.list" || rc=1
+		fi
 		exit $rc
 	) &
 	pids+=($!)
 	[ -s "$stage/big/tests.list" ] && logs+=("$PCC_OUT/check-big.log")
 	wanted pcc_crash && logs+=("$PCC_OUT/check-crash.log" "$PCC_OUT/check-crash2.log")
+	wanted pcc_ext4 && logs+=("$PCC_OUT/check-ext4.log")
 fi
 # The compile-fail checks of the abstractions (make sound) build on the
 # host meanwhile.
@@ -225,7 +245,7 @@ if wanted pcc_trace_prog; then
 		"$KDIR/vmlinux" "$PCC_OUT/trace" > "$PCC_OUT/trace-prog.tap" || true
 fi
 parts=()
-for f in check.log check-big.log check-crash.log check-crash2.log fault-paths.tap trace-prog.tap sound.tap errors.tap; do
+for f in check.log check-big.log check-crash.log check-crash2.log check-ext4.log fault-paths.tap trace-prog.tap sound.tap errors.tap; do
 	[ -f "$PCC_OUT/$f" ] && parts+=("$PCC_OUT/$f")
 done
 cat ${parts[@]+"${parts[@]}"} /dev/null > "$PCC_OUT/results.tap.tmp"

@@ -13,7 +13,21 @@ bool pcc_file_is_reg(struct file *file) { return S_ISREG(file_inode(file)->i_mod
 bool pcc_file_is_blk(struct file *file) { return S_ISBLK(file_inode(file)->i_mode); }
 int pcc_file_truncate(struct file *file, loff_t size) { return vfs_truncate(&file->f_path, size); }
 
-/* len bytes of file at pos, into folio at offset, as loop does. */
+/*
+ * Whether a read of file goes through its page cache and may leave
+ * nothing there (RWF_DONTCACHE: the folios the read brought in are
+ * dropped once read), which ext4, xfs and block devices offer.
+ */
+bool pcc_file_reads_uncached(struct file *file)
+{
+	return !(file->f_flags & O_DIRECT) && (file->f_op->fop_flags & FOP_DONTCACHE) &&
+	       !IS_DAX(file->f_mapping->host);
+}
+
+/*
+ * len bytes of file at pos, into folio at offset, as loop does; a buffered
+ * read uncached where the file allows it.
+ */
 ssize_t pcc_file_folio_read(struct file *file, struct folio *folio, size_t offset, size_t len,
 			    loff_t pos)
 {
@@ -22,7 +36,8 @@ ssize_t pcc_file_folio_read(struct file *file, struct folio *folio, size_t offse
 
 	bvec_set_folio(&bv, folio, len, offset);
 	iov_iter_bvec(&iter, ITER_DEST, &bv, 1, len);
-	return vfs_iter_read(file, &iter, &pos, 0);
+	return vfs_iter_read(file, &iter, &pos,
+			     pcc_file_reads_uncached(file) ? RWF_DONTCACHE : 0);
 }
 
 /* A bio_vec for the whole of folio (bvec_set_folio). */
