@@ -1686,6 +1686,61 @@ TEST_F(store, a_memory_error_in_a_large_folio_splits_it_and_takes_its_page_only)
 	munmap(p, n * PSZ);
 }
 
+/*
+ * A memory error in a page of a large folio under writeback: memory
+ * failure cannot split a folio under writeback (__folio_split: EBUSY), so
+ * it flags the bad page and the folio (has_hwpoisoned), sends SIGBUS to
+ * the process that maps it and leaves the folio whole in the cache. pcc
+ * then counts the whole folio as poisoned: read() and write() of any page
+ * of it get EIO, and its own eviction leaves it, until reset. (The folio
+ * is held under writeback by written_delay_us, after its store write.)
+ */
+TEST_F(store, a_memory_error_in_an_unsplit_large_folio_loses_the_whole_folio)
+{
+	struct sigaction sa = { .sa_handler = on_read_error_sigbus }, old;
+	const unsigned long n = 256;
+	struct pcc_knob delay = { 0 };
+	uint64_t buf[PSZ / 8] = { 0 };
+	unsigned long f, i;
+	long mixed, nr;
+	pthread_t t;
+	void *wrote;
+	char *p;
+
+	if (no_large_folios())
+		SKIP(return, "%s", no_large_folios());
+	if (pcc_hwpoison_unavailable())
+		SKIP(return, "%s", pcc_hwpoison_unavailable());
+	store_only_pages(_metadata, self->fd, n, 42);
+	read_all_checked(_metadata, self->fd, n, 42, NULL);
+	p = map_pages_at(self->fd, n, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	walk_folios(_metadata, p, n, NULL, &mixed, 0, &f, &nr);
+	ASSERT_LE(4, nr);
+	/* Dirty (one store through the mapping), then under writeback for 1 s. */
+	p[f * PSZ] = (char)0x5a;
+	knob_set(_metadata, &delay, WRITTEN_DELAY, 1000000);
+	ASSERT_EQ(0, pthread_create(&t, NULL, writeback_ioctl, &self->fd));
+	usleep(300000);
+	ASSERT_EQ(0, sigaction(SIGBUS, &sa, &old));
+	if (sigsetjmp(read_error_jmp, 1) == 0)
+		madvise(p + (f + 1) * PSZ, PSZ, MADV_HWPOISON);
+	sigaction(SIGBUS, &old, NULL);
+	ASSERT_EQ(0, pthread_join(t, &wrote));
+	knob_restore(_metadata, &delay);
+	EXPECT_LE(nr, (long)wrote) TH_LOG("the folio was written back");
+	for (i = 0; i < (unsigned long)nr; i++) {
+		EXPECT_EQ(-1, pread(self->fd, buf, PSZ, (f + i) * PSZ)) TH_LOG("page %lu", f + i);
+		EXPECT_EQ(EIO, errno);
+	}
+	EXPECT_EQ(-1, pwrite(self->fd, buf, PSZ, (f + 2) * PSZ));
+	EXPECT_EQ(EIO, errno);
+	munmap(p, n * PSZ);
+	EXPECT_EQ(-1, pread_check(self->fd, f + nr, 42)) TH_LOG("the next folio reads");
+	ASSERT_EQ(0, ioctl(self->fd, PCC_IOC_RESET) < 0);
+	EXPECT_EQ(0, pread(self->fd, buf, PSZ, (f + 1) * PSZ) != PSZ) TH_LOG("after reset: a hole");
+}
+
 TEST_F(store, read_and_write_reach_evicted_store_pages)
 {
 	static const char partial[] = "PARTIAL!";	/* 8 bytes and the NUL */
