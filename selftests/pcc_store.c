@@ -1535,6 +1535,24 @@ static long walk_folios(struct __test_metadata *_metadata, const char *p, unsign
 }
 
 /*
+ * Pages [0, n) only in the store (seed's pattern), read() back, so in
+ * large folios, and mapped at *p; in *f and *nr the first large folio of
+ * 4 pages or more.
+ */
+static void map_large_folios(struct __test_metadata *_metadata, int fd, unsigned long n,
+			     uint64_t seed, char **p, unsigned long *f, long *nr)
+{
+	long mixed;
+
+	store_only_pages(_metadata, fd, n, seed);
+	read_all_checked(_metadata, fd, n, seed, NULL);
+	*p = map_pages_at(fd, n, 0);
+	ASSERT_NE(MAP_FAILED, *p);
+	walk_folios(_metadata, *p, n, NULL, &mixed, 0, f, nr);
+	ASSERT_LE(4, *nr);
+}
+
+/*
  * A sequential read() of pages only the store holds: the kernel's
  * readahead puts them in folios that grow with each window
  * (page_cache_ra_order), up to the window's size; each page is read from
@@ -1612,12 +1630,7 @@ TEST_F(store, a_large_folio_is_dirtied_written_back_and_evicted_whole)
 
 	if (no_large_folios())
 		SKIP(return, "%s", no_large_folios());
-	store_only_pages(_metadata, self->fd, n, 35);
-	read_all_checked(_metadata, self->fd, n, 35, NULL);
-	p = map_pages_at(self->fd, n, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	walk_folios(_metadata, p, n, NULL, &mixed, 0, &f1, &nr1);
-	ASSERT_LE(4, nr1);
+	map_large_folios(_metadata, self->fd, n, 35, &p, &f1, &nr1);
 	walk_folios(_metadata, p, n, NULL, &mixed, f1 + nr1, &f2, &nr2);
 	ASSERT_LE(4, nr2);
 
@@ -1656,19 +1669,14 @@ TEST_F(store, a_memory_error_in_a_large_folio_splits_it_and_takes_its_page_only)
 	const unsigned long n = 256;
 	unsigned long f, i;
 	struct snap a, b;
-	long mixed, nr, nth;
+	long nr, nth;
 	char *p;
 
 	if (no_large_folios())
 		SKIP(return, "%s", no_large_folios());
 	if (pcc_hwpoison_unavailable())
 		SKIP(return, "%s", pcc_hwpoison_unavailable());
-	store_only_pages(_metadata, self->fd, n, 38);
-	read_all_checked(_metadata, self->fd, n, 38, NULL);
-	p = map_pages_at(self->fd, n, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	walk_folios(_metadata, p, n, NULL, &mixed, 0, &f, &nr);
-	ASSERT_LE(4, nr);
+	map_large_folios(_metadata, self->fd, n, 38, &p, &f, &nr);
 	snap(self->fd, &a);
 	ASSERT_EQ(0, madvise(p + (f + 1) * PSZ, PSZ, MADV_HWPOISON)) TH_LOG("%s", strerror(errno));
 	snap(self->fd, &b);
@@ -1702,7 +1710,7 @@ TEST_F(store, a_memory_error_in_an_unsplit_large_folio_loses_the_whole_folio)
 	struct pcc_knob delay = { 0 };
 	uint64_t buf[PSZ / 8] = { 0 };
 	unsigned long f, i;
-	long mixed, nr;
+	long nr;
 	pthread_t t;
 	void *wrote;
 	char *p;
@@ -1711,12 +1719,7 @@ TEST_F(store, a_memory_error_in_an_unsplit_large_folio_loses_the_whole_folio)
 		SKIP(return, "%s", no_large_folios());
 	if (pcc_hwpoison_unavailable())
 		SKIP(return, "%s", pcc_hwpoison_unavailable());
-	store_only_pages(_metadata, self->fd, n, 42);
-	read_all_checked(_metadata, self->fd, n, 42, NULL);
-	p = map_pages_at(self->fd, n, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	walk_folios(_metadata, p, n, NULL, &mixed, 0, &f, &nr);
-	ASSERT_LE(4, nr);
+	map_large_folios(_metadata, self->fd, n, 42, &p, &f, &nr);
 	/* Dirty (one store through the mapping), then under writeback for 1 s. */
 	p[f * PSZ] = (char)0x5a;
 	knob_set(_metadata, &delay, WRITTEN_DELAY, 1000000);
