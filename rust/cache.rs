@@ -497,12 +497,13 @@ impl PageCache {
         };
         let state = self.state.lock();
         let poisoned = state.poisoned.iter().any(|p| pages.contains(p));
-        let held = pages.filter(|&i| state.held.get(i)).count();
-        if held != 0 && held != nr {
-            for i in first..first + nr {
-                // Within the capacity reserved above (`nr` > 1 here).
-                let _ = map.push_within_capacity(state.held.get(i));
-            }
+        let mut held = 0;
+        for i in pages {
+            let h = state.held.get(i);
+            held += usize::from(h);
+            // Within the capacity reserved above (none for one page, where
+            // the map is not used).
+            let _ = map.push_within_capacity(h);
         }
         drop(state);
         let held = match held {
