@@ -130,6 +130,7 @@
 
 mod backing;
 mod fault;
+mod huge;
 mod poison;
 mod readahead;
 mod reclaim;
@@ -137,9 +138,12 @@ mod rw;
 mod writeback;
 
 pub(crate) use fault::{
+    HugeWithFaultAround,
+    HugeWithoutFaultAround,
     WithFaultAround,
     WithoutFaultAround, //
 };
+pub(crate) use huge::Huge;
 pub(crate) use writeback::Pass;
 
 use crate::{
@@ -150,7 +154,11 @@ use crate::{
             FolioGuard,
             FolioState, //
         },
-        mapping::PageCacheInode,
+        mapping::{
+            NewFolio,
+            PageCacheInode, //
+        },
+        mm,
         print::pr_info_ratelimited,
         trace,
     },
@@ -167,7 +175,9 @@ use backing::{
     Backing,
     Held, //
 };
+use crate::ext::vm_ops::PmdHint;
 use fault::AroundCounters;
+use huge::HugeCounters;
 use kernel::{
     bitmap::BitmapVec,
     new_mutex,
@@ -212,6 +222,7 @@ struct Counters {
     pages_written_back: EventCounter,
     major_faults: EventCounter,
     fault_retries: EventCounter,
+    huge: HugeCounters,
 }
 
 impl Counters {
@@ -224,6 +235,7 @@ impl Counters {
             pages_written_back: EventCounter::new(),
             major_faults: EventCounter::new(),
             fault_retries: EventCounter::new(),
+            huge: HugeCounters::new(),
         }
     }
 }
@@ -260,6 +272,8 @@ pub(crate) struct PageCache {
     /// it, through the kernel's reclaim); without one, there is no room:
     /// `ENOSPC` (`write`), `SIGBUS` (a fault), as tmpfs when full.
     cache_limit: usize,
+    /// `huge=`: where new folios are PMD-sized.
+    huge: Huge,
     counters: Counters,
     backing: Backing,
 }
@@ -268,19 +282,20 @@ pub(crate) struct PageCache {
 enum Found {
     /// Cached, maybe locked by another task or by I/O.
     Cached(ARef<Folio>),
-    /// Not cached: a new folio in the cache, locked, neither read nor
-    /// zeroed (not uptodate), and whether the store holds the page.
-    New(FolioGuard<ARef<Folio>>, bool),
+    /// Not cached: a new folio in the cache (one page, or PMD-sized where
+    /// `huge=` wants it), locked, neither read nor zeroed (not uptodate),
+    /// and which of its pages the store holds.
+    New(FolioGuard<ARef<Folio>>, Held),
 }
 
 /// What [`PageCache::get_for_write`] gives `write`, locked.
 pub(super) enum ForWrite {
     /// Uptodate: cached, or read or zero-filled on a miss.
     Uptodate(FolioGuard<ARef<Folio>>),
-    /// New, for a write of the whole page: neither read from the store nor
-    /// zero-filled (the write overwrites it), and whether the store holds
-    /// the page, for [`Backing::fill`] after a short copy.
-    Unfilled(FolioGuard<ARef<Folio>>, bool),
+    /// New, of one page, for a write of the whole page: neither read from
+    /// the store nor zero-filled (the write overwrites it), and whether
+    /// the store holds the page, for [`Backing::fill`] after a short copy.
+    Unfilled(FolioGuard<ARef<Folio>>, Held),
 }
 
 /// What [`PageCache::lookup`] found or made.
@@ -294,6 +309,36 @@ enum Lookup {
     Cached(ARef<Folio>),
 }
 
+/// Room for which pages of a folio of `nr` the store holds, when they may
+/// be mixed (none for one page), allocated before `state` is taken.
+fn held_map(nr: usize) -> Result<KVec<bool>> {
+    Ok(match nr {
+        1 => KVec::new(),
+        _ => KVec::with_capacity(nr, GFP_KERNEL)?,
+    })
+}
+
+/// Whether a memory error took one of pages `first..first + nr`, and which
+/// of them the store holds (`map`: from [`held_map`]).
+fn held_in(state: &State, first: usize, nr: usize, mut map: KVec<bool>) -> (bool, Held) {
+    let pages = first..first + nr;
+    let poisoned = state.poisoned.iter().any(|p| pages.contains(p));
+    let mut held = 0;
+    for i in pages {
+        let h = state.held.get(i);
+        held += usize::from(h);
+        // Within the capacity reserved (none for one page, where the map is
+        // not used).
+        let _ = map.push_within_capacity(h);
+    }
+    let held = match held {
+        0 => Held::None,
+        n if n == nr => Held::All,
+        _ => Held::Some(map),
+    };
+    (poisoned, held)
+}
+
 impl PageCache {
     /// A cache of `capacity` pages, empty.
     /// With `store`, pages come from it on a miss and go back by writeback;
@@ -302,6 +347,7 @@ impl PageCache {
         capacity: usize,
         fault_around: bool,
         cache_limit: usize,
+        huge: Huge,
         store: Option<(Store, Bitmap)>,
     ) -> Result<Arc<Self>> {
         let (store, held) = match store {
@@ -312,9 +358,10 @@ impl PageCache {
         // pages (`Writeback`, in `writeback`), and the kernel reads ahead
         // as much as the store's device takes; without one there is
         // nowhere to write them, as tmpfs.
+        let pmd_folios = huge != Huge::Never;
         let inode = match &store {
-            Some(store) => PageCacheInode::with_writeback(capacity, store.pages())?,
-            None => PageCacheInode::new(capacity)?,
+            Some(store) => PageCacheInode::with_writeback(capacity, store.pages(), pmd_folios)?,
+            None => PageCacheInode::new(capacity, pmd_folios)?,
         };
         let backing = Backing::new(store)?;
         Arc::pin_init(
@@ -331,6 +378,7 @@ impl PageCache {
                 capacity,
                 fault_around,
                 cache_limit,
+                huge,
                 counters: Counters::new(),
                 backing,
             }),
@@ -359,21 +407,35 @@ impl PageCache {
         self.fault_around
     }
 
+    /// Whether mappings get `->huge_fault`: only where `huge=` may make
+    /// PMD-sized folios for it to map.
+    pub(crate) fn huge_faults(&self) -> bool {
+        self.huge != Huge::Never
+    }
+
     /// The folio at `index`: a cached one as it is; on a miss a new one,
     /// zero-filled when the store does not hold the page (a hole, no I/O),
-    /// else read from the store before this returns ([`Backing::fill`]).
+    /// else read from the store before this returns ([`Backing::fill`]);
+    /// PMD-sized if `pmd` and `huge=` wants one there.
     /// `index` must be below capacity.
-    fn lookup(&self, index: usize) -> Result<Lookup> {
-        Ok(match self.find_or_add(index)? {
+    fn lookup(&self, index: usize, pmd: bool) -> Result<Lookup> {
+        Ok(match self.find_or_add(index, pmd)? {
             Found::Cached(folio) => Lookup::Cached(folio),
             Found::New(locked, held) => self.backing.fill(locked, held),
         })
     }
 
     /// The folio at `index`: a cached one as it is, or on a miss a new one
-    /// added to the cache, locked and not filled yet, with whether the
-    /// store holds the page. `index` must be below capacity.
-    fn find_or_add(&self, index: usize) -> Result<Found> {
+    /// added to the cache, locked and not filled yet, with which of its
+    /// pages the store holds. With `pmd` (`huge=` wants a PMD-sized folio
+    /// there: [`Huge::wants_pmd`]) the new folio is PMD-sized, holding the
+    /// aligned range around `index`, if that range lies within capacity,
+    /// none of it is cached or poisoned, there is room for it and a huge
+    /// page is free; else it is one page (counted in
+    /// `pmd_folio_fallbacks`), as `shmem_alloc_and_add_folio` falls back.
+    /// `index` must be below capacity.
+    fn find_or_add(&self, index: usize, pmd: bool) -> Result<Found> {
+        let mut pmd = pmd && mm::pmd_pages() > 1;
         loop {
             // A hit needs no lock of pcc's: the mapping's xarray holds every
             // cached folio (`filemap_get_entry` under RCU, as shmem_fault).
@@ -389,46 +451,90 @@ impl PageCache {
             // `state`.
             if self
                 .backing
-                .is_full(self.inode.nr_pages(), self.cache_limit)
+                .is_full(self.inode.nr_pages(), 1, self.cache_limit)
             {
-                self.may_cache(&self.state.lock(), index)?;
+                self.may_cache(&self.state.lock(), index, 1)?;
             }
-            // Allocate before taking `state`: the allocation may reclaim
-            // and wait, and at pcc's `cache_pages=` limit it evicts, under
-            // `state`.
-            let new = self.alloc_folio()?;
+            let (new, first) = match pmd.then(|| self.alloc_pmd_folio(index)).flatten() {
+                Some(new) => new,
+                None => {
+                    if pmd {
+                        self.counters.huge.pmd_folio_fallbacks.inc();
+                        pmd = false;
+                    }
+                    // Allocate before taking `state`: the allocation may
+                    // reclaim and wait, and at pcc's `cache_pages=` limit it
+                    // evicts, under `state`.
+                    (self.alloc_folio()?, index)
+                }
+            };
+            let nr = new.nr_pages();
+            // For a large folio's mixed pages, allocated before `state`.
+            let map = held_map(nr)?;
             // The invalidate lock before `state`, as readahead holds it
             // when it asks `state` what its pages are (`read_ahead`).
             let add = self.inode.lock_for_add();
             let state = self.state.lock();
-            // Whether the page may be cached is only known under `state`;
-            // a refused page gives its new folio back (a poisoned page, or
-            // the last free room taken by another task meanwhile).
-            self.may_cache(&state, index)?;
-            let held = state.held.get(index);
-            match add.add_locked(new, index) {
+            // Whether the pages may be cached is only known under `state`;
+            // refused pages give the new folio back (a poisoned page, or
+            // the last free room taken by another task meanwhile). A
+            // PMD-sized folio refused so falls back to one page.
+            if let Err(e) = self.may_cache(&state, first, nr) {
+                if nr == 1 {
+                    return Err(e);
+                }
+                pmd = false;
+                self.counters.huge.pmd_folio_fallbacks.inc();
+                continue;
+            }
+            let (_, held) = held_in(&state, first, nr, map);
+            match add.add_locked(new, first) {
                 Ok(locked) => {
                     locked.set_referenced();
+                    if nr > 1 {
+                        self.counters.huge.pmd_folios.inc();
+                    }
                     return Ok(Found::New(locked, held));
                 }
-                // Another task cached it since we looked.
+                // Another task cached a page of it since we looked: a
+                // PMD-sized folio then finds its range busy.
                 Err(e) if e == EEXIST => continue,
                 Err(e) => return Err(e),
             }
         }
     }
 
-    /// Whether page `index`, not cached, may get a new folio: not if a
-    /// memory error took its data (`EHWPOISON`), nor, without a store, past
-    /// the memory limit (`ENOSPC`).
-    fn may_cache(&self, state: &State, index: usize) -> Result {
-        if state.poisoned.contains(&index) {
+    /// A new PMD-sized folio for the aligned range around `index`, and the
+    /// range's first page, if the range lies within capacity, none of it
+    /// is cached, a cache without a store has room for all of it, and a
+    /// huge page is free.
+    fn alloc_pmd_folio(&self, index: usize) -> Option<(NewFolio, usize)> {
+        let nr = mm::pmd_pages();
+        let first = index & !(nr - 1);
+        if first + nr > self.capacity
+            || self.inode.has_pages(first, nr)
+            || self
+                .backing
+                .is_full(self.inode.nr_pages(), nr, self.cache_limit)
+        {
+            return None;
+        }
+        self.evict_at_limit(nr);
+        Some((self.inode.alloc_pmd_folio()?, first))
+    }
+
+    /// Whether pages `index..index + nr`, not cached, may get a new folio:
+    /// not if a memory error took the data of one (`EHWPOISON`), nor,
+    /// without a store, past the memory limit (`ENOSPC`).
+    fn may_cache(&self, state: &State, index: usize, nr: usize) -> Result {
+        let pages = index..index + nr;
+        if state.poisoned.iter().any(|p| pages.contains(p)) {
             return Err(EHWPOISON);
         }
         // Exact under `state`, under which every page is added.
         if self
             .backing
-            .is_full(self.inode.nr_pages(), self.cache_limit)
+            .is_full(self.inode.nr_pages(), nr, self.cache_limit)
         {
             pr_info_ratelimited!(
                 "page {index} not cached: pcc holds its limit of {} pages (cache_pages=) (ENOSPC)\n",
@@ -488,38 +594,16 @@ impl PageCache {
     /// the cache), and which of them the store holds, for a read of it.
     fn stored(&self, folio: &FolioState) -> Result<(bool, Held)> {
         let (first, nr) = (folio.index(), folio.nr_pages());
-        let pages = first..first + nr;
-        // For a large folio, allocated before `state`, in case its pages
-        // are mixed.
-        let mut map = match nr {
-            1 => KVec::new(),
-            _ => KVec::with_capacity(nr, GFP_KERNEL)?,
-        };
-        let state = self.state.lock();
-        let poisoned = state.poisoned.iter().any(|p| pages.contains(p));
-        let mut held = 0;
-        for i in pages {
-            let h = state.held.get(i);
-            held += usize::from(h);
-            // Within the capacity reserved above (none for one page, where
-            // the map is not used).
-            let _ = map.push_within_capacity(h);
-        }
-        drop(state);
-        let held = match held {
-            0 => Held::None,
-            n if n == nr => Held::All,
-            _ => Held::Some(map),
-        };
-        Ok((poisoned, held))
+        let map = held_map(nr)?;
+        Ok(held_in(&self.state.lock(), first, nr, map))
     }
 
     /// The folio at `index`, locked and uptodate, reading it from the store
     /// or zero-filling it on a miss, for `read`/`write`: the wait for the
     /// lock is killable (`EINTR`).
-    fn get_locked(&self, index: usize) -> Result<FolioGuard<ARef<Folio>>> {
+    fn get_locked(&self, index: usize, pmd: bool) -> Result<FolioGuard<ARef<Folio>>> {
         loop {
-            match self.lookup(index)? {
+            match self.lookup(index, pmd)? {
                 Lookup::Zeroed(locked) => return Ok(locked),
                 Lookup::FromStore(folio) | Lookup::Cached(folio) => {
                     let locked = FolioGuard::new_killable(folio).map_err(|_| EINTR)?;
@@ -533,15 +617,25 @@ impl PageCache {
 
     /// The folio at `index` for `write`, locked: as [`Self::get_locked`],
     /// except that a write of the whole page (`whole`) that misses gets a
-    /// new folio unfilled, as `simple_write_begin` neither reads nor zeroes
-    /// a page the write covers.
+    /// new folio of one page unfilled, as `simple_write_begin` neither
+    /// reads nor zeroes a page the write covers. A new PMD-sized folio
+    /// (`huge=always` or `within_size`) is filled first.
     pub(super) fn get_for_write(&self, index: usize, whole: bool) -> Result<ForWrite> {
+        let pmd = self.huge.wants_pmd(PmdHint::Allowed);
         if whole {
-            if let Found::New(locked, held) = self.find_or_add(index)? {
-                return Ok(ForWrite::Unfilled(locked, held));
+            match self.find_or_add(index, pmd)? {
+                Found::New(locked, held) if locked.nr_pages() == 1 => {
+                    return Ok(ForWrite::Unfilled(locked, held));
+                }
+                Found::New(locked, held) => {
+                    if let Lookup::Zeroed(locked) = self.backing.fill(locked, held) {
+                        return Ok(ForWrite::Uptodate(locked));
+                    }
+                }
+                Found::Cached(_) => {}
             }
         }
-        Ok(ForWrite::Uptodate(self.get_locked(index)?))
+        Ok(ForWrite::Uptodate(self.get_locked(index, pmd)?))
     }
 
     /// Run `wait`, which may wait for folio locks, under `state` (held:

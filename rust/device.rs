@@ -7,6 +7,8 @@ use crate::{
     cache::{
         PageCache,
         Pass,
+        HugeWithFaultAround,
+        HugeWithoutFaultAround,
         WithFaultAround,
         WithoutFaultAround, //
     },
@@ -19,6 +21,7 @@ use crate::{
     },
     uapi::{
         PCC_IOC_EVICT,
+        PCC_IOC_GET_HUGE_STATS,
         PCC_IOC_GET_IO_STATS,
         PCC_IOC_GET_SIZE,
         PCC_IOC_GET_STATS,
@@ -50,6 +53,10 @@ use kernel::{
 
 #[vtable]
 impl SharedMiscDevice for PageCache {
+    /// Mappings of 2 MiB or more start at a 2 MiB boundary (with the file
+    /// offset), whatever `huge=` says, as a file on tmpfs or ext4 does.
+    const PMD_ALIGNED: bool = true;
+
     fn page_cache(&self) -> &PageCacheInode {
         self.inode()
     }
@@ -72,10 +79,11 @@ impl SharedMiscDevice for PageCache {
             );
             return Err(EINVAL);
         }
-        if cache.fault_around() {
-            desc.install::<WithFaultAround>();
-        } else {
-            desc.install::<WithoutFaultAround>();
+        match (cache.fault_around(), cache.huge_faults()) {
+            (true, false) => desc.install::<WithFaultAround>(),
+            (false, false) => desc.install::<WithoutFaultAround>(),
+            (true, true) => desc.install::<HugeWithFaultAround>(),
+            (false, true) => desc.install::<HugeWithoutFaultAround>(),
         }
         Ok(())
     }
@@ -123,6 +131,7 @@ impl SharedMiscDevice for PageCache {
         match cmd {
             PCC_IOC_GET_STATS => write_u64s(arg, &cache.stats().as_array()),
             PCC_IOC_GET_IO_STATS => write_u64s(arg, &cache.io_stats().as_array()),
+            PCC_IOC_GET_HUGE_STATS => write_u64s(arg, &cache.huge_stats().as_array()),
             PCC_IOC_EVICT => Ok(cache.evict_all() as isize),
             PCC_IOC_GET_SIZE => {
                 let mut w = UserSlice::new(UserPtr::from_addr(arg), size_of::<u64>()).writer();

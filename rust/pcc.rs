@@ -29,7 +29,10 @@ mod store;
 #[forbid(unsafe_code)]
 mod uapi;
 
-use cache::PageCache;
+use cache::{
+    Huge,
+    PageCache, //
+};
 use ext::{
     memory_failure::MemoryFailureHandler,
     misc::SharedMiscRegistration,
@@ -82,10 +85,20 @@ fn new_cache() -> Result<Arc<PageCache>> {
         0 => (ext::mm::totalram_pages() / 2).max(1),
         n => usize::try_from(n).map_err(|_| EINVAL)?,
     };
-    let cache = PageCache::new(pages as usize, around, limit, store)?;
+    let huge = Huge::from_param(params::huge());
+    // As shmem refuses its huge= option on a machine without them.
+    if huge != Huge::Never && !ext::mm::has_transparent_hugepage() {
+        pr_err!(
+            "huge={}: this kernel or machine has no transparent huge pages (EINVAL)\n",
+            huge.name()
+        );
+        return Err(EINVAL);
+    }
+    let cache = PageCache::new(pages as usize, around, limit, huge, store)?;
     pr_info!(
-        "/dev/pcc: {} pages, fault_around={around}, backing={backing:?}, io_delay_us={delay}, at most {limit} in memory\n",
-        Dec(pages)
+        "/dev/pcc: {} pages, fault_around={around}, huge={}, backing={backing:?}, io_delay_us={delay}, at most {limit} in memory\n",
+        Dec(pages),
+        huge.name()
     );
     Ok(cache)
 }

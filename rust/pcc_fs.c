@@ -444,7 +444,7 @@ out_umount:
  * reference on them; a folio locked or referenced by pcc at that moment
  * is not moved, and migration tries again or gives up).
  */
-struct inode *pcc_inode_new(loff_t size, struct file *store)
+struct inode *pcc_inode_new(loff_t size, struct file *store, bool pmd_folios)
 {
 	struct inode *inode;
 	int ret;
@@ -491,22 +491,25 @@ struct inode *pcc_inode_new(loff_t size, struct file *store)
 		 * reclaim), as for FUSE, whose writeback may need reclaim too.
 		 */
 		mapping_set_writeback_may_deadlock_on_reclaim(inode->i_mapping);
+	}
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
-		/*
-		 * Large folios, as a disk filesystem's page cache has them
-		 * (ext4's, xfs's): the readahead code allocates folios as
-		 * large as its window (page_cache_ra_order), and pcc reads,
-		 * writes back and evicts each in one I/O. Below PMD size: a
-		 * PMD-sized folio may be mapped by one PMD (do_set_pmd), and
-		 * pcc has no ->huge_fault. Only with transparent huge pages:
-		 * without them the kernel cannot split a large folio, which
-		 * memory failure needs.
-		 */
+	/*
+	 * Large folios, as a disk filesystem's page cache has them (ext4's,
+	 * xfs's): with a store, the readahead code allocates folios as large
+	 * as its window (page_cache_ra_order), and pcc reads, writes back and
+	 * evicts each in one I/O. Below PMD size unless huge= asks for PMD
+	 * folios: a PMD-sized folio is mapped by one PMD (do_set_pmd,
+	 * ->huge_fault), which huge=never promises not to do. Without a store
+	 * only huge= makes large folios. Only with transparent huge pages:
+	 * without them the kernel cannot split a large folio, which memory
+	 * failure needs.
+	 */
+	if (store || pmd_folios)
 		mapping_set_folio_order_range(inode->i_mapping, 0,
 					      min_t(unsigned int, MAX_PAGECACHE_ORDER,
+						    pmd_folios ? HPAGE_PMD_ORDER :
 						    HPAGE_PMD_ORDER - 1));
 #endif
-	}
 	/* A store or write() waits while a page is under writeback. */
 	mapping_set_stable_writes(inode->i_mapping);
 	return inode;

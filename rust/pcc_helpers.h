@@ -60,8 +60,18 @@ bool pcc_param_fault_around(void);
 const char *pcc_param_backing(void);
 unsigned int pcc_param_io_delay_us(void);
 unsigned long pcc_param_cache_pages(void);
+int pcc_param_huge(void);
+bool pcc_vma_is_shared(struct vm_area_struct *vma);
+bool pcc_has_transparent_hugepage(void);
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+unsigned int pcc_pmd_order(void);
+int pcc_vma_huge_advice(struct vm_area_struct *vma);
+bool pcc_vma_suits_pmd(struct vm_area_struct *vma, unsigned long addr);
+struct folio *pcc_filemap_alloc_pmd_folio(void);
+vm_fault_t pcc_vmf_insert_folio_pmd(struct vm_fault *vmf, struct folio *folio, bool write);
+#endif
 bool pcc_ratelimit(void);
-struct inode *pcc_inode_new(loff_t size, struct file *store);
+struct inode *pcc_inode_new(loff_t size, struct file *store, bool pmd_folios);
 int pcc_inode_set_wb_handler(struct inode *inode, void *data,
 			     int (*writepages)(void *data, struct writeback_control *wbc),
 			     int (*sync_fs)(void *data, int wait));

@@ -60,12 +60,35 @@ impl IoStats {
     }
 }
 
+/// `struct pcc_huge_stats`, written field by field in this order.
+pub(crate) struct HugeStats {
+    pub(crate) huge_fault_calls: u64,
+    pub(crate) huge_fault_pmds: u64,
+    pub(crate) huge_fault_fallbacks: u64,
+    pub(crate) pmd_folios: u64,
+    pub(crate) pmd_folio_fallbacks: u64,
+}
+
+impl HugeStats {
+    /// The fields in ABI order.
+    pub(crate) fn as_array(&self) -> [u64; 5] {
+        [
+            self.huge_fault_calls,
+            self.huge_fault_pmds,
+            self.huge_fault_fallbacks,
+            self.pmd_folios,
+            self.pmd_folio_fallbacks,
+        ]
+    }
+}
+
 pub(crate) const PCC_IOC_GET_STATS: u32 = _IOR::<[u64; 8]>(MAGIC, 1);
 pub(crate) const PCC_IOC_WRITEBACK: u32 = _IO(MAGIC, 2);
 pub(crate) const PCC_IOC_RESET: u32 = _IO(MAGIC, 3);
 pub(crate) const PCC_IOC_GET_SIZE: u32 = _IOR::<u64>(MAGIC, 4);
 pub(crate) const PCC_IOC_EVICT: u32 = _IO(MAGIC, 5);
 pub(crate) const PCC_IOC_GET_IO_STATS: u32 = _IOR::<[u64; 5]>(MAGIC, 6);
+pub(crate) const PCC_IOC_GET_HUGE_STATS: u32 = _IOR::<[u64; 5]>(MAGIC, 7);
 
 /// `PCC_STORE_MAGIC`: the first bytes of `struct pcc_store_header`, which
 /// begins the store's header page.

@@ -23,7 +23,7 @@ struct pcc_stats {
 	__u64 faults;			/* ->fault calls */
 	__u64 fault_misses;		/* ->fault calls that allocated a page */
 	__u64 map_pages_calls;		/* ->map_pages calls (fault-around) */
-	__u64 pages_mapped_around;	/* PTEs installed by ->map_pages */
+	__u64 pages_mapped_around;	/* pages mapped by ->map_pages: a PTE each, 512 for a PMD */
 	__u64 mkwrite_calls;		/* ->page_mkwrite calls */
 	__u64 pages_cached;		/* pages in the cache now */
 	__u64 pages_dirty;		/* dirty pages in the cache now */
@@ -72,6 +72,23 @@ struct pcc_io_stats {
 
 /* Read the I/O counters. */
 #define PCC_IOC_GET_IO_STATS	_IOR(PCC_IOC_MAGIC, 6, struct pcc_io_stats)
+
+/*
+ * Counters of PMD-sized folios (module parameter huge=) since the module
+ * was loaded; all 0 with huge=never, or without transparent huge pages.
+ * A PMD the kernel maps from ->fault or fault-around (do_set_pmd) is not
+ * pcc's to count: read FilePmdMapped in /proc/PID/smaps.
+ */
+struct pcc_huge_stats {
+	__u64 huge_fault_calls;		/* ->huge_fault calls for a PMD */
+	__u64 huge_fault_pmds;		/* PMDs ->huge_fault mapped */
+	__u64 huge_fault_fallbacks;	/* ->huge_fault calls that returned VM_FAULT_FALLBACK */
+	__u64 pmd_folios;		/* PMD-sized folios pcc allocated */
+	__u64 pmd_folio_fallbacks;	/* one page allocated where huge= wanted a PMD-sized folio */
+};
+
+/* Read the huge-page counters. */
+#define PCC_IOC_GET_HUGE_STATS	_IOR(PCC_IOC_MAGIC, 7, struct pcc_huge_stats)
 
 /*
  * The backing store's format (module parameter backing=PATH: a block

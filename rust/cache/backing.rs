@@ -41,7 +41,7 @@ pub(super) enum Backing {
 
 /// Which pages of a folio the store holds, taken under `PageCache::state`
 /// ([`super::PageCache::stored`]) for a read of the folio.
-pub(super) enum Held {
+pub(crate) enum Held {
     /// Every one.
     All,
     /// None: the folio is a hole, zero-filled without I/O.
@@ -82,28 +82,28 @@ impl Backing {
         matches!(self, Self::Store(_))
     }
 
-    /// Whether a cache holding `cached` pages has no room for one more:
+    /// Whether a cache holding `cached` pages has no room for `nr` more:
     /// only a memory-only one at its `limit` (a store-backed one evicts
     /// clean pages to make room instead).
-    pub(super) fn is_full(&self, cached: usize, limit: usize) -> bool {
-        !self.evicts() && cached >= limit
+    pub(super) fn is_full(&self, cached: usize, nr: usize, limit: usize) -> bool {
+        !self.evicts() && cached + nr > limit
     }
 
-    /// Whether a new folio for a page whose store bit is `held` is read
-    /// from the store (else it is a hole, zero-filled without I/O).
-    pub(super) fn reads(&self, held: bool) -> bool {
-        held && self.evicts()
+    /// Whether a new folio of which the store holds `held` is read from
+    /// the store (else it is a hole, zero-filled without I/O).
+    pub(super) fn reads(&self, held: &Held) -> bool {
+        !matches!(held, Held::None) && self.evicts()
     }
 
-    /// Fill `locked`, a new folio of one page just added to the cache, here
-    /// and now: with zeros for a hole (no I/O), else with the store's page
-    /// (`held`: the store holds it), which unlocks it.
-    pub(super) fn fill(&self, locked: FolioGuard<ARef<Folio>>, held: bool) -> Lookup {
-        if self.reads(held) {
+    /// Fill `locked`, a new folio just added to the cache, here and now:
+    /// with zeros for a hole (no I/O), else with the store's pages
+    /// (`held`), which unlocks it.
+    pub(super) fn fill(&self, locked: FolioGuard<ARef<Folio>>, held: Held) -> Lookup {
+        if self.reads(&held) {
             let folio = locked.handle();
             // An error shows as a folio not uptodate
             // (`PageCache::revalidate`).
-            self.read(&locked, &Held::All);
+            self.read(&locked, &held);
             drop(locked);
             Lookup::FromStore(folio)
         } else {

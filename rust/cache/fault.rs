@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The fault callbacks: `->fault`, `->map_pages`, `->page_mkwrite`, and
-//! the two `vm_operations_struct`s that install them.
+//! the four `vm_operations_struct`s that install them (with or without
+//! fault-around, with or without `->huge_fault`, in [`super::huge`]).
 
 use super::{
     Found,
-    Held,
     PageCache, //
 };
 use crate::ext::{
@@ -22,6 +22,8 @@ use crate::ext::{
         FaultError,
         Faulted,
         ForIo,
+        HugeFault,
+        HugeFaulted,
         LockOrRetry,
         MapPagesFault,
         MappedAround,
@@ -90,19 +92,24 @@ impl PageCache {
     /// for through the retry protocol ([`super::Backing::lock_for_fault`]).
     /// Where the fault lock may not be released, the one page is read
     /// under it and nothing is read ahead.
+    ///
+    /// Where `huge=` wants a PMD-sized folio, a miss allocates one and
+    /// reads what the store holds of it in place of readahead's window
+    /// (`finish_fault()` then maps it by a PMD, `do_set_pmd`).
     fn fault_in<'a>(
         &self,
         mut vmf: VmFault<'a>,
         index: usize,
     ) -> (Result<Faulted<'a>, FaultError>, CacheLookup) {
         let mut major = false;
+        let pmd = self.huge.wants_pmd(vmf.pmd_hint());
         loop {
             let found = match self.inode.get(index) {
                 Some(folio) => {
                     folio.set_referenced();
                     Ok(Found::Cached(folio))
                 }
-                None if self.backing.evicts() => {
+                None if self.backing.evicts() && !pmd => {
                     let file = vmf.file();
                     if self.reads_ahead(&file, index) {
                         major = true;
@@ -122,23 +129,23 @@ impl PageCache {
                             ForIo::Held(v) => vmf = v,
                         }
                     }
-                    self.find_or_add(index)
+                    self.find_or_add(index, false)
                 }
-                None => self.find_or_add(index),
+                None => self.find_or_add(index, pmd),
             };
             let (waited, lookup) = match found {
-                Ok(Found::New(locked, held)) if self.backing.reads(held) => {
+                Ok(Found::New(locked, held)) if self.backing.reads(&held) => {
                     major = true;
                     match vmf.release_for_io() {
                         ForIo::Released(retry) => {
                             // Not uptodate after a failed read: the retry
                             // finds it and reads once more
                             // (`PageCache::revalidate`).
-                            self.backing.read(&locked, &Held::All);
+                            self.backing.read(&locked, &held);
                             return (Ok(retry.faulted(true)), CacheLookup::Read);
                         }
                         ForIo::Held(v) => {
-                            self.backing.read(&locked, &Held::All);
+                            self.backing.read(&locked, &held);
                             (LockOrRetry::Locked(v, locked), CacheLookup::Read)
                         }
                     }
@@ -203,6 +210,38 @@ impl PageCache {
     }
 }
 
+/// Implements [`VmOperations`] for `$ops` on [`PageCache`], with
+/// `->map_pages` data `$around`: `fault` and `page_mkwrite`, and the
+/// callbacks given in braces (`map_pages`, `huge_fault`). They are spelled
+/// out in each use: `#[vtable]` sees the functions the impl holds once
+/// this macro has expanded, and a macro call inside the impl would hide
+/// them from it (its `HAS_*` would stay false).
+macro_rules! page_cache_vm_ops {
+    ($ops:ident, $around:ty, { $($more:tt)* }) => {
+        #[vtable]
+        impl VmOperations for $ops {
+            type Data = PageCache;
+            type Around = $around;
+
+            fn fault<'a>(
+                cache: Borrowed<'_, Self>,
+                vmf: VmFault<'a>,
+            ) -> Result<Faulted<'a>, FaultError> {
+                cache.fault(vmf)
+            }
+
+            fn page_mkwrite<'a>(
+                cache: Borrowed<'_, Self>,
+                vmf: MkwriteFault<'a>,
+            ) -> Result<Mkwrite<'a>, FaultError> {
+                cache.page_mkwrite(vmf)
+            }
+
+            $($more)*
+        }
+    };
+}
+
 /// pcc's `vm_operations_struct` with fault-around: `fault`, `map_pages`
 /// and `page_mkwrite`.
 pub(crate) struct WithFaultAround;
@@ -211,15 +250,25 @@ pub(crate) struct WithFaultAround;
 /// every read fault calls `fault`.
 pub(crate) struct WithoutFaultAround;
 
-#[vtable]
-impl VmOperations for WithFaultAround {
-    type Data = PageCache;
-    type Around = AroundCounters;
+/// As [`WithFaultAround`], with `huge_fault` (`huge=` other than `never`).
+pub(crate) struct HugeWithFaultAround;
 
-    fn fault<'a>(cache: Borrowed<'_, Self>, vmf: VmFault<'a>) -> Result<Faulted<'a>, FaultError> {
-        cache.fault(vmf)
+/// As [`WithoutFaultAround`], with `huge_fault`.
+pub(crate) struct HugeWithoutFaultAround;
+
+page_cache_vm_ops!(WithFaultAround, AroundCounters, {
+    fn around<'c>(cache: &'c Borrowed<'_, Self>) -> &'c AroundCounters {
+        &cache.counters.around
     }
 
+    fn map_pages<'a>(around: &AroundCounters, vmf: MapPagesFault<'a>) -> MappedAround<'a> {
+        map_pages(around, vmf)
+    }
+});
+
+page_cache_vm_ops!(WithoutFaultAround, (), {});
+
+page_cache_vm_ops!(HugeWithFaultAround, AroundCounters, {
     fn around<'c>(cache: &'c Borrowed<'_, Self>) -> &'c AroundCounters {
         &cache.counters.around
     }
@@ -228,27 +277,19 @@ impl VmOperations for WithFaultAround {
         map_pages(around, vmf)
     }
 
-    fn page_mkwrite<'a>(
+    fn huge_fault<'a>(
         cache: Borrowed<'_, Self>,
-        vmf: MkwriteFault<'a>,
-    ) -> Result<Mkwrite<'a>, FaultError> {
-        cache.page_mkwrite(vmf)
+        vmf: HugeFault<'a>,
+    ) -> Result<HugeFaulted<'a>, FaultError> {
+        cache.huge_fault(vmf)
     }
-}
+});
 
-#[vtable]
-impl VmOperations for WithoutFaultAround {
-    type Data = PageCache;
-    type Around = ();
-
-    fn fault<'a>(cache: Borrowed<'_, Self>, vmf: VmFault<'a>) -> Result<Faulted<'a>, FaultError> {
-        cache.fault(vmf)
-    }
-
-    fn page_mkwrite<'a>(
+page_cache_vm_ops!(HugeWithoutFaultAround, (), {
+    fn huge_fault<'a>(
         cache: Borrowed<'_, Self>,
-        vmf: MkwriteFault<'a>,
-    ) -> Result<Mkwrite<'a>, FaultError> {
-        cache.page_mkwrite(vmf)
+        vmf: HugeFault<'a>,
+    ) -> Result<HugeFaulted<'a>, FaultError> {
+        cache.huge_fault(vmf)
     }
-}
+});

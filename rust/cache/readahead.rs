@@ -57,7 +57,7 @@ impl PageCache {
     /// each contiguous run of new ones.
     pub(super) fn read_ahead(&self, file: &ReadaheadFile<'_>, index: usize) {
         // Room first at pcc's limit, as a miss makes it.
-        self.evict_at_limit();
+        self.evict_at_limit(1);
         let window = file.ra_pages();
         match file.hint() {
             AccessHint::Sequential => file.sync_ra(index, window),

@@ -37,12 +37,13 @@ impl PageCache {
     /// killer, as `filemap_alloc_folio` for any file: call it holding no
     /// lock of pcc's.
     pub(super) fn alloc_folio(&self) -> Result<NewFolio> {
-        self.evict_at_limit();
+        self.evict_at_limit(1);
         self.inode.alloc_folio()
     }
 
-    /// With a store, before new pages come in (a miss, readahead): at
-    /// pcc's `cache_pages=` limit, evict a batch of clean pages first. A
+    /// With a store, before `nr` new pages come in (a miss, readahead): at
+    /// pcc's `cache_pages=` limit, evict a batch of clean pages first (at
+    /// least `nr`). A
     /// bound of the device's own, as a memory cgroup's limit bounds a
     /// file's cache: by default it keeps half of RAM for everyone else,
     /// so that the kernel's reclaim seldom has to take pcc's pages back
@@ -50,9 +51,9 @@ impl PageCache {
     /// exercised without memory pressure. The mapping's page count, read
     /// without `state` (which every miss would otherwise take once more),
     /// is a hint: eviction is exact under it.
-    pub(super) fn evict_at_limit(&self) {
-        if self.backing.evicts() && self.inode.nr_pages() >= self.cache_limit {
-            self.evict(Evict::UpTo(EVICT_BATCH));
+    pub(super) fn evict_at_limit(&self, nr: usize) {
+        if self.backing.evicts() && self.inode.nr_pages() + nr > self.cache_limit {
+            self.evict(Evict::UpTo(EVICT_BATCH.max(nr)));
         }
     }
 

@@ -98,7 +98,7 @@ impl PageCache {
                     folio.set_referenced();
                     Ok(Some(folio))
                 } else {
-                    Ok(Some(self.get_locked(index)?.unlock()))
+                    Ok(Some(self.get_locked(index, false)?.unlock()))
                 }
             }
             None => {
@@ -110,7 +110,7 @@ impl PageCache {
                     if self.reads_ahead_from(file) {
                         file.sync_ra(index, want);
                     }
-                    Ok(Some(self.get_locked(index)?.unlock()))
+                    Ok(Some(self.get_locked(index, false)?.unlock()))
                 } else {
                     Ok(None)
                 }

@@ -439,7 +439,8 @@ impl PageCache {
             for folio in self.inode.folios_from(0) {
                 let guard = folio.lock();
                 if self.inode.owns(&folio) && guard.clear_dirty_for_io() {
-                    cleaned += 1;
+                    // A PMD-sized folio (`huge=`) is cleaned whole.
+                    cleaned += guard.nr_pages();
                 }
             }
             cleaned

@@ -115,6 +115,24 @@ extern "C" {
     pub(crate) fn pcc_param_backing() -> *const kernel::ffi::c_char;
     pub(crate) fn pcc_param_io_delay_us() -> kernel::ffi::c_uint;
     pub(crate) fn pcc_param_cache_pages() -> kernel::ffi::c_ulong;
+    pub(crate) fn pcc_param_huge() -> kernel::ffi::c_int;
+    pub(crate) fn pcc_has_transparent_hugepage() -> bool;
+    #[cfg_attr(not(CONFIG_TRANSPARENT_HUGEPAGE), allow(dead_code))]
+    pub(crate) fn pcc_vma_is_shared(vma: *mut bindings::vm_area_struct) -> bool;
+    #[cfg(CONFIG_TRANSPARENT_HUGEPAGE)]
+    pub(crate) fn pcc_pmd_order() -> kernel::ffi::c_uint;
+    #[cfg(CONFIG_TRANSPARENT_HUGEPAGE)]
+    pub(crate) fn pcc_vma_huge_advice(vma: *mut bindings::vm_area_struct) -> kernel::ffi::c_int;
+    #[cfg(CONFIG_TRANSPARENT_HUGEPAGE)]
+    pub(crate) fn pcc_vma_suits_pmd(vma: *mut bindings::vm_area_struct, addr: usize) -> bool;
+    #[cfg(CONFIG_TRANSPARENT_HUGEPAGE)]
+    pub(crate) fn pcc_filemap_alloc_pmd_folio() -> *mut bindings::folio;
+    #[cfg(CONFIG_TRANSPARENT_HUGEPAGE)]
+    pub(crate) fn pcc_vmf_insert_folio_pmd(
+        vmf: *mut bindings::vm_fault,
+        folio: *mut bindings::folio,
+        write: bool,
+    ) -> bindings::vm_fault_t;
     pub(crate) fn pcc_ratelimit() -> bool;
     pub(crate) fn pcc_reads_new() -> *mut PccReads;
     pub(crate) fn pcc_reads_free(reads: *mut PccReads);
@@ -141,6 +159,7 @@ extern "C" {
     pub(crate) fn pcc_inode_new(
         size: bindings::loff_t,
         store: *mut bindings::file,
+        pmd_folios: bool,
     ) -> *mut bindings::inode;
     pub(crate) fn pcc_inode_set_wb_handler(
         inode: *mut bindings::inode,

@@ -59,10 +59,12 @@ unsafe impl Sync for PageCacheInode {}
 impl PageCacheInode {
     /// A new inode with `i_size` = `pages` pages, for good: no folio is
     /// ever added at or past its end ([`InvalidateShared::add_locked`]).
+    /// With `pmd_folios` (on a kernel with transparent huge pages), its
+    /// mapping takes PMD-sized folios ([`Self::alloc_pmd_folio`]).
     /// Its pages are never written back by the kernel, as tmpfs's: the
     /// inode's bdi does no writeback, and dirty pages are not accounted.
-    pub(crate) fn new(pages: usize) -> Result<Self> {
-        Self::new_inode(pages, None)
+    pub(crate) fn new(pages: usize, pmd_folios: bool) -> Result<Self> {
+        Self::new_inode(pages, None, pmd_folios)
     }
 
     /// As [`Self::new`], in a superblock of its own whose bdi writes back,
@@ -74,11 +76,15 @@ impl PageCacheInode {
     /// the device does (its `read_ahead_kb` and largest request, taken
     /// now), as a filesystem reads with its disk's; else as the kernel's
     /// default.
-    pub(crate) fn with_writeback(pages: usize, store: &KernelFile) -> Result<Self> {
-        Self::new_inode(pages, Some(store))
+    pub(crate) fn with_writeback(
+        pages: usize,
+        store: &KernelFile,
+        pmd_folios: bool,
+    ) -> Result<Self> {
+        Self::new_inode(pages, Some(store), pmd_folios)
     }
 
-    fn new_inode(pages: usize, store: Option<&KernelFile>) -> Result<Self> {
+    fn new_inode(pages: usize, store: Option<&KernelFile>, pmd_folios: bool) -> Result<Self> {
         // In bytes, an `loff_t`: widened before the shift (on a 32-bit
         // machine 1 << 20 pages are 4 GiB, past a `usize`), and bounded
         // first so that the shift keeps every bit.
@@ -91,7 +97,7 @@ impl PageCacheInode {
         // SAFETY: `store` is null or an open file (`KernelFile`'s
         // invariant), read only during the call; returns an inode or an
         // ERR_PTR.
-        let inode = from_err_ptr(unsafe { ffi::pcc_inode_new(size, store) })?;
+        let inode = from_err_ptr(unsafe { ffi::pcc_inode_new(size, store, pmd_folios) })?;
         let inode = NonNull::new(inode).ok_or(ENOMEM)?;
         // SAFETY: `inode` is a live inode.
         let mapping = unsafe { ffi::pcc_inode_mapping(inode.as_ptr()) };
@@ -198,6 +204,30 @@ impl PageCacheInode {
         let f = NonNull::new(f).ok_or(ENOMEM)?;
         // SAFETY: A new folio whose one reference is ours.
         Ok(NewFolio(unsafe { Folio::from_raw_owned(f) }))
+    }
+
+    /// A new PMD-sized folio for this mapping, not in it yet, or `None`:
+    /// no transparent huge pages, or no huge page free without reclaim or
+    /// compaction (the caller falls back to one page, as shmem does).
+    pub(crate) fn alloc_pmd_folio(&self) -> Option<NewFolio> {
+        #[cfg(CONFIG_TRANSPARENT_HUGEPAGE)]
+        {
+            // SAFETY: Allocates; no argument.
+            let f = NonNull::new(unsafe { ffi::pcc_filemap_alloc_pmd_folio() })?;
+            // SAFETY: A new folio whose one reference is ours.
+            Some(NewFolio(unsafe { Folio::from_raw_owned(f) }))
+        }
+        #[cfg(not(CONFIG_TRANSPARENT_HUGEPAGE))]
+        None
+    }
+
+    /// Whether any page of `first..first + nr` is cached
+    /// (`filemap_range_has_page`): a hint, as any lookup without a lock.
+    pub(crate) fn has_pages(&self, first: usize, nr: usize) -> bool {
+        let start = (first as i64) << kernel::page::PAGE_SHIFT;
+        let end = ((first + nr) as i64) << kernel::page::PAGE_SHIFT;
+        // SAFETY: The mapping is live as long as `self`.
+        unsafe { bindings::filemap_range_has_page(self.mapping(), start, end - 1) }
     }
 
     /// Take `mapping->invalidate_lock` shared (`filemap_invalidate_lock_shared`),
@@ -379,8 +409,9 @@ pub(crate) struct InvalidateShared<'a> {
 impl InvalidateShared<'_> {
     /// Insert a new folio at `index`, locked (`filemap_add_folio`), as
     /// `__filemap_get_folio(FGP_LOCK | FGP_CREAT)` does after allocating:
-    /// not uptodate, the caller fills it. `EEXIST` if a folio is there
-    /// already, `EINVAL` at or past the file's end.
+    /// not uptodate, the caller fills it. `EEXIST` if a folio is anywhere
+    /// in its range already, `EINVAL` if it would reach past the file's
+    /// end or is not aligned to its size.
     pub(crate) fn add_locked(
         &self,
         new: NewFolio,
@@ -389,10 +420,11 @@ impl InvalidateShared<'_> {
         // The file's end is the capacity a mapping promises: past it an
         // access is `SIGBUS` (as `filemap_fault`'s `i_size` check), so no
         // page may ever be cached there.
-        if index >= self.inode.pages {
+        let folio = new.0;
+        let nr = folio.nr_pages();
+        if index >= self.inode.pages || nr > self.inode.pages - index || index % nr != 0 {
             return Err(EINVAL);
         }
-        let folio = new.0;
         // SAFETY: `folio` is new: no one else knows it (`NewFolio`), as
         // `filemap_add_folio` requires (it sets the lock bit non-atomically);
         // the invalidate lock is held shared (type invariant), so no
@@ -454,6 +486,13 @@ impl Drop for PageCacheInode {
 /// A folio just allocated for a mapping and not yet in it: only its owner
 /// knows it.
 pub(crate) struct NewFolio(ARef<Folio>);
+
+impl NewFolio {
+    /// Pages it holds.
+    pub(crate) fn nr_pages(&self) -> usize {
+        self.0.nr_pages()
+    }
+}
 
 /// An `Arc<T>` lent to C as the data of a handler that C keeps on a
 /// [`PageCacheInode`]'s inode (memory failure's, writeback's), given back

@@ -62,6 +62,14 @@ pub(crate) trait SharedMiscDevice: Send + Sync + Sized + 'static {
     /// long as `self`, which every open file keeps alive.
     fn page_cache(&self) -> &PageCacheInode;
 
+    /// Whether a mapping of at least a PMD's size is placed at an address
+    /// aligned as its file offset is, modulo the PMD size
+    /// (`thp_get_unmapped_area` as `->get_unmapped_area`), so that PMDs
+    /// can map the page cache's PMD-sized folios. Only on a kernel with
+    /// transparent huge pages, and not for 32-bit tasks (the kernel's
+    /// choice there).
+    const PMD_ALIGNED: bool = false;
+
     /// `->open`: may refuse the open. On success the file holds an
     /// `Arc<Self>` until it is released.
     fn open(_this: ArcBorrow<'_, Self>, _file: &File) -> Result {
@@ -365,6 +373,12 @@ impl<T: SharedMiscDevice> MiscVTable<T> {
         #[cfg(CONFIG_COMPAT)]
         compat_ioctl: if T::HAS_IOCTL {
             bindings::compat_ptr_ioctl
+        } else {
+            None
+        },
+        #[cfg(CONFIG_TRANSPARENT_HUGEPAGE)]
+        get_unmapped_area: if T::PMD_ALIGNED {
+            Some(bindings::thp_get_unmapped_area)
         } else {
             None
         },

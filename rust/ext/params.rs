@@ -36,3 +36,9 @@ pub(crate) fn backing() -> &'static CStr {
     // as the module and is read-only after load (mode 0444).
     unsafe { CStr::from_char_ptr(ffi::pcc_param_backing()) }
 }
+
+/// `huge=`: 0 never, 1 always, 2 within_size, 3 advise (parsed at load).
+pub(crate) fn huge() -> i32 {
+    // SAFETY: As for `size_pages`.
+    unsafe { ffi::pcc_param_huge() }
+}

@@ -15,11 +15,15 @@
 //! - `->map_pages` from `do_fault_around()`, under `rcu_read_lock()`, with a
 //!   [`MapPagesFault`], which offers only what may run in atomic context;
 //! - `->page_mkwrite` from `do_page_mkwrite()` (via `do_shared_fault()` or
-//!   `wp_page_shared()`), with a [`MkwriteFault`].
+//!   `wp_page_shared()`), with a [`MkwriteFault`];
+//! - `->huge_fault`, on a kernel with transparent huge pages, from
+//!   `create_huge_pmd()` (an empty PMD) and `wp_huge_pmd()` (a store to a
+//!   PMD mapped read-only), with a [`HugeFault`].
 //!
 //! Each view of `struct vm_fault` carries an invariant lifetime `'a` that
 //! names one callback invocation, and every value a callback may return
-//! ([`Faulted`], [`MappedAround`], [`Mkwrite`]) carries the same `'a`, so a
+//! ([`Faulted`], [`MappedAround`], [`Mkwrite`], [`HugeFaulted`]) carries
+//! the same `'a`, so a
 //! callback can only return what was made from its own fault: a page checked
 //! against this fault's file and offset, the PTEs mapped for this fault's
 //! range. Return values become `VM_FAULT_*` bits only in the trampolines.
@@ -43,7 +47,10 @@ use super::{
     },
 };
 use core::{
-    ffi::c_void,
+    ffi::{
+        c_uint,
+        c_void, //
+    },
     marker::PhantomData,
     ptr::NonNull, //
 };
@@ -210,6 +217,37 @@ impl<'a> RawFault<'a> {
         unsafe { (*self.raw()).__bindgen_anon_1.vma }
     }
 
+    /// What the VMA allows of a PMD-sized folio at this fault.
+    fn pmd_hint(self) -> PmdHint {
+        #[cfg(CONFIG_TRANSPARENT_HUGEPAGE)]
+        {
+            let vma = self.vma_ptr();
+            // SAFETY: The VMA is live and locked while the view exists; the
+            // helpers read its flags, range and offset, and its mm's flags.
+            let (advice, suits) = unsafe {
+                (
+                    ffi::pcc_vma_huge_advice(vma),
+                    ffi::pcc_vma_suits_pmd(vma, self.address()),
+                )
+            };
+            match advice {
+                a if a < 0 || !suits => PmdHint::Unsuitable,
+                0 => PmdHint::Allowed,
+                _ => PmdHint::Advised,
+            }
+        }
+        #[cfg(not(CONFIG_TRANSPARENT_HUGEPAGE))]
+        PmdHint::Unsuitable
+    }
+
+    /// Whether the VMA is a shared mapping (`VM_SHARED`): a store to it
+    /// writes the file's pages, not copies.
+    #[cfg_attr(not(CONFIG_TRANSPARENT_HUGEPAGE), allow(dead_code))]
+    fn is_shared(self) -> bool {
+        // SAFETY: As for `pmd_hint`.
+        unsafe { ffi::pcc_vma_is_shared(self.vma_ptr()) }
+    }
+
     /// `vma->vm_file->f_mapping`: the page cache this fault maps from.
     fn file_mapping(self) -> *mut bindings::address_space {
         // SAFETY: `vm_file` of a VMA with our `vm_ops` is the file that was
@@ -242,6 +280,23 @@ macro_rules! address_and_flags {
             self.raw.flags()
         }
     };
+}
+
+/// What a VMA allows of a PMD-sized folio at a fault's offset, as
+/// `shmem_allowable_huge_orders()` and `thp_vma_suitable_order()` read it.
+/// What a driver allocates is its own policy; this is what the mapping
+/// can take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PmdHint {
+    /// None here: a kernel without transparent huge pages,
+    /// `MADV_NOHUGEPAGE` or `PR_SET_THP_DISABLE`, or a VMA that does not
+    /// cover the PMD-aligned range around the address at a file offset
+    /// aligned as the address is (a PMD could never map the folio).
+    Unsuitable,
+    /// A PMD could map it; nothing asked for one.
+    Allowed,
+    /// A PMD could map it, and `MADV_HUGEPAGE` asked for one.
+    Advised,
 }
 
 /// `struct vm_fault` inside `->fault`: process context, may sleep.
@@ -340,6 +395,14 @@ impl<'a> Retry<'a> {
 
 impl<'a> VmFault<'a> {
     common_accessors!();
+
+    /// What the VMA allows of a PMD-sized folio at this fault, for a
+    /// driver deciding how large a folio to allocate (`shmem_fault`'s
+    /// `shmem_allowable_huge_orders`); `finish_fault()` maps one by a PMD
+    /// (`do_set_pmd`) when it is suitable.
+    pub(crate) fn pmd_hint(&self) -> PmdHint {
+        self.raw.pmd_hint()
+    }
 
     /// Lock `folio`, or give up the fault lock and retry, as the kernel's
     /// `folio_lock_or_retry()` / `__folio_lock_or_retry()` do for
@@ -655,6 +718,174 @@ impl Mkwrite<'_> {
     }
 }
 
+// Without transparent huge pages the table has no `->huge_fault`: the
+// types below are built, never used.
+/// `struct vm_fault` inside `->huge_fault` for a PMD: process context, may
+/// sleep, the fault lock held for the whole call (a huge fault has no
+/// retry). The kernel calls it from `create_huge_pmd()` when the PMD is
+/// empty and the VMA may take a huge page (`thp_vma_allowable_order`: the
+/// global switch `always`, or `madvise` with `MADV_HUGEPAGE`), and from
+/// `wp_huge_pmd()` for a store to a PMD mapped read-only in a shared
+/// mapping, whatever the switch. Consumed by [`Self::map_pmd`] or
+/// [`Self::fallback`].
+///
+/// # Invariants
+///
+/// `raw` is the fault of the `->huge_fault` call running now, for a PMD
+/// (`order == HPAGE_PMD_ORDER`), which lasts `'a`.
+#[cfg_attr(not(CONFIG_TRANSPARENT_HUGEPAGE), allow(dead_code))]
+pub(crate) struct HugeFault<'a> {
+    raw: RawFault<'a>,
+}
+
+#[cfg_attr(not(CONFIG_TRANSPARENT_HUGEPAGE), allow(dead_code))]
+impl<'a> HugeFault<'a> {
+    /// Page offset of the access in the mapped file (`vmf->pgoff`).
+    pub(crate) fn pgoff(&self) -> usize {
+        self.raw.pgoff()
+    }
+
+    /// `vmf->flags`.
+    pub(crate) fn flags(&self) -> FaultFlags {
+        self.raw.flags()
+    }
+
+    /// Pages a PMD maps (`HPAGE_PMD_NR`).
+    pub(crate) fn nr_pages(&self) -> usize {
+        super::mm::pmd_pages()
+    }
+
+    /// The file offset of the PMD's first page: the index a folio must
+    /// have to be mapped by it.
+    pub(crate) fn pmd_pgoff(&self) -> usize {
+        self.pgoff() & !(self.nr_pages() - 1)
+    }
+
+    /// `VM_FAULT_FALLBACK`: the kernel handles the fault at PTE level
+    /// (`handle_pte_fault`: `->map_pages`, `->fault`, `->page_mkwrite`);
+    /// from `wp_huge_pmd` it splits the PMD first.
+    pub(crate) fn fallback(self) -> HugeFaulted<'a> {
+        HugeFaulted {
+            outcome: HugeOutcome::Fallback,
+            _brand: PhantomData,
+        }
+    }
+
+    /// Map `folio` by the fault's PMD, as `do_set_pmd()` maps a folio from
+    /// `finish_fault()`, with `vmf_insert_folio_pmd()`, which takes its own
+    /// reference for the mapping (rmap, RSS), and unlock it.
+    ///
+    /// The checks `filemap_fault()` and `do_set_pmd()` make come first:
+    /// - a folio truncated meanwhile (no mapping): [`HugeFaulted`] says
+    ///   `VM_FAULT_NOPAGE`, and the access is retried;
+    /// - a folio of another file, or not at [`Self::pmd_pgoff`]: `SIGBUS`,
+    ///   a driver's error, logged;
+    /// - not uptodate: `SIGBUS`, as after a failed read;
+    /// - not PMD-sized, a store to a private mapping (copied at PTE level),
+    ///   THP disabled for the VMA, the VMA not covering the aligned range at
+    ///   an aligned offset, a poisoned page in it, a folio past the file's
+    ///   size, a PMD that is a page table or maps another folio: fall back.
+    ///
+    /// A store (`FAULT_FLAG_WRITE`) marks the whole folio dirty and waits
+    /// for a writeback in flight before the PMD becomes writable, as
+    /// `filemap_page_mkwrite()` does for one PTE: writeback cannot clean it
+    /// before the store, and no store changes it while it is written.
+    pub(crate) fn map_pmd(
+        self,
+        folio: FolioGuard<ARef<Folio>>,
+    ) -> Result<HugeFaulted<'a>, FaultError> {
+        let mapping = folio.mapping_ptr();
+        if mapping.is_null() {
+            return Ok(HugeFaulted {
+                outcome: HugeOutcome::NoPage,
+                _brand: PhantomData,
+            });
+        }
+        let pgoff = self.pmd_pgoff();
+        if mapping != self.raw.file_mapping() || folio.index() != pgoff {
+            pr_err!(
+                "->huge_fault at page offset {pgoff} got a folio of another file or offset\n"
+            );
+            return Err(FaultError::SigBus);
+        }
+        if !folio.is_uptodate() {
+            return Err(FaultError::SigBus);
+        }
+        let write = self.flags().contains(FaultFlag::Write);
+        if folio.nr_pages() != self.nr_pages() || (write && !self.raw.is_shared()) {
+            return Ok(self.fallback());
+        }
+        if write {
+            folio.mark_dirty();
+            folio.wait_stable();
+        }
+        Ok(self.insert(folio, write))
+    }
+
+    #[cfg(CONFIG_TRANSPARENT_HUGEPAGE)]
+    fn insert(self, folio: FolioGuard<ARef<Folio>>, write: bool) -> HugeFaulted<'a> {
+        // SAFETY: We are in `->huge_fault` for a PMD (type invariant), the
+        // fault lock held; `folio` is locked (the guard), PMD-sized, of
+        // this file at the PMD's offset, and uptodate (checked by
+        // `map_pmd`). The helper checks the rest and takes the mapping's
+        // own reference if it maps it.
+        let bits = unsafe { ffi::pcc_vmf_insert_folio_pmd(self.raw.raw(), folio.as_ptr(), write) };
+        drop(folio);
+        HugeFaulted {
+            outcome: if bits == bindings::vm_fault_reason_VM_FAULT_FALLBACK {
+                HugeOutcome::Fallback
+            } else {
+                HugeOutcome::Inserted(bits)
+            },
+            _brand: PhantomData,
+        }
+    }
+
+    #[cfg(not(CONFIG_TRANSPARENT_HUGEPAGE))]
+    fn insert(self, _folio: FolioGuard<ARef<Folio>>, _write: bool) -> HugeFaulted<'a> {
+        self.fallback()
+    }
+}
+
+/// What `->huge_fault` hands back; made only from the same call's
+/// [`HugeFault`].
+#[cfg_attr(not(CONFIG_TRANSPARENT_HUGEPAGE), allow(dead_code))]
+pub(crate) struct HugeFaulted<'a> {
+    outcome: HugeOutcome,
+    _brand: Brand<'a>,
+}
+
+#[cfg_attr(not(CONFIG_TRANSPARENT_HUGEPAGE), allow(dead_code))]
+enum HugeOutcome {
+    /// `vmf_insert_folio_pmd()`'s result: `VM_FAULT_NOPAGE` (mapped, or
+    /// mapped meanwhile by another fault), or an error.
+    Inserted(u32),
+    Fallback,
+    NoPage,
+}
+
+#[cfg_attr(not(CONFIG_TRANSPARENT_HUGEPAGE), allow(dead_code))]
+impl HugeFaulted<'_> {
+    /// Whether the call ended in a PMD (or found one mapped meanwhile).
+    pub(crate) fn is_mapped(&self) -> bool {
+        matches!(self.outcome, HugeOutcome::Inserted(b) if b == bindings::vm_fault_reason_VM_FAULT_NOPAGE)
+    }
+
+    /// Whether the call fell back to PTEs.
+    pub(crate) fn is_fallback(&self) -> bool {
+        matches!(self.outcome, HugeOutcome::Fallback)
+    }
+
+    /// The `VM_FAULT_*` bits this result becomes.
+    pub(crate) fn bits(&self) -> VmFaultBits {
+        VmFaultBits(match self.outcome {
+            HugeOutcome::Inserted(bits) => bits,
+            HugeOutcome::Fallback => bindings::vm_fault_reason_VM_FAULT_FALLBACK,
+            HugeOutcome::NoPage => bindings::vm_fault_reason_VM_FAULT_NOPAGE,
+        })
+    }
+}
+
 /// `struct vm_fault` inside `->map_pages`: atomic context (RCU read lock),
 /// so it offers only what cannot sleep, and only the range the kernel
 /// computed (`do_fault_around()` clamps it to the VMA and to one page
@@ -836,6 +1067,17 @@ pub(crate) trait VmOperations: Sized + 'static {
         _data: Borrowed<'_, Self>,
         _vmf: MkwriteFault<'a>,
     ) -> Result<Mkwrite<'a>, FaultError> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `->huge_fault` for a PMD: map a PMD-sized folio by one PMD
+    /// ([`HugeFault::map_pmd`]), or fall back to PTEs. Installed only on a
+    /// kernel with transparent huge pages; other orders (a PUD) fall back
+    /// without a call.
+    fn huge_fault<'a>(
+        _data: Borrowed<'_, Self>,
+        _vmf: HugeFault<'a>,
+    ) -> Result<HugeFaulted<'a>, FaultError> {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 }
@@ -1073,6 +1315,44 @@ impl<T: VmOperations> VmOpsTable<T> {
         bits
     }
 
+    /// # Safety
+    ///
+    /// Called by `create_huge_pmd()` or `wp_huge_pmd()` with a live `vmf`
+    /// of one of our VMAs, the fault lock held.
+    #[cfg(CONFIG_TRANSPARENT_HUGEPAGE)]
+    unsafe extern "C" fn huge_fault(
+        vmf: *mut bindings::vm_fault,
+        order: c_uint,
+    ) -> bindings::vm_fault_t {
+        // Only a PMD: pcc's page cache holds no folio larger
+        // (`MAX_PAGECACHE_ORDER` is below PUD order), and a PUD call would
+        // need a view of its own.
+        if order as usize != super::mm::pmd_order() {
+            return bindings::vm_fault_reason_VM_FAULT_FALLBACK;
+        }
+        // SAFETY: `vmf` is live for this call, and so is its VMA.
+        let raw = unsafe { RawFault::new(vmf) };
+        // SAFETY: The VMA was set up by `mapped` for `T`.
+        let data = unsafe { Self::data(raw.vma_ptr()) };
+        // INVARIANT: a PMD-order call, checked above.
+        let r = T::huge_fault(data, HugeFault { raw });
+        result_bits(&r, HugeFaulted::bits).0
+    }
+
+    #[cfg(CONFIG_TRANSPARENT_HUGEPAGE)]
+    const HUGE_FAULT: Option<
+        unsafe extern "C" fn(*mut bindings::vm_fault, c_uint) -> bindings::vm_fault_t,
+    > = if T::HAS_HUGE_FAULT {
+        Some(Self::huge_fault)
+    } else {
+        None
+    };
+
+    #[cfg(not(CONFIG_TRANSPARENT_HUGEPAGE))]
+    const HUGE_FAULT: Option<
+        unsafe extern "C" fn(*mut bindings::vm_fault, c_uint) -> bindings::vm_fault_t,
+    > = None;
+
     const VTABLE: bindings::vm_operations_struct = bindings::vm_operations_struct {
         open: Some(Self::open),
         close: Some(Self::close),
@@ -1088,6 +1368,7 @@ impl<T: VmOperations> VmOpsTable<T> {
         } else {
             None
         },
+        huge_fault: Self::HUGE_FAULT,
         ..pin_init::zeroed()
     };
 

@@ -7,10 +7,12 @@
  * header, all built as this one object. Prototypes: rust/pcc_helpers.h;
  * Rust declarations: rust/ext/ffi.rs. No logic lives here, but for
  * pcc_filemap_map_pages_counted (mm.c), which must read a per-CPU counter
- * on one CPU around one call.
+ * on one CPU around one call, and pcc_vmf_insert_folio_pmd (huge_mm.c),
+ * which must read the PMD it maps at.
  */
 
 #include "folio.c"
+#include "huge_mm.c"
 #include "fs.c"
 #include "mm.c"
 #include "pagemap.c"

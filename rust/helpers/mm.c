@@ -70,6 +70,7 @@ int pcc_vma_access_hint(struct vm_area_struct *vma)
 		return 1;
 	return 0;
 }
+bool pcc_vma_is_shared(struct vm_area_struct *vma) { return vma->vm_flags & VM_SHARED; }
 /* A kernel thread's last fput() goes to delayed_fput_work (__fput_deferred). */
 bool pcc_current_is_kthread(void) { return current->flags & PF_KTHREAD; }
 unsigned long pcc_totalram_pages(void) { return totalram_pages(); }

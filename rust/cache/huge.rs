@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! PMD-sized folios: which pcc allocates (`huge=`), and `->huge_fault`,
+//! which maps a cached one by one PMD.
+//!
+//! What pcc allocates is its own policy, with the meaning of shmem's
+//! `huge=` mount option. How the kernel maps a PMD-sized folio is not:
+//! `create_huge_pmd()` calls `->huge_fault` only where the global switch
+//! (`/sys/kernel/mm/transparent_hugepage/enabled`) allows (`always`, or
+//! `madvise` with `MADV_HUGEPAGE`); otherwise `finish_fault()` or
+//! fault-around (`filemap_map_pmd`) maps the folio `->fault` returned by
+//! one PMD (`do_set_pmd`) whatever the switch says. A store to a PMD
+//! mapped read-only calls `->huge_fault` through `wp_huge_pmd()` in every
+//! case.
+
+use super::PageCache;
+use crate::{
+    ext::{
+        counter::EventCounter,
+        folio::FolioGuard,
+        vm_ops::{
+            FaultError,
+            HugeFault,
+            HugeFaulted,
+            PmdHint, //
+        },
+    },
+    uapi::HugeStats,
+};
+use kernel::prelude::*;
+
+/// `huge=`: where pcc allocates PMD-sized folios, as shmem's option.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Huge {
+    /// Never (the default): nothing changes unless asked.
+    Never,
+    /// Wherever the whole huge page lies within the device's capacity.
+    /// shmem allocates one past `i_size` too, for a file that grows; pcc's
+    /// size is fixed, and no page is ever cached past it.
+    Always,
+    /// Only where the whole huge page lies within the device's size: as
+    /// `always`, since that size never changes.
+    WithinSize,
+    /// Only in a mapping `MADV_HUGEPAGE` asked it for; never for
+    /// `read()`/`write()`.
+    Advise,
+}
+
+impl Huge {
+    /// From the parameter's value (0 to 3, in the order of the names
+    /// `rust/pcc_params.c` accepts).
+    pub(crate) fn from_param(v: i32) -> Self {
+        match v {
+            1 => Self::Always,
+            2 => Self::WithinSize,
+            3 => Self::Advise,
+            _ => Self::Never,
+        }
+    }
+
+    /// The parameter's value.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Never => "never",
+            Self::Always => "always",
+            Self::WithinSize => "within_size",
+            Self::Advise => "advise",
+        }
+    }
+
+    /// Whether a new folio for a fault whose VMA says `hint` (or for
+    /// `read()`/`write()`, which have no VMA: [`PmdHint::Allowed`]) should
+    /// be PMD-sized, as `shmem_huge_global_enabled()` decides.
+    /// `MADV_NOHUGEPAGE` and an unaligned mapping always say no.
+    pub(super) fn wants_pmd(self, hint: PmdHint) -> bool {
+        match (self, hint) {
+            (_, PmdHint::Unsuitable) | (Self::Never, _) => false,
+            (Self::Always | Self::WithinSize, _) => true,
+            (Self::Advise, hint) => hint == PmdHint::Advised,
+        }
+    }
+}
+
+/// The counters of `struct pcc_huge_stats`.
+pub(super) struct HugeCounters {
+    calls: EventCounter,
+    pmds: EventCounter,
+    fallbacks: EventCounter,
+    pub(super) pmd_folios: EventCounter,
+    pub(super) pmd_folio_fallbacks: EventCounter,
+}
+
+impl HugeCounters {
+    pub(super) const fn new() -> Self {
+        Self {
+            calls: EventCounter::new(),
+            pmds: EventCounter::new(),
+            fallbacks: EventCounter::new(),
+            pmd_folios: EventCounter::new(),
+            pmd_folio_fallbacks: EventCounter::new(),
+        }
+    }
+}
+
+impl PageCache {
+    /// `->huge_fault`: map the PMD-sized folio cached at the PMD's offset
+    /// by one PMD. Anything else falls back to PTEs, where `->fault` does
+    /// what may need I/O or a retry (a huge fault has neither): a miss
+    /// (`->fault` allocates the folio, PMD-sized where `huge=` wants it,
+    /// and `finish_fault()` then maps it by a PMD), a smaller folio, one
+    /// locked for I/O or not read, the end of the device, a store to a
+    /// private mapping (copied at PTE level).
+    #[cfg_attr(not(CONFIG_TRANSPARENT_HUGEPAGE), allow(dead_code))]
+    pub(super) fn huge_fault<'a>(
+        &self,
+        vmf: HugeFault<'a>,
+    ) -> Result<HugeFaulted<'a>, FaultError> {
+        let c = &self.counters.huge;
+        c.calls.inc();
+        let first = vmf.pmd_pgoff();
+        let cached = match self.inode.get(first) {
+            Some(folio) if first + vmf.nr_pages() <= self.capacity => Some(folio),
+            _ => None,
+        };
+        let locked = cached
+            .filter(|f| f.nr_pages() == vmf.nr_pages())
+            .and_then(|f| FolioGuard::try_new(f).ok())
+            .filter(|l| l.is_uptodate() && !l.is_hwpoison());
+        let r = match locked {
+            Some(locked) => {
+                locked.set_referenced();
+                vmf.map_pmd(locked)
+            }
+            None => Ok(vmf.fallback()),
+        };
+        match &r {
+            Ok(h) if h.is_mapped() => c.pmds.inc(),
+            Ok(h) if h.is_fallback() => c.fallbacks.inc(),
+            _ => {}
+        }
+        r
+    }
+
+    /// `PCC_IOC_GET_HUGE_STATS`.
+    pub(crate) fn huge_stats(&self) -> HugeStats {
+        let c = &self.counters.huge;
+        HugeStats {
+            huge_fault_calls: c.calls.get(),
+            huge_fault_pmds: c.pmds.get(),
+            huge_fault_fallbacks: c.fallbacks.get(),
+            pmd_folios: c.pmd_folios.get(),
+            pmd_folio_fallbacks: c.pmd_folio_fallbacks.get(),
+        }
+    }
+}

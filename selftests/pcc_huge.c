@@ -1,0 +1,605 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * PMD-sized folios (huge=) and ->huge_fault: what a read, a store, a
+ * split, a private copy, a fallback, writeback and eviction do to a PMD
+ * mapping of /dev/pcc, counted exactly (the thread's minor faults, pcc's
+ * counters, FilePmdMapped in /proc/self/smaps), and every byte checked.
+ *
+ * The kernel maps a PMD-sized folio two ways, and these tests take both:
+ * create_huge_pmd() calls ->huge_fault only where the global switch
+ * (/sys/kernel/mm/transparent_hugepage/enabled) allows, so with "never"
+ * the folio ->fault returns is mapped by do_set_pmd() from finish_fault()
+ * (or fault-around); a store to a PMD mapped read-only goes through
+ * wp_huge_pmd() -> ->huge_fault whatever the switch says.
+ */
+#include <signal.h>
+#include <sys/mman.h>
+
+#include "kselftest_harness.h"
+#include "pcc_test.h"
+
+#define THP "/sys/kernel/mm/transparent_hugepage/"
+
+static long psz;
+/* Bytes and pages a PMD maps. */
+static long pmd_size, pmd_pages;
+
+/* Why this kernel cannot run these tests, or NULL. */
+static const char *no_thp(void)
+{
+	if (access(THP "enabled", W_OK))
+		return "no transparent huge pages in this kernel (32-bit ARM would need LPAE)";
+	return NULL;
+}
+
+static int huge_stats(int fd, struct pcc_huge_stats *s)
+{
+	return ioctl(fd, PCC_IOC_GET_HUGE_STATS, s);
+}
+
+/* The global switch: "always", "madvise" or "never". */
+static int thp_switch(const char *v)
+{
+	return pcc_write_file(THP "enabled", v);
+}
+
+static int thp_switch_now(char *out, size_t len);
+
+/* A field of /proc/self/smaps, in kB, for the VMA that holds addr; -1 if none. */
+static long smaps_kb(const void *addr, const char *field)
+{
+	FILE *f = fopen("/proc/self/smaps", "re");
+	unsigned long a = (unsigned long)addr, start, end;
+	char line[256];
+	int in = 0;
+	long kb = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			in = a >= start && a < end;
+			continue;
+		}
+		if (in && !strncmp(line, field, strlen(field))) {
+			kb = strtol(line + strlen(field), NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return kb;
+}
+
+static long pmd_mapped_kb(const void *addr)
+{
+	return smaps_kb(addr, "FilePmdMapped:");
+}
+
+/*
+ * A shared (or private) mapping of len bytes at file offset off, placed
+ * at a PMD boundary plus shift bytes (MAP_FIXED inside a reservation): with
+ * shift 0 the range can take PMDs, with another it cannot.
+ */
+static char *map_at(int fd, size_t len, off_t off, int prot, int flags, long shift)
+{
+	char *r = mmap(NULL, len + 2 * pmd_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *at;
+
+	if (r == MAP_FAILED)
+		return MAP_FAILED;
+	at = (char *)(((unsigned long)r + pmd_size - 1) & ~(pmd_size - 1)) + shift;
+	return mmap(at, len, prot, flags | MAP_FIXED, fd, off);
+}
+
+/* Every byte of page i of [p, p + n pages) is (char)(i + seed)? */
+static int check_pages(const char *p, long first, long n, int seed)
+{
+	long i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < psz; j += 512)
+			if (p[(i * psz) + j] != (char)(first + i + seed))
+				return first + i;
+	return -1;
+}
+
+/* The same through pread(). */
+static int check_device(int fd, long first, long n, int seed)
+{
+	char *buf = malloc(psz);
+	long i;
+	int bad = -1;
+
+	for (i = 0; i < n && bad < 0; i++) {
+		if (pread(fd, buf, psz, (first + i) * psz) != psz ||
+		    buf[0] != (char)(first + i + seed) || buf[psz - 1] != (char)(first + i + seed))
+			bad = first + i;
+	}
+	free(buf);
+	return bad;
+}
+
+static void fill_device(int fd, long first, long n, int seed)
+{
+	char *buf = malloc(psz);
+	long i;
+
+	for (i = 0; i < n; i++) {
+		memset(buf, (char)(first + i + seed), psz);
+		if (pwrite(fd, buf, psz, (first + i) * psz) != psz)
+			ksft_exit_fail_msg("pwrite: %s\n", strerror(errno));
+	}
+	free(buf);
+}
+
+FIXTURE(huge) {
+	int fd;
+	char sw[32];
+};
+
+FIXTURE_VARIANT(huge) {
+	const char *params;
+};
+
+/* Memory only: 4 PMDs and 16 pages. */
+FIXTURE_VARIANT_ADD(huge, always) {
+	.params = "huge=always size_pages=2064",
+};
+
+FIXTURE_SETUP(huge)
+{
+	const char *why = no_thp();
+
+	self->fd = -1;
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, thp_switch_now(self->sw, sizeof(self->sw)));
+	ASSERT_EQ(0, pcc_reload(variant->params))
+		TH_LOG("load %s: %s", variant->params, strerror(errno));
+	self->fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+	pcc_prefault_self();
+}
+
+FIXTURE_TEARDOWN(huge)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->sw[0])
+		thp_switch(self->sw);
+}
+
+/*
+ * Switch "never": ->huge_fault is not called; ->fault allocates a
+ * PMD-sized folio and finish_fault() maps it by one PMD (do_set_pmd).
+ */
+TEST_F(huge, a_read_of_an_aligned_pmd_takes_one_fault_and_maps_one_pmd)
+{
+	struct pcc_huge_stats h0, h1;
+	struct pcc_stats s0, s1;
+	struct pcc_flt f0, f1;
+	volatile char *p;
+	long i, nth;
+
+	ASSERT_EQ(0, thp_switch("never"));
+	p = map_at(self->fd, 2 * pmd_size, 0, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, huge_stats(self->fd, &h0));
+	ASSERT_EQ(0, pcc_stats(self->fd, &s0));
+	pcc_thread_faults(&f0);
+	for (i = 0; i < pmd_pages; i++)
+		(void)p[i * psz];
+	pcc_thread_faults(&f1);
+	ASSERT_EQ(0, pcc_stats(self->fd, &s1));
+	ASSERT_EQ(0, huge_stats(self->fd, &h1));
+	EXPECT_EQ(1, f1.min - f0.min);
+	EXPECT_EQ(1, s1.faults - s0.faults);
+	EXPECT_EQ(pmd_pages, s1.pages_cached);
+	EXPECT_EQ(1, h1.pmd_folios - h0.pmd_folios);
+	EXPECT_EQ(0, h1.huge_fault_calls - h0.huge_fault_calls);
+	EXPECT_EQ(0, h1.pmd_folio_fallbacks);
+	EXPECT_EQ(pmd_size / 1024, pmd_mapped_kb((void *)p));
+	EXPECT_EQ(pmd_pages, pcc_folio_pages((void *)p, &nth));
+	munmap((void *)p, 2 * pmd_size);
+}
+
+/*
+ * Switch "always": every fault on an empty PMD calls ->huge_fault. The
+ * first finds nothing cached and falls back (->fault allocates, and
+ * do_set_pmd maps); once the folio is cached, ->huge_fault maps it.
+ */
+TEST_F(huge, with_the_switch_always_a_cached_folio_is_mapped_by_huge_fault)
+{
+	struct pcc_huge_stats h;
+	struct pcc_stats s;
+	struct pcc_flt f0, f1;
+	volatile char *p;
+
+	ASSERT_EQ(0, thp_switch("always"));
+	p = map_at(self->fd, pmd_size, 0, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	(void)p[5];
+	EXPECT_EQ(pmd_size / 1024, pmd_mapped_kb((void *)p));
+	ASSERT_EQ(0, munmap((void *)p, pmd_size));
+	p = map_at(self->fd, pmd_size, 0, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	pcc_thread_faults(&f0);
+	(void)p[pmd_size - 1];
+	pcc_thread_faults(&f1);
+	ASSERT_EQ(0, huge_stats(self->fd, &h));
+	ASSERT_EQ(0, pcc_stats(self->fd, &s));
+	EXPECT_EQ(1, f1.min - f0.min);
+	EXPECT_EQ(2, h.huge_fault_calls);
+	EXPECT_EQ(1, h.huge_fault_fallbacks);
+	EXPECT_EQ(1, h.huge_fault_pmds);
+	EXPECT_EQ(1, s.faults);
+	EXPECT_EQ(1, h.pmd_folios);
+	EXPECT_EQ(pmd_size / 1024, pmd_mapped_kb((void *)p));
+	munmap((void *)p, pmd_size);
+}
+
+/*
+ * A store to a PMD mapped read-only (write-notify) is one fault:
+ * wp_huge_pmd() -> ->huge_fault, whatever the switch; the whole folio
+ * becomes dirty; writeback cleans it and write-protects the PMD again,
+ * so the next store is one more ->huge_fault.
+ */
+TEST_F(huge, a_store_to_a_read_only_pmd_is_one_huge_fault_and_dirties_the_whole_folio)
+{
+	struct pcc_huge_stats h0, h1;
+	struct pcc_stats s0, s1;
+	struct pcc_flt f0, f1;
+	volatile char *p;
+
+	ASSERT_EQ(0, thp_switch("never"));
+	p = map_at(self->fd, pmd_size, 0, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	(void)p[0];
+	ASSERT_EQ(pmd_size / 1024, pmd_mapped_kb((void *)p));
+	ASSERT_EQ(0, huge_stats(self->fd, &h0));
+	ASSERT_EQ(0, pcc_stats(self->fd, &s0));
+	EXPECT_EQ(0, s0.pages_dirty);
+	pcc_thread_faults(&f0);
+	p[7 * psz] = 'x';
+	pcc_thread_faults(&f1);
+	ASSERT_EQ(0, huge_stats(self->fd, &h1));
+	ASSERT_EQ(0, pcc_stats(self->fd, &s1));
+	EXPECT_EQ(1, f1.min - f0.min);
+	EXPECT_EQ(1, h1.huge_fault_calls - h0.huge_fault_calls);
+	EXPECT_EQ(1, h1.huge_fault_pmds - h0.huge_fault_pmds);
+	EXPECT_EQ(0, s1.mkwrite_calls - s0.mkwrite_calls);
+	EXPECT_EQ(pmd_pages, s1.pages_dirty);
+	EXPECT_EQ(pmd_size / 1024, pmd_mapped_kb((void *)p));
+
+	/* Writeback cleans all of it and write-protects the PMD. */
+	EXPECT_EQ(pmd_pages, ioctl(self->fd, PCC_IOC_WRITEBACK));
+	ASSERT_EQ(0, pcc_stats(self->fd, &s1));
+	EXPECT_EQ(0, s1.pages_dirty);
+	pcc_thread_faults(&f0);
+	p[9 * psz] = 'y';
+	pcc_thread_faults(&f1);
+	ASSERT_EQ(0, huge_stats(self->fd, &h1));
+	EXPECT_EQ(1, f1.min - f0.min);
+	EXPECT_EQ(2, h1.huge_fault_pmds - h0.huge_fault_pmds);
+	ASSERT_EQ(0, pcc_stats(self->fd, &s1));
+	EXPECT_EQ(pmd_pages, s1.pages_dirty);
+	EXPECT_EQ(pmd_size / 1024, pmd_mapped_kb((void *)p));
+	munmap((void *)p, pmd_size);
+}
+
+/*
+ * A partial munmap, mprotect or MADV_DONTNEED splits the PMD (the kernel
+ * zaps a file PMD whole); the folio stays cached whole, and every byte
+ * stays. Where the VMA still covers the aligned range, the next access
+ * maps a PMD again.
+ */
+TEST_F(huge, a_partial_munmap_mprotect_or_dontneed_splits_the_pmd_and_keeps_every_byte)
+{
+	volatile char *p;
+	long nth;
+
+	ASSERT_EQ(0, thp_switch("never"));
+	fill_device(self->fd, 0, 3 * pmd_pages, 3);
+	p = map_at(self->fd, 3 * pmd_size, 0, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-1, check_pages((char *)p, 0, 3 * pmd_pages, 3));
+	EXPECT_EQ(3 * pmd_size / 1024, pmd_mapped_kb((void *)p));
+
+	/* MADV_DONTNEED of one page: the PMD goes, the data stays. */
+	ASSERT_EQ(0, madvise((void *)(p + 5 * psz), psz, MADV_DONTNEED));
+	EXPECT_EQ(2 * pmd_size / 1024, pmd_mapped_kb((void *)p));
+	EXPECT_EQ(-1, check_pages((char *)p, 0, pmd_pages, 3));
+	EXPECT_EQ(3 * pmd_size / 1024, pmd_mapped_kb((void *)p));
+
+	/*
+	 * mprotect of one page of the second: three VMAs, none of which
+	 * covers the second PMD's range; the first and the last keep theirs.
+	 */
+	ASSERT_EQ(0, mprotect((void *)(p + pmd_size + psz), psz, PROT_READ));
+	EXPECT_EQ(-1, check_pages((char *)p + pmd_size, pmd_pages, pmd_pages, 3));
+	EXPECT_EQ(pmd_size / 1024, pmd_mapped_kb((void *)p));
+	EXPECT_EQ(0, pmd_mapped_kb((void *)(p + pmd_size + psz)));
+	EXPECT_EQ(pmd_size / 1024, pmd_mapped_kb((void *)(p + 2 * pmd_size)));
+	EXPECT_EQ(pmd_pages, pcc_folio_pages((void *)(p + pmd_size), &nth));
+
+	/* munmap of the third's second half. */
+	ASSERT_EQ(0, munmap((void *)(p + 2 * pmd_size + pmd_size / 2), pmd_size / 2));
+	EXPECT_EQ(0, pmd_mapped_kb((void *)(p + 2 * pmd_size)));
+	EXPECT_EQ(-1, check_pages((char *)p + 2 * pmd_size, 2 * pmd_pages, pmd_pages / 2, 3));
+	EXPECT_EQ(-1, check_device(self->fd, 0, 3 * pmd_pages, 3));
+	munmap((void *)p, 2 * pmd_size + pmd_size / 2);
+}
+
+/* A store to a private mapping of a PMD copies one page; the device keeps its data. */
+TEST_F(huge, a_private_store_copies_and_leaves_the_device_unchanged)
+{
+	struct pcc_huge_stats h;
+	volatile char *p;
+
+	ASSERT_EQ(0, thp_switch("always"));
+	fill_device(self->fd, 0, pmd_pages, 1);
+	p = map_at(self->fd, pmd_size, 0, PROT_READ | PROT_WRITE, MAP_PRIVATE, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-1, check_pages((char *)p, 0, pmd_pages, 1));
+	EXPECT_EQ(pmd_size / 1024, pmd_mapped_kb((void *)p));
+	p[3 * psz] = 'z';
+	EXPECT_EQ('z', p[3 * psz]);
+	EXPECT_EQ(0, pmd_mapped_kb((void *)p));
+	EXPECT_EQ(-1, check_device(self->fd, 0, pmd_pages, 1));
+	EXPECT_EQ(-1, check_pages((char *)p, 0, 3, 1));
+	ASSERT_EQ(0, huge_stats(self->fd, &h));
+	/* The read's PMD; the store split it. */
+	EXPECT_EQ(1, h.huge_fault_pmds);
+	munmap((void *)p, pmd_size);
+}
+
+/*
+ * A mapping whose addresses are not aligned as its file offsets cannot
+ * take a PMD: pcc allocates one page (nothing asked for more), and with
+ * the switch "always" ->huge_fault falls back, counted.
+ */
+TEST_F(huge, an_unaligned_mapping_falls_back_to_ptes_and_counts_it)
+{
+	struct pcc_huge_stats h;
+	volatile char *p;
+	long nth;
+
+	ASSERT_EQ(0, thp_switch("always"));
+	p = map_at(self->fd, 2 * pmd_size, 0, PROT_READ, MAP_SHARED, psz);
+	ASSERT_NE(MAP_FAILED, p);
+	(void)p[pmd_size];
+	ASSERT_EQ(0, huge_stats(self->fd, &h));
+	EXPECT_EQ(1, h.huge_fault_calls);
+	EXPECT_EQ(1, h.huge_fault_fallbacks);
+	EXPECT_EQ(0, h.pmd_folios);
+	EXPECT_EQ(0, h.pmd_folio_fallbacks);
+	EXPECT_EQ(0, pmd_mapped_kb((void *)p));
+	EXPECT_EQ(1, pcc_folio_pages((void *)(p + pmd_size), &nth));
+	munmap((void *)p, 2 * pmd_size);
+}
+
+/* The last 16 pages hold no whole PMD: one page each, mapped by PTEs. */
+TEST_F(huge, the_end_of_the_device_is_cached_in_pages)
+{
+	struct pcc_huge_stats h;
+	struct pcc_stats s;
+	volatile char *p;
+	long nth;
+
+	ASSERT_EQ(0, thp_switch("always"));
+	p = map_at(self->fd, 16 * psz, 4 * pmd_size, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	(void)p[15 * psz];
+	ASSERT_EQ(0, huge_stats(self->fd, &h));
+	ASSERT_EQ(0, pcc_stats(self->fd, &s));
+	EXPECT_EQ(0, h.pmd_folios);
+	EXPECT_EQ(1, s.pages_cached);
+	EXPECT_EQ(1, pcc_folio_pages((void *)(p + 15 * psz), &nth));
+	munmap((void *)p, 16 * psz);
+}
+
+/* No huge page free: one page, counted; the fault still succeeds. */
+TEST_F(huge, a_failed_huge_allocation_falls_back_to_one_page_and_counts_it)
+{
+	struct pcc_huge_stats h;
+	volatile char *p;
+	long nth;
+
+	ASSERT_EQ(0, thp_switch("never"));
+	if (pcc_fail_page_alloc_setup() || pcc_write_file(PCC_FPA "min-order", "9"))
+		SKIP(return, "no fail_page_alloc in this kernel");
+	p = map_at(self->fd, pmd_size, 0, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, pcc_write_file(PCC_FPA "times", "1"));
+	ASSERT_EQ(0, pcc_write_file("/proc/self/make-it-fail", "1"));
+	(void)p[0];
+	pcc_write_file("/proc/self/make-it-fail", "0");
+	pcc_write_file(PCC_FPA "times", "0");
+	pcc_write_file(PCC_FPA "min-order", "0");
+	ASSERT_EQ(0, huge_stats(self->fd, &h));
+	EXPECT_EQ(0, h.pmd_folios);
+	EXPECT_EQ(1, h.pmd_folio_fallbacks);
+	EXPECT_EQ(0, pmd_mapped_kb((void *)p));
+	EXPECT_EQ(1, pcc_folio_pages((void *)p, &nth));
+	munmap((void *)p, pmd_size);
+}
+
+/* MADV_NOHUGEPAGE: one page, whatever huge= says. */
+TEST_F(huge, madv_nohugepage_is_honoured)
+{
+	struct pcc_huge_stats h;
+	volatile char *p;
+	long nth;
+
+	ASSERT_EQ(0, thp_switch("never"));
+	p = map_at(self->fd, pmd_size, 0, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, madvise((void *)p, pmd_size, MADV_NOHUGEPAGE));
+	(void)p[0];
+	ASSERT_EQ(0, huge_stats(self->fd, &h));
+	EXPECT_EQ(0, h.pmd_folios);
+	EXPECT_EQ(1, pcc_folio_pages((void *)p, &nth));
+	EXPECT_EQ(0, pmd_mapped_kb((void *)p));
+	munmap((void *)p, pmd_size);
+}
+
+/* write() under huge=always allocates PMD-sized folios too, as shmem's. */
+TEST_F(huge, write_allocates_a_pmd_sized_folio)
+{
+	struct pcc_huge_stats h;
+	struct pcc_stats s;
+
+	fill_device(self->fd, pmd_pages, 1, 0);
+	ASSERT_EQ(0, huge_stats(self->fd, &h));
+	ASSERT_EQ(0, pcc_stats(self->fd, &s));
+	EXPECT_EQ(1, h.pmd_folios);
+	EXPECT_EQ(pmd_pages, s.pages_cached);
+	EXPECT_EQ(pmd_pages, s.pages_dirty);
+	EXPECT_EQ(-1, check_device(self->fd, pmd_pages, 1, 0));
+}
+
+/* huge=advise: a PMD-sized folio only where MADV_HUGEPAGE asks, and none for write(). */
+TEST(advise_allocates_only_where_madv_hugepage_asks)
+{
+	const char *why = no_thp();
+	struct pcc_huge_stats h;
+	char *p, *q;
+	long nth;
+	int fd;
+
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, pcc_reload("huge=advise size_pages=2048"));
+	fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	fill_device(fd, 0, 1, 0);
+	p = map_at(fd, pmd_size, pmd_size, PROT_READ, MAP_SHARED, 0);
+	q = map_at(fd, pmd_size, 2 * pmd_size, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_NE(MAP_FAILED, q);
+	ASSERT_EQ(0, madvise(q, pmd_size, MADV_HUGEPAGE));
+	(void)*(volatile char *)p;
+	(void)*(volatile char *)q;
+	ASSERT_EQ(0, huge_stats(fd, &h));
+	EXPECT_EQ(1, h.pmd_folios);
+	EXPECT_EQ(1, pcc_folio_pages(p, &nth));
+	EXPECT_EQ(pmd_pages, pcc_folio_pages(q, &nth));
+	munmap(p, pmd_size);
+	munmap(q, pmd_size);
+	close(fd);
+}
+
+/* huge= takes shmem's four values, and refuses anything else at load. */
+TEST(huge_takes_only_never_always_within_size_advise)
+{
+	const char *why = no_thp();
+
+	EXPECT_EQ(-1, pcc_reload("huge=sometimes"));
+	EXPECT_EQ(EINVAL, errno);
+	if (why) {
+		/* Without transparent huge pages only never loads. */
+		EXPECT_EQ(-1, pcc_reload("huge=always"));
+		EXPECT_EQ(EINVAL, errno);
+	} else {
+		EXPECT_EQ(0, pcc_reload("huge=within_size"));
+	}
+	EXPECT_EQ(0, pcc_reload("huge=never"));
+}
+
+/*
+ * With a store: a PMD-sized folio written through a mapping is written
+ * back whole, evicted whole once unmapped, and read back whole by one
+ * major fault, which maps it by one PMD again.
+ */
+TEST(a_pmd_folio_is_written_back_evicted_and_read_back_from_the_store)
+{
+	const char *why = no_thp();
+	struct pcc_io_stats io0, io1;
+	struct pcc_huge_stats h;
+	struct pcc_flt f0, f1;
+	char params[256], sw[32];
+	char *p;
+	int fd;
+
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, thp_switch_now(sw, sizeof(sw)));
+	ASSERT_EQ(0, thp_switch("never"));
+	fd = open("/tmp/pcc-huge-store", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ASSERT_LE(0, fd);
+	close(fd);
+	ASSERT_EQ(0, pcc_reload_fresh_store("/tmp/pcc-huge-store", 2048, "huge=always", params,
+					    sizeof(params)));
+	fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	p = map_at(fd, pmd_size, pmd_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	for (long i = 0; i < pmd_pages; i++)
+		memset(p + i * psz, (char)(pmd_pages + i + 5), psz);
+	EXPECT_EQ(pmd_size / 1024, pmd_mapped_kb(p));
+	ASSERT_EQ(0, munmap(p, pmd_size));
+	ASSERT_EQ(0, pcc_io_stats(fd, &io0));
+	EXPECT_EQ(pmd_pages, ioctl(fd, PCC_IOC_WRITEBACK));
+	EXPECT_EQ(pmd_pages, ioctl(fd, PCC_IOC_EVICT));
+	ASSERT_EQ(0, pcc_io_stats(fd, &io1));
+	EXPECT_EQ(pmd_pages, io1.store_writes - io0.store_writes);
+
+	p = map_at(fd, pmd_size, pmd_size, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	pcc_thread_faults(&f0);
+	(void)*(volatile char *)p;
+	pcc_thread_faults(&f1);
+	ASSERT_EQ(0, pcc_io_stats(fd, &io0));
+	EXPECT_EQ(1, f1.maj - f0.maj);
+	EXPECT_EQ(pmd_pages, io0.store_reads - io1.store_reads);
+	EXPECT_EQ(pmd_size / 1024, pmd_mapped_kb(p));
+	EXPECT_EQ(-1, check_pages(p, pmd_pages, pmd_pages, 5));
+	ASSERT_EQ(0, huge_stats(fd, &h));
+	EXPECT_EQ(2, h.pmd_folios);
+	munmap(p, pmd_size);
+	close(fd);
+	unlink("/tmp/pcc-huge-store");
+	thp_switch(sw);
+}
+
+static pid_t main_pid;
+static char boot_switch[32];
+
+static void restore_defaults(void)
+{
+	if (getpid() != main_pid)
+		return;
+	if (pcc_reload("") != 0)
+		printf("# could not load pcc with its defaults again: %s\n", strerror(errno));
+	if (boot_switch[0] && thp_switch(boot_switch))
+		printf("# could not set the THP switch back to %s\n", boot_switch);
+}
+
+/* The switch's setting now: the bracketed word of "always [madvise] never". */
+static int thp_switch_now(char *out, size_t len)
+{
+	char line[128], *b;
+	FILE *f = fopen(THP "enabled", "re");
+
+	if (!f)
+		return -1;
+	b = fgets(line, sizeof(line), f) ? strchr(line, '[') : NULL;
+	fclose(f);
+	if (!b || len < 32)
+		return -1;
+	return sscanf(b + 1, "%31[a-z]", out) == 1 ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+	pcc_require_device();
+	psz = sysconf(_SC_PAGESIZE);
+	pmd_size = pcc_read_long(THP "hpage_pmd_size");
+	if (pmd_size <= 0)
+		pmd_size = 2L << 20;	/* unused: every test skips without THP */
+	pmd_pages = pmd_size / psz;
+	thp_switch_now(boot_switch, sizeof(boot_switch));
+	main_pid = getpid();
+	atexit(restore_defaults);
+	return test_harness_run(argc, argv);
+}
