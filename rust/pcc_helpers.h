@@ -122,6 +122,8 @@ void pcc_trace_map_pages(unsigned long start, unsigned long end, unsigned long a
 			 unsigned int flags, unsigned long mapped, unsigned int ret);
 void pcc_trace_page_mkwrite(unsigned long pgoff, unsigned long address, unsigned int flags,
 			    unsigned int ret);
+void pcc_trace_huge_fault(unsigned long pgoff, unsigned long address, unsigned int flags,
+			  unsigned int ret);
 void pcc_trace_readahead(unsigned long start, unsigned long nr, unsigned long read,
 			 unsigned long zeroed);
 void pcc_trace_writeback(unsigned long cleaned);

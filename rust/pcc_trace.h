@@ -84,7 +84,8 @@ TRACE_EVENT(pcc_map_pages,
 		  pcc_print_ret(__entry->ret))
 );
 
-TRACE_EVENT(pcc_page_mkwrite,
+/* A callback of one fault that returns only its VM_FAULT_* bits. */
+DECLARE_EVENT_CLASS(pcc_vmf_ret,
 	TP_PROTO(unsigned long pgoff, unsigned long address, unsigned int flags,
 		 unsigned int ret),
 	TP_ARGS(pgoff, address, flags, ret),
@@ -105,6 +106,20 @@ TRACE_EVENT(pcc_page_mkwrite,
 		  __print_flags(__entry->flags, "|", PCC_FAULT_FLAG_TRACE),
 		  pcc_print_ret(__entry->ret))
 );
+
+DEFINE_EVENT(pcc_vmf_ret, pcc_page_mkwrite,
+	TP_PROTO(unsigned long pgoff, unsigned long address, unsigned int flags,
+		 unsigned int ret),
+	TP_ARGS(pgoff, address, flags, ret));
+
+/*
+ * ->huge_fault for a PMD: NOPAGE once it mapped one, FALLBACK when the
+ * kernel goes on at PTE level.
+ */
+DEFINE_EVENT(pcc_vmf_ret, pcc_huge_fault,
+	TP_PROTO(unsigned long pgoff, unsigned long address, unsigned int flags,
+		 unsigned int ret),
+	TP_ARGS(pgoff, address, flags, ret));
 
 /*
  * pcc's ->readahead: the batch the kernel's readahead handed it (pages

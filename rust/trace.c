@@ -26,6 +26,12 @@ void pcc_trace_page_mkwrite(unsigned long pgoff, unsigned long address, unsigned
 	trace_pcc_page_mkwrite(pgoff, address, flags, ret);
 }
 
+void pcc_trace_huge_fault(unsigned long pgoff, unsigned long address, unsigned int flags,
+			  unsigned int ret)
+{
+	trace_pcc_huge_fault(pgoff, address, flags, ret);
+}
+
 void pcc_trace_readahead(unsigned long start, unsigned long nr, unsigned long read,
 			 unsigned long zeroed)
 {

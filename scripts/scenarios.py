@@ -66,6 +66,11 @@ SCENARIOS = [
     ("fault-around-64k", "fault_around_bytes = 65536", "", 0),
     # Killed (SIGKILL, 128 + 9) while its fault waits for the store.
     ("fatal-retry", "A fatal signal during a retry", STORE, 137),
+    # PMD-sized folios (huge=): not on 32-bit ARM, which has no THP here.
+    ("huge-read", "Read of a PMD-sized range", "huge=always", 0),
+    ("huge-write-notify", "Store to a PMD mapped read-only", "huge=always", 0),
+    ("huge-fallback", "A huge fault falling back to PTEs", "huge=always", 0),
+    ("huge-split", "A PMD split by MADV_DONTNEED", "huge=always", 0),
 ]
 NAMES = [row[0] for row in SCENARIOS]
 BY_NAME = {row[0]: row for row in SCENARIOS}
@@ -396,6 +401,56 @@ CHECKS = {
         "graph_absent": {"do_mem_abort": ["lock_mm_and_find_vma"]},
         "user_absent": [r"not killed"],
     },
+    # huge=always. The first read, nothing cached and the THP switch at
+    # "madvise" without MADV_HUGEPAGE: no ->huge_fault; ->fault returns a
+    # page of a new PMD-sized folio and finish_fault maps it by one PMD
+    # (do_set_pmd). The second, through a mapping with MADV_HUGEPAGE, the
+    # folio cached: __handle_mm_fault's create_huge_pmd (inlined) calls
+    # ->huge_fault, which maps it (vmf_insert_folio_pmd), and nothing else
+    # runs. (The tree merges the two faults: the second's create_huge_pmd
+    # comes after the first's handle_pte_fault under __handle_mm_fault.)
+    "huge-read": {
+        "order": ["do_page_fault", "handle_mm_fault", "do_read_fault", "__do_fault", "pcc_fault",
+                  "finish_fault", "create_huge_pmd", "pcc_huge_fault"],
+        "absent": ["pcc_page_mkwrite"],
+        "events": {"pcc_fault": r"cache=miss .*ret=LOCKED",
+                   "pcc_huge_fault": r"flags=(?!\S*WRITE)\S+ ret=NOPAGE"},
+        "graph_children": {"finish_fault": ["do_set_pmd"]},
+    },
+    # A store to a PMD mapped read-only in a shared mapping: wp_huge_pmd
+    # calls ->huge_fault with WRITE,
+    # whatever the switch says; no ->page_mkwrite, no split, no ->fault.
+    "huge-write-notify": {
+        "order": ["do_page_fault", "handle_mm_fault", "wp_huge_pmd", "pcc_huge_fault"],
+        "absent": ["pcc_fault", "pcc_page_mkwrite", "do_wp_page", "do_shared_fault"],
+        "events": {"pcc_huge_fault": r"flags=\S*WRITE\S* ret=NOPAGE"},
+    },
+    # MADV_HUGEPAGE on a mapping one page off its offsets: the fault path
+    # calls ->huge_fault (it leaves the alignment check to the handler),
+    # which falls back; do_read_fault goes on at PTE level, and ->fault
+    # allocates one page (no PMD could ever map a folio there).
+    "huge-fallback": {
+        "order": ["do_page_fault", "handle_mm_fault", "create_huge_pmd", "pcc_huge_fault",
+                  "handle_pte_fault", "do_read_fault", "__do_fault", "pcc_fault", "finish_fault"],
+        "absent": ["pcc_page_mkwrite", "do_set_pmd"],
+        "events": {"pcc_huge_fault": r"ret=FALLBACK", "pcc_fault": r"cache=miss .*ret=LOCKED"},
+    },
+    # MADV_DONTNEED of one page of a PMD: the kernel splits the PMD, which
+    # for a file zaps it whole (split_huge_pmd_locked clears it and
+    # removes the folio's PMD rmap: no PTEs are made); the folio stays
+    # cached whole, and the next read maps all 512 pages by one PMD from
+    # fault-around (filemap_map_pages -> filemap_map_pmd -> do_set_pmd),
+    # no ->fault.
+    "huge-split": {
+        "order": ["do_page_fault", "handle_mm_fault", "do_read_fault", "do_fault_around",
+                  "pcc_map_pages"],
+        "absent": ["pcc_fault", "pcc_huge_fault"],
+        "events": {"pcc_map_pages": r"mapped=512 ret=NOPAGE"},
+        "graph_children": {"__split_huge_pmd": ["split_huge_pmd_locked"],
+                           "split_huge_pmd_locked": ["pmdp_huge_clear_flush",
+                                                     "folio_remove_rmap_pmd"]},
+        "user": [r"^madvise\(MADV_DONTNEED\) = 0$"],
+    },
 }
 
 
@@ -481,8 +536,11 @@ ARM_NAMES = {
     "__arm64_sys_fsync": "sys_fsync",
 }
 # The scenarios an architecture cannot run, with the reason (TAP says it).
+NO_THP = "32-bit ARM has no transparent huge pages here (they need LPAE): no PMD-sized folio"
 UNSUPPORTED = {
-    "arm": {"hwpoison": "32-bit ARM has no CONFIG_MEMORY_FAILURE: no page can be poisoned"},
+    "arm": {"hwpoison": "32-bit ARM has no CONFIG_MEMORY_FAILURE: no page can be poisoned",
+            "huge-read": NO_THP, "huge-write-notify": NO_THP, "huge-fallback": NO_THP,
+            "huge-split": NO_THP},
 }
 # On arm the frames come from function_graph (trace_tree.graph_frames):
 # only a traced call's caller is known, so the frames above the graph's

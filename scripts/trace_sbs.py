@@ -94,7 +94,7 @@ def sbs(name, labels, trees):
 
 
 BRANCHES = ("do_read_fault", "do_shared_fault", "do_cow_fault", "do_wp_page")
-CALLBACKS = ("pcc_map_pages", "pcc_fault", "pcc_page_mkwrite")
+CALLBACKS = ("pcc_map_pages", "pcc_fault", "pcc_page_mkwrite", "pcc_huge_fault")
 
 
 def frames(lines):

@@ -458,6 +458,165 @@ TEST_F(huge, write_allocates_a_pmd_sized_folio)
 	EXPECT_EQ(-1, check_device(self->fd, pmd_pages, 1, 0));
 }
 
+static volatile sig_atomic_t sigbus_seen;
+
+static void on_sigbus(int sig)
+{
+	sigbus_seen = sig;
+}
+
+/*
+ * A memory error in a page of a PMD-sized folio without a store: the
+ * kernel cannot split the folio, because the split asks ->release_folio
+ * first and pcc's refuses there (it keeps drop_caches and
+ * POSIX_FADV_DONTNEED from dropping the only copy of a clean page), so
+ * the whole folio is lost: memory failure reports "unsplit thp", and
+ * every page of it reads as EIO until reset. The folio stays cached.
+ */
+TEST_F(huge, a_memory_error_in_a_pmd_folio_without_a_store_loses_the_whole_folio)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus }, old;
+	struct pcc_stats s;
+	char *p, buf[64];
+	long i, nth;
+
+	if (pcc_hwpoison_unavailable())
+		SKIP(return, "%s", pcc_hwpoison_unavailable());
+	ASSERT_EQ(0, thp_switch("never"));
+	fill_device(self->fd, 0, 2 * pmd_pages, 9);
+	p = map_at(self->fd, pmd_size, 0, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-1, check_pages(p, 0, pmd_pages, 9));
+	ASSERT_EQ(pmd_pages, pcc_folio_pages(p, &nth));
+	ASSERT_EQ(0, sigaction(SIGBUS, &sa, &old));
+	sigbus_seen = 0;
+	EXPECT_EQ(-1, madvise(p + 5 * psz, psz, MADV_HWPOISON));
+	EXPECT_EQ(EHWPOISON, errno);
+	sigaction(SIGBUS, &old, NULL);
+	EXPECT_EQ(SIGBUS, sigbus_seen);
+	ASSERT_EQ(0, pcc_stats(self->fd, &s));
+	EXPECT_EQ(2 * pmd_pages, s.pages_cached);
+	for (i = 0; i < pmd_pages; i += 73) {
+		EXPECT_EQ(-1, pread(self->fd, buf, sizeof(buf), i * psz)) TH_LOG("page %ld", i);
+		EXPECT_EQ(EIO, errno);
+	}
+	/* The next PMD-sized folio is untouched. */
+	EXPECT_EQ(-1, check_device(self->fd, pmd_pages, pmd_pages, 9));
+	munmap(p, pmd_size);
+	/* Reset takes the lost folio out with the rest. */
+	EXPECT_EQ(0, ioctl(self->fd, PCC_IOC_RESET));
+	ASSERT_EQ(0, pcc_stats(self->fd, &s));
+	EXPECT_EQ(0, s.pages_cached);
+}
+
+/*
+ * The same with a store, the folio clean (written back): the kernel
+ * splits it, and pcc drops the one page, whose data the store still
+ * holds: one store read brings it back; the other pages stay cached.
+ */
+TEST(a_memory_error_in_a_clean_pmd_folio_with_a_store_splits_it_and_takes_one_page)
+{
+	const char *why = no_thp() ? no_thp() : pcc_hwpoison_unavailable();
+	struct pcc_io_stats io0, io1;
+	struct pcc_stats s;
+	char params[256], sw[32];
+	long nth;
+	char *p;
+	int fd;
+
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, thp_switch_now(sw, sizeof(sw)));
+	ASSERT_EQ(0, thp_switch("never"));
+	fd = open("/tmp/pcc-huge-store", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ASSERT_LE(0, fd);
+	close(fd);
+	ASSERT_EQ(0, pcc_reload_fresh_store("/tmp/pcc-huge-store", 2048, "huge=always", params,
+					    sizeof(params)));
+	fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	fill_device(fd, 0, pmd_pages, 11);
+	EXPECT_EQ(pmd_pages, ioctl(fd, PCC_IOC_WRITEBACK));
+	p = map_at(fd, pmd_size, 0, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-1, check_pages(p, 0, pmd_pages, 11));
+	ASSERT_EQ(pmd_pages, pcc_folio_pages(p, &nth));
+	ASSERT_EQ(0, madvise(p + 5 * psz, psz, MADV_HWPOISON)) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, pcc_stats(fd, &s));
+	EXPECT_EQ(pmd_pages - 1, s.pages_cached);
+	/* The split unmapped the pages: they fault in again, one page each. */
+	EXPECT_EQ(-1, check_pages(p + 6 * psz, 6, 1, 11));
+	EXPECT_EQ(1, pcc_folio_pages(p + 6 * psz, &nth)) TH_LOG("the folio was not split");
+	ASSERT_EQ(0, pcc_io_stats(fd, &io0));
+	EXPECT_EQ(-1, check_device(fd, 0, pmd_pages, 11));
+	ASSERT_EQ(0, pcc_io_stats(fd, &io1));
+	EXPECT_EQ(1, io1.store_reads - io0.store_reads);
+	munmap(p, pmd_size);
+	close(fd);
+	unlink("/tmp/pcc-huge-store");
+	thp_switch(sw);
+}
+
+/*
+ * A mapping of 2 MiB or more without a hint is placed so that its
+ * addresses are aligned as its file offsets (thp_get_unmapped_area): PMDs
+ * can map it without MAP_FIXED.
+ */
+TEST_F(huge, a_mapping_of_a_pmd_or_more_is_placed_aligned_with_its_offset)
+{
+	struct pcc_huge_stats h;
+	char *p, *q;
+
+	p = mmap(NULL, 2 * pmd_size, PROT_READ, MAP_SHARED, self->fd, 0);
+	/* Offsets 3 pages to 4 MiB + 3 pages: one whole aligned PMD inside. */
+	q = mmap(NULL, 2 * pmd_size, PROT_READ, MAP_SHARED, self->fd, 3 * psz);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_EQ(0, (unsigned long)p % pmd_size);
+	EXPECT_EQ(3 * psz, (unsigned long)q % pmd_size);
+	ASSERT_EQ(0, thp_switch("never"));
+	(void)*(volatile char *)p;
+	EXPECT_EQ(pmd_size / 1024, pmd_mapped_kb(p));
+	ASSERT_EQ(0, huge_stats(self->fd, &h));
+	EXPECT_EQ(1, h.pmd_folios);
+	munmap(p, 2 * pmd_size);
+	munmap(q, 2 * pmd_size);
+}
+
+/*
+ * cache_pages= counts a PMD-sized folio as its pages: without a store,
+ * with room for 700 pages, one PMD-sized folio fits and a second does
+ * not; that fault gets one page instead, counted.
+ */
+TEST(the_memory_limit_counts_a_pmd_folio_as_its_pages)
+{
+	const char *why = no_thp();
+	struct pcc_huge_stats h;
+	struct pcc_stats s;
+	long nth;
+	char *p;
+	int fd;
+
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, pcc_reload("huge=always size_pages=2048 cache_pages=700"));
+	fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	p = map_at(fd, 2 * pmd_size, 0, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	(void)*(volatile char *)p;
+	(void)*(volatile char *)(p + pmd_size);
+	ASSERT_EQ(0, huge_stats(fd, &h));
+	ASSERT_EQ(0, pcc_stats(fd, &s));
+	EXPECT_EQ(1, h.pmd_folios);
+	EXPECT_EQ(1, h.pmd_folio_fallbacks);
+	EXPECT_EQ(pmd_pages + 1, s.pages_cached);
+	EXPECT_EQ(pmd_pages, pcc_folio_pages(p, &nth));
+	EXPECT_EQ(1, pcc_folio_pages(p + pmd_size, &nth));
+	munmap(p, 2 * pmd_size);
+	close(fd);
+}
+
 /* huge=advise: a PMD-sized folio only where MADV_HUGEPAGE asks, and none for write(). */
 TEST(advise_allocates_only_where_madv_hugepage_asks)
 {

@@ -871,6 +871,74 @@ int main(int argc, char **argv)
 		v = p[0];
 		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
 			die("the child's writeback");
+	} else if (!strcmp(s, "huge-read")) {
+		/*
+		 * pcc loaded with huge=always. A read of a PMD-aligned range of
+		 * 512 pages, nothing cached, then the same read through a new
+		 * mapping with MADV_HUGEPAGE, the folio cached. With the THP
+		 * switch at "madvise" (the kernel's boot setting here),
+		 * __handle_mm_fault calls ->huge_fault only for the second:
+		 * the first goes to do_read_fault, ->fault allocates a
+		 * PMD-sized folio and finish_fault maps it by one PMD
+		 * (do_set_pmd); the second is mapped by ->huge_fault
+		 * (vmf_insert_folio_pmd).
+		 */
+		char *at = aligned_area();
+
+		p = map_at(at, 512, PROT_READ, MAP_SHARED, 0);
+		tracing(1);
+		v = p[0];
+		tracing(0);
+		if (munmap(p, 512 * psz))
+			die("munmap");
+		p = map_at(at, 512, PROT_READ, MAP_SHARED, 0);
+		if (madvise(p, 512 * psz, MADV_HUGEPAGE))
+			die("madvise(MADV_HUGEPAGE)");
+		tracing(1);
+		v += p[psz];
+		tracing(0);
+	} else if (!strcmp(s, "huge-write-notify")) {
+		/*
+		 * A store to a PMD mapped read-only (write-notify): one fault,
+		 * wp_huge_pmd -> ->huge_fault with WRITE, whatever the switch
+		 * says; pcc dirties the whole folio and the PMD becomes
+		 * writable. No ->page_mkwrite, no split.
+		 */
+		p = map_at(aligned_area(), 512, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+		v = p[0];
+		tracing(1);
+		p[7 * psz] = 1;
+		tracing(0);
+	} else if (!strcmp(s, "huge-fallback")) {
+		/*
+		 * MADV_HUGEPAGE on a mapping whose addresses are one page off
+		 * its file offsets: ->huge_fault is called (the fault path
+		 * leaves the alignment check to it), finds no PMD-sized folio
+		 * it could map there, and returns FALLBACK; ->fault allocates
+		 * one page, mapped by a PTE.
+		 */
+		p = map_at(aligned_area() + psz, 1024, PROT_READ, MAP_SHARED, 0);
+		if (madvise(p, 1024 * psz, MADV_HUGEPAGE))
+			die("madvise(MADV_HUGEPAGE)");
+		tracing(1);
+		v = p[600 * psz];
+		tracing(0);
+	} else if (!strcmp(s, "huge-split")) {
+		/*
+		 * MADV_DONTNEED of one page of a PMD mapping: the kernel splits
+		 * the PMD (a file PMD is zapped whole: its folio stays cached,
+		 * whole); the next read maps it by one PMD again, from
+		 * fault-around (filemap_map_pmd -> do_set_pmd).
+		 */
+		p = map_at(aligned_area(), 512, PROT_READ, MAP_SHARED, 0);
+		v = p[0];
+		graph_root("__split_huge_pmd", 1);
+		tracing(1);
+		n = madvise(p + 3 * psz, psz, MADV_DONTNEED);
+		v += p[0];
+		tracing(0);
+		graph_root("__split_huge_pmd", 0);
+		user_saw("madvise(MADV_DONTNEED) = %zd", n);
 	} else if (!strcmp(s, "fatal-retry")) {
 		/*
 		 * A child kills this process while its fault waits for the

@@ -18,7 +18,12 @@ use crate::{
     ext::{
         counter::EventCounter,
         folio::FolioGuard,
+        trace::{
+            self,
+            FaultCall, //
+        },
         vm_ops::{
+            result_bits,
             FaultError,
             HugeFault,
             HugeFaulted,
@@ -117,6 +122,7 @@ impl PageCache {
     ) -> Result<HugeFaulted<'a>, FaultError> {
         let c = &self.counters.huge;
         c.calls.inc();
+        let call = FaultCall::of_huge(&vmf);
         let first = vmf.pmd_pgoff();
         let cached = match self.inode.get(first) {
             Some(folio) if first + vmf.nr_pages() <= self.capacity => Some(folio),
@@ -138,6 +144,7 @@ impl PageCache {
             Ok(h) if h.is_fallback() => c.fallbacks.inc(),
             _ => {}
         }
+        trace::huge_fault(&call, result_bits(&r, HugeFaulted::bits));
         r
     }
 

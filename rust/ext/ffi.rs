@@ -225,6 +225,7 @@ extern "C" {
         ret: u32,
     );
     pub(crate) fn pcc_trace_page_mkwrite(pgoff: usize, address: usize, flags: u32, ret: u32);
+    pub(crate) fn pcc_trace_huge_fault(pgoff: usize, address: usize, flags: u32, ret: u32);
     pub(crate) fn pcc_trace_readahead(start: usize, nr: usize, read: usize, zeroed: usize);
     pub(crate) fn pcc_trace_writeback(cleaned: usize);
     pub(crate) fn pcc_trace_reset(freed: usize);
@@ -239,4 +240,6 @@ extern "C" {
     pub(crate) static mut __tracepoint_pcc_map_pages: bindings::tracepoint;
     #[cfg(CONFIG_TRACEPOINTS)]
     pub(crate) static mut __tracepoint_pcc_page_mkwrite: bindings::tracepoint;
+    #[cfg(CONFIG_TRACEPOINTS)]
+    pub(crate) static mut __tracepoint_pcc_huge_fault: bindings::tracepoint;
 }

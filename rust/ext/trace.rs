@@ -10,6 +10,7 @@ use super::{
     ffi,
     vm_ops::{
         FaultFlags,
+        HugeFault,
         MapPagesFault,
         MappedAround,
         MkwriteFault,
@@ -125,6 +126,14 @@ impl FaultCall {
             flags: vmf.flags(),
         }
     }
+
+    pub(crate) fn of_huge(vmf: &HugeFault<'_>) -> Self {
+        Self {
+            pgoff: vmf.pgoff(),
+            address: vmf.address(),
+            flags: vmf.flags(),
+        }
+    }
 }
 
 /// `pcc:pcc_page_mkwrite`.
@@ -135,6 +144,17 @@ pub(crate) fn page_mkwrite(call: &FaultCall, ret: VmFaultBits) {
     // SAFETY: Plain values; the C function only records them.
     unsafe {
         ffi::pcc_trace_page_mkwrite(call.pgoff, call.address, u32::from(call.flags), ret.bits())
+    };
+}
+
+/// `pcc:pcc_huge_fault`.
+pub(crate) fn huge_fault(call: &FaultCall, ret: VmFaultBits) {
+    if !enabled!(__tracepoint_pcc_huge_fault) {
+        return;
+    }
+    // SAFETY: Plain values; the C function only records them.
+    unsafe {
+        ffi::pcc_trace_huge_fault(call.pgoff, call.address, u32::from(call.flags), ret.bits())
     };
 }
 

@@ -740,15 +740,7 @@ pub(crate) struct HugeFault<'a> {
 
 #[cfg_attr(not(CONFIG_TRANSPARENT_HUGEPAGE), allow(dead_code))]
 impl<'a> HugeFault<'a> {
-    /// Page offset of the access in the mapped file (`vmf->pgoff`).
-    pub(crate) fn pgoff(&self) -> usize {
-        self.raw.pgoff()
-    }
-
-    /// `vmf->flags`.
-    pub(crate) fn flags(&self) -> FaultFlags {
-        self.raw.flags()
-    }
+    common_accessors!();
 
     /// Pages a PMD maps (`HPAGE_PMD_NR`).
     pub(crate) fn nr_pages(&self) -> usize {

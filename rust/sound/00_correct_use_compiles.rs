@@ -15,6 +15,8 @@ use crate::{
         vm_ops::{
             FaultError,
             Faulted,
+            HugeFault,
+            HugeFaulted,
             LockOrRetry,
             MapPagesFault,
             MappedAround,
@@ -37,6 +39,17 @@ pub(crate) fn fault<'a>(
 ) -> Result<Faulted<'a>, FaultError> {
     folio.zero_fill();
     vmf.page(folio, false)
+}
+
+pub(crate) fn huge<'a>(
+    vmf: HugeFault<'a>,
+    folio: FolioGuard<ARef<Folio>>,
+) -> Result<HugeFaulted<'a>, FaultError> {
+    if folio.index() == vmf.pmd_pgoff() && folio.nr_pages() == vmf.nr_pages() {
+        vmf.map_pmd(folio)
+    } else {
+        Ok(vmf.fallback())
+    }
 }
 
 pub(crate) fn mkwrite<'a>(vmf: MkwriteFault<'a>) -> Mkwrite<'a> {

@@ -82,7 +82,7 @@ pcc_task_stacks() {
 # (off, as they must be while pcc is unloaded: a module going away with a
 # tracepoint in use is a kernel warning).
 pcc_events() {
-	for e in pcc_fault pcc_map_pages pcc_page_mkwrite pcc_readahead pcc_writeback; do
+	for e in pcc_fault pcc_map_pages pcc_page_mkwrite pcc_huge_fault pcc_readahead pcc_writeback; do
 		echo "$1stacktrace" > /sys/kernel/tracing/events/pcc/$e/trigger
 	done
 	echo $2 > /sys/kernel/tracing/events/pcc/enable
