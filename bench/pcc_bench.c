@@ -14,7 +14,10 @@
  *   fab4k  fault_around=1 but fault_around_bytes=4096 for both: each
  *          read calls ->fault, and pcc keeps ->map_pages, so the fault
  *          stays under the per-VMA lock as shmem's does;
- *   major  pcc on a store, against the ext4 file -f.
+ *   major  pcc on a store, against the ext4 file -f;
+ *   huge   pcc loaded with huge=always, against shmem with its huge pages
+ *          on (shmem_enabled=always): PMD-sized folios on both, mapped
+ *          by one PMD per 2 MiB.
  *
  * Every round runs every case once on every system, the systems in an
  * order that rotates with the round, so that drift in the machine hits all
@@ -432,6 +435,7 @@ static const char *main_cases[] = {
 };
 static const char *nofa_cases[] = { "read-cached", NULL };
 static const char *major_cases[] = { "read-major-seq", "read-major-rand", "read-syscall-seq", NULL };
+static const char *huge_cases[] = { "read-cached", "read-cold", "store-cold", "store-after-read", NULL };
 
 int main(int argc, char **argv)
 {
@@ -451,7 +455,7 @@ int main(int argc, char **argv)
 		case 'd': pcc_disk = optarg; break;
 		case 'e': ext4_disk = optarg; break;
 		default:
-			fprintf(stderr, "usage: pcc_bench [-n pages] [-r rounds] [-w warmup] [-f ext4-file] [-d pcc-disk] [-e ext4-disk] [-c case,...] [-s system] main|nofa|major\n");
+			fprintf(stderr, "usage: pcc_bench [-n pages] [-r rounds] [-w warmup] [-f ext4-file] [-d pcc-disk] [-e ext4-disk] [-c case,...] [-s system] main|nofa|fab4k|major|huge\n");
 			return 2;
 		}
 	}
@@ -498,6 +502,8 @@ int main(int argc, char **argv)
 			cases = main_cases;
 		} else if (!strcmp(phase, "nofa") || !strcmp(phase, "fab4k")) {
 			cases = nofa_cases;
+		} else if (!strcmp(phase, "huge")) {
+			cases = huge_cases;
 		} else {
 			return fprintf(stderr, "pcc_bench: no phase %s\n", phase), 2;
 		}

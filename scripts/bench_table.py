@@ -39,7 +39,8 @@ import statistics
 import sys
 from collections import defaultdict
 
-ORDER = ["read-cached", "read-cached-nofa", "read-cached-fab4k", "read-cold", "store-cold", "store-after-read",
+ORDER = ["read-cached", "read-cached-nofa", "read-cached-fab4k", "read-cached-huge", "read-cold",
+         "read-cold-huge", "store-cold", "store-cold-huge", "store-after-read", "store-after-read-huge",
          "writeback", "store-after-writeback", "store-private", "read-cold-1t", "read-cold-2t",
          "read-cached-1t", "read-cached-2t", "store-cold-1t", "store-cold-2t",
          "read-cold-same-2t", "store-cold-same-2t", "read-syscall-cached", "write-syscall-cold",
@@ -47,7 +48,9 @@ ORDER = ["read-cached", "read-cached-nofa", "read-cached-fab4k", "read-cold", "s
 SYSTEMS = ["pcc", "shmem", "anon", "ext4"]
 # Where pcc and the reference do the same work. The others show what
 # write-notify costs: shmem needs no fault there at all, so no ratio.
-NO_RATIO = {"store-after-read", "writeback", "store-after-writeback"}
+NO_RATIO = {"store-after-read", "store-after-read-huge", "writeback", "store-after-writeback"}
+# The huge phase's cases, each against the same case on pcc's PTE path.
+HUGE = ["read-cached", "read-cold", "store-cold", "store-after-read"]
 # The ratios' bootstrap: resamples of the rounds, and a fixed seed, so
 # that the same log gives the same table.
 RESAMPLES = 10000
@@ -105,7 +108,7 @@ def main():
         elif len(f) == 6 and f[0] == "S":
             # A phase's name goes before "-net": read-cached-nofa-net.
             name, net = (f[1][:-4], "-net") if f[1].endswith("-net") else (f[1], "")
-            case = name + ("-" + phase if phase in ("nofa", "fab4k") else "") + net
+            case = name + ("-" + phase if phase in ("nofa", "fab4k", "huge") else "") + net
             ns[(case, f[2])].append(float(f[4]))
             by_round[(case, f[2])][int(f[3])] = float(f[4])
             faults[(case, f[2])].append(float(f[5]))
@@ -187,6 +190,18 @@ def main():
                              "ratio": round(sp[0], 3), "reference": "1 thread",
                              "ratio_lo": round(sp[1], 3), "ratio_hi": round(sp[2], 3)})
         print(f"  {base:<12} " + ", ".join(cells))
+
+    if any((c + "-huge", "pcc") in by_round for c in HUGE):
+        print("\nHuge pages: pcc's speedup over its PTE path (time per page, huge=never / huge=always;"
+              " rounds of the\ntwo phases paired by number; median [95% interval])")
+        for base in HUGE:
+            sp = paired(by_round.get((base, "pcc"), {}), by_round.get((base + "-huge", "pcc"), {}))
+            if sp:
+                print(f"  {base:<17} {interval(sp)}")
+                rows.append({"case": base + "-huge-speedup", "system": "pcc", "rounds": sp[3],
+                             "ns_per_page": "", "iqr_pct": "", "faults_per_page": "",
+                             "ratio": round(sp[0], 3), "reference": "huge=never",
+                             "ratio_lo": round(sp[1], 3), "ratio_hi": round(sp[2], 3)})
 
     if disk:
         print("\nThe disk in the major cases: read requests per 1000 pages, KiB per request (medians)")

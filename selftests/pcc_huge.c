@@ -617,6 +617,47 @@ TEST(the_memory_limit_counts_a_pmd_folio_as_its_pages)
 	close(fd);
 }
 
+/*
+ * With a store, cache_pages= makes room for a whole PMD-sized folio
+ * before it comes in: with 600 pages allowed and one clean, unmapped
+ * PMD-sized folio cached, the next one evicts it first.
+ */
+TEST(with_a_store_the_memory_limit_evicts_room_for_a_pmd_folio)
+{
+	const char *why = no_thp();
+	struct pcc_io_stats io;
+	struct pcc_stats s;
+	char params[256], sw[32];
+	char *p;
+	int fd;
+
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, thp_switch_now(sw, sizeof(sw)));
+	ASSERT_EQ(0, thp_switch("never"));
+	fd = open("/tmp/pcc-huge-store", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ASSERT_LE(0, fd);
+	close(fd);
+	ASSERT_EQ(0, pcc_reload_fresh_store("/tmp/pcc-huge-store", 2048, "huge=always cache_pages=600",
+					    params, sizeof(params)));
+	fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	p = map_at(fd, 2 * pmd_size, 0, PROT_READ, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	(void)*(volatile char *)p;
+	ASSERT_EQ(0, munmap(p, pmd_size));
+	(void)*(volatile char *)(p + pmd_size);
+	ASSERT_EQ(0, pcc_stats(fd, &s));
+	ASSERT_EQ(0, pcc_io_stats(fd, &io));
+	EXPECT_EQ(pmd_pages, s.pages_cached);
+	EXPECT_EQ(pmd_pages, io.pages_evicted);
+	EXPECT_EQ(pmd_size / 1024, pmd_mapped_kb(p + pmd_size));
+	munmap(p + pmd_size, pmd_size);
+	close(fd);
+	unlink("/tmp/pcc-huge-store");
+	thp_switch(sw);
+}
+
 /* huge=advise: a PMD-sized folio only where MADV_HUGEPAGE asks, and none for write(). */
 TEST(advise_allocates_only_where_madv_hugepage_asks)
 {

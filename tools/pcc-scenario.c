@@ -889,10 +889,10 @@ int main(int argc, char **argv)
 		tracing(1);
 		v = p[0];
 		tracing(0);
-		if (munmap(p, 512 * psz))
+		if (munmap((void *)p, 512 * psz))
 			die("munmap");
 		p = map_at(at, 512, PROT_READ, MAP_SHARED, 0);
-		if (madvise(p, 512 * psz, MADV_HUGEPAGE))
+		if (madvise((void *)p, 512 * psz, MADV_HUGEPAGE))
 			die("madvise(MADV_HUGEPAGE)");
 		tracing(1);
 		v += p[psz];
@@ -918,7 +918,7 @@ int main(int argc, char **argv)
 		 * one page, mapped by a PTE.
 		 */
 		p = map_at(aligned_area() + psz, 1024, PROT_READ, MAP_SHARED, 0);
-		if (madvise(p, 1024 * psz, MADV_HUGEPAGE))
+		if (madvise((void *)p, 1024 * psz, MADV_HUGEPAGE))
 			die("madvise(MADV_HUGEPAGE)");
 		tracing(1);
 		v = p[600 * psz];
@@ -934,7 +934,7 @@ int main(int argc, char **argv)
 		v = p[0];
 		graph_root("__split_huge_pmd", 1);
 		tracing(1);
-		n = madvise(p + 3 * psz, psz, MADV_DONTNEED);
+		n = madvise((void *)(p + 3 * psz), psz, MADV_DONTNEED);
 		v += p[0];
 		tracing(0);
 		graph_root("__split_huge_pmd", 0);

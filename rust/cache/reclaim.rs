@@ -42,8 +42,8 @@ impl PageCache {
     }
 
     /// With a store, before `nr` new pages come in (a miss, readahead): at
-    /// pcc's `cache_pages=` limit, evict a batch of clean pages first (at
-    /// least `nr`). A
+    /// pcc's `cache_pages=` limit, evict a batch of clean pages first (a
+    /// batch is more than a PMD-sized folio's pages). A
     /// bound of the device's own, as a memory cgroup's limit bounds a
     /// file's cache: by default it keeps half of RAM for everyone else,
     /// so that the kernel's reclaim seldom has to take pcc's pages back
@@ -53,7 +53,7 @@ impl PageCache {
     /// is a hint: eviction is exact under it.
     pub(super) fn evict_at_limit(&self, nr: usize) {
         if self.backing.evicts() && self.inode.nr_pages() + nr > self.cache_limit {
-            self.evict(Evict::UpTo(EVICT_BATCH.max(nr)));
+            self.evict(Evict::UpTo(EVICT_BATCH));
         }
     }
 
