@@ -161,6 +161,7 @@ use crate::{
         mm,
         print::pr_info_ratelimited,
         trace,
+        vm_ops::PmdHint,
     },
     store::{
         Bitmap,
@@ -175,7 +176,6 @@ use backing::{
     Backing,
     Held, //
 };
-use crate::ext::vm_ops::PmdHint;
 use fault::AroundCounters;
 use huge::HugeCounters;
 use kernel::{

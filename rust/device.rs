@@ -5,10 +5,10 @@
 
 use crate::{
     cache::{
-        PageCache,
-        Pass,
         HugeWithFaultAround,
         HugeWithoutFaultAround,
+        PageCache,
+        Pass,
         WithFaultAround,
         WithoutFaultAround, //
     },

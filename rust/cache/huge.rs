@@ -116,10 +116,7 @@ impl PageCache {
     /// locked for I/O or not read, the end of the device, a store to a
     /// private mapping (copied at PTE level).
     #[cfg_attr(not(CONFIG_TRANSPARENT_HUGEPAGE), allow(dead_code))]
-    pub(super) fn huge_fault<'a>(
-        &self,
-        vmf: HugeFault<'a>,
-    ) -> Result<HugeFaulted<'a>, FaultError> {
+    pub(super) fn huge_fault<'a>(&self, vmf: HugeFault<'a>) -> Result<HugeFaulted<'a>, FaultError> {
         let c = &self.counters.huge;
         c.calls.inc();
         let call = FaultCall::of_huge(&vmf);

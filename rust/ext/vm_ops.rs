@@ -795,9 +795,7 @@ impl<'a> HugeFault<'a> {
         }
         let pgoff = self.pmd_pgoff();
         if mapping != self.raw.file_mapping() || folio.index() != pgoff {
-            pr_err!(
-                "->huge_fault at page offset {pgoff} got a folio of another file or offset\n"
-            );
+            pr_err!("->huge_fault at page offset {pgoff} got a folio of another file or offset\n");
             return Err(FaultError::SigBus);
         }
         if !folio.is_uptodate() {
