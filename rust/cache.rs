@@ -430,9 +430,10 @@ impl PageCache {
     /// pages the store holds. With `pmd` (`huge=` wants a PMD-sized folio
     /// there: [`Huge::wants_pmd`]) the new folio is PMD-sized, holding the
     /// aligned range around `index`, if that range lies within capacity,
-    /// none of it is cached or poisoned, there is room for it and a huge
-    /// page is free; else it is one page (counted in
-    /// `pmd_folio_fallbacks`), as `shmem_alloc_and_add_folio` falls back.
+    /// none of it is cached or poisoned, there is room for it, a huge page
+    /// is free and the memory cgroup takes it without reclaim; else it is
+    /// one page (counted in `pmd_folio_fallbacks`), as
+    /// `shmem_alloc_and_add_folio` falls back.
     /// `index` must be below capacity.
     fn find_or_add(&self, index: usize, pmd: bool) -> Result<Found> {
         let mut pmd = pmd && mm::pmd_pages() > 1;
@@ -499,6 +500,14 @@ impl PageCache {
                 // Another task cached a page of it since we looked: a
                 // PMD-sized folio then finds its range busy.
                 Err(e) if e == EEXIST => continue,
+                // A PMD-sized folio the memory cgroup would not take
+                // without reclaim (`ENOMEM`): one page instead, as shmem
+                // falls back.
+                Err(_) if nr > 1 => {
+                    pmd = false;
+                    self.counters.huge.pmd_folio_fallbacks.inc();
+                    continue;
+                }
                 Err(e) => return Err(e),
             }
         }

@@ -89,7 +89,7 @@ fn new_cache() -> Result<Arc<PageCache>> {
     // As shmem refuses its huge= option on a machine without them.
     if huge != Huge::Never && !ext::mm::has_transparent_hugepage() {
         pr_err!(
-            "huge={}: this kernel or machine has no transparent huge pages (EINVAL)\n",
+            "huge={}: this kernel or machine cannot map page cache by PMDs (no transparent huge pages) (EINVAL)\n",
             huge.name()
         );
         return Err(EINVAL);

@@ -500,9 +500,11 @@ struct inode *pcc_inode_new(loff_t size, struct file *store, bool pmd_folios)
 	 * evicts each in one I/O. Below PMD size unless huge= asks for PMD
 	 * folios: a PMD-sized folio is mapped by one PMD (do_set_pmd,
 	 * ->huge_fault), which huge=never promises not to do. Without a store
-	 * only huge= makes large folios. Only with transparent huge pages:
-	 * without them the kernel cannot split a large folio, which memory
-	 * failure needs.
+	 * only huge= makes large folios, and the kernel cannot split them:
+	 * __folio_split asks ->release_folio first, which pcc_release_folio
+	 * refuses (a memory error then loses the whole folio). Only with
+	 * transparent huge pages: without them no large folio can be split,
+	 * which memory failure needs.
 	 */
 	if (store || pmd_folios)
 		mapping_set_folio_order_range(inode->i_mapping, 0,

@@ -68,6 +68,7 @@ unsigned int pcc_pmd_order(void);
 int pcc_vma_huge_advice(struct vm_area_struct *vma);
 bool pcc_vma_suits_pmd(struct vm_area_struct *vma, unsigned long addr);
 struct folio *pcc_filemap_alloc_pmd_folio(void);
+bool pcc_vmf_pmd_suits(struct vm_fault *vmf, struct folio *folio);
 vm_fault_t pcc_vmf_insert_folio_pmd(struct vm_fault *vmf, struct folio *folio, bool write);
 #endif
 bool pcc_ratelimit(void);

@@ -70,6 +70,22 @@ static long smaps_kb(const void *addr, const char *field)
 	return kb;
 }
 
+/* A counter of /proc/vmstat, or -1. */
+static long vmstat(const char *name)
+{
+	FILE *f = fopen("/proc/vmstat", "re");
+	char key[64];
+	long v, found = -1;
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", key, &v) == 2)
+		if (!strcmp(key, name))
+			found = v;
+	fclose(f);
+	return found;
+}
+
 static long pmd_mapped_kb(const void *addr)
 {
 	return smaps_kb(addr, "FilePmdMapped:");
@@ -212,6 +228,7 @@ TEST_F(huge, with_the_switch_always_a_cached_folio_is_mapped_by_huge_fault)
 {
 	struct pcc_huge_stats h;
 	struct pcc_stats s;
+	long mapped0 = vmstat("thp_file_mapped");
 	struct pcc_flt f0, f1;
 	volatile char *p;
 
@@ -235,6 +252,8 @@ TEST_F(huge, with_the_switch_always_a_cached_folio_is_mapped_by_huge_fault)
 	EXPECT_EQ(1, s.faults);
 	EXPECT_EQ(1, h.pmd_folios);
 	EXPECT_EQ(pmd_size / 1024, pmd_mapped_kb((void *)p));
+	/* One PMD mapped by do_set_pmd, one by ->huge_fault: both counted. */
+	EXPECT_EQ(2, vmstat("thp_file_mapped") - mapped0);
 	munmap((void *)p, pmd_size);
 }
 

@@ -25,6 +25,7 @@ use crate::{
         vm_ops::{
             result_bits,
             FaultError,
+            FaultFlag,
             HugeFault,
             HugeFaulted,
             PmdHint, //
@@ -120,6 +121,7 @@ impl PageCache {
         let c = &self.counters.huge;
         c.calls.inc();
         let call = FaultCall::of_huge(&vmf);
+        let write = vmf.flags().contains(FaultFlag::Write);
         let first = vmf.pmd_pgoff();
         let cached = match self.inode.get(first) {
             Some(folio) if first + vmf.nr_pages() <= self.capacity => Some(folio),
@@ -142,6 +144,14 @@ impl PageCache {
             _ => {}
         }
         trace::huge_fault(&call, result_bits(&r, HugeFaulted::bits));
+        // A store dirtied 512 pages: past the kernel's dirty limits, wait
+        // for the flusher, as `fault_dirty_shared_page` does after
+        // `->page_mkwrite` (a huge fault returns before it would run). The
+        // fault lock stays held, as that function keeps it when it may
+        // not drop it; the folio is unlocked.
+        if write && matches!(&r, Ok(h) if h.is_mapped()) {
+            self.inode.balance_dirty_pages();
+        }
         r
     }
 

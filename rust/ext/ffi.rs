@@ -128,6 +128,11 @@ extern "C" {
     #[cfg(CONFIG_TRANSPARENT_HUGEPAGE)]
     pub(crate) fn pcc_filemap_alloc_pmd_folio() -> *mut bindings::folio;
     #[cfg(CONFIG_TRANSPARENT_HUGEPAGE)]
+    pub(crate) fn pcc_vmf_pmd_suits(
+        vmf: *mut bindings::vm_fault,
+        folio: *mut bindings::folio,
+    ) -> bool;
+    #[cfg(CONFIG_TRANSPARENT_HUGEPAGE)]
     pub(crate) fn pcc_vmf_insert_folio_pmd(
         vmf: *mut bindings::vm_fault,
         folio: *mut bindings::folio,

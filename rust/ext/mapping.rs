@@ -121,15 +121,18 @@ impl PageCacheInode {
         self.mapping.as_ptr()
     }
 
-    /// After dirtying a page with no lock held, as `generic_perform_write`
-    /// does: past the kernel's dirty limits, wait for the flusher
-    /// (`balance_dirty_pages_ratelimited`). A no-op for an inode made by
+    /// After dirtying pages, holding no folio lock, as
+    /// `generic_perform_write` does: past the kernel's dirty limits, wait
+    /// for the flusher (`balance_dirty_pages_ratelimited`). It may sleep
+    /// for long: call it under the fault lock only where the kernel would
+    /// (a huge fault, which cannot drop it). A no-op for an inode made by
     /// [`Self::new`], whose bdi does no writeback.
     pub(crate) fn balance_dirty_pages(&self) {
         // SAFETY: The mapping is live as long as `self`; the call may
-        // sleep, and the caller holds no lock (the method's contract, as
-        // the kernel's callers: never under a folio lock or the fault
-        // lock).
+        // sleep, and the caller holds no folio lock (the method's
+        // contract, as the kernel's callers: a fault calls it with the
+        // fault lock only where it may not drop it, as
+        // `fault_dirty_shared_page` does).
         unsafe { bindings::balance_dirty_pages_ratelimited(self.mapping()) };
     }
 

@@ -802,9 +802,15 @@ impl<'a> HugeFault<'a> {
             return Err(FaultError::SigBus);
         }
         let write = self.flags().contains(FaultFlag::Write);
-        if folio.nr_pages() != self.nr_pages() || (write && !self.raw.is_shared()) {
+        if folio.nr_pages() != self.nr_pages()
+            || (write && !self.raw.is_shared())
+            || !self.suits(&folio)
+        {
             return Ok(self.fallback());
         }
+        // Dirtied once it is known to be mapped, but for the PMD itself
+        // (`insert`'s last check), so that a fallback leaves no clean folio
+        // dirty.
         if write {
             folio.mark_dirty();
             folio.wait_stable();
@@ -812,13 +818,30 @@ impl<'a> HugeFault<'a> {
         Ok(self.insert(folio, write))
     }
 
+    /// `do_set_pmd()`'s checks of the VMA and the folio (THP not disabled
+    /// for the VMA, the VMA covering the aligned range at an aligned
+    /// offset, PMD-sized, no poisoned page, nothing past `i_size`).
+    #[cfg(CONFIG_TRANSPARENT_HUGEPAGE)]
+    fn suits(&self, folio: &FolioGuard<ARef<Folio>>) -> bool {
+        // SAFETY: We are in `->huge_fault` (type invariant), the fault lock
+        // held: the VMA is live; `folio` is locked (the guard) and in this
+        // file's page cache (checked by `map_pmd`), so its mapping and host
+        // are live.
+        unsafe { ffi::pcc_vmf_pmd_suits(self.raw.raw(), folio.as_ptr()) }
+    }
+
+    #[cfg(not(CONFIG_TRANSPARENT_HUGEPAGE))]
+    fn suits(&self, _folio: &FolioGuard<ARef<Folio>>) -> bool {
+        false
+    }
+
     #[cfg(CONFIG_TRANSPARENT_HUGEPAGE)]
     fn insert(self, folio: FolioGuard<ARef<Folio>>, write: bool) -> HugeFaulted<'a> {
         // SAFETY: We are in `->huge_fault` for a PMD (type invariant), the
-        // fault lock held; `folio` is locked (the guard), PMD-sized, of
-        // this file at the PMD's offset, and uptodate (checked by
-        // `map_pmd`). The helper checks the rest and takes the mapping's
-        // own reference if it maps it.
+        // fault lock held; `folio` is locked (the guard), of this file at
+        // the PMD's offset, uptodate, and suits the PMD (checked by
+        // `map_pmd`). The helper checks the PMD and takes the mapping's own
+        // reference if it maps it.
         let bits = unsafe { ffi::pcc_vmf_insert_folio_pmd(self.raw.raw(), folio.as_ptr(), write) };
         drop(folio);
         HugeFaulted {

@@ -8,14 +8,17 @@
 #include "pcc_helpers.h"
 
 /*
- * Whether this kernel and machine have transparent huge pages at all. A
+ * Whether this kernel and machine can map a page cache folio by one PMD:
+ * transparent huge pages, and a PMD no larger than the page cache's
+ * largest folio (arm64 with 64 KiB pages has 512 MiB PMDs, past
+ * MAX_PAGECACHE_ORDER: shmem_huge_global_enabled refuses those too). A
  * module cannot read thp_disabled_by_hw() (transparent_hugepage_flags is
  * not exported); only s390 sets it, for KVM guests.
  */
 bool pcc_has_transparent_hugepage(void)
 {
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
-	return has_transparent_hugepage();
+	return has_transparent_hugepage() && HPAGE_PMD_ORDER <= MAX_PAGECACHE_ORDER;
 #else
 	return false;
 #endif
@@ -60,33 +63,53 @@ struct folio *pcc_filemap_alloc_pmd_folio(void)
 }
 
 /*
- * Map folio, locked, PMD-sized, uptodate, at vmf->pgoff's aligned index of
- * the VMA's file, by one PMD (vmf_insert_folio_pmd), writable if write.
- * The checks do_set_pmd() makes first, which vmf_insert_folio_pmd() does
- * not: THP not disabled for the VMA, the VMA covering the aligned range at
- * a matching offset, no poisoned page, nothing past the file's size
- * (finish_fault's check). Then the PMD: empty, or already
- * mapping this folio (wp_huge_pmd); anything else, a page table of PTEs
- * above all, is VM_FAULT_FALLBACK, where vmf_insert_folio_pmd() would
- * warn. The check holds until the insert takes the PMD lock: a page table
- * is installed there only by a fault that holds a folio of this range
- * locked (finish_fault, filemap_map_pmd), and this whole range is the one
- * folio, which the caller holds locked.
+ * Whether folio, locked, uptodate, of the VMA's file at vmf->pgoff's
+ * aligned index, may be mapped by the fault's PMD: the checks do_set_pmd()
+ * makes first, which vmf_insert_folio_pmd() does not. PMD-sized, THP not
+ * disabled for the VMA, the VMA covering the aligned range at a matching
+ * offset, no poisoned page, nothing past the file's size (finish_fault's
+ * check).
+ */
+bool pcc_vmf_pmd_suits(struct vm_fault *vmf, struct folio *folio)
+{
+	struct vm_area_struct *vma = vmf->vma;
+
+	return !vma_thp_disabled(vma, vma->vm_flags, true) &&
+	       thp_vma_suitable_order(vma, vmf->address, HPAGE_PMD_ORDER) &&
+	       folio_order(folio) == HPAGE_PMD_ORDER && !folio_test_has_hwpoisoned(folio) &&
+	       folio_next_index(folio) <=
+		       DIV_ROUND_UP(i_size_read(folio->mapping->host), PAGE_SIZE);
+}
+
+/*
+ * Map folio, for which pcc_vmf_pmd_suits() held (the caller still holds
+ * it locked), by the fault's PMD (vmf_insert_folio_pmd), writable if
+ * write; VM_FAULT_FALLBACK if the PMD is neither empty nor already
+ * mapping this folio (wp_huge_pmd): a page table of PTEs above all, where
+ * vmf_insert_folio_pmd() would warn for a write. The PMD is read without
+ * its lock, which only vmf_insert_folio_pmd() can take: no fault installs
+ * a page table there meanwhile (finish_fault and filemap_map_pmd hold a
+ * folio of the range locked, and the range is this one folio), but
+ * MADV_GUARD_INSTALL (under the VMA lock only) and userfaultfd's
+ * asynchronous write-protect (under the mmap read lock) may. Then the
+ * insert finds the table under the PMD lock and leaves it, returning
+ * VM_FAULT_NOPAGE, and the access faults again at PTE level; for a write
+ * it first warns once (insert_pmd's WARN_ON_ONCE), as for a DAX file,
+ * whose ->huge_fault reads the PMD the same way. Counts THP_FILE_MAPPED
+ * as do_set_pmd() does, when the PMD was empty (one more if another fault
+ * mapped it in between).
  */
 vm_fault_t pcc_vmf_insert_folio_pmd(struct vm_fault *vmf, struct folio *folio, bool write)
 {
-	struct vm_area_struct *vma = vmf->vma;
-	pmd_t pmd;
+	pmd_t pmd = pmdp_get_lockless(vmf->pmd);
+	vm_fault_t ret;
 
-	if (vma_thp_disabled(vma, vma->vm_flags, true) ||
-	    !thp_vma_suitable_order(vma, vmf->address, HPAGE_PMD_ORDER) ||
-	    folio_order(folio) != HPAGE_PMD_ORDER || folio_test_has_hwpoisoned(folio) ||
-	    folio_next_index(folio) > DIV_ROUND_UP(i_size_read(folio->mapping->host), PAGE_SIZE))
-		return VM_FAULT_FALLBACK;
-	pmd = pmdp_get_lockless(vmf->pmd);
 	if (!pmd_none(pmd) && !(pmd_trans_huge(pmd) && pmd_pfn(pmd) == folio_pfn(folio)))
 		return VM_FAULT_FALLBACK;
-	flush_icache_pages(vma, &folio->page, HPAGE_PMD_NR);
-	return vmf_insert_folio_pmd(vmf, folio, write);
+	flush_icache_pages(vmf->vma, &folio->page, HPAGE_PMD_NR);
+	ret = vmf_insert_folio_pmd(vmf, folio, write);
+	if (ret == VM_FAULT_NOPAGE && pmd_none(pmd))
+		count_vm_event(THP_FILE_MAPPED);
+	return ret;
 }
 #endif

@@ -14,10 +14,20 @@ struct folio *pcc_filemap_alloc_folio(struct address_space *mapping)
 	return filemap_alloc_folio(mapping_gfp_mask(mapping), 0, NULL);
 }
 
-/* Insert a new folio at index, locked (filemap_create_folio's second step). */
+/*
+ * Insert a new folio at index, locked (filemap_create_folio's second step).
+ * A large one (a PMD-sized folio of huge=) is charged to the memcg without
+ * direct reclaim, as it was allocated, so that a cgroup near its limit
+ * fails it at once and the caller falls back to one page
+ * (shmem_alloc_and_add_folio's way).
+ */
 int pcc_filemap_add_folio(struct address_space *mapping, struct folio *folio, pgoff_t index)
 {
-	return filemap_add_folio(mapping, folio, index, mapping_gfp_mask(mapping));
+	gfp_t gfp = mapping_gfp_mask(mapping);
+
+	if (folio_test_large(folio))
+		gfp = (gfp & ~__GFP_DIRECT_RECLAIM) | __GFP_NOWARN;
+	return filemap_add_folio(mapping, folio, index, gfp);
 }
 
 /* mapping->invalidate_lock: adding folios (shared) against truncation (exclusive). */
