@@ -532,6 +532,16 @@ impl PageCache {
         Some((self.inode.alloc_pmd_folio()?, first))
     }
 
+    /// Whether the store holds any of pages `first..first + nr` (none
+    /// without a store).
+    fn store_holds_any(&self, first: usize, nr: usize) -> bool {
+        if !self.backing.evicts() {
+            return false;
+        }
+        let state = self.state.lock();
+        (first..first + nr).any(|i| state.held.get(i))
+    }
+
     /// Whether pages `index..index + nr`, not cached, may get a new folio:
     /// not if a memory error took the data of one (`EHWPOISON`), nor,
     /// without a store, past the memory limit (`ENOSPC`).

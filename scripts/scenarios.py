@@ -404,17 +404,19 @@ CHECKS = {
     # huge=always. The first read, nothing cached and the THP switch at
     # "madvise" without MADV_HUGEPAGE: no ->huge_fault; ->fault returns a
     # page of a new PMD-sized folio and finish_fault maps it by one PMD
-    # (do_set_pmd). The second, through a mapping with MADV_HUGEPAGE, the
-    # folio cached: __handle_mm_fault's create_huge_pmd (inlined) calls
-    # ->huge_fault, which maps it (vmf_insert_folio_pmd), and nothing else
-    # runs. (The tree merges the two faults: the second's create_huge_pmd
-    # comes after the first's handle_pte_fault under __handle_mm_fault.)
+    # (do_set_pmd). The next two, through a mapping with MADV_HUGEPAGE:
+    # __handle_mm_fault's create_huge_pmd (inlined) calls ->huge_fault,
+    # which maps the cached folio, then a new one of zeros for the next
+    # 2 MiB (vmf_insert_folio_pmd), and nothing else runs. (The tree
+    # merges the faults: create_huge_pmd comes after the first's
+    # handle_pte_fault under __handle_mm_fault.)
     "huge-read": {
         "order": ["do_page_fault", "handle_mm_fault", "do_read_fault", "__do_fault", "pcc_fault",
                   "finish_fault", "create_huge_pmd", "pcc_huge_fault"],
         "absent": ["pcc_page_mkwrite"],
-        "events": {"pcc_fault": r"cache=miss .*ret=LOCKED",
-                   "pcc_huge_fault": r"flags=(?!\S*WRITE)\S+ ret=NOPAGE"},
+        "events": {"pcc_fault": r"pgoff=0 .*cache=miss .*ret=LOCKED",
+                   "pcc_huge_fault": [r"pgoff=1 .*flags=(?!\S*WRITE)\S+ ret=NOPAGE",
+                                      r"pgoff=512 .*flags=(?!\S*WRITE)\S+ ret=NOPAGE"]},
         "graph_children": {"finish_fault": ["do_set_pmd"]},
     },
     # A store to a PMD mapped read-only in a shared mapping: wp_huge_pmd

@@ -220,40 +220,74 @@ TEST_F(huge, a_read_of_an_aligned_pmd_takes_one_fault_and_maps_one_pmd)
 }
 
 /*
- * Switch "always": every fault on an empty PMD calls ->huge_fault. The
- * first finds nothing cached and falls back (->fault allocates, and
- * do_set_pmd maps); once the folio is cached, ->huge_fault maps it.
+ * Switch "always": every fault on an empty PMD calls ->huge_fault. A
+ * miss gets a new PMD-sized folio of zeros there, mapped; a folio cached
+ * is mapped as it is. Neither reaches ->fault.
  */
-TEST_F(huge, with_the_switch_always_a_cached_folio_is_mapped_by_huge_fault)
+TEST_F(huge, with_the_switch_always_huge_fault_maps_a_new_or_a_cached_folio)
 {
 	struct pcc_huge_stats h;
 	struct pcc_stats s;
 	long mapped0 = vmstat("thp_file_mapped");
-	struct pcc_flt f0, f1;
+	struct pcc_flt f0, f1, f2;
 	volatile char *p;
 
 	ASSERT_EQ(0, thp_switch("always"));
 	p = map_at(self->fd, pmd_size, 0, PROT_READ, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	(void)p[5];
+	pcc_thread_faults(&f0);
+	EXPECT_EQ(0, p[5]);
+	pcc_thread_faults(&f1);
 	EXPECT_EQ(pmd_size / 1024, pmd_mapped_kb((void *)p));
 	ASSERT_EQ(0, munmap((void *)p, pmd_size));
 	p = map_at(self->fd, pmd_size, 0, PROT_READ, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, p[pmd_size - 1]);
+	pcc_thread_faults(&f2);
+	ASSERT_EQ(0, huge_stats(self->fd, &h));
+	ASSERT_EQ(0, pcc_stats(self->fd, &s));
+	EXPECT_EQ(1, f1.min - f0.min);
+	EXPECT_EQ(1, f2.min - f1.min);
+	EXPECT_EQ(2, h.huge_fault_calls);
+	EXPECT_EQ(0, h.huge_fault_fallbacks);
+	EXPECT_EQ(2, h.huge_fault_pmds);
+	EXPECT_EQ(0, s.faults);
+	EXPECT_EQ(1, h.pmd_folios);
+	EXPECT_EQ(pmd_pages, s.pages_cached);
+	EXPECT_EQ(0, s.pages_dirty);
+	EXPECT_EQ(pmd_size / 1024, pmd_mapped_kb((void *)p));
+	EXPECT_EQ(2, vmstat("thp_file_mapped") - mapped0);
+	munmap((void *)p, pmd_size);
+}
+
+/*
+ * The same for a first store to a shared mapping: one ->huge_fault maps
+ * a new folio by a writable PMD, all of it dirty; no ->fault, no
+ * ->page_mkwrite. (With a store holding pages of the range, ->huge_fault
+ * leaves the miss to ->fault, which reads them:
+ * a_pmd_folio_is_written_back_evicted_and_read_back_from_the_store.)
+ */
+TEST_F(huge, a_first_store_with_the_switch_always_is_one_huge_fault)
+{
+	struct pcc_huge_stats h;
+	struct pcc_stats s;
+	struct pcc_flt f0, f1;
+	volatile char *p;
+
+	ASSERT_EQ(0, thp_switch("always"));
+	p = map_at(self->fd, pmd_size, pmd_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
 	pcc_thread_faults(&f0);
-	(void)p[pmd_size - 1];
+	p[9 * psz] = 'w';
+	p[10 * psz] = 'x';
 	pcc_thread_faults(&f1);
 	ASSERT_EQ(0, huge_stats(self->fd, &h));
 	ASSERT_EQ(0, pcc_stats(self->fd, &s));
 	EXPECT_EQ(1, f1.min - f0.min);
-	EXPECT_EQ(2, h.huge_fault_calls);
-	EXPECT_EQ(1, h.huge_fault_fallbacks);
 	EXPECT_EQ(1, h.huge_fault_pmds);
-	EXPECT_EQ(1, s.faults);
-	EXPECT_EQ(1, h.pmd_folios);
-	EXPECT_EQ(pmd_size / 1024, pmd_mapped_kb((void *)p));
-	/* One PMD mapped by do_set_pmd, one by ->huge_fault: both counted. */
-	EXPECT_EQ(2, vmstat("thp_file_mapped") - mapped0);
+	EXPECT_EQ(0, s.faults);
+	EXPECT_EQ(0, s.mkwrite_calls);
+	EXPECT_EQ(pmd_pages, s.pages_dirty);
 	munmap((void *)p, pmd_size);
 }
 
@@ -743,7 +777,7 @@ TEST(a_pmd_folio_is_written_back_evicted_and_read_back_from_the_store)
 	if (why)
 		SKIP(return, "%s", why);
 	ASSERT_EQ(0, thp_switch_now(sw, sizeof(sw)));
-	ASSERT_EQ(0, thp_switch("never"));
+	ASSERT_EQ(0, thp_switch("always"));
 	fd = open("/tmp/pcc-huge-store", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	ASSERT_LE(0, fd);
 	close(fd);
@@ -775,6 +809,13 @@ TEST(a_pmd_folio_is_written_back_evicted_and_read_back_from_the_store)
 	EXPECT_EQ(-1, check_pages(p, pmd_pages, pmd_pages, 5));
 	ASSERT_EQ(0, huge_stats(fd, &h));
 	EXPECT_EQ(2, h.pmd_folios);
+	/*
+	 * The store: one ->huge_fault, a new folio. The read: ->huge_fault
+	 * falls back (the store holds the pages), ->fault reads them and
+	 * retries, and the retry's ->huge_fault maps the folio.
+	 */
+	EXPECT_EQ(1, h.huge_fault_fallbacks);
+	EXPECT_EQ(2, h.huge_fault_pmds);
 	munmap(p, pmd_size);
 	close(fd);
 	unlink("/tmp/pcc-huge-store");

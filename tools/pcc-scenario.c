@@ -874,14 +874,15 @@ int main(int argc, char **argv)
 	} else if (!strcmp(s, "huge-read")) {
 		/*
 		 * pcc loaded with huge=always. A read of a PMD-aligned range of
-		 * 512 pages, nothing cached, then the same read through a new
-		 * mapping with MADV_HUGEPAGE, the folio cached. With the THP
-		 * switch at "madvise" (the kernel's boot setting here),
-		 * __handle_mm_fault calls ->huge_fault only for the second:
-		 * the first goes to do_read_fault, ->fault allocates a
-		 * PMD-sized folio and finish_fault maps it by one PMD
-		 * (do_set_pmd); the second is mapped by ->huge_fault
-		 * (vmf_insert_folio_pmd).
+		 * 512 pages, nothing cached; then, through a new mapping of
+		 * 1024 pages with MADV_HUGEPAGE, a read of the same range, its
+		 * folio cached, and one of the next, nothing cached. With the
+		 * THP switch at "madvise" (the kernel's boot setting here),
+		 * __handle_mm_fault calls ->huge_fault only in the second
+		 * mapping: the first read goes to do_read_fault, ->fault
+		 * allocates a PMD-sized folio and finish_fault maps it by one
+		 * PMD (do_set_pmd); ->huge_fault maps the cached folio, and a
+		 * new one of zeros for the last read (vmf_insert_folio_pmd).
 		 */
 		char *at = aligned_area();
 
@@ -891,11 +892,12 @@ int main(int argc, char **argv)
 		tracing(0);
 		if (munmap((void *)p, 512 * psz))
 			die("munmap");
-		p = map_at(at, 512, PROT_READ, MAP_SHARED, 0);
-		if (madvise((void *)p, 512 * psz, MADV_HUGEPAGE))
+		p = map_at(at, 1024, PROT_READ, MAP_SHARED, 0);
+		if (madvise((void *)p, 1024 * psz, MADV_HUGEPAGE))
 			die("madvise(MADV_HUGEPAGE)");
 		tracing(1);
 		v += p[psz];
+		v += p[512 * psz];
 		tracing(0);
 	} else if (!strcmp(s, "huge-write-notify")) {
 		/*

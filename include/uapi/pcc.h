@@ -83,7 +83,7 @@ struct pcc_huge_stats {
 	__u64 huge_fault_calls;		/* ->huge_fault calls for a PMD */
 	__u64 huge_fault_pmds;		/* PMDs ->huge_fault mapped */
 	__u64 huge_fault_fallbacks;	/* ->huge_fault calls that returned VM_FAULT_FALLBACK */
-	__u64 pmd_folios;		/* PMD-sized folios pcc allocated */
+	__u64 pmd_folios;		/* PMD-sized folios pcc allocated (->huge_fault, ->fault, write()) */
 	__u64 pmd_folio_fallbacks;	/* one page allocated where huge= wanted a PMD-sized folio */
 };
 

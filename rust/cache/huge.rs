@@ -13,7 +13,11 @@
 //! mapped read-only calls `->huge_fault` through `wp_huge_pmd()` in every
 //! case.
 
-use super::PageCache;
+use super::{
+    Found,
+    Lookup,
+    PageCache, //
+};
 use crate::{
     ext::{
         counter::EventCounter,
@@ -109,13 +113,16 @@ impl HugeCounters {
 }
 
 impl PageCache {
-    /// `->huge_fault`: map the PMD-sized folio cached at the PMD's offset
-    /// by one PMD. Anything else falls back to PTEs, where `->fault` does
-    /// what may need I/O or a retry (a huge fault has neither): a miss
-    /// (`->fault` allocates the folio, PMD-sized where `huge=` wants it,
-    /// and `finish_fault()` then maps it by a PMD), a smaller folio, one
-    /// locked for I/O or not read, the end of the device, a store to a
-    /// private mapping (copied at PTE level).
+    /// `->huge_fault`: map the PMD-sized folio at the PMD's offset by one
+    /// PMD: a cached one, or on a miss where `huge=` wants one and the
+    /// store holds none of its pages, a new one of zeros (as
+    /// `do_huge_pmd_anonymous_page` makes one for anonymous memory).
+    /// Anything else falls back to PTEs, where `->fault` does what may need
+    /// I/O or a retry (a huge fault has neither): a miss of pages the store
+    /// holds (`->fault` allocates and reads the folio, and `finish_fault()`
+    /// then maps it by a PMD), a smaller folio, one locked for I/O or not
+    /// read, the end of the device, a store to a private mapping (copied at
+    /// PTE level).
     #[cfg_attr(not(CONFIG_TRANSPARENT_HUGEPAGE), allow(dead_code))]
     pub(super) fn huge_fault<'a>(&self, vmf: HugeFault<'a>) -> Result<HugeFaulted<'a>, FaultError> {
         let c = &self.counters.huge;
@@ -123,20 +130,24 @@ impl PageCache {
         let call = FaultCall::of_huge(&vmf);
         let write = vmf.flags().contains(FaultFlag::Write);
         let first = vmf.pmd_pgoff();
-        let cached = match self.inode.get(first) {
-            Some(folio) if first + vmf.nr_pages() <= self.capacity => Some(folio),
-            _ => None,
-        };
-        let locked = cached
-            .filter(|f| f.nr_pages() == vmf.nr_pages())
-            .and_then(|f| FolioGuard::try_new(f).ok())
-            .filter(|l| l.is_uptodate() && !l.is_hwpoison());
-        let r = match locked {
-            Some(locked) => {
-                locked.set_referenced();
-                vmf.map_pmd(locked)
+        let nr = vmf.nr_pages();
+        let r = if first + nr > self.capacity {
+            Ok(vmf.fallback())
+        } else {
+            match self.inode.get(first) {
+                None => self.huge_miss(vmf, first),
+                Some(folio) => match Some(folio)
+                    .filter(|f| f.nr_pages() == nr)
+                    .and_then(|f| FolioGuard::try_new(f).ok())
+                    .filter(|l| l.is_uptodate() && !l.is_hwpoison())
+                {
+                    Some(locked) => {
+                        locked.set_referenced();
+                        vmf.map_pmd(locked)
+                    }
+                    None => Ok(vmf.fallback()),
+                },
             }
-            None => Ok(vmf.fallback()),
         };
         match &r {
             Ok(h) if h.is_mapped() => c.pmds.inc(),
@@ -153,6 +164,33 @@ impl PageCache {
             self.inode.balance_dirty_pages();
         }
         r
+    }
+
+    /// A miss of the folio at `first` in `->huge_fault`: a new PMD-sized
+    /// folio of zeros, mapped, where `huge=` wants one and the store holds
+    /// none of its pages. What `find_or_add` makes instead (one page: no
+    /// huge page free, part of the range cached, the memory limit) is
+    /// filled and left to `->fault`, with the fallback.
+    fn huge_miss<'a>(
+        &self,
+        vmf: HugeFault<'a>,
+        first: usize,
+    ) -> Result<HugeFaulted<'a>, FaultError> {
+        let nr = vmf.nr_pages();
+        if !self.huge.wants_pmd(vmf.pmd_hint()) || self.store_holds_any(first, nr) {
+            return Ok(vmf.fallback());
+        }
+        match self.find_or_add(vmf.pgoff(), true) {
+            Ok(Found::New(locked, held)) => match self.backing.fill(locked, held) {
+                Lookup::Zeroed(locked) if locked.nr_pages() == nr => vmf.map_pmd(locked),
+                // Filled (zeros, or read from the store had a page of it
+                // been written back meanwhile): the fault finds it cached.
+                _ => Ok(vmf.fallback()),
+            },
+            // Cached meanwhile, or refused (a poisoned page, the memory
+            // limit): `->fault` says what it says.
+            Ok(Found::Cached(_)) | Err(_) => Ok(vmf.fallback()),
+        }
     }
 
     /// `PCC_IOC_GET_HUGE_STATS`.

@@ -753,6 +753,12 @@ impl<'a> HugeFault<'a> {
         self.pgoff() & !(self.nr_pages() - 1)
     }
 
+    /// What the VMA allows of a PMD-sized folio here, for a driver that
+    /// allocates one on a miss (as [`VmFault::pmd_hint`]).
+    pub(crate) fn pmd_hint(&self) -> PmdHint {
+        self.raw.pmd_hint()
+    }
+
     /// `VM_FAULT_FALLBACK`: the kernel handles the fault at PTE level
     /// (`handle_pte_fault`: `->map_pages`, `->fault`, `->page_mkwrite`);
     /// from `wp_huge_pmd` it splits the PMD first.
