@@ -55,6 +55,7 @@ static int pcc_fs_cnt;
 struct pcc_error_handler {
 	void *data;
 	int (*remove)(void *data, struct folio *folio);
+	int (*split)(void *data, struct folio *folio);
 };
 
 static DECLARE_RWSEM(pcc_error_rwsem);
@@ -73,7 +74,8 @@ static int pcc_error_remove_folio(struct address_space *mapping, struct folio *f
 }
 
 int pcc_inode_set_error_handler(struct inode *inode, void *data,
-				int (*remove)(void *data, struct folio *folio))
+				int (*remove)(void *data, struct folio *folio),
+				int (*split)(void *data, struct folio *folio))
 {
 	struct pcc_error_handler *h = kmalloc(sizeof(*h), GFP_KERNEL);
 
@@ -81,6 +83,7 @@ int pcc_inode_set_error_handler(struct inode *inode, void *data,
 		return -ENOMEM;
 	h->data = data;
 	h->remove = remove;
+	h->split = split;
 	down_write(&pcc_error_rwsem);
 	if (inode->i_private) {
 		up_write(&pcc_error_rwsem);
@@ -114,10 +117,29 @@ void pcc_inode_clear_error_handler(struct inode *inode)
  * unload) and memory failure remove folios without asking; migration
  * moves them (filemap_migrate_folio) without asking either. A cache with
  * a store is a disk filesystem's file instead (pcc_wb_aops).
+ *
+ * One caller may have its way: memory failure splitting a large folio
+ * (huge=) to give up only the bad page. __folio_split asks here first,
+ * after memory_failure marked the folio has_hwpoisoned; pcc agrees once
+ * the handler has recorded all of the folio's pages as lost, so that if
+ * the split fails after all, the folio (then lost whole) reads as EIO even
+ * if something drops it later. If the split succeeds, the good pages stay
+ * cached, where the record is not consulted, and memory failure then
+ * removes the bad one (pcc_error_remove_folio).
  */
 static bool pcc_release_folio(struct folio *folio, gfp_t gfp)
 {
-	return false;
+	struct pcc_error_handler *h;
+	bool ok = false;
+
+	if (!folio_test_large(folio) || !folio_test_has_hwpoisoned(folio))
+		return false;
+	down_read(&pcc_error_rwsem);
+	h = folio->mapping->host->i_private;
+	if (h)
+		ok = h->split(h->data, folio) == 0;
+	up_read(&pcc_error_rwsem);
+	return ok;
 }
 
 /* anon_aops (fs/libfs.c), plus memory failure and migration. */
@@ -500,11 +522,9 @@ struct inode *pcc_inode_new(loff_t size, struct file *store, bool pmd_folios)
 	 * evicts each in one I/O. Below PMD size unless huge= asks for PMD
 	 * folios: a PMD-sized folio is mapped by one PMD (do_set_pmd,
 	 * ->huge_fault), which huge=never promises not to do. Without a store
-	 * only huge= makes large folios, and the kernel cannot split them:
-	 * __folio_split asks ->release_folio first, which pcc_release_folio
-	 * refuses (a memory error then loses the whole folio). Only with
-	 * transparent huge pages: without them no large folio can be split,
-	 * which memory failure needs.
+	 * only huge= makes large folios, and only memory failure splits them
+	 * (pcc_release_folio). Only with transparent huge pages: without them
+	 * no large folio can be split, which memory failure needs.
 	 */
 	if (store || pmd_folios)
 		mapping_set_folio_order_range(inode->i_mapping, 0,

@@ -92,7 +92,8 @@ void pcc_inode_truncate(struct inode *inode);
 u64 pcc_inode_pages_evicted(struct inode *inode);
 struct address_space *pcc_inode_mapping(struct inode *inode);
 int pcc_inode_set_error_handler(struct inode *inode, void *data,
-				int (*remove)(void *data, struct folio *folio));
+				int (*remove)(void *data, struct folio *folio),
+				int (*split)(void *data, struct folio *folio));
 void pcc_inode_clear_error_handler(struct inode *inode);
 
 /* What rust/pcc_inject.c can fail (rust/ext/inject.rs: StoreIo). */

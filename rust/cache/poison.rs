@@ -4,6 +4,7 @@
 
 use super::PageCache;
 use crate::ext::{
+    folio::FolioState,
     mapping::PageCacheInode,
     memory_failure::{
         HandleMemoryFailure,
@@ -70,5 +71,29 @@ impl HandleMemoryFailure for PageCache {
             }
         );
         Ok(removed)
+    }
+
+    /// Asked only without a store (its `->release_folio` refuses every
+    /// other folio): memory failure is about to split a PMD-sized folio
+    /// (`huge=`) to give up its bad page, or something drops one whose
+    /// split failed. Every page of it is recorded as lost first. If the
+    /// split succeeds, the good pages stay cached, where the record is
+    /// not read (it is for pages not cached), and the bad one is removed
+    /// as any poisoned page; if it fails, the folio is lost whole, as
+    /// [`FolioState::is_hwpoison`] says of it while cached, and the record
+    /// keeps saying so if it is dropped. As for `error_remove_folio`,
+    /// `state` is not waited for while its holder may wait for this
+    /// folio.
+    fn large_folio_poisoned(&self, folio: &FolioState) -> Result {
+        let (first, nr) = (folio.index(), folio.nr_pages());
+        let Some(mut state) = self.lock_state_holding_a_folio() else {
+            return Err(EBUSY);
+        };
+        for i in first..first + nr {
+            if !state.poisoned.contains(&i) {
+                state.poisoned.push(i, GFP_NOWAIT | __GFP_NOWARN)?;
+            }
+        }
+        Ok(())
     }
 }

@@ -217,6 +217,10 @@ extern "C" {
             *mut kernel::ffi::c_void,
             *mut bindings::folio,
         ) -> kernel::ffi::c_int,
+        split: unsafe extern "C" fn(
+            *mut kernel::ffi::c_void,
+            *mut bindings::folio,
+        ) -> kernel::ffi::c_int,
     ) -> kernel::ffi::c_int;
     pub(crate) fn pcc_inode_clear_error_handler(inode: *mut bindings::inode);
 

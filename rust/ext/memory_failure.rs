@@ -61,6 +61,19 @@ pub(crate) trait HandleMemoryFailure: Send + Sync + 'static {
     /// not sleep waiting for a lock whose holder may wait for this folio,
     /// nor allocate in a way that waits for reclaim.
     fn error_remove_folio<'a>(&self, folio: PoisonedFolio<'a>) -> Result<Removed<'a>>;
+
+    /// A large folio that memory failure marked as holding a bad page,
+    /// locked, which the kernel asks to let go of (`->release_folio`,
+    /// which a cache that refuses every folio routes here): before it
+    /// splits the folio to give up only the bad page, or before a path
+    /// that drops clean folios takes one whose split failed. `Ok` lets it:
+    /// whatever the cache must remember of the folio's pages (lost, if the
+    /// split fails and the folio goes whole) it records first. The same
+    /// context as [`Self::error_remove_folio`]: never wait for a folio
+    /// lock. An error keeps the folio, whole.
+    fn large_folio_poisoned(&self, _folio: &FolioState) -> Result {
+        Err(EBUSY)
+    }
 }
 
 /// Proof that the poisoned folio of one `->error_remove_folio` call left
@@ -121,14 +134,40 @@ impl<T: HandleMemoryFailure> MemoryFailureHandler<T> {
         let set = |inode, ptr| {
             // SAFETY: `inode` is live (`data` owns it); the callback matches
             // the prototype and reads `ptr` as `Arc<T>`.
-            unsafe { ffi::pcc_inode_set_error_handler(inode, ptr, Self::remove) }
+            unsafe { ffi::pcc_inode_set_error_handler(inode, ptr, Self::remove, Self::split) }
         };
         // SAFETY: `inode` is `data`'s; `set` stores the pointer for
-        // `Self::remove`, which reads it as `Arc<T>` while registered, and
+        // `Self::remove` and `Self::split`, which read it as `Arc<T>` while
+        // registered, and
         // `pcc_inode_clear_error_handler` removes it once no call runs.
         let handler =
             unsafe { InodeHandler::new(inode, data, set, ffi::pcc_inode_clear_error_handler) }?;
         Ok(Self { _handler: handler })
+    }
+
+    /// # Safety
+    ///
+    /// Called by `pcc_release_folio` (under the handler's rwsem, so the
+    /// handler is registered) with the `data` `register` lent and a large
+    /// folio of that inode's mapping, locked and referenced by its caller
+    /// (`__folio_split`, `mapping_evict_folio`), that memory failure marked
+    /// `has_hwpoisoned`.
+    unsafe extern "C" fn split(
+        data: *mut kernel::ffi::c_void,
+        folio: *mut bindings::folio,
+    ) -> kernel::ffi::c_int {
+        // SAFETY: `data` holds an `Arc<T>` until the registration is
+        // dropped, which waits for this call to return.
+        let t = unsafe { Arc::<T>::borrow(data) };
+        // SAFETY: The caller holds a reference on the folio for the call.
+        let folio = unsafe { Folio::from_raw(folio) };
+        if !t.inode().owns(folio) {
+            return EBUSY.to_errno();
+        }
+        match t.large_folio_poisoned(folio) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        }
     }
 
     /// # Safety
