@@ -148,6 +148,25 @@ static void fill_device(int fd, long first, long n, int seed)
 	free(buf);
 }
 
+#define HUGE_STORE "/tmp/pcc-huge-store"
+
+/*
+ * pcc loaded on a fresh store of 2048 pages, a regular file, with "more"
+ * for its other parameters: an open file of /dev/pcc, or -1.
+ */
+static int huge_store(const char *more)
+{
+	char params[256];
+	int fd = open(HUGE_STORE, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	if (pcc_reload_fresh_store(HUGE_STORE, 2048, more, params, sizeof(params)))
+		return -1;
+	return open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
+}
+
 FIXTURE(huge) {
 	int fd;
 	char sw[32];
@@ -565,7 +584,7 @@ TEST(a_memory_error_in_a_clean_pmd_folio_with_a_store_splits_it_and_takes_one_pa
 	const char *why = no_thp() ? no_thp() : pcc_hwpoison_unavailable();
 	struct pcc_io_stats io0, io1;
 	struct pcc_stats s;
-	char params[256], sw[32];
+	char sw[32];
 	long nth;
 	char *p;
 	int fd;
@@ -574,13 +593,8 @@ TEST(a_memory_error_in_a_clean_pmd_folio_with_a_store_splits_it_and_takes_one_pa
 		SKIP(return, "%s", why);
 	ASSERT_EQ(0, thp_switch_now(sw, sizeof(sw)));
 	ASSERT_EQ(0, thp_switch("never"));
-	fd = open("/tmp/pcc-huge-store", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	ASSERT_LE(0, fd);
-	close(fd);
-	ASSERT_EQ(0, pcc_reload_fresh_store("/tmp/pcc-huge-store", 2048, "huge=always", params,
-					    sizeof(params)));
-	fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, fd);
+	fd = huge_store("huge=always");
+	ASSERT_LE(0, fd) TH_LOG("load on a fresh store: %s", strerror(errno));
 	fill_device(fd, 0, pmd_pages, 11);
 	EXPECT_EQ(pmd_pages, ioctl(fd, PCC_IOC_WRITEBACK));
 	p = map_at(fd, pmd_size, 0, PROT_READ, MAP_SHARED, 0);
@@ -599,7 +613,7 @@ TEST(a_memory_error_in_a_clean_pmd_folio_with_a_store_splits_it_and_takes_one_pa
 	EXPECT_EQ(1, io1.store_reads - io0.store_reads);
 	munmap(p, pmd_size);
 	close(fd);
-	unlink("/tmp/pcc-huge-store");
+	unlink(HUGE_STORE);
 	thp_switch(sw);
 }
 
@@ -673,7 +687,7 @@ TEST(with_a_store_the_memory_limit_evicts_room_for_a_pmd_folio)
 	const char *why = no_thp();
 	struct pcc_io_stats io;
 	struct pcc_stats s;
-	char params[256], sw[32];
+	char sw[32];
 	char *p;
 	int fd;
 
@@ -681,13 +695,8 @@ TEST(with_a_store_the_memory_limit_evicts_room_for_a_pmd_folio)
 		SKIP(return, "%s", why);
 	ASSERT_EQ(0, thp_switch_now(sw, sizeof(sw)));
 	ASSERT_EQ(0, thp_switch("never"));
-	fd = open("/tmp/pcc-huge-store", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	ASSERT_LE(0, fd);
-	close(fd);
-	ASSERT_EQ(0, pcc_reload_fresh_store("/tmp/pcc-huge-store", 2048, "huge=always cache_pages=600",
-					    params, sizeof(params)));
-	fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, fd);
+	fd = huge_store("huge=always cache_pages=600");
+	ASSERT_LE(0, fd) TH_LOG("load on a fresh store: %s", strerror(errno));
 	p = map_at(fd, 2 * pmd_size, 0, PROT_READ, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	(void)*(volatile char *)p;
@@ -700,7 +709,7 @@ TEST(with_a_store_the_memory_limit_evicts_room_for_a_pmd_folio)
 	EXPECT_EQ(pmd_size / 1024, pmd_mapped_kb(p + pmd_size));
 	munmap(p + pmd_size, pmd_size);
 	close(fd);
-	unlink("/tmp/pcc-huge-store");
+	unlink(HUGE_STORE);
 	thp_switch(sw);
 }
 
@@ -763,7 +772,7 @@ TEST(a_pmd_folio_is_written_back_evicted_and_read_back_from_the_store)
 	struct pcc_io_stats io0, io1;
 	struct pcc_huge_stats h;
 	struct pcc_flt f0, f1;
-	char params[256], sw[32];
+	char sw[32];
 	char *p;
 	int fd;
 
@@ -771,13 +780,8 @@ TEST(a_pmd_folio_is_written_back_evicted_and_read_back_from_the_store)
 		SKIP(return, "%s", why);
 	ASSERT_EQ(0, thp_switch_now(sw, sizeof(sw)));
 	ASSERT_EQ(0, thp_switch("always"));
-	fd = open("/tmp/pcc-huge-store", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	ASSERT_LE(0, fd);
-	close(fd);
-	ASSERT_EQ(0, pcc_reload_fresh_store("/tmp/pcc-huge-store", 2048, "huge=always", params,
-					    sizeof(params)));
-	fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, fd);
+	fd = huge_store("huge=always");
+	ASSERT_LE(0, fd) TH_LOG("load on a fresh store: %s", strerror(errno));
 	p = map_at(fd, pmd_size, pmd_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	for (long i = 0; i < pmd_pages; i++)
@@ -811,7 +815,7 @@ TEST(a_pmd_folio_is_written_back_evicted_and_read_back_from_the_store)
 	EXPECT_EQ(2, h.huge_fault_pmds);
 	munmap(p, pmd_size);
 	close(fd);
-	unlink("/tmp/pcc-huge-store");
+	unlink(HUGE_STORE);
 	thp_switch(sw);
 }
 
