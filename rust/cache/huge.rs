@@ -134,19 +134,16 @@ impl PageCache {
         let r = if first + nr > self.capacity {
             Ok(vmf.fallback())
         } else {
-            match self.inode.get(first) {
+            match self.inode.get(first).map(FolioGuard::try_new) {
                 None => self.huge_miss(vmf, first),
-                Some(folio) => match Some(folio)
-                    .filter(|f| f.nr_pages() == nr)
-                    .and_then(|f| FolioGuard::try_new(f).ok())
-                    .filter(|l| l.is_uptodate() && !l.is_hwpoison())
+                Some(Ok(locked))
+                    if locked.nr_pages() == nr && locked.is_uptodate() && !locked.is_hwpoison() =>
                 {
-                    Some(locked) => {
-                        locked.set_referenced();
-                        vmf.map_pmd(locked)
-                    }
-                    None => Ok(vmf.fallback()),
-                },
+                    locked.set_referenced();
+                    vmf.map_pmd(locked)
+                }
+                // A smaller folio, one locked (I/O in flight) or not read.
+                Some(_) => Ok(vmf.fallback()),
             }
         };
         match &r {

@@ -808,10 +808,7 @@ impl<'a> HugeFault<'a> {
             return Err(FaultError::SigBus);
         }
         let write = self.flags().contains(FaultFlag::Write);
-        if folio.nr_pages() != self.nr_pages()
-            || (write && !self.raw.is_shared())
-            || !self.suits(&folio)
-        {
+        if (write && !self.raw.is_shared()) || !self.suits(&folio) {
             return Ok(self.fallback());
         }
         // Dirtied once it is known to be mapped, but for the PMD itself
