@@ -106,14 +106,35 @@ if [ $shell = 1 ]; then
 	exit $?
 fi
 
+# A guest past its time is asked where its CPUs are (QEMU's monitor, on a
+# socket of its own) before it is stopped: a hang that prints nothing, in
+# early boot or a CPU spinning with interrupts off, is then located in the
+# log (scripts/vm_cpus.py).
+mon=$stage/monitor.sock
 set +e
-timeout --foreground -k 5 "$timeout" "${qemu[@]}" < /dev/null > "$logf" 2>&1
+"${qemu[@]}" -monitor "unix:$mon,server=on,wait=off" < /dev/null > "$logf" 2>&1 &
+qpid=$!
+(
+	for ((t = 0; t < 5 * timeout; t++)); do
+		kill -0 $qpid 2>/dev/null || exit 0
+		sleep 0.2
+	done
+	python3 "$(dirname "$0")/vm_cpus.py" "$mon" "$KDIR/System.map" > "$stage/hung-cpus" 2>&1
+	kill -TERM $qpid 2>/dev/null
+	sleep 5
+	kill -KILL $qpid 2>/dev/null
+) &
+wpid=$!
+wait $qpid
 qrc=$?
+wait $wpid
 set -e
+# After QEMU's own last line: the log is its output file.
+[ ! -e "$stage/hung-cpus" ] || cat "$stage/hung-cpus" >> "$logf"
 
 fail=0
 timed_out=0
-if [ $qrc = 124 ] || [ $qrc = 137 ]; then timed_out=1; fi
+[ ! -e "$stage/hung-cpus" ] || timed_out=1
 # QEMU that did not start (a bad option, no memory) says why and stops. A
 # guest stopped by the timeout also has a QEMU line ("terminating on
 # signal 15"): that one is a timeout, said below.
@@ -123,7 +144,8 @@ if [ $timed_out = 0 ] && ! grep -q '^PCC-BOOT-OK' "$logf" && grep -q "^$PCC_QEMU
 fi
 if [ $timed_out = 1 ]; then
 	echo "[pcc] FAIL: the guest did not finish within ${timeout}s (log: $logf)" >&2
-	tail -20 "$logf" >&2
+	grep '^PCC-HUNG-CPU' "$logf" >&2 || true
+	awk '/^PCC-HUNG-CPU/ { exit } { print }' "$logf" | tail -20 >&2
 	fail=1
 fi
 if ! grep -q '^PCC-INSMOD-OK' "$logf"; then
