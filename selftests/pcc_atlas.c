@@ -67,10 +67,10 @@ static void catch_signals(void (*fn)(int, siginfo_t *, void *), int reset)
 
 static int read_byte(volatile char *p) { return *p; }
 
-/* A 2 MiB-aligned address with a 2 MiB page table of room on both sides. */
+/* The start of a page table, with a page table of room on both sides. */
 static char *aligned_area(void)
 {
-	size_t pmd = 2UL << 20;
+	size_t pmd = PCC_PTE_TABLE_SPAN;
 	char *r = mmap(NULL, 3 * pmd, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (r == MAP_FAILED)

@@ -214,6 +214,45 @@ static inline void pcc_prefault_self(void)
 		munlockall();
 }
 
+/*
+ * What one page table maps on each architecture pcc tests (512 entries of
+ * 4 KiB; 32-bit ARM pairs its 256-entry tables, as a PMD of 2 MiB).
+ */
+#define PCC_PTE_TABLE_SPAN	(2UL << 20)
+
+/*
+ * mmap(2) at the start of a page table (a 2 MiB-aligned address), for a
+ * test that counts the faults of a mapping of several pages: fault-around
+ * never crosses a page table (do_fault_around() stops at PTRS_PER_PTE), so
+ * a mapping that mmap(NULL) happens to put across one takes a fault more
+ * for the pages past it. len is at most PCC_PTE_TABLE_SPAN. The address
+ * is reserved first (PROT_NONE), and what of it the mapping does not use
+ * is unmapped again.
+ */
+static inline void *pcc_mmap_in_one_table(size_t len, int prot, int flags, int fd, off_t off)
+{
+	const size_t span = PCC_PTE_TABLE_SPAN, psz = getpagesize();
+	char *r, *at, *tail;
+	void *p;
+
+	if (len > span)
+		return MAP_FAILED;
+	r = mmap(NULL, 2 * span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (r == MAP_FAILED)
+		return MAP_FAILED;
+	at = (char *)(((uintptr_t)r + span - 1) & ~(span - 1));
+	p = mmap(at, len, prot, flags | MAP_FIXED, fd, off);
+	if (p == MAP_FAILED) {
+		munmap(r, 2 * span);
+		return MAP_FAILED;
+	}
+	tail = at + ((len + psz - 1) & ~(psz - 1));
+	if (at > r)
+		munmap(r, at - r);
+	munmap(tail, r + 2 * span - tail);
+	return p;
+}
+
 /* Put 'c' in every byte of pages [first, first + n) through write(). */
 static inline int pcc_fill_pages(int fd, long psz, off_t first, int n, int c)
 {
