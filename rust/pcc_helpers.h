@@ -17,7 +17,6 @@ bool pcc_folio_mark_dirty(struct folio *folio);
 struct page *pcc_folio_file_page(struct folio *folio, pgoff_t index);
 bool pcc_folio_contains(struct folio *folio, pgoff_t index);
 size_t pcc_folio_size(struct folio *folio);
-size_t pcc_copy_folio_to_iter(struct folio *folio, size_t offset, size_t len, struct iov_iter *i);
 struct folio *pcc_page_folio(struct page *page);
 void pcc_folio_zero(struct folio *folio);
 void pcc_folio_zero_range(struct folio *folio, size_t start, size_t len);

@@ -33,6 +33,10 @@ use kernel::{
     sync::aref::ARef,
 };
 
+/// The folios `read` copies between two tests for a fatal signal:
+/// `filemap_read`'s batch (`FOLIO_BATCH_SIZE`).
+const READ_BATCH: usize = 31;
+
 /// `read`/`write` of a page lost to a memory error fail with `EIO`
 /// (`shmem_file_read_iter`, `shmem_write_begin`).
 fn hwpoison_is_eio(e: Error) -> Error {
@@ -60,10 +64,7 @@ fn chunk(off: u64, end: u64, want: usize) -> (usize, usize, usize) {
 /// `index`; were it not to hold it, the offset is past its end, which the
 /// copies refuse (`EINVAL`), rather than another page's.
 fn in_folio(folio: &FolioState, index: usize, in_page: usize) -> usize {
-    match index.checked_sub(folio.index()) {
-        Some(p) if p < folio.nr_pages() => (p << PAGE_SHIFT) + in_page,
-        _ => usize::MAX,
-    }
+    folio.offset_of(index, in_page).unwrap_or(usize::MAX)
 }
 
 impl PageCache {
@@ -86,16 +87,22 @@ impl PageCache {
         // store, a hole, poisoned); the kernel's reclaim drops only clean
         // pages, whose record does not change.
         match self.inode.get(index) {
-            Some(folio) if folio.is_hwpoison() => Err(EHWPOISON),
             Some(folio) => {
+                // The flags read once for the tests below (FolioNow).
+                let now = folio.now();
+                if now.is_hwpoison() {
+                    return Err(EHWPOISON);
+                }
                 // The mark starts the next window whether or not its own
                 // read has completed, as in filemap_get_pages(), so that
                 // the next window is read while this one is copied.
-                if folio.is_readahead() && self.reads_ahead_from(file) {
+                if now.is_readahead() && self.reads_ahead_from(file) {
                     file.async_ra(&folio, want);
                 }
-                if folio.is_uptodate() {
-                    folio.set_referenced();
+                // The copy tests it again, with the barrier its read of
+                // the contents needs.
+                if now.was_uptodate() {
+                    now.set_referenced();
                     Ok(Some(folio))
                 } else {
                     Ok(Some(self.get_locked(index, false)?.unlock()))
@@ -130,14 +137,17 @@ impl PageCache {
         let start = u64::try_from(*pos).map_err(|_| EINVAL)?;
         let end = self.capacity_bytes();
         let mut off = start;
+        let mut copies = 0usize;
         while off < end && !iov.is_empty() {
-            // A killed reader stops, as in filemap_read().
-            if fatal_signal_pending() {
+            // A killed reader stops, as in filemap_read(), which looks once
+            // per batch of folios it copies (FOLIO_BATCH_SIZE, 31).
+            if copies % READ_BATCH == 0 && fatal_signal_pending() {
                 if off == start {
                     return Err(EINTR);
                 }
                 break;
             }
+            copies += 1;
             let (index, in_page, len) = chunk(off, end, iov.len());
             // A page lost to a memory error reads as EIO, as in shmem.
             // One past the last page this read wants.
@@ -146,11 +156,9 @@ impl PageCache {
                 Ok(Some(folio)) => {
                     // The rest of the folio at once, as filemap_read()
                     // copies a folio at a time.
-                    let at = in_folio(&folio, index, in_page);
-                    let len = (folio.size().saturating_sub(at).min(iov.len()) as u64).min(end - off)
-                        as usize;
-                    match folio.copy_to_iter(at, len, iov) {
-                        Ok(n) => (n, len),
+                    let max = (iov.len() as u64).min(end - off) as usize;
+                    match folio.copy_to_iter(index, in_page, max, iov) {
+                        Ok(copied) => copied,
                         Err(e) if off == start => return Err(e),
                         Err(_) => break,
                     }

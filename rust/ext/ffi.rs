@@ -38,12 +38,6 @@ extern "C" {
     ) -> *mut bindings::page;
     pub(crate) fn pcc_folio_contains(folio: *mut bindings::folio, index: usize) -> bool;
     pub(crate) fn pcc_folio_size(folio: *mut bindings::folio) -> usize;
-    pub(crate) fn pcc_copy_folio_to_iter(
-        folio: *mut bindings::folio,
-        offset: usize,
-        len: usize,
-        iter: *mut bindings::iov_iter,
-    ) -> usize;
     pub(crate) fn pcc_page_folio(page: *mut bindings::page) -> *mut bindings::folio;
     pub(crate) fn pcc_folio_zero(folio: *mut bindings::folio);
     pub(crate) fn pcc_folio_zero_range(folio: *mut bindings::folio, start: usize, len: usize);

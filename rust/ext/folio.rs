@@ -176,11 +176,7 @@ impl FolioState {
     /// contents read afterwards are not older than the flag.
     #[inline]
     pub(crate) fn is_uptodate(&self) -> bool {
-        let up = self.test_flag(bindings::pageflags_PG_uptodate);
-        if up {
-            smp_mb(Read);
-        }
-        up
+        self.now().is_uptodate()
     }
 
     /// Whether the folio is being written to its store (`folio_test_writeback`).
@@ -195,7 +191,7 @@ impl FolioState {
     /// such a folio unmapped, so its first access reaches `->fault`.
     #[inline]
     pub(crate) fn is_readahead(&self) -> bool {
-        self.test_flag(bindings::pageflags_PG_reclaim) && !self.is_writeback()
+        self.now().is_readahead()
     }
 
     /// `folio_contain_hwpoisoned_page`: a memory error took the data of
@@ -207,18 +203,7 @@ impl FolioState {
     /// whole folio counts as poisoned.
     #[inline]
     pub(crate) fn is_hwpoison(&self) -> bool {
-        #[cfg(CONFIG_MEMORY_FAILURE)]
-        {
-            if !self.test_flag(bindings::pageflags_PG_head) {
-                return self.test_flag(bindings::pageflags_PG_hwpoison);
-            }
-            // SAFETY: `self` is a live folio; the flags are read atomically.
-            unsafe { ffi::pcc_folio_contain_hwpoisoned_page(self.as_ptr()) }
-        }
-        #[cfg(not(CONFIG_MEMORY_FAILURE))]
-        {
-            false
-        }
+        self.now().is_hwpoison()
     }
 
     /// `folio_test_mlocked`: mapped by a `VM_LOCKED` VMA (`mlock`);
@@ -231,10 +216,7 @@ impl FolioState {
     /// `folio_set_referenced`: it was just used. Reclaim's second chance
     /// (`folio_check_references`) reads the same bit.
     pub(crate) fn set_referenced(&self) {
-        if !self.test_flag(bindings::pageflags_PG_referenced) {
-            // SAFETY: `self` is a live folio; the bit is set atomically.
-            unsafe { ffi::pcc_folio_set_referenced(self.as_ptr()) };
-        }
+        self.now().set_referenced()
     }
 
     /// `folio_test_clear_referenced`: whether it was used since the last
@@ -273,39 +255,61 @@ impl FolioState {
         Some(unsafe { ffi::pcc_folio_file_page(self.as_ptr(), index) })
     }
 
-    /// Copy `len` bytes at byte `offset` of the folio to user space
-    /// (`copy_folio_to_iter`). Returns the bytes copied, `EIO` if the folio
-    /// is not uptodate (its memory holds nothing valid yet: as
-    /// `filemap_read()` does), `EINVAL` if the range is not in the folio.
+    /// Copy to user space from byte `in_page` of file page `index` to the
+    /// folio's end, `max` bytes at most, as `filemap_read()` copies a folio
+    /// at a time (`copy_folio_to_iter`). Returns the bytes copied and the
+    /// bytes asked for (fewer copied: a fault on the user buffer). `EIO` if
+    /// the folio is not uptodate (its memory holds nothing valid yet: as
+    /// `filemap_read()` does); `EINVAL` if it does not hold page `index`
+    /// (found there, it was truncated and used again since). One read of
+    /// the flags serves the size and the uptodate test ([`FolioNow`]).
     pub(crate) fn copy_to_iter(
         &self,
-        offset: usize,
-        len: usize,
+        index: usize,
+        in_page: usize,
+        max: usize,
         iov: &mut IovIterDest<'_>,
-    ) -> Result<usize> {
-        self.check_range(offset, len)?;
-        if !self.is_uptodate() {
+    ) -> Result<(usize, usize)> {
+        let now = self.now();
+        let offset = now.offset_of(index, in_page).ok_or(EINVAL)?;
+        let len = (now.size() - offset).min(max);
+        if !now.is_uptodate() {
             return Err(EIO);
         }
-        // SAFETY: The folio is live and `offset + len` is inside it (checked
-        // above); the call handles user faults itself.
-        Ok(unsafe { ffi::pcc_copy_folio_to_iter(self.as_ptr(), offset, len, iov.as_raw()) })
+        // SAFETY: The folio is live and `offset + len` is inside it (above);
+        // the call handles user faults itself. `copy_folio_to_iter` is this
+        // call on the folio's first page (a large folio's pages are
+        // contiguous `struct page`s, which `copy_page_to_iter` walks).
+        let copied =
+            unsafe { bindings::copy_page_to_iter(self.as_ptr().cast(), offset, len, iov.as_raw()) };
+        Ok((copied, len))
+    }
+
+    /// The byte offset in the folio of byte `in_page` (below `PAGE_SIZE`)
+    /// of file page `index`, or `None` if the folio does not hold that page.
+    pub(crate) fn offset_of(&self, index: usize, in_page: usize) -> Option<usize> {
+        self.now().offset_of(index, in_page)
     }
 
     /// How many pages it spans (`folio_nr_pages`): 1, or more for a large
     /// folio, whose pages are file pages `index()..index() + nr_pages()`.
     pub(crate) fn nr_pages(&self) -> usize {
-        if !self.test_flag(bindings::pageflags_PG_head) {
-            return 1;
-        }
-        self.size() >> kernel::page::PAGE_SHIFT
+        self.now().nr_pages()
     }
 
     /// Its size in bytes (`folio_size`).
     pub(crate) fn size(&self) -> usize {
-        // SAFETY: `self` is a live folio; its order does not change while
-        // it is referenced.
-        unsafe { ffi::pcc_folio_size(self.as_ptr()) }
+        self.now().size()
+    }
+
+    /// The folio with its flags read once, for several tests of one
+    /// moment ([`FolioNow`]).
+    #[inline]
+    pub(crate) fn now(&self) -> FolioNow<'_> {
+        FolioNow {
+            folio: self,
+            flags: self.flags(),
+        }
     }
 
     fn check_range(&self, offset: usize, len: usize) -> Result {
@@ -313,6 +317,114 @@ impl FolioState {
             Some(end) if end <= self.size() => Ok(()),
             _ => Err(EINVAL),
         }
+    }
+}
+
+/// A folio and its flags as one read found them ([`FolioState::now`]):
+/// several bits of one moment, as C code tests a word it loaded once
+/// (`READ_ONCE(folio->flags)`). Each test of [`FolioState`] reads the word
+/// again, and each read is a call into C: `kernel::sync::atomic`, which
+/// pcc uses for every field C owns, reaches the LKMM through helpers that
+/// this kernel does not inline (see `counter.rs`). A path that tests
+/// several bits of a folio takes one view. The bits may change right after
+/// the read, as after any test of them.
+pub(crate) struct FolioNow<'a> {
+    folio: &'a FolioState,
+    flags: usize,
+}
+
+impl FolioNow<'_> {
+    #[inline]
+    fn has(&self, flag: bindings::pageflags) -> bool {
+        self.flags & (1usize << flag) != 0
+    }
+
+    /// More than one page (`folio_test_large`).
+    #[inline]
+    fn is_large(&self) -> bool {
+        self.has(bindings::pageflags_PG_head)
+    }
+
+    /// [`FolioState::is_uptodate`]: a set flag is followed by `smp_rmb()`,
+    /// as in `folio_test_uptodate`, so that contents read afterwards are
+    /// not older than the flag.
+    #[inline]
+    pub(crate) fn is_uptodate(&self) -> bool {
+        let up = self.has(bindings::pageflags_PG_uptodate);
+        if up {
+            smp_mb(Read);
+        }
+        up
+    }
+
+    /// Whether `PG_uptodate` was set in this view, with no barrier after
+    /// it: for a decision that reads nothing of the contents, where the
+    /// copy that follows tests the flag again with its barrier
+    /// ([`FolioState::copy_to_iter`]).
+    #[inline]
+    pub(crate) fn was_uptodate(&self) -> bool {
+        self.has(bindings::pageflags_PG_uptodate)
+    }
+
+    /// [`FolioState::is_readahead`].
+    #[inline]
+    pub(crate) fn is_readahead(&self) -> bool {
+        self.has(bindings::pageflags_PG_reclaim) && !self.has(bindings::pageflags_PG_writeback)
+    }
+
+    /// [`FolioState::is_hwpoison`].
+    #[inline]
+    pub(crate) fn is_hwpoison(&self) -> bool {
+        #[cfg(CONFIG_MEMORY_FAILURE)]
+        {
+            if !self.is_large() {
+                return self.has(bindings::pageflags_PG_hwpoison);
+            }
+            // SAFETY: The folio is live (the view borrows it); the flags
+            // are read atomically.
+            unsafe { ffi::pcc_folio_contain_hwpoisoned_page(self.folio.as_ptr()) }
+        }
+        #[cfg(not(CONFIG_MEMORY_FAILURE))]
+        {
+            false
+        }
+    }
+
+    /// [`FolioState::set_referenced`]: the bit is set only if it was not.
+    #[inline]
+    pub(crate) fn set_referenced(&self) {
+        if !self.has(bindings::pageflags_PG_referenced) {
+            // SAFETY: The folio is live; the bit is set atomically.
+            unsafe { ffi::pcc_folio_set_referenced(self.folio.as_ptr()) };
+        }
+    }
+
+    /// [`FolioState::nr_pages`].
+    #[inline]
+    pub(crate) fn nr_pages(&self) -> usize {
+        self.size() >> kernel::page::PAGE_SHIFT
+    }
+
+    /// [`FolioState::offset_of`].
+    #[inline]
+    pub(crate) fn offset_of(&self, index: usize, in_page: usize) -> Option<usize> {
+        match index.checked_sub(self.folio.index()) {
+            Some(p) if p < self.nr_pages() && in_page < kernel::page::PAGE_SIZE => {
+                Some((p << kernel::page::PAGE_SHIFT) + in_page)
+            }
+            _ => None,
+        }
+    }
+
+    /// [`FolioState::size`]: a single page's without a call into C.
+    #[inline]
+    pub(crate) fn size(&self) -> usize {
+        if !self.is_large() {
+            return kernel::page::PAGE_SIZE;
+        }
+        // SAFETY: The folio is live; its order does not change while it is
+        // referenced.
+        unsafe { ffi::pcc_folio_size(self.folio.as_ptr()) }
     }
 }
 

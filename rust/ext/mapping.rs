@@ -153,7 +153,13 @@ impl PageCacheInode {
         let f = unsafe {
             bindings::__filemap_get_folio_mpol(self.mapping(), index, 0, 0, core::ptr::null_mut())
         };
-        let f = NonNull::new(from_err_ptr(f).ok()?)?;
+        // `IS_ERR`, without a call into C (`from_err_ptr` makes one): an
+        // error is a pointer into the last `MAX_ERRNO` bytes of the
+        // address space; a miss is `-ENOENT`.
+        if f as usize >= (bindings::MAX_ERRNO as usize).wrapping_neg() {
+            return None;
+        }
+        let f = NonNull::new(f)?;
         // SAFETY: `__filemap_get_folio_mpol` returned a folio with a
         // reference taken for us.
         Some(unsafe { Folio::from_raw_owned(f) })

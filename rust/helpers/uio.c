@@ -6,11 +6,6 @@
 
 #include "pcc_helpers.h"
 
-size_t pcc_copy_folio_to_iter(struct folio *folio, size_t offset, size_t len, struct iov_iter *i)
-{
-	return copy_folio_to_iter(folio, offset, len, i);
-}
-
 /* generic_perform_write()'s copy: under the folio lock, so no page fault. */
 size_t pcc_copy_folio_from_iter_atomic(struct folio *folio, size_t offset, size_t len,
 				       struct iov_iter *i)
