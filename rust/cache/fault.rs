@@ -102,7 +102,7 @@ impl PageCache {
         index: usize,
     ) -> (Result<Faulted<'a>, FaultError>, CacheLookup) {
         let mut major = false;
-        let pmd = self.huge.wants_pmd(vmf.pmd_hint());
+        let pmd = self.huge.wants_pmd_with(|| vmf.pmd_hint());
         loop {
             let found = match self.inode.get(index) {
                 Some(folio) => {

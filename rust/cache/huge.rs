@@ -83,10 +83,17 @@ impl Huge {
     /// be PMD-sized, as `shmem_huge_global_enabled()` decides.
     /// `MADV_NOHUGEPAGE` and an unaligned mapping always say no.
     pub(super) fn wants_pmd(self, hint: PmdHint) -> bool {
-        match (self, hint) {
-            (_, PmdHint::Unsuitable) | (Self::Never, _) => false,
-            (Self::Always | Self::WithinSize, _) => true,
-            (Self::Advise, hint) => hint == PmdHint::Advised,
+        self.wants_pmd_with(|| hint)
+    }
+
+    /// [`Self::wants_pmd`], asking for the hint only where the policy
+    /// depends on it: what the VMA allows takes two calls into C, which
+    /// a fault under `huge=never` (the default) does not make.
+    pub(super) fn wants_pmd_with(self, hint: impl FnOnce() -> PmdHint) -> bool {
+        match self {
+            Self::Never => false,
+            Self::Always | Self::WithinSize => hint() != PmdHint::Unsuitable,
+            Self::Advise => hint() == PmdHint::Advised,
         }
     }
 }
@@ -174,7 +181,7 @@ impl PageCache {
         first: usize,
     ) -> Result<HugeFaulted<'a>, FaultError> {
         let nr = vmf.nr_pages();
-        if !self.huge.wants_pmd(vmf.pmd_hint()) || self.store_holds_any(first, nr) {
+        if !self.huge.wants_pmd_with(|| vmf.pmd_hint()) || self.store_holds_any(first, nr) {
             return Ok(vmf.fallback());
         }
         match self.find_or_add(vmf.pgoff(), true) {

@@ -154,17 +154,6 @@ impl FolioState {
         unsafe { Atomic::from_ptr(i) }.load(Relaxed)
     }
 
-    /// Whether page offset `index` of the file is in this folio
-    /// (`folio_contains`).
-    pub(crate) fn contains(&self, index: usize) -> bool {
-        if !self.test_flag(bindings::pageflags_PG_head) {
-            // A single page (`folio_nr_pages` is 1).
-            return index == self.index();
-        }
-        // SAFETY: `self` is a live folio.
-        unsafe { ffi::pcc_folio_contains(self.as_ptr(), index) }
-    }
-
     /// `folio_test_dirty`.
     #[inline]
     pub(crate) fn is_dirty(&self) -> bool {
@@ -239,20 +228,6 @@ impl FolioState {
     pub(crate) fn is_mapped(&self) -> bool {
         // SAFETY: `self` is a live folio; the counters are read atomically.
         unsafe { ffi::pcc_folio_mapped(self.as_ptr()) }
-    }
-
-    /// The page of this folio that holds file page `index`
-    /// (`folio_file_page`), or `None` if the folio does not hold it.
-    pub(crate) fn file_page(&self, index: usize) -> Option<*mut bindings::page> {
-        if !self.contains(index) {
-            return None;
-        }
-        if !self.test_flag(bindings::pageflags_PG_head) {
-            // A single page: the folio's own `struct page` (`&folio->page`).
-            return Some(self.as_ptr().cast());
-        }
-        // SAFETY: `self` is a live folio that contains `index`.
-        Some(unsafe { ffi::pcc_folio_file_page(self.as_ptr(), index) })
     }
 
     /// Copy to user space from byte `in_page` of file page `index` to the
@@ -403,6 +378,33 @@ impl FolioNow<'_> {
     #[inline]
     pub(crate) fn nr_pages(&self) -> usize {
         self.size() >> kernel::page::PAGE_SHIFT
+    }
+
+    /// Whether page offset `index` of the file is in the folio
+    /// (`folio_contains`).
+    #[inline]
+    pub(crate) fn contains(&self, index: usize) -> bool {
+        if !self.is_large() {
+            // A single page (`folio_nr_pages` is 1).
+            return index == self.folio.index();
+        }
+        // SAFETY: The folio is live.
+        unsafe { ffi::pcc_folio_contains(self.folio.as_ptr(), index) }
+    }
+
+    /// The page of the folio that holds file page `index`
+    /// (`folio_file_page`), or `None` if the folio does not hold it.
+    #[inline]
+    pub(crate) fn file_page(&self, index: usize) -> Option<*mut bindings::page> {
+        if !self.contains(index) {
+            return None;
+        }
+        if !self.is_large() {
+            // A single page: the folio's own `struct page` (`&folio->page`).
+            return Some(self.folio.as_ptr().cast());
+        }
+        // SAFETY: The folio is live and contains `index`.
+        Some(unsafe { ffi::pcc_folio_file_page(self.folio.as_ptr(), index) })
     }
 
     /// [`FolioState::offset_of`].

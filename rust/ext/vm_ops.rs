@@ -566,8 +566,10 @@ impl<'a> VmFault<'a> {
             return Ok(self.no_page());
         }
         let pgoff = self.pgoff();
+        // One read of the flags for the tests below (`FolioNow`).
+        let now = folio.now();
         // `file_page` is `None` when the folio does not hold `pgoff`.
-        let page = match folio.file_page(pgoff) {
+        let page = match now.file_page(pgoff) {
             Some(page) if mapping == self.raw.file_mapping() => page,
             _ => {
                 pr_err!(
@@ -576,7 +578,7 @@ impl<'a> VmFault<'a> {
                 return Err(FaultError::SigBus);
             }
         };
-        if !folio.is_uptodate() {
+        if !now.is_uptodate() {
             return Err(FaultError::SigBus);
         }
         // INVARIANT: `page` is `folio_file_page(folio, vmf->pgoff)`.
