@@ -533,7 +533,11 @@ TEST_F(store, a_failed_store_sync_fails_every_fsync_until_reset)
 /*
  * The store's disk's counts (/sys/block/vda/stat): write requests with
  * data ("write I/Os" less "flush I/Os": a flush request counts as a write
- * too) and sectors written.
+ * too) and sectors written, read once no request is in flight. A write's
+ * waiter is woken when its bios end (blk_update_request) before the block
+ * layer counts the request done (blk_account_io_done, from
+ * __blk_mq_end_request, which also takes it out of "in flight"): read at
+ * once after a write returns, the counts may miss it. 1 s at most.
  */
 struct disk_stat {
 	long data_writes, sectors;
@@ -542,15 +546,27 @@ struct disk_stat {
 static int disk_stat(struct disk_stat *d)
 {
 	unsigned long f[17];
-	FILE *st = fopen("/sys/block/vda/stat", "r");
-	int n = 0;
+	int n, ms, idle = 0;
 
-	if (!st)
-		return -1;
-	while (n < 17 && fscanf(st, "%lu", &f[n]) == 1)
-		n++;
-	fclose(st);
-	if (n < 17)
+	for (ms = 0; ms < 1000; ms++) {
+		FILE *st = fopen("/sys/block/vda/stat", "r");
+
+		if (!st)
+			return -1;
+		for (n = 0; n < 17 && fscanf(st, "%lu", &f[n]) == 1; n++)
+			;
+		fclose(st);
+		if (n < 17)
+			return -1;
+		/* Idle (field 9, in flight) in two reads in a row: the counts
+		 * of the second are those of every request that completed. */
+		if (f[8] == 0 && idle)
+			break;
+		idle = f[8] == 0;
+		if (!idle)
+			usleep(1000);
+	}
+	if (ms == 1000)
 		return -1;
 	d->data_writes = f[4] - f[15];
 	d->sectors = f[6];
