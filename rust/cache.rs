@@ -575,11 +575,13 @@ impl PageCache {
         if !self.inode.owns(&locked) {
             return Ok(None);
         }
+        // One read of the flags for both tests (`FolioNow`).
+        let now = locked.now();
         // Memory failure is taking it (it sets the flag first).
-        if locked.is_hwpoison() {
+        if now.is_hwpoison() {
             return Err(EHWPOISON);
         }
-        if locked.is_uptodate() {
+        if now.is_uptodate() {
             return Ok(Some(locked));
         }
         // The read failed (an I/O error, or the task that started a

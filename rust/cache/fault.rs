@@ -157,7 +157,8 @@ impl PageCache {
                 Ok(Found::Cached(folio)) => {
                     // do_async_mmap_readahead(): the next window, with the
                     // fault lock released; the fault then retries.
-                    if !major && folio.is_readahead() && self.backing.evicts() {
+                    // The flag last: without a store no folio has it.
+                    if !major && self.backing.evicts() && folio.is_readahead() {
                         let file = vmf.file();
                         if self.reads_ahead_from(&file) {
                             match vmf.release_for_io() {
