@@ -93,18 +93,12 @@ static long pmd_mapped_kb(const void *addr)
 
 /*
  * A shared (or private) mapping of len bytes at file offset off, placed
- * at a PMD boundary plus shift bytes (MAP_FIXED inside a reservation): with
- * shift 0 the range can take PMDs, with another it cannot.
+ * at a PMD boundary plus shift bytes: with shift 0 the range can take
+ * PMDs, with another it cannot.
  */
 static char *map_at(int fd, size_t len, off_t off, int prot, int flags, long shift)
 {
-	char *r = mmap(NULL, len + 2 * pmd_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	char *at;
-
-	if (r == MAP_FAILED)
-		return MAP_FAILED;
-	at = (char *)(((unsigned long)r + pmd_size - 1) & ~(pmd_size - 1)) + shift;
-	return mmap(at, len, prot, flags | MAP_FIXED, fd, off);
+	return pcc_mmap_aligned(len, pmd_size, shift, prot, flags, fd, off);
 }
 
 /* Every byte of page i of [p, p + n pages) is (char)(i + seed)? */

@@ -221,36 +221,47 @@ static inline void pcc_prefault_self(void)
 #define PCC_PTE_TABLE_SPAN	(2UL << 20)
 
 /*
+ * mmap(2) of len bytes placed shift bytes (at most align) past an address
+ * aligned to align, a power of two: MAP_FIXED inside a reservation
+ * (PROT_NONE) of len + 2 * align bytes, whose unused parts are unmapped
+ * again.
+ */
+static inline void *pcc_mmap_aligned(size_t len, size_t align, size_t shift, int prot, int flags,
+				     int fd, off_t off)
+{
+	const size_t psz = getpagesize(), size = len + 2 * align;
+	char *r, *at, *end;
+	void *p;
+
+	r = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (r == MAP_FAILED)
+		return MAP_FAILED;
+	at = (char *)(((uintptr_t)r + align - 1) & ~(align - 1)) + shift;
+	p = mmap(at, len, prot, flags | MAP_FIXED, fd, off);
+	if (p == MAP_FAILED) {
+		munmap(r, size);
+		return MAP_FAILED;
+	}
+	end = at + ((len + psz - 1) & ~(psz - 1));
+	if (at > r)
+		munmap(r, at - r);
+	if (r + size > end)
+		munmap(end, r + size - end);
+	return p;
+}
+
+/*
  * mmap(2) at the start of a page table (a 2 MiB-aligned address), for a
  * test that counts the faults of a mapping of several pages: fault-around
  * never crosses a page table (do_fault_around() stops at PTRS_PER_PTE), so
  * a mapping that mmap(NULL) happens to put across one takes a fault more
- * for the pages past it. len is at most PCC_PTE_TABLE_SPAN. The address
- * is reserved first (PROT_NONE), and what of it the mapping does not use
- * is unmapped again.
+ * for the pages past it. len is at most PCC_PTE_TABLE_SPAN.
  */
 static inline void *pcc_mmap_in_one_table(size_t len, int prot, int flags, int fd, off_t off)
 {
-	const size_t span = PCC_PTE_TABLE_SPAN, psz = getpagesize();
-	char *r, *at, *tail;
-	void *p;
-
-	if (len > span)
+	if (len > PCC_PTE_TABLE_SPAN)
 		return MAP_FAILED;
-	r = mmap(NULL, 2 * span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (r == MAP_FAILED)
-		return MAP_FAILED;
-	at = (char *)(((uintptr_t)r + span - 1) & ~(span - 1));
-	p = mmap(at, len, prot, flags | MAP_FIXED, fd, off);
-	if (p == MAP_FAILED) {
-		munmap(r, 2 * span);
-		return MAP_FAILED;
-	}
-	tail = at + ((len + psz - 1) & ~(psz - 1));
-	if (at > r)
-		munmap(r, at - r);
-	munmap(tail, r + 2 * span - tail);
-	return p;
+	return pcc_mmap_aligned(len, PCC_PTE_TABLE_SPAN, 0, prot, flags, fd, off);
 }
 
 /* Put 'c' in every byte of pages [first, first + n) through write(). */
