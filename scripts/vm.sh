@@ -14,9 +14,9 @@
 # offending lines are printed). A guest stopped for its time says where
 # its CPUs were (PCC-HUNG-CPU lines at the log's end). A guest whose init
 # has not run within PCC_BOOT_TIMEOUT seconds (default 150) is booted once
-# more, its log kept as LOG with .hung.log for .log. With --reboot the job ends the boot itself
-# by rebooting (a crash as far as pcc can tell): it prints PCC-REBOOT
-# first, and the boot succeeds when that line is there.
+# more, its log kept as LOG with .hung.log for .log. With --reboot the job
+# ends the boot itself by rebooting (a crash as far as pcc can tell): it
+# prints PCC-REBOOT first, and the boot succeeds when that line is there.
 #
 # Every boot has a disk: a fresh sparse image of PCC_DISK_MB MiB (default
 # 1088: a 1 GiB store and its metadata) beside the log (LOG with .img for
@@ -157,8 +157,8 @@ boot_once
 # A boot that hangs before its init runs has run nothing of pcc's (the
 # kernel has not reached user space): it is booted once more, and its log
 # kept beside, checked for splats too. Under TCG on a loaded host this has
-# been seen once in early boot (x86_64, about a second in). A second hang
-# is a failure.
+# been seen twice in early boot (x86_64, about a second in; see
+# Documentation/reliability.md). A second hang is a failure.
 hung_log=""
 if [ -e "$stage/boot-hung" ]; then
 	hung_log=${logf%.log}.hung.log

@@ -138,8 +138,8 @@ impl<T: HandleMemoryFailure> MemoryFailureHandler<T> {
         };
         // SAFETY: `inode` is `data`'s; `set` stores the pointer for
         // `Self::remove` and `Self::split`, which read it as `Arc<T>` while
-        // registered, and
-        // `pcc_inode_clear_error_handler` removes it once no call runs.
+        // registered, and `pcc_inode_clear_error_handler` removes it once no
+        // call runs.
         let handler =
             unsafe { InodeHandler::new(inode, data, set, ffi::pcc_inode_clear_error_handler) }?;
         Ok(Self { _handler: handler })
