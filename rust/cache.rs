@@ -310,31 +310,35 @@ enum Lookup {
 }
 
 /// Room for which pages of a folio of `nr` the store holds, when they may
-/// be mixed (none for one page), allocated before `state` is taken.
-fn held_map(nr: usize) -> Result<KVec<bool>> {
+/// be mixed, allocated before `state` is taken. None for one page: no map
+/// is needed, and an empty `KVec` costs a call into the allocator when it
+/// is dropped.
+fn held_map(nr: usize) -> Result<Option<KVec<bool>>> {
     Ok(match nr {
-        1 => KVec::new(),
-        _ => KVec::with_capacity(nr, GFP_KERNEL)?,
+        1 => None,
+        _ => Some(KVec::with_capacity(nr, GFP_KERNEL)?),
     })
 }
 
 /// Whether a memory error took one of pages `first..first + nr`, and which
 /// of them the store holds (`map`: from [`held_map`]).
-fn held_in(state: &State, first: usize, nr: usize, mut map: KVec<bool>) -> (bool, Held) {
+fn held_in(state: &State, first: usize, nr: usize, mut map: Option<KVec<bool>>) -> (bool, Held) {
     let pages = first..first + nr;
     let poisoned = state.poisoned.iter().any(|p| pages.contains(p));
     let mut held = 0;
     for i in pages {
         let h = state.held.get(i);
         held += usize::from(h);
-        // Within the capacity reserved (none for one page, where the map is
-        // not used).
-        let _ = map.push_within_capacity(h);
+        if let Some(map) = map.as_mut() {
+            // Within the capacity reserved.
+            let _ = map.push_within_capacity(h);
+        }
     }
     let held = match held {
         0 => Held::None,
         n if n == nr => Held::All,
-        _ => Held::Some(map),
+        // Mixed: at least two pages, so `map` is there.
+        _ => Held::Some(map.unwrap_or_default()),
     };
     (poisoned, held)
 }
@@ -490,8 +494,8 @@ impl PageCache {
             }
             let (_, held) = held_in(&state, first, nr, map);
             match add.add_locked(new, first) {
+                // New folios come referenced (`PageCacheInode::alloc_folio`).
                 Ok(locked) => {
-                    locked.set_referenced();
                     if nr > 1 {
                         self.counters.huge.pmd_folios.inc();
                     }
