@@ -431,7 +431,7 @@ impl InvalidateShared<'_> {
         // page may ever be cached there.
         let folio = new.0;
         let nr = folio.nr_pages();
-        if index >= self.inode.pages || nr > self.inode.pages - index || index % nr != 0 {
+        if index >= self.inode.pages || nr > self.inode.pages - index || !index.is_multiple_of(nr) {
             return Err(EINVAL);
         }
         // SAFETY: `folio` is new: no one else knows it (`NewFolio`), as
