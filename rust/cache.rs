@@ -456,7 +456,7 @@ impl PageCache {
             // `state`.
             if self
                 .backing
-                .is_full(self.inode.nr_pages(), 1, self.cache_limit)
+                .is_full(|| self.inode.nr_pages(), 1, self.cache_limit)
             {
                 self.may_cache(&self.state.lock(), index, 1)?;
             }
@@ -528,7 +528,7 @@ impl PageCache {
             || self.inode.has_pages(first, nr)
             || self
                 .backing
-                .is_full(self.inode.nr_pages(), nr, self.cache_limit)
+                .is_full(|| self.inode.nr_pages(), nr, self.cache_limit)
         {
             return None;
         }
@@ -557,7 +557,7 @@ impl PageCache {
         // Exact under `state`, under which every page is added.
         if self
             .backing
-            .is_full(self.inode.nr_pages(), nr, self.cache_limit)
+            .is_full(|| self.inode.nr_pages(), nr, self.cache_limit)
         {
             pr_info_ratelimited!(
                 "page {index} not cached: pcc holds its limit of {} pages (cache_pages=) (ENOSPC)\n",

@@ -18,14 +18,12 @@ struct page *pcc_folio_file_page(struct folio *folio, pgoff_t index);
 bool pcc_folio_contains(struct folio *folio, pgoff_t index);
 size_t pcc_folio_size(struct folio *folio);
 struct folio *pcc_page_folio(struct page *page);
-void pcc_folio_zero(struct folio *folio);
+void pcc_folio_zero_uptodate(struct folio *folio);
 void pcc_folio_zero_range(struct folio *folio, size_t start, size_t len);
 struct folio *pcc_filemap_alloc_folio(struct address_space *mapping);
 int pcc_filemap_add_folio(struct address_space *mapping, struct folio *folio, pgoff_t index);
 void pcc_filemap_invalidate_lock(struct address_space *mapping);
 void pcc_filemap_invalidate_unlock(struct address_space *mapping);
-void pcc_filemap_invalidate_lock_shared(struct address_space *mapping);
-void pcc_filemap_invalidate_unlock_shared(struct address_space *mapping);
 vm_fault_t pcc_filemap_map_pages_counted(struct vm_fault *vmf, pgoff_t start, pgoff_t end,
 					 unsigned long *ptes);
 void pcc_release_fault_lock(struct vm_fault *vmf);

@@ -82,11 +82,11 @@ impl Backing {
         matches!(self, Self::Store(_))
     }
 
-    /// Whether a cache holding `cached` pages has no room for `nr` more:
+    /// Whether a cache holding `cached()` pages has no room for `nr` more:
     /// only a memory-only one at its `limit` (a store-backed one evicts
-    /// clean pages to make room instead).
-    pub(super) fn is_full(&self, cached: usize, nr: usize, limit: usize) -> bool {
-        !self.evicts() && cached + nr > limit
+    /// clean pages to make room instead, and is not asked what it holds).
+    pub(super) fn is_full(&self, cached: impl FnOnce() -> usize, nr: usize, limit: usize) -> bool {
+        !self.evicts() && cached() + nr > limit
     }
 
     /// Whether a new folio of which the store holds `held` is read from

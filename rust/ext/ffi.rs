@@ -39,7 +39,7 @@ extern "C" {
     pub(crate) fn pcc_folio_contains(folio: *mut bindings::folio, index: usize) -> bool;
     pub(crate) fn pcc_folio_size(folio: *mut bindings::folio) -> usize;
     pub(crate) fn pcc_page_folio(page: *mut bindings::page) -> *mut bindings::folio;
-    pub(crate) fn pcc_folio_zero(folio: *mut bindings::folio);
+    pub(crate) fn pcc_folio_zero_uptodate(folio: *mut bindings::folio);
     pub(crate) fn pcc_folio_zero_range(folio: *mut bindings::folio, start: usize, len: usize);
 
     pub(crate) fn pcc_filemap_alloc_folio(
@@ -52,8 +52,6 @@ extern "C" {
     ) -> kernel::ffi::c_int;
     pub(crate) fn pcc_filemap_invalidate_lock(mapping: *mut bindings::address_space);
     pub(crate) fn pcc_filemap_invalidate_unlock(mapping: *mut bindings::address_space);
-    pub(crate) fn pcc_filemap_invalidate_lock_shared(mapping: *mut bindings::address_space);
-    pub(crate) fn pcc_filemap_invalidate_unlock_shared(mapping: *mut bindings::address_space);
     pub(crate) fn pcc_filemap_map_pages_counted(
         vmf: *mut bindings::vm_fault,
         start: usize,

@@ -580,10 +580,7 @@ impl<P: FolioRef> FolioGuard<P> {
         let f = self.folio.as_ptr();
         // SAFETY: The folio is locked (type invariant), as
         // `folio_mark_uptodate` requires; zeroing writes only its own memory.
-        unsafe {
-            ffi::pcc_folio_zero(f);
-            ffi::pcc_folio_mark_uptodate(f);
-        }
+        unsafe { ffi::pcc_folio_zero_uptodate(f) };
     }
 
     /// `folio_mark_dirty`: returns true if it was clean before.

@@ -205,8 +205,8 @@ impl PageCacheInode {
     }
 
     /// A new folio for this mapping, not in it yet (`filemap_alloc_folio`
-    /// with the mapping's gfp mask). The allocation may reclaim, and may
-    /// invoke the OOM killer.
+    /// with the mapping's gfp mask), marked referenced: it is about to be
+    /// used. The allocation may reclaim, and may invoke the OOM killer.
     pub(crate) fn alloc_folio(&self) -> Result<NewFolio> {
         // SAFETY: The mapping is live as long as `self`.
         let f = unsafe { ffi::pcc_filemap_alloc_folio(self.mapping()) };
@@ -215,7 +215,8 @@ impl PageCacheInode {
         Ok(NewFolio(unsafe { Folio::from_raw_owned(f) }))
     }
 
-    /// A new PMD-sized folio for this mapping, not in it yet, or `None`:
+    /// A new PMD-sized folio for this mapping, not in it yet, marked
+    /// referenced as [`Self::alloc_folio`]'s, or `None`:
     /// no transparent huge pages, or no huge page free without reclaim or
     /// compaction (the caller falls back to one page, as shmem does).
     pub(crate) fn alloc_pmd_folio(&self) -> Option<NewFolio> {
@@ -244,8 +245,10 @@ impl PageCacheInode {
     /// ([`InvalidateExclusive::truncate_all`]) waits until it is released,
     /// as it waits for `filemap_fault` and readahead.
     pub(crate) fn lock_for_add(&self) -> InvalidateShared<'_> {
-        // SAFETY: The mapping is live as long as `self`; released by `Drop`.
-        unsafe { ffi::pcc_filemap_invalidate_lock_shared(self.mapping()) };
+        // SAFETY: The mapping is live as long as `self`, and its
+        // `invalidate_lock` an initialised rwsem; released by `Drop`. What
+        // `filemap_invalidate_lock_shared` is, without a call to reach it.
+        unsafe { bindings::down_read(&raw mut (*self.mapping()).invalidate_lock) };
         // INVARIANT: just taken shared.
         InvalidateShared { inode: self }
     }
@@ -448,8 +451,9 @@ impl InvalidateShared<'_> {
 
 impl Drop for InvalidateShared<'_> {
     fn drop(&mut self) {
-        // SAFETY: Held shared (type invariant), released once.
-        unsafe { ffi::pcc_filemap_invalidate_unlock_shared(self.inode.mapping()) };
+        // SAFETY: Held shared (type invariant), released once
+        // (`filemap_invalidate_unlock_shared`).
+        unsafe { bindings::up_read(&raw mut (*self.inode.mapping()).invalidate_lock) };
     }
 }
 

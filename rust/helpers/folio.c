@@ -19,7 +19,12 @@ struct page *pcc_folio_file_page(struct folio *folio, pgoff_t index) { return fo
 bool pcc_folio_contains(struct folio *folio, pgoff_t index) { return folio_contains(folio, index); }
 size_t pcc_folio_size(struct folio *folio) { return folio_size(folio); }
 struct folio *pcc_page_folio(struct page *page) { return page_folio(page); }
-void pcc_folio_zero(struct folio *folio) { folio_zero_range(folio, 0, folio_size(folio)); }
+/* A locked folio that is not uptodate, zeroed and marked uptodate. */
+void pcc_folio_zero_uptodate(struct folio *folio)
+{
+	folio_zero_range(folio, 0, folio_size(folio));
+	folio_mark_uptodate(folio);
+}
 void pcc_folio_zero_range(struct folio *folio, size_t start, size_t len)
 {
 	folio_zero_range(folio, start, len);

@@ -50,7 +50,7 @@ bool pcc_vma_suits_pmd(struct vm_area_struct *vma, unsigned long addr)
 
 /*
  * A new PMD-sized folio for a mapping of pcc's (movable, as its
- * GFP_HIGHUSER_MOVABLE), or NULL: without direct reclaim or compaction
+ * GFP_HIGHUSER_MOVABLE), marked referenced, or NULL: without direct reclaim or compaction
  * (GFP_TRANSHUGE_LIGHT, waking kswapd), as the kernel allocates a huge
  * page by default (the "madvise" defrag setting for a fault that did not
  * ask): a failure falls back to one page, as shmem_alloc_and_add_folio
@@ -58,8 +58,13 @@ bool pcc_vma_suits_pmd(struct vm_area_struct *vma, unsigned long addr)
  */
 struct folio *pcc_filemap_alloc_pmd_folio(void)
 {
-	return filemap_alloc_folio(GFP_TRANSHUGE_LIGHT | __GFP_KSWAPD_RECLAIM, HPAGE_PMD_ORDER,
-				   NULL);
+	struct folio *folio = filemap_alloc_folio(GFP_TRANSHUGE_LIGHT | __GFP_KSWAPD_RECLAIM,
+						  HPAGE_PMD_ORDER, NULL);
+
+	/* As pcc_filemap_alloc_folio. */
+	if (folio)
+		__folio_set_referenced(folio);
+	return folio;
 }
 
 /*

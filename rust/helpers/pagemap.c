@@ -7,11 +7,17 @@
 
 /*
  * A new folio for the mapping, not yet in it (filemap_create_folio's first
- * step), with the mapping's gfp mask.
+ * step), with the mapping's gfp mask, marked referenced: it is about to be
+ * used. Nobody else knows it yet, so the flag is set non-atomically, as
+ * shmem_alloc_and_add_folio marks a folio it allocates for a write.
  */
 struct folio *pcc_filemap_alloc_folio(struct address_space *mapping)
 {
-	return filemap_alloc_folio(mapping_gfp_mask(mapping), 0, NULL);
+	struct folio *folio = filemap_alloc_folio(mapping_gfp_mask(mapping), 0, NULL);
+
+	if (folio)
+		__folio_set_referenced(folio);
+	return folio;
 }
 
 /*
@@ -33,14 +39,6 @@ int pcc_filemap_add_folio(struct address_space *mapping, struct folio *folio, pg
 /* mapping->invalidate_lock: adding folios (shared) against truncation (exclusive). */
 void pcc_filemap_invalidate_lock(struct address_space *mapping) { filemap_invalidate_lock(mapping); }
 void pcc_filemap_invalidate_unlock(struct address_space *mapping) { filemap_invalidate_unlock(mapping); }
-void pcc_filemap_invalidate_lock_shared(struct address_space *mapping)
-{
-	filemap_invalidate_lock_shared(mapping);
-}
-void pcc_filemap_invalidate_unlock_shared(struct address_space *mapping)
-{
-	filemap_invalidate_unlock_shared(mapping);
-}
 
 /*
  * The next folio of a ->readahead call, locked, with the reference the
