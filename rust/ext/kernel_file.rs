@@ -8,7 +8,11 @@
 //! It is read and written through the VFS (`vfs_iter_read` /
 //! `vfs_iter_write` on one folio, `kernel_read` / `kernel_write` on a
 //! buffer; the loop driver calls the file's `->read_iter`/`->write_iter`
-//! directly), so a regular file and a block device work alike. Folio I/O
+//! directly), so a regular file and a block device work alike; but a
+//! folio's synchronous read from a block device opened `O_DIRECT` is one
+//! bio, as a direct read of the device is, without the VFS's checks
+//! around it (`pcc_file_folio_read`), as a file system reads its own
+//! device. Folio I/O
 //! takes the handle that proves the state it needs: a locked folio not yet
 //! uptodate to fill ([`FolioGuard`]), a folio under writeback to write
 //! ([`FolioWriteback`]). A run of folios may also be read asynchronously
@@ -149,7 +153,8 @@ impl KernelFile {
     /// a large folio has several) is zero-filled if `hole(p)`, else read
     /// from byte `pos + p * PAGE_SIZE`, each run of consecutive pages of
     /// one kind in one zeroing or one read, as `iomap_read_folio` zeroes
-    /// the blocks a file's map says are holes and reads the others. A
+    /// the blocks a file's map says are holes and reads the others (on a
+    /// block device opened `O_DIRECT`, a bio waited for). A
     /// short read or an I/O error leaves it not uptodate (its memory
     /// partly filled, which nobody reads before it is uptodate). An
     /// uptodate folio holds data (it may be mapped, or dirty): a read must
