@@ -572,6 +572,9 @@ impl PageCache {
     /// does: `None` if eviction or reset took it meanwhile (look again);
     /// `EIO` if its read failed, in which case it leaves the cache so that
     /// the next access reads again.
+    /// Inline for the common case (cached, uptodate); the rest is
+    /// [`Self::reread`]'s, out of line.
+    #[inline]
     fn revalidate(
         &self,
         locked: FolioGuard<ARef<Folio>>,
@@ -588,6 +591,13 @@ impl PageCache {
         if now.is_uptodate() {
             return Ok(Some(locked));
         }
+        self.reread(locked)
+    }
+
+    /// [`Self::revalidate`] of a cached folio that is not uptodate.
+    #[cold]
+    #[inline(never)]
+    fn reread(&self, locked: FolioGuard<ARef<Folio>>) -> Result<Option<FolioGuard<ARef<Folio>>>> {
         // The read failed (an I/O error, or the task that started a
         // synchronous read was killed): read once more ourselves before
         // giving up. What the store holds of it is asked again: a large

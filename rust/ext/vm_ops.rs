@@ -41,6 +41,7 @@ use super::{
         Folio,
         FolioGuard, //
     },
+    print::pr_err_ratelimited,
     readahead::{
         AccessHint,
         ReadaheadFile, //
@@ -329,6 +330,7 @@ struct FaultState {
 }
 
 impl Drop for FaultState {
+    #[inline]
     fn drop(&mut self) {
         let pinned = self.pinned.get();
         if !pinned.is_null() {
@@ -556,6 +558,7 @@ impl<'a> VmFault<'a> {
     /// this fault's offset, and be uptodate (else `SIGBUS`, as after a read
     /// error). The reference and the lock pass to the kernel
     /// (`VM_FAULT_LOCKED`); `major` adds `VM_FAULT_MAJOR`.
+    #[inline(always)]
     pub(crate) fn page(
         &self,
         folio: FolioGuard<ARef<Folio>>,
@@ -571,12 +574,7 @@ impl<'a> VmFault<'a> {
         // `file_page` is `None` when the folio does not hold `pgoff`.
         let page = match now.file_page(pgoff) {
             Some(page) if mapping == self.raw.file_mapping() => page,
-            _ => {
-                pr_err!(
-                    "->fault at page offset {pgoff} returned a folio of another file or offset\n"
-                );
-                return Err(FaultError::SigBus);
-            }
+            _ => return Err(wrong_folio(pgoff)),
         };
         if !now.is_uptodate() {
             return Err(FaultError::SigBus);
@@ -1393,4 +1391,15 @@ impl<T: VmOperations> VmOpsTable<T> {
     const fn build() -> &'static bindings::vm_operations_struct {
         &Self::VTABLE
     }
+}
+
+/// `->fault` returned a folio that does not hold its page: a driver's bug,
+/// said (rate-limited) out of the fault's hot path.
+#[cold]
+#[inline(never)]
+fn wrong_folio(pgoff: usize) -> FaultError {
+    pr_err_ratelimited!(
+        "->fault at page offset {pgoff} returned a folio of another file or offset\n"
+    );
+    FaultError::SigBus
 }
