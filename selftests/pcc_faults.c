@@ -309,6 +309,44 @@ TEST_F(pcc, pwrite_shows_in_a_mapping_and_a_store_shows_in_pread)
 	munmap(p, self->psz);
 }
 
+/*
+ * write(2) copies under the page's lock with page faults disabled, and
+ * faults its source in only when nothing could be copied, with the lock
+ * released, as generic_perform_write() does: a source that is a mapping
+ * of the very page written, not faulted in yet, completes (faulting it
+ * in under the lock would wait for that lock forever); a source not
+ * mapped at all gets EFAULT and writes nothing; one that runs into an
+ * unmapped page writes what came before it.
+ */
+TEST_F(shared, write_faults_its_source_in_only_with_the_page_unlocked)
+{
+	char *p, *src, buf[8] = { 0 };
+
+	ASSERT_EQ(5, pwrite(self->fd, "hello", 5, 20 * self->psz + 8));
+	p = map_at(self->fd, self->psz, 1, MAP_SHARED, 20);
+	ASSERT_NE(MAP_FAILED, p);
+	/* Page 20 onto itself, through a mapping not yet faulted in. */
+	ASSERT_EQ(self->psz, pwrite(self->fd, p, self->psz, 20 * self->psz));
+	ASSERT_EQ(5, pread(self->fd, buf, 5, 20 * self->psz + 8));
+	EXPECT_EQ(0, memcmp(buf, "hello", 5));
+
+	/* Two pages of which the second is unmapped. */
+	src = mmap(NULL, 2 * self->psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, src);
+	memcpy(src, "world", 5);
+	ASSERT_EQ(0, munmap(src + self->psz, self->psz));
+	EXPECT_EQ(-1, pwrite(self->fd, src + self->psz, self->psz, 22 * self->psz));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(self->psz, pwrite(self->fd, src, 2 * self->psz, 23 * self->psz));
+	ASSERT_EQ(5, pread(self->fd, buf, 5, 23 * self->psz));
+	EXPECT_EQ(0, memcmp(buf, "world", 5));
+	/* Nothing of the refused write reached the device. */
+	ASSERT_EQ(5, pread(self->fd, buf, 5, 22 * self->psz));
+	EXPECT_EQ(0, memcmp(buf, "\0\0\0\0\0", 5));
+	munmap(src, self->psz);
+	munmap(p, self->psz);
+}
+
 TEST_F(shared, writeback_cleans_write_protects_and_keeps_data)
 {
 	struct snap a, b;

@@ -205,13 +205,11 @@ impl PageCache {
                 break;
             }
             let (index, in_page, len) = chunk(off, end, iov.len());
-            // As generic_perform_write(): fault the source in with no lock
-            // held (it may be a mapping of this very device), then copy
-            // under the folio lock with page faults disabled, so that
-            // writeback and eviction see the page dirty with its new data.
-            if fault_in_readable(iov, len) == len {
-                break;
-            }
+            // As generic_perform_write(): copy under the folio lock with
+            // page faults disabled, so that writeback and eviction see the
+            // page dirty with its new data; only when nothing could be
+            // copied, fault the source in with no lock held (it may be a
+            // mapping of this very device) and try again.
             let whole = in_page == 0 && len == PAGE_SIZE;
             let n = match self.get_for_write(index, whole).map_err(hwpoison_is_eio) {
                 Ok(ForWrite::Uptodate(locked)) => {
@@ -243,7 +241,13 @@ impl PageCache {
                 Err(e) if off == start => return Err(e),
                 Err(_) => break,
             };
-            // 0: the source went away between fault-in and copy; try again.
+            // Nothing copied: the source is not resident (or not there).
+            // Fault it in with the folio unlocked and try again; if none
+            // of it can be, the write ends here (EFAULT if it wrote
+            // nothing).
+            if n == 0 && fault_in_readable(iov, len) == len {
+                break;
+            }
             off += n as u64;
             // The page unlocked: past the kernel's dirty limits, wait for
             // the flusher, as generic_perform_write() does.
