@@ -50,11 +50,11 @@ bool pcc_vma_suits_pmd(struct vm_area_struct *vma, unsigned long addr)
 
 /*
  * A new PMD-sized folio for a mapping of pcc's (movable, as its
- * GFP_HIGHUSER_MOVABLE), marked referenced, or NULL: without direct reclaim or compaction
- * (GFP_TRANSHUGE_LIGHT, waking kswapd), as the kernel allocates a huge
- * page by default (the "madvise" defrag setting for a fault that did not
- * ask): a failure falls back to one page, as shmem_alloc_and_add_folio
- * does.
+ * GFP_HIGHUSER_MOVABLE), marked referenced, or NULL: without direct
+ * reclaim or compaction (GFP_TRANSHUGE_LIGHT, waking kswapd), as the
+ * kernel allocates a huge page by default (the "madvise" defrag setting
+ * for a fault that did not ask): a failure falls back to one page, as
+ * shmem_alloc_and_add_folio does.
  */
 struct folio *pcc_filemap_alloc_pmd_folio(void)
 {
