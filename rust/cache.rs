@@ -266,6 +266,10 @@ pub(crate) struct PageCache {
     inode: PageCacheInode,
     capacity: usize,
     fault_around: bool,
+    /// `write_notify=`: whether mappings get `->page_mkwrite`. Off only
+    /// without a store (a store's bdi writes back, and the kernel then
+    /// write-notifies shared mappings whatever their callbacks).
+    write_notify: bool,
     /// The most pages kept in memory (`cache_pages=`, by default half of
     /// RAM, as tmpfs's `size=`). With a store, a task that needs a new page
     /// past it evicts clean ones first (and memory pressure evicts below
@@ -350,6 +354,7 @@ impl PageCache {
     pub(crate) fn new(
         capacity: usize,
         fault_around: bool,
+        write_notify: bool,
         cache_limit: usize,
         huge: Huge,
         store: Option<(Store, Bitmap)>,
@@ -381,6 +386,7 @@ impl PageCache {
                 inode,
                 capacity,
                 fault_around,
+                write_notify,
                 cache_limit,
                 huge,
                 counters: Counters::new(),
@@ -409,6 +415,10 @@ impl PageCache {
 
     pub(crate) fn fault_around(&self) -> bool {
         self.fault_around
+    }
+
+    pub(crate) fn write_notify(&self) -> bool {
+        self.write_notify
     }
 
     /// Whether mappings get `->huge_fault`: only where `huge=` may make

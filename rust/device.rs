@@ -17,7 +17,10 @@ use crate::{
         misc::SharedMiscDevice,
         print::pr_info_ratelimited,
         readahead::ReadaheadFile,
-        vm_ops::VmaDesc, //
+        vm_ops::{
+            VmOperations,
+            VmaDesc, //
+        },
     },
     uapi::{
         PCC_IOC_EVICT,
@@ -80,10 +83,10 @@ impl SharedMiscDevice for PageCache {
             return Err(EINVAL);
         }
         match (cache.fault_around(), cache.huge_faults()) {
-            (true, false) => desc.install::<WithFaultAround>(),
-            (false, false) => desc.install::<WithoutFaultAround>(),
-            (true, true) => desc.install::<HugeWithFaultAround>(),
-            (false, true) => desc.install::<HugeWithoutFaultAround>(),
+            (true, false) => install::<WithFaultAround>(&cache, desc),
+            (false, false) => install::<WithoutFaultAround>(&cache, desc),
+            (true, true) => install::<HugeWithFaultAround>(&cache, desc),
+            (false, true) => install::<HugeWithoutFaultAround>(&cache, desc),
         }
         Ok(())
     }
@@ -153,6 +156,19 @@ impl SharedMiscDevice for PageCache {
             }
             _ => Err(ENOTTY),
         }
+    }
+}
+
+/// Install `T`'s callbacks on a new mapping, with `->page_mkwrite` or
+/// without it as `write_notify=` says.
+fn install<T: VmOperations<Data = PageCache>>(
+    cache: &PageCache,
+    desc: &mut VmaDesc<'_, PageCache>,
+) {
+    if cache.write_notify() {
+        desc.install::<T>();
+    } else {
+        desc.install_without_write_notify::<T>();
     }
 }
 

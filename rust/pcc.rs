@@ -75,6 +75,13 @@ fn new_cache() -> Result<Arc<PageCache>> {
         return Err(EINVAL);
     }
     let backing = params::backing();
+    let write_notify = params::write_notify();
+    // A store's bdi writes back, and the kernel then write-protects a
+    // shared mapping's pages whatever its callbacks (vma_wants_writenotify).
+    if !write_notify && !backing.is_empty() {
+        pr_err!("write_notify=0 is for a cache without a store: backing= was given (EINVAL)\n");
+        return Err(EINVAL);
+    }
     let store = if backing.is_empty() {
         None
     } else {
@@ -94,9 +101,9 @@ fn new_cache() -> Result<Arc<PageCache>> {
         );
         return Err(EINVAL);
     }
-    let cache = PageCache::new(pages as usize, around, limit, huge, store)?;
+    let cache = PageCache::new(pages as usize, around, write_notify, limit, huge, store)?;
     pr_info!(
-        "/dev/pcc: {} pages, fault_around={around}, huge={}, backing={backing:?}, io_delay_us={delay}, at most {limit} in memory\n",
+        "/dev/pcc: {} pages, fault_around={around}, write_notify={write_notify}, huge={}, backing={backing:?}, io_delay_us={delay}, at most {limit} in memory\n",
         Dec(pages),
         huge.name()
     );

@@ -54,6 +54,7 @@ ssize_t pcc_file_bvec_write(struct file *file, struct bio_vec *bv, unsigned int 
 			    loff_t pos);
 unsigned long pcc_param_size_pages(void);
 bool pcc_param_fault_around(void);
+bool pcc_param_write_notify(void);
 const char *pcc_param_backing(void);
 unsigned int pcc_param_io_delay_us(void);
 unsigned long pcc_param_cache_pages(void);

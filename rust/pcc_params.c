@@ -20,6 +20,11 @@ static bool fault_around = true;
 module_param(fault_around, bool, 0444);
 MODULE_PARM_DESC(fault_around, "Provide ->map_pages, so read faults map cached neighbours");
 
+static bool write_notify = true;
+module_param(write_notify, bool, 0444);
+MODULE_PARM_DESC(write_notify, "Provide ->page_mkwrite, so the first store to a page of a shared mapping "
+		 "calls it (0: mapped writable at once, as shmem's pages; only without a store)");
+
 static char *backing = "";
 module_param(backing, charp, 0444);
 MODULE_PARM_DESC(backing, "Backing store: a block device or a file (empty: no store, pages live in memory only)");
@@ -69,6 +74,7 @@ MODULE_PARM_DESC(huge, "Which folios pcc allocates, as shmem's huge=: never (def
 
 unsigned long pcc_param_size_pages(void) { return size_pages; }
 bool pcc_param_fault_around(void) { return fault_around; }
+bool pcc_param_write_notify(void) { return write_notify; }
 const char *pcc_param_backing(void) { return backing ? backing : ""; }
 unsigned int pcc_param_io_delay_us(void) { return io_delay_us; }
 unsigned long pcc_param_cache_pages(void) { return cache_pages; }

@@ -73,6 +73,89 @@ TEST(fault_around_off_means_one_fault_per_page_and_no_map_pages)
 	restore_default(_metadata);
 }
 
+/*
+ * write_notify=0: mappings have no ->page_mkwrite, so the kernel maps a
+ * shared writable mapping's pages writable at once, as shmem's
+ * (vma_wants_writenotify). A store through a PTE a read mapped (by
+ * ->fault or by fault-around) calls nothing of pcc's, and the page is
+ * counted dirty only once the kernel learns of it: PCC_IOC_WRITEBACK
+ * (folio_mkclean carries the PTE's dirty bit over, and counts the page
+ * cleaned), or munmap (zap_present_ptes). A store to a page write-
+ * protected by writeback is made writable by wp_page_shared() without a
+ * call, and dirties it; a store to a page not mapped takes ->fault alone.
+ */
+TEST(write_notify_off_maps_shared_pages_writable_without_page_mkwrite)
+{
+	const int n = 64;
+	long psz = sysconf(_SC_PAGESIZE);
+	struct pcc_stats a, b;
+	char *p, *buf;
+	int fd, i;
+
+	ASSERT_EQ(0, pcc_reload("write_notify=0")) TH_LOG("reload: %s", strerror(errno));
+	fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	buf = malloc(psz);
+	ASSERT_NE(NULL, buf);
+	p = pcc_mmap_in_one_table(2 * n * psz, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+
+	/* Read pages 0..n-1 in, then store to them. */
+	ASSERT_EQ(0, pcc_stats(fd, &a));
+	for (i = 0; i < n; i++)
+		EXPECT_EQ(0, p[(long)i * psz]);
+	for (i = 0; i < n; i++)
+		p[(long)i * psz] = 'a';
+	ASSERT_EQ(0, pcc_stats(fd, &b));
+	EXPECT_EQ(n, (long)(b.faults - a.faults));
+	EXPECT_EQ(0, (long)(b.mkwrite_calls - a.mkwrite_calls));
+	EXPECT_EQ(n, (long)b.pages_cached);
+	EXPECT_EQ(0, (long)b.pages_dirty) TH_LOG("a store through a writable PTE dirtied a folio");
+
+	/* Writeback finds them dirty in their PTEs, and write-protects them. */
+	EXPECT_EQ(n, ioctl(fd, PCC_IOC_WRITEBACK));
+	for (i = 0; i < n; i++)
+		p[(long)i * psz] = 'b';
+	ASSERT_EQ(0, pcc_stats(fd, &a));
+	EXPECT_EQ(0, (long)(a.faults - b.faults));
+	EXPECT_EQ(0, (long)(a.mkwrite_calls - b.mkwrite_calls));
+	EXPECT_EQ(n, (long)(a.pages_written_back - b.pages_written_back));
+	EXPECT_EQ(n, (long)a.pages_dirty);
+
+	/* Stores to pages n..2n-1, not cached: a ->fault each, dirty. */
+	for (i = n; i < 2 * n; i++)
+		p[(long)i * psz] = 'c';
+	ASSERT_EQ(0, pcc_stats(fd, &b));
+	EXPECT_EQ(n, (long)(b.faults - a.faults));
+	EXPECT_EQ(n, (long)(b.fault_misses - a.fault_misses));
+	EXPECT_EQ(0, (long)(b.mkwrite_calls - a.mkwrite_calls));
+	EXPECT_EQ(2 * n, (long)b.pages_dirty);
+
+	/* Cleaned; mapped anew and read (fault-around), stored to, unmapped. */
+	EXPECT_EQ(2 * n, ioctl(fd, PCC_IOC_WRITEBACK));
+	ASSERT_EQ(0, munmap(p, 2 * n * psz));
+	p = pcc_mmap_in_one_table(2 * n * psz, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	for (i = 0; i < 2 * n; i++)
+		EXPECT_EQ(i < n ? 'b' : 'c', p[(long)i * psz]);
+	for (i = 0; i < 2 * n; i++)
+		p[(long)i * psz + 1] = 'd';
+	ASSERT_EQ(0, pcc_stats(fd, &a));
+	EXPECT_EQ(0, (long)a.pages_dirty);
+	ASSERT_EQ(0, munmap(p, 2 * n * psz));
+	ASSERT_EQ(0, pcc_stats(fd, &b));
+	EXPECT_EQ(2 * n, (long)b.pages_dirty) TH_LOG("munmap lost the PTEs' dirty bits");
+	EXPECT_EQ(0, (long)b.mkwrite_calls);
+	for (i = 0; i < 2 * n; i++) {
+		ASSERT_EQ(psz, pread(fd, buf, psz, (off_t)i * psz));
+		EXPECT_EQ(i < n ? 'b' : 'c', buf[0]);
+		EXPECT_EQ('d', buf[1]);
+	}
+	close(fd);
+	free(buf);
+	restore_default(_metadata);
+}
+
 TEST(size_pages_sets_the_capacity_and_bad_values_are_refused)
 {
 	long psz = sysconf(_SC_PAGESIZE);
@@ -178,12 +261,15 @@ TEST(parameters_are_visible_read_only_in_sysfs)
 {
 	mode_t mode = 0;
 
-	ASSERT_EQ(0, pcc_reload("size_pages=2048 fault_around=0 io_delay_us=7"))
+	ASSERT_EQ(0, pcc_reload("size_pages=2048 fault_around=0 write_notify=0 io_delay_us=7"))
 		TH_LOG("reload: %s", strerror(errno));
 	EXPECT_STREQ("2048", param("size_pages", &mode));
 	EXPECT_EQ(0444, mode);
 	mode = 0;
 	EXPECT_STREQ("N", param("fault_around", &mode));
+	EXPECT_EQ(0444, mode);
+	mode = 0;
+	EXPECT_STREQ("N", param("write_notify", &mode));
 	EXPECT_EQ(0444, mode);
 	mode = 0;
 	EXPECT_STREQ("7", param("io_delay_us", &mode));
@@ -194,6 +280,7 @@ TEST(parameters_are_visible_read_only_in_sysfs)
 	ASSERT_EQ(0, pcc_reload("")) TH_LOG("reload: %s", strerror(errno));
 	EXPECT_STREQ("4096", param("size_pages", &mode));
 	EXPECT_STREQ("Y", param("fault_around", &mode));
+	EXPECT_STREQ("Y", param("write_notify", &mode));
 	EXPECT_STREQ("0", param("io_delay_us", &mode));
 }
 
@@ -400,6 +487,23 @@ TEST(refusal_messages_are_rate_limited)
 		EXPECT_EQ(MAP_FAILED, mmap(NULL, psz, PROT_READ, MAP_SHARED, fd, size));
 	EXPECT_EQ(10, log_lines(mark, "refused: the device holds")) TH_LOG("after: %s", mark);
 	close(fd);
+}
+
+/*
+ * write_notify=0 with a store is refused: a store's bdi writes back, and
+ * the kernel write-notifies its shared mappings whatever their callbacks.
+ */
+TEST(write_notify_off_with_a_store_is_refused)
+{
+	char mark[512];
+
+	ASSERT_EQ(0, pcc_unload_wait());
+	ASSERT_EQ(0, last_log_line(mark, sizeof(mark)));
+	EXPECT_EQ(-1, pcc_load("write_notify=0 backing=" PCC_STORE_DISK));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(1, log_lines(mark, "write_notify=0 is for a cache without a store"));
+	EXPECT_NE(0, access(PCC_DEVICE, F_OK));
+	restore_default(_metadata);
 }
 
 /*

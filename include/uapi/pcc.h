@@ -41,8 +41,9 @@ struct pcc_stats {
 #define PCC_IOC_GET_STATS	_IOR(PCC_IOC_MAGIC, 1, struct pcc_stats)
 /*
  * Clean every dirty page and write-protect it in every mapping, so the
- * next store to it calls ->page_mkwrite again. Returns the number of
- * pages cleaned. With a backing store, a page whose write to it fails
+ * next store to it calls ->page_mkwrite again (with write_notify=0, a page
+ * dirty only in a PTE is cleaned too). Returns the number of pages
+ * cleaned. With a backing store, a page whose write to it fails
  * stays dirty, and the call fails with that errno (ENOSPC, EIO, ...).
  */
 #define PCC_IOC_WRITEBACK	_IO(PCC_IOC_MAGIC, 2)

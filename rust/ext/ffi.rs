@@ -104,6 +104,7 @@ extern "C" {
     ) -> isize;
     pub(crate) fn pcc_param_size_pages() -> kernel::ffi::c_ulong;
     pub(crate) fn pcc_param_fault_around() -> bool;
+    pub(crate) fn pcc_param_write_notify() -> bool;
     pub(crate) fn pcc_param_backing() -> *const kernel::ffi::c_char;
     pub(crate) fn pcc_param_io_delay_us() -> kernel::ffi::c_uint;
     pub(crate) fn pcc_param_cache_pages() -> kernel::ffi::c_ulong;

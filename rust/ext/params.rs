@@ -18,6 +18,12 @@ pub(crate) fn fault_around() -> bool {
     unsafe { ffi::pcc_param_fault_around() }
 }
 
+/// `write_notify=`.
+pub(crate) fn write_notify() -> bool {
+    // SAFETY: As for `size_pages`.
+    unsafe { ffi::pcc_param_write_notify() }
+}
+
 /// `io_delay_us=`.
 pub(crate) fn io_delay_us() -> u32 {
     // SAFETY: As for `size_pages`.

@@ -15,7 +15,8 @@
 //! - `->map_pages` from `do_fault_around()`, under `rcu_read_lock()`, with a
 //!   [`MapPagesFault`], which offers only what may run in atomic context;
 //! - `->page_mkwrite` from `do_page_mkwrite()` (via `do_shared_fault()` or
-//!   `wp_page_shared()`), with a [`MkwriteFault`];
+//!   `wp_page_shared()`), with a [`MkwriteFault`], unless the table was
+//!   installed without it ([`VmaDesc::install_without_write_notify`]);
 //! - `->huge_fault`, on a kernel with transparent huge pages, from
 //!   `create_huge_pmd()` (an empty PMD) and `wp_huge_pmd()` (a store to a
 //!   PMD mapped read-only), with a [`HugeFault`].
@@ -1007,6 +1008,8 @@ type Owned<T> = Arc<<T as VmOperations>::Data>;
 /// type, with `->map_pages` and `->page_mkwrite` only if implemented
 /// (`HAS_MAP_PAGES`, `HAS_PAGE_MKWRITE`); a driver that wants a choice
 /// (e.g. fault-around on or off) implements two types and installs one.
+/// A second table per type leaves `->page_mkwrite` out
+/// ([`VmaDesc::install_without_write_notify`]).
 ///
 /// # Examples
 ///
@@ -1154,11 +1157,29 @@ impl<'a, D> VmaDesc<'a, D> {
     /// }
     /// ```
     pub(crate) fn install<T: VmOperations<Data = D>>(&mut self) {
+        self.set_vm_ops(VmOpsTable::<T>::build());
+    }
+
+    /// As [`Self::install`], without `T`'s `->page_mkwrite`: the mapping
+    /// is not told of a first store to a page. The kernel then maps a
+    /// shared writable mapping's pages writable from the start, as it maps
+    /// shmem's, unless the file's bdi writes back, soft-dirty or uffd-wp
+    /// tracks the mapping (`vma_wants_writenotify()`): a store to a page
+    /// mapped read-only is then made writable by `wp_page_shared()`
+    /// without a call. A page whose PTE a store dirtied is marked dirty
+    /// when the kernel learns of it: a write fault that maps it
+    /// (`fault_dirty_shared_page()`), the PTE's unmapping
+    /// (`zap_present_ptes()`), or `folio_mkclean()`.
+    pub(crate) fn install_without_write_notify<T: VmOperations<Data = D>>(&mut self) {
+        self.set_vm_ops(VmOpsTable::<T>::build_without_write_notify());
+    }
+
+    fn set_vm_ops(&mut self, ops: &'static bindings::vm_operations_struct) {
         // SAFETY: The descriptor is ours for the call; `vm_ops` and
         // `private_data` are its write-only fields. `private_data` stays
         // null until `->mapped` stores the VMA's reference.
         unsafe {
-            (*self.raw.as_ptr()).vm_ops = VmOpsTable::<T>::build();
+            (*self.raw.as_ptr()).vm_ops = ops;
             (*self.raw.as_ptr()).private_data = core::ptr::null_mut();
         }
     }
@@ -1388,8 +1409,19 @@ impl<T: VmOperations> VmOpsTable<T> {
         ..pin_init::zeroed()
     };
 
+    /// [`Self::VTABLE`] without `->page_mkwrite`.
+    const VTABLE_WITHOUT_WRITE_NOTIFY: bindings::vm_operations_struct =
+        bindings::vm_operations_struct {
+            page_mkwrite: None,
+            ..Self::VTABLE
+        };
+
     const fn build() -> &'static bindings::vm_operations_struct {
         &Self::VTABLE
+    }
+
+    const fn build_without_write_notify() -> &'static bindings::vm_operations_struct {
+        &Self::VTABLE_WITHOUT_WRITE_NOTIFY
     }
 }
 
