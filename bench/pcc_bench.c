@@ -14,6 +14,8 @@
  *   fab4k  fault_around=1 but fault_around_bytes=4096 for both: each
  *          read calls ->fault, and pcc keeps ->map_pages, so the fault
  *          stays under the per-VMA lock as shmem's does;
+ *   nonotify  pcc loaded with write_notify=0 (no ->page_mkwrite, as
+ *          shmem has none): the stores, against shmem's;
  *   major  pcc on a store, against the ext4 file -f;
  *   huge   pcc loaded with huge=always, against shmem with its huge pages
  *          on (shmem_enabled=always): PMD-sized folios on both, mapped
@@ -307,7 +309,8 @@ static void must(int r, const char *what)
  *   read-cold       nothing cached: each read allocates (anon: zero page)
  *   store-cold      nothing cached: each store allocates (anon: private)
  *   store-after-read  cached pages read through the mapping, then stored
- *                   to: pcc's page_mkwrite (shmem maps them writable)
+ *                   to: pcc's page_mkwrite (shmem maps them writable, and
+ *                   so does pcc in the nonotify phase)
  *   writeback       pcc's PCC_IOC_WRITEBACK of every dirty mapped page,
  *                   per page (shmem: msync(MS_ASYNC), nothing to write)
  *   store-after-writeback  the stores that follow it
@@ -434,6 +437,7 @@ static const char *main_cases[] = {
 	"store-cold-same-2t", "read-syscall-cached", "write-syscall-cold", NULL,
 };
 static const char *nofa_cases[] = { "read-cached", NULL };
+static const char *nonotify_cases[] = { "store-cold", "store-after-read", NULL };
 static const char *major_cases[] = { "read-major-seq", "read-major-rand", "read-syscall-seq", NULL };
 static const char *huge_cases[] = { "read-cached", "read-cold", "store-cold", "store-after-read", NULL };
 
@@ -455,7 +459,7 @@ int main(int argc, char **argv)
 		case 'd': pcc_disk = optarg; break;
 		case 'e': ext4_disk = optarg; break;
 		default:
-			fprintf(stderr, "usage: pcc_bench [-n pages] [-r rounds] [-w warmup] [-f ext4-file] [-d pcc-disk] [-e ext4-disk] [-c case,...] [-s system] main|nofa|fab4k|major|huge\n");
+			fprintf(stderr, "usage: pcc_bench [-n pages] [-r rounds] [-w warmup] [-f ext4-file] [-d pcc-disk] [-e ext4-disk] [-c case,...] [-s system] main|nofa|fab4k|nonotify|major|huge\n");
 			return 2;
 		}
 	}
@@ -502,6 +506,8 @@ int main(int argc, char **argv)
 			cases = main_cases;
 		} else if (!strcmp(phase, "nofa") || !strcmp(phase, "fab4k")) {
 			cases = nofa_cases;
+		} else if (!strcmp(phase, "nonotify")) {
+			cases = nonotify_cases;
 		} else if (!strcmp(phase, "huge")) {
 			cases = huge_cases;
 		} else {

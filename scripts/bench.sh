@@ -8,10 +8,12 @@
 # beside the debug one on first use. The workload runs in a memory cgroup
 # (scripts/guest/bench.job).
 #
-# The guest runs bench/pcc_bench four times, pcc reloaded for each:
+# The guest runs bench/pcc_bench five times (six with the huge phase,
+# where the kernel has transparent huge pages), pcc reloaded for each:
 #   main   fault-around on; pcc, shmem (memfd) and anonymous memory;
 #   nofa   pcc fault_around=0, and fault_around_bytes=4096 for shmem;
 #   fab4k  fault_around_bytes=4096 for both, pcc keeping ->map_pages;
+#   nonotify  pcc write_notify=0: the stores, without ->page_mkwrite;
 #   major  pcc on a store (/dev/vda2) against a file on ext4 (/dev/vda1),
 #          two partitions of the same virtio disk;
 # then measures memory: vmalloc and slab before and after loading a large

@@ -40,14 +40,17 @@ import sys
 from collections import defaultdict
 
 ORDER = ["read-cached", "read-cached-nofa", "read-cached-fab4k", "read-cached-huge", "read-cold",
-         "read-cold-huge", "store-cold", "store-cold-huge", "store-after-read", "store-after-read-huge",
+         "read-cold-huge", "store-cold", "store-cold-huge", "store-cold-nonotify", "store-after-read",
+         "store-after-read-huge", "store-after-read-nonotify",
          "writeback", "store-after-writeback", "store-private", "read-cold-1t", "read-cold-2t",
          "read-cached-1t", "read-cached-2t", "store-cold-1t", "store-cold-2t",
          "read-cold-same-2t", "store-cold-same-2t", "read-syscall-cached", "write-syscall-cold",
          "read-major-seq", "read-major-rand", "read-syscall-seq"]
 SYSTEMS = ["pcc", "shmem", "anon", "ext4"]
 # Where pcc and the reference do the same work. The others show what
-# write-notify costs: shmem needs no fault there at all, so no ratio.
+# write-notify costs: shmem needs no fault there at all, so no ratio
+# (pcc with write_notify=0 needs none either: store-after-read-nonotify
+# has one).
 NO_RATIO = {"store-after-read", "store-after-read-huge", "writeback", "store-after-writeback"}
 # The huge phase's cases, each against the same case on pcc's PTE path.
 HUGE = ["read-cached", "read-cold", "store-cold", "store-after-read"]
@@ -108,7 +111,7 @@ def main():
         elif len(f) == 6 and f[0] == "S":
             # A phase's name goes before "-net": read-cached-nofa-net.
             name, net = (f[1][:-4], "-net") if f[1].endswith("-net") else (f[1], "")
-            case = name + ("-" + phase if phase in ("nofa", "fab4k", "huge") else "") + net
+            case = name + ("-" + phase if phase in ("nofa", "fab4k", "nonotify", "huge") else "") + net
             ns[(case, f[2])].append(float(f[4]))
             by_round[(case, f[2])][int(f[3])] = float(f[4])
             faults[(case, f[2])].append(float(f[5]))
