@@ -5,7 +5,7 @@
 # stress test (selftests/pcc_stress) together, on the debug kernel, in
 # four configurations of pcc, each for a quarter of the time:
 #   small device in memory, fault-around on;
-#   large device in memory, fault-around off;
+#   large device in memory, fault-around and write-notify off;
 #   small device on a store with a slow disk and a cache limit (eviction);
 #   large device on a store, fault-around on.
 # The fuzzer checks its half of the pages against its model; the stress

@@ -146,6 +146,23 @@ static inline long pcc_read_long(const char *path)
 	return n > 0 ? strtol(buf, NULL, 10) : -1;
 }
 
+/*
+ * Whether pcc was loaded with write-notify (write_notify=, "Y" or "N" in
+ * sysfs): 1, 0, or -1 if it cannot be read.
+ */
+static inline int pcc_write_notify(void)
+{
+	char c = 0;
+	int fd = open("/sys/module/pcc/parameters/write_notify", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, &c, 1) != 1)
+		c = 0;
+	close(fd);
+	return c == 'Y' ? 1 : c == 'N' ? 0 : -1;
+}
+
 /* A number in a sysfs or procfs file that a test changes, and what it was. */
 struct pcc_knob {
 	const char *path;
