@@ -35,6 +35,8 @@ SCENARIOS = [
     ("shared-first-store", "First store to a shared page", "", 0),
     ("shared-store-after-read", "Store after a read", "", 0),
     ("private-store", "Store to a private mapping", "", 0),
+    # No ->page_mkwrite: wp_page_shared()'s other branch.
+    ("store-without-write-notify", "Store to a cleaned page without write-notify", "write_notify=0", 0),
     ("major-fault", "Read of a page only the store holds", STORE, 0),
     ("evict-refault", "Read after eviction", STORE, 0),
     ("readahead-async", "Read of the page that marks a readahead window", STORE, 0),
@@ -154,6 +156,17 @@ CHECKS = {
                   "do_page_mkwrite", "pcc_page_mkwrite", "finish_mkwrite_fault"],
         "absent": ["pcc_fault", "do_fault"],
         "events": {"pcc_page_mkwrite": r"ret=LOCKED"},
+    },
+    # Writeback write-protected the page; without ->page_mkwrite,
+    # wp_page_shared() reuses the PTE (wp_page_reuse) and dirties the
+    # folio itself (fault_dirty_shared_page): nothing of pcc's runs, so
+    # there is no event to decode the inlined frames from, and the tree is
+    # the function graph's. finish_mkwrite_fault() is the other branch's.
+    "store-without-write-notify": {
+        "no_pcc": True,
+        "order": ["do_mem_abort", "handle_mm_fault", "fault_dirty_shared_page"],
+        "absent": ["pcc_fault", "pcc_page_mkwrite", "pcc_map_pages", "finish_mkwrite_fault",
+                   "do_shared_fault", "__do_fault"],
     },
     "private-store": {
         "order": ["do_page_fault", "handle_mm_fault", "do_cow_fault", "__do_fault", "pcc_fault",

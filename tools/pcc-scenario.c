@@ -18,7 +18,8 @@
  * NAME is a scenario of scripts/scenarios.py, the one table of them, which
  * gives each its module parameters (the store scenarios need pcc loaded
  * with backing=/dev/vda and an io_delay_us that holds an I/O in flight;
- * vma-lock-fallback, fault_around=0), its exit status and what its capture
+ * vma-lock-fallback, fault_around=0; store-without-write-notify,
+ * write_notify=0), its exit status and what its capture
  * must show. What a scenario needs beyond the module's parameters it sets
  * itself and puts back: oom arms fail_page_alloc for this task,
  * fault-around-4k and -64k set fault_around_bytes in debugfs.
@@ -515,6 +516,20 @@ int main(int argc, char **argv)
 		v = p[0];
 		tracing(1);
 		p[0] = 1;
+		tracing(0);
+	} else if (!strcmp(s, "store-without-write-notify")) {
+		/*
+		 * pcc loaded with write_notify=0: no ->page_mkwrite. The first
+		 * store maps the page writable and dirty; writeback cleans it
+		 * and write-protects the PTE (folio_mkclean); the traced store
+		 * makes it writable again in wp_page_shared() without a call.
+		 */
+		p = map(1, MAP_SHARED, 0);
+		p[0] = 1;
+		if (ioctl(fd, PCC_IOC_WRITEBACK) != 1)
+			die("PCC_IOC_WRITEBACK did not clean the one page");
+		tracing(1);
+		p[0] = 2;
 		tracing(0);
 	} else if (!strcmp(s, "private-store")) {
 		p = map(1, MAP_PRIVATE, 0);
