@@ -29,9 +29,12 @@ columns hold the interval.
 instructions (QEMU's -icount shift=0). The table says instr/page, and
 its spread is the range over the rounds (largest less smallest, as a
 share of the median): how far from deterministic the count is. Left
-out: the 2-thread cases, whose guest time is both vCPUs' instructions
-added up, and the cases that wait for the disk, whose guest time
-includes jumps of the idle guest's clock to its next timer.
+out: the 2-thread cases (the guest has one vCPU), and the cases that
+wait for the disk, whose guest time includes jumps of the idle guest's
+clock to its next timer.
+
+A ratio needs a reference that took time: a -net row of a case without
+a fault (a pass less the same pass) is 0 on both sides, and has none.
 """
 import csv
 import random
@@ -140,7 +143,8 @@ def main():
             med = statistics.median(v)
             q1, q3 = (min(v), max(v)) if icount else quartiles(v)
             ratio = None
-            if (case, ref) in ns and s != ref and case.removesuffix("-net") not in NO_RATIO:
+            if (case, ref) in ns and s != ref and case.removesuffix("-net") not in NO_RATIO \
+                    and statistics.median(ns[(case, ref)]) >= 1:
                 ratio = paired(by_round[(case, s)], by_round[(case, ref)])
             rows.append({
                 "case": case, "system": s, "rounds": len(v),
@@ -171,17 +175,16 @@ def main():
     print("\nratio: each round's time over the reference's in the same round, the median over the rounds and its\n"
           "bootstrap 95% interval; a target of at most X is met only when the interval's upper end is at most X")
     if icount:
-        print("instr/page: the guest's ns per page under -icount shift=0, one ns per instruction executed (by\n"
-              "both vCPUs: what the other one runs counts too); range: the largest round less the smallest,\n"
-              "over the median")
+        print("instr/page: the guest's ns per page under -icount shift=0, one ns per instruction executed\n"
+              "(one vCPU); range: the largest round less the smallest, over the median")
         if left_out:
-            print("left out: " + ", ".join(left_out) + "\n(2 threads: both vCPUs' instructions added up;"
+            print("left out: " + ", ".join(left_out) + "\n(2 threads: one vCPU;"
                   " disk waits: the idle guest's clock jumps to its next timer)")
 
     print("\n2 threads on disjoint halves: speedup over 1 thread (time per page, 1t / 2t, per round;"
           " median [95% interval])")
     if icount:
-        print("  none: -icount runs every vCPU on one host thread")
+        print("  none: -icount runs one vCPU")
     for base in [] if icount else ["read-cold", "read-cached", "store-cold"]:
         cells = []
         for s in SYSTEMS:

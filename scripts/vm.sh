@@ -27,7 +27,8 @@
 # kernel's default readahead, not the 8192 the virtio disk asks for: pcc's
 # window is its store disk's, and the tests and captures size their data
 # by it); empty keeps the disk's own (make bench). PCC_VM_MB sets the
-# guest's memory (default 2048). PCC_QEMU_EXTRA: more QEMU options, split
+# guest's memory (default 2048), PCC_VM_CPUS its CPUs (default 2).
+# PCC_QEMU_EXTRA: more QEMU options, split
 # on spaces (make bench ICOUNT=1: -icount). Boots with different logs can
 # run at the same time.
 set -euo pipefail
@@ -98,7 +99,7 @@ else
 fi
 
 read -ra extra <<< "${PCC_QEMU_EXTRA:-}"
-qemu=("$PCC_QEMU" "${PCC_QEMU_ARGS[@]}" "${extra[@]}" -smp 2 -m "${PCC_VM_MB:-2048}" -nographic -no-reboot
+qemu=("$PCC_QEMU" "${PCC_QEMU_ARGS[@]}" "${extra[@]}" -smp "${PCC_VM_CPUS:-2}" -m "${PCC_VM_MB:-2048}" -nographic -no-reboot
 	-nic none -kernel "$IMAGE" -initrd "$initramfs"
 	-drive "file=$disk,if=none,format=raw,id=store,cache=unsafe,werror=report,rerror=report" -device "$PCC_DISK_DEV,drive=store"
 	-append "console=$PCC_CONSOLE panic=-1 oops=panic loglevel=7 ${PCC_CMDLINE:-}")
