@@ -738,6 +738,68 @@ TEST(advise_allocates_only_where_madv_hugepage_asks)
 	close(fd);
 }
 
+/*
+ * write_notify=0 with PMD-sized folios: a read maps the folio by one PMD
+ * (finish_fault -> do_set_pmd), writable at once, so a store takes no
+ * fault and dirties only the PMD. Writeback finds it dirty there
+ * (folio_mkclean), cleans all 512 pages and write-protects the PMD; the
+ * next store is one ->huge_fault (wp_huge_pmd), which dirties the folio.
+ */
+TEST(write_notify_off_maps_a_pmd_writable_and_writeback_finds_it_dirty)
+{
+	const char *why = no_thp();
+	struct pcc_huge_stats h0, h1;
+	struct pcc_stats s0, s1;
+	struct pcc_flt f0, f1;
+	volatile char *p;
+	char sw[32];
+	int fd;
+
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, thp_switch_now(sw, sizeof(sw)));
+	ASSERT_EQ(0, thp_switch("never"));
+	ASSERT_EQ(0, pcc_reload("huge=always size_pages=2048 write_notify=0"));
+	fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	pcc_prefault_self();
+	p = map_at(fd, pmd_size, 0, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	(void)p[0];
+	ASSERT_EQ(pmd_size / 1024, pmd_mapped_kb((void *)p));
+	ASSERT_EQ(0, huge_stats(fd, &h0));
+	ASSERT_EQ(0, pcc_stats(fd, &s0));
+	pcc_thread_faults(&f0);
+	p[7 * psz] = 'x';
+	pcc_thread_faults(&f1);
+	ASSERT_EQ(0, huge_stats(fd, &h1));
+	ASSERT_EQ(0, pcc_stats(fd, &s1));
+	/*
+	 * Nothing of pcc's ran. The task's faults are not counted: where the
+	 * CPU does not set a PMD's dirty bit itself (arm64 here took one),
+	 * the kernel sets it in huge_pmd_set_accessed(), alone.
+	 */
+	EXPECT_EQ(0, h1.huge_fault_calls - h0.huge_fault_calls);
+	EXPECT_EQ(0, s1.faults - s0.faults);
+	EXPECT_EQ(0, s1.pages_dirty);
+
+	EXPECT_EQ(pmd_pages, ioctl(fd, PCC_IOC_WRITEBACK));
+	pcc_thread_faults(&f0);
+	p[9 * psz] = 'y';
+	pcc_thread_faults(&f1);
+	ASSERT_EQ(0, huge_stats(fd, &h1));
+	ASSERT_EQ(0, pcc_stats(fd, &s1));
+	EXPECT_EQ(1, f1.min - f0.min);
+	EXPECT_EQ(1, h1.huge_fault_pmds - h0.huge_fault_pmds);
+	EXPECT_EQ(pmd_pages, s1.pages_dirty);
+	EXPECT_EQ(0, s1.mkwrite_calls);
+	EXPECT_EQ(pmd_size / 1024, pmd_mapped_kb((void *)p));
+	EXPECT_EQ('x', p[7 * psz]);
+	munmap((void *)p, pmd_size);
+	close(fd);
+	thp_switch(sw);
+}
+
 /* huge= takes shmem's four values, and refuses anything else at load. */
 TEST(huge_takes_only_never_always_within_size_advise)
 {
