@@ -1169,7 +1169,9 @@ impl<'a, D> VmaDesc<'a, D> {
     /// without a call. A page whose PTE a store dirtied is marked dirty
     /// when the kernel learns of it: a write fault that maps it
     /// (`fault_dirty_shared_page()`), the PTE's unmapping
-    /// (`zap_present_ptes()`), or `folio_mkclean()`.
+    /// (`zap_present_ptes()`), or a writeback that write-protects it with
+    /// `folio_mkclean()` and carries the dirty bit over, as
+    /// `folio_clear_dirty_for_io()` does.
     pub(crate) fn install_without_write_notify<T: VmOperations<Data = D>>(&mut self) {
         self.set_vm_ops(VmOpsTable::<T>::build_without_write_notify());
     }
