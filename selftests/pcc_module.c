@@ -233,55 +233,31 @@ TEST(unload_frees_every_cached_page)
 	restore_default(_metadata);
 }
 
-/* The contents of /sys/module/pcc/parameters/NAME, newline cut, or "" on error. */
-static const char *param(const char *name, mode_t *mode)
-{
-	static char buf[256];
-	char path[128];
-	struct stat st;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/module/pcc/parameters/%s", name);
-	buf[0] = 0;
-	if (stat(path, &st) == 0)
-		*mode = st.st_mode & 07777;
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return buf;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = 0;
-	if (n > 0 && buf[n - 1] == '\n')
-		buf[n - 1] = 0;
-	return buf;
-}
-
 TEST(parameters_are_visible_read_only_in_sysfs)
 {
 	mode_t mode = 0;
 
 	ASSERT_EQ(0, pcc_reload("size_pages=2048 fault_around=0 write_notify=0 io_delay_us=7"))
 		TH_LOG("reload: %s", strerror(errno));
-	EXPECT_STREQ("2048", param("size_pages", &mode));
+	EXPECT_STREQ("2048", pcc_param("size_pages", &mode));
 	EXPECT_EQ(0444, mode);
 	mode = 0;
-	EXPECT_STREQ("N", param("fault_around", &mode));
+	EXPECT_STREQ("N", pcc_param("fault_around", &mode));
 	EXPECT_EQ(0444, mode);
 	mode = 0;
-	EXPECT_STREQ("N", param("write_notify", &mode));
+	EXPECT_STREQ("N", pcc_param("write_notify", &mode));
 	EXPECT_EQ(0444, mode);
 	mode = 0;
-	EXPECT_STREQ("7", param("io_delay_us", &mode));
+	EXPECT_STREQ("7", pcc_param("io_delay_us", &mode));
 	EXPECT_EQ(0444, mode);
 	mode = 0;
-	EXPECT_STREQ("", param("backing", &mode));
+	EXPECT_STREQ("", pcc_param("backing", &mode));
 	EXPECT_EQ(0444, mode);
 	ASSERT_EQ(0, pcc_reload("")) TH_LOG("reload: %s", strerror(errno));
-	EXPECT_STREQ("4096", param("size_pages", &mode));
-	EXPECT_STREQ("Y", param("fault_around", &mode));
-	EXPECT_STREQ("Y", param("write_notify", &mode));
-	EXPECT_STREQ("0", param("io_delay_us", &mode));
+	EXPECT_STREQ("4096", pcc_param("size_pages", &mode));
+	EXPECT_STREQ("Y", pcc_param("fault_around", &mode));
+	EXPECT_STREQ("Y", pcc_param("write_notify", &mode));
+	EXPECT_STREQ("0", pcc_param("io_delay_us", &mode));
 }
 
 /*
@@ -304,7 +280,7 @@ TEST(cache_pages_bounds_memory_as_tmpfs_size_does)
 	pid_t pid;
 
 	ASSERT_EQ(0, pcc_reload("cache_pages=64")) TH_LOG("reload: %s", strerror(errno));
-	EXPECT_STREQ("64", param("cache_pages", &mode));
+	EXPECT_STREQ("64", pcc_param("cache_pages", &mode));
 	EXPECT_EQ(0444, mode);
 	fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
@@ -338,7 +314,7 @@ TEST(cache_pages_bounds_memory_as_tmpfs_size_does)
 	EXPECT_EQ(4096, pwrite(fd, buf, 4096, 64 * 4096));
 	close(fd);
 	ASSERT_EQ(0, pcc_reload("")) TH_LOG("reload: %s", strerror(errno));
-	EXPECT_STREQ("0", param("cache_pages", &mode));
+	EXPECT_STREQ("0", pcc_param("cache_pages", &mode));
 }
 
 TEST(a_read_only_file_cannot_reset_write_back_or_evict)

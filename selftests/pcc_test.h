@@ -147,20 +147,31 @@ static inline long pcc_read_long(const char *path)
 }
 
 /*
- * Whether pcc was loaded with write-notify (write_notify=, "Y" or "N" in
- * sysfs): 1, 0, or -1 if it cannot be read.
+ * The contents of /sys/module/pcc/parameters/NAME, newline cut, or "" on
+ * error (a static buffer, overwritten by the next call); its mode bits in
+ * *mode, if mode is not NULL.
  */
-static inline int pcc_write_notify(void)
+static inline const char *pcc_param(const char *name, mode_t *mode)
 {
-	char c = 0;
-	int fd = open("/sys/module/pcc/parameters/write_notify", O_RDONLY | O_CLOEXEC);
+	static char buf[256];
+	char path[128];
+	struct stat st;
+	ssize_t n;
+	int fd;
 
+	snprintf(path, sizeof(path), "/sys/module/pcc/parameters/%s", name);
+	buf[0] = 0;
+	if (mode && stat(path, &st) == 0)
+		*mode = st.st_mode & 07777;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -1;
-	if (read(fd, &c, 1) != 1)
-		c = 0;
+		return buf;
+	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
-	return c == 'Y' ? 1 : c == 'N' ? 0 : -1;
+	buf[n > 0 ? n : 0] = 0;
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[n - 1] = 0;
+	return buf;
 }
 
 /* A number in a sysfs or procfs file that a test changes, and what it was. */
