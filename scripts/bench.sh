@@ -20,7 +20,7 @@
 # pcc, and before and after filling pcc or a tmpfs file with the same pages.
 # scripts/bench_table.py prints the table and writes $PCC_OUT/bench.csv.
 #
-# Knobs: BENCH_PAGES (main and nofa, default 8192), BENCH_MAJOR_PAGES
+# Knobs: BENCH_PAGES (every phase but major, default 8192), BENCH_MAJOR_PAGES
 # (default 4096), BENCH_ROUNDS (default 11), BENCH_MAJOR_ROUNDS (the major
 # phase's, default 21: each of its rounds waits for the disk 4096 times,
 # and the host's I/O latency spreads its per-round ratios 5-10 times as
