@@ -152,7 +152,8 @@ use crate::{
         folio::{
             Folio,
             FolioGuard,
-            FolioState, //
+            FolioState,
+            LockedView, //
         },
         mapping::{
             NewFolio,
@@ -579,7 +580,8 @@ impl PageCache {
     }
 
     /// A folio just locked after a wait, checked again as `filemap_fault`
-    /// does: `None` if eviction or reset took it meanwhile (look again);
+    /// does, and returned with the view its checks read (`LockedView`, for
+    /// the fault's own): `None` if eviction or reset took it meanwhile (look again);
     /// `EIO` if its read failed, in which case it leaves the cache so that
     /// the next access reads again.
     /// Inline for the common case (cached, uptodate); the rest is
@@ -588,20 +590,21 @@ impl PageCache {
     fn revalidate(
         &self,
         locked: FolioGuard<ARef<Folio>>,
-    ) -> Result<Option<FolioGuard<ARef<Folio>>>> {
-        if !self.inode.owns(&locked) {
+    ) -> Result<Option<LockedView<ARef<Folio>>>> {
+        // One read for the three tests, kept for the caller's (`LockedView`).
+        let view = locked.into_view();
+        let now = view.now();
+        if !self.inode.owns_view(&now) {
             return Ok(None);
         }
-        // One read of the flags for both tests (`FolioNow`).
-        let now = locked.now();
         // Memory failure is taking it (it sets the flag first).
         if now.is_hwpoison() {
             return Err(EHWPOISON);
         }
         if now.is_uptodate() {
-            return Ok(Some(locked));
+            return Ok(Some(view));
         }
-        self.reread(locked)
+        Ok(self.reread(view.into_guard())?.map(FolioGuard::into_view))
     }
 
     /// [`Self::revalidate`] of a cached folio that is not uptodate.
@@ -653,7 +656,7 @@ impl PageCache {
                 Lookup::FromStore(folio) | Lookup::Cached(folio) => {
                     let locked = FolioGuard::new_killable(folio).map_err(|_| EINTR)?;
                     if let Some(locked) = self.revalidate(locked)? {
-                        return Ok(locked);
+                        return Ok(locked.into_guard());
                     }
                 }
             }

@@ -33,6 +33,13 @@ void pcc_folio_set_referenced(struct folio *folio);
 bool pcc_folio_test_clear_referenced(struct folio *folio);
 bool pcc_fatal_signal_pending(void);
 unsigned long pcc_totalram_pages(void);
+/* A folio's flags, mapping and index as one call read them (FolioNow). */
+struct pcc_folio_now {
+	unsigned long flags;
+	struct address_space *mapping;
+	pgoff_t index;
+};
+struct pcc_folio_now pcc_folio_now(const struct folio *folio);
 bool pcc_folio_trylock(struct folio *folio);
 int pcc_folio_lock_killable(struct folio *folio);
 void pcc_folio_wait_locked(struct folio *folio);

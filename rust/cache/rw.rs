@@ -99,9 +99,9 @@ impl PageCache {
                 if now.is_readahead() && self.reads_ahead_from(file) {
                     file.async_ra(&folio, want);
                 }
-                // The copy tests it again, with the barrier its read of
-                // the contents needs.
-                if now.was_uptodate() {
+                // The copy tests it again, in the view its read of the
+                // contents follows.
+                if now.is_uptodate() {
                     now.set_referenced();
                     Ok(Some(folio))
                 } else {

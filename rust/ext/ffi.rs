@@ -21,6 +21,15 @@ pub(crate) struct PccRead {
     _opaque: [u8; 0],
 }
 
+/// `struct pcc_folio_now` (`rust/helpers/folio.c`): a folio's flags,
+/// mapping and index as one call read them.
+#[repr(C)]
+pub(crate) struct PccFolioNow {
+    pub(crate) flags: usize,
+    pub(crate) mapping: *mut bindings::address_space,
+    pub(crate) index: usize,
+}
+
 // `struct folio` and friends contain zero-sized bindgen fields; only
 // pointers to them cross this boundary.
 #[allow(improper_ctypes)]
@@ -65,6 +74,7 @@ extern "C" {
     pub(crate) fn pcc_folio_test_clear_referenced(folio: *mut bindings::folio) -> bool;
     pub(crate) fn pcc_fatal_signal_pending() -> bool;
     pub(crate) fn pcc_totalram_pages() -> kernel::ffi::c_ulong;
+    pub(crate) fn pcc_folio_now(folio: *const bindings::folio) -> PccFolioNow;
     pub(crate) fn pcc_folio_trylock(folio: *mut bindings::folio) -> bool;
     pub(crate) fn pcc_folio_lock_killable(folio: *mut bindings::folio) -> kernel::ffi::c_int;
     pub(crate) fn pcc_folio_wait_locked(folio: *mut bindings::folio);

@@ -34,10 +34,6 @@ use kernel::{
             ordering::Relaxed,
             Atomic, //
         },
-        barrier::{
-            smp_mb,
-            Read, //
-        },
     },
     types::Opaque,
 };
@@ -277,14 +273,14 @@ impl FolioState {
         self.now().size()
     }
 
-    /// The folio with its flags read once, for several tests of one
-    /// moment ([`FolioNow`]).
+    /// The folio with its flags, mapping and index read by one call, for
+    /// several tests of one moment ([`FolioNow`]).
     #[inline]
     pub(crate) fn now(&self) -> FolioNow<'_> {
-        FolioNow {
-            folio: self,
-            flags: self.flags(),
-        }
+        // SAFETY: `self` is a live folio; the call only reads it, as
+        // `test_bit()`, `folio_test_uptodate()` and `READ_ONCE` do.
+        let raw = unsafe { ffi::pcc_folio_now(self.as_ptr()) };
+        FolioNow::of(self, &raw)
     }
 
     fn check_range(&self, offset: usize, len: usize) -> Result {
@@ -295,20 +291,35 @@ impl FolioState {
     }
 }
 
-/// A folio and its flags as one read found them ([`FolioState::now`]):
-/// several bits of one moment, as C code tests a word it loaded once
-/// (`READ_ONCE(folio->flags)`). Each test of [`FolioState`] reads the word
-/// again, and each read is a call into C: `kernel::sync::atomic`, which
-/// pcc uses for every field C owns, reaches the LKMM through helpers that
-/// this kernel does not inline (see `counter.rs`). A path that tests
-/// several bits of a folio takes one view. The bits may change right after
-/// the read, as after any test of them.
+/// A folio's flags, mapping and index as one call read them
+/// ([`FolioState::now`]): several tests of one moment, as C code tests a
+/// word it loaded once (`READ_ONCE(folio->flags)`). Each test of
+/// [`FolioState`] reads its field again, and each read is a call into C:
+/// `kernel::sync::atomic`, which pcc uses for every field C owns, reaches
+/// the LKMM through helpers that this kernel does not inline (see
+/// `counter.rs`), and so does the barrier after a set `PG_uptodate`. A
+/// path that tests several things of a folio takes one view, read by one
+/// call (`pcc_folio_now`, which does `folio_test_uptodate`'s barrier).
+/// The flags may change right after the read, as after any test of them;
+/// the mapping and index are stable while the folio is locked.
 pub(crate) struct FolioNow<'a> {
     folio: &'a FolioState,
     flags: usize,
+    mapping: *mut bindings::address_space,
+    index: usize,
 }
 
-impl FolioNow<'_> {
+impl<'a> FolioNow<'a> {
+    #[inline]
+    fn of(folio: &'a FolioState, raw: &ffi::PccFolioNow) -> Self {
+        Self {
+            folio,
+            flags: raw.flags,
+            mapping: raw.mapping,
+            index: raw.index,
+        }
+    }
+
     #[inline]
     fn has(&self, flag: bindings::pageflags) -> bool {
         self.flags & (1usize << flag) != 0
@@ -320,25 +331,24 @@ impl FolioNow<'_> {
         self.has(bindings::pageflags_PG_head)
     }
 
-    /// [`FolioState::is_uptodate`]: a set flag is followed by `smp_rmb()`,
-    /// as in `folio_test_uptodate`, so that contents read afterwards are
-    /// not older than the flag.
+    /// [`FolioState::is_uptodate`]: the read that made this view followed
+    /// a set flag with `smp_rmb()`, as `folio_test_uptodate` does, so that
+    /// contents read afterwards are not older than the flag.
     #[inline]
     pub(crate) fn is_uptodate(&self) -> bool {
-        let up = self.has(bindings::pageflags_PG_uptodate);
-        if up {
-            smp_mb(Read);
-        }
-        up
+        self.has(bindings::pageflags_PG_uptodate)
     }
 
-    /// Whether `PG_uptodate` was set in this view, with no barrier after
-    /// it: for a decision that reads nothing of the contents, where the
-    /// copy that follows tests the flag again with its barrier
-    /// ([`FolioState::copy_to_iter`]).
+    /// [`FolioState::mapping_ptr`] as this view read it.
     #[inline]
-    pub(crate) fn was_uptodate(&self) -> bool {
-        self.has(bindings::pageflags_PG_uptodate)
+    pub(crate) fn mapping_ptr(&self) -> *mut bindings::address_space {
+        self.mapping
+    }
+
+    /// [`FolioState::index`] as this view read it.
+    #[inline]
+    pub(crate) fn index(&self) -> usize {
+        self.index
     }
 
     /// [`FolioState::is_readahead`].
@@ -386,7 +396,7 @@ impl FolioNow<'_> {
     pub(crate) fn contains(&self, index: usize) -> bool {
         if !self.is_large() {
             // A single page (`folio_nr_pages` is 1).
-            return index == self.folio.index();
+            return index == self.index;
         }
         // SAFETY: The folio is live.
         unsafe { ffi::pcc_folio_contains(self.folio.as_ptr(), index) }
@@ -410,7 +420,7 @@ impl FolioNow<'_> {
     /// [`FolioState::offset_of`].
     #[inline]
     pub(crate) fn offset_of(&self, index: usize, in_page: usize) -> Option<usize> {
-        match index.checked_sub(self.folio.index()) {
+        match index.checked_sub(self.index) {
             Some(p) if p < self.nr_pages() && in_page < kernel::page::PAGE_SIZE => {
                 Some((p << kernel::page::PAGE_SHIFT) + in_page)
             }
@@ -759,6 +769,50 @@ impl<P: FolioRef> Drop for FolioGuard<P> {
         unsafe { ffi::pcc_folio_unlock(self.folio.as_ptr()) };
         // SAFETY: `folio` is not used after this.
         unsafe { ManuallyDrop::drop(&mut self.folio) };
+    }
+}
+
+/// A locked folio and a view read under its lock ([`FolioGuard::into_view`],
+/// or `From` a guard): the tests of a path that checks a folio it locked
+/// ([`FolioNow`]) at the cost of one call, and the view stays true for
+/// what it is trusted with while the lock is held: no one else changes
+/// the mapping, index or size of a locked folio (truncation and splitting
+/// take the lock), nor clears its `PG_uptodate` (the page cache clears it
+/// only under the lock, after a failed read). The guard is reached only by
+/// giving the view up ([`Self::into_guard`]), so nothing done through it
+/// can make the view stale.
+pub(crate) struct LockedView<P: FolioRef> {
+    guard: FolioGuard<P>,
+    raw: ffi::PccFolioNow,
+}
+
+impl<P: FolioRef> LockedView<P> {
+    /// The view, as the lock's holder read it.
+    #[inline]
+    pub(crate) fn now(&self) -> FolioNow<'_> {
+        FolioNow::of(&self.guard, &self.raw)
+    }
+
+    /// The guard back, the view given up.
+    #[inline]
+    pub(crate) fn into_guard(self) -> FolioGuard<P> {
+        self.guard
+    }
+}
+
+impl<P: FolioRef> FolioGuard<P> {
+    /// The folio with a view read now, under its lock ([`LockedView`]).
+    #[inline]
+    pub(crate) fn into_view(self) -> LockedView<P> {
+        // SAFETY: The guard keeps the folio alive; the call only reads it.
+        let raw = unsafe { ffi::pcc_folio_now(self.as_ptr()) };
+        LockedView { guard: self, raw }
+    }
+}
+
+impl<P: FolioRef> From<FolioGuard<P>> for LockedView<P> {
+    fn from(guard: FolioGuard<P>) -> Self {
+        guard.into_view()
     }
 }
 

@@ -14,6 +14,7 @@ use super::{
     folio::{
         Folio,
         FolioGuard,
+        FolioNow,
         FolioState, //
     },
     kernel_file::KernelFile,
@@ -139,6 +140,11 @@ impl PageCacheInode {
     /// Whether `folio` still belongs to this page cache (not truncated).
     pub(crate) fn owns(&self, folio: &FolioState) -> bool {
         folio.mapping_ptr() == self.mapping()
+    }
+
+    /// [`Self::owns`], of a folio as a [`FolioNow`] view read it.
+    pub(crate) fn owns_view(&self, now: &FolioNow<'_>) -> bool {
+        now.mapping_ptr() == self.mapping()
     }
 
     /// The folio at `index`, with a reference of its own

@@ -40,7 +40,8 @@ use super::{
     ffi,
     folio::{
         Folio,
-        FolioGuard, //
+        FolioGuard,
+        LockedView, //
     },
     print::pr_err_ratelimited,
     readahead::{
@@ -558,20 +559,22 @@ impl<'a> VmFault<'a> {
     /// access is retried, as `filemap_fault()` retries its lookup), hold
     /// this fault's offset, and be uptodate (else `SIGBUS`, as after a read
     /// error). The reference and the lock pass to the kernel
-    /// (`VM_FAULT_LOCKED`); `major` adds `VM_FAULT_MAJOR`.
+    /// (`VM_FAULT_LOCKED`); `major` adds `VM_FAULT_MAJOR`. The tests read
+    /// the folio once: a [`LockedView`] the caller read under the lock,
+    /// or one read here of the guard given.
     #[inline(always)]
     pub(crate) fn page(
         &self,
-        folio: FolioGuard<ARef<Folio>>,
+        folio: impl Into<LockedView<ARef<Folio>>>,
         major: bool,
     ) -> Result<Faulted<'a>, FaultError> {
-        let mapping = folio.mapping_ptr();
+        let folio = folio.into();
+        let now = folio.now();
+        let mapping = now.mapping_ptr();
         if mapping.is_null() {
             return Ok(self.no_page());
         }
         let pgoff = self.pgoff();
-        // One read of the flags for the tests below (`FolioNow`).
-        let now = folio.now();
         // `file_page` is `None` when the folio does not hold `pgoff`.
         let page = match now.file_page(pgoff) {
             Some(page) if mapping == self.raw.file_mapping() => page,
@@ -580,6 +583,7 @@ impl<'a> VmFault<'a> {
         if !now.is_uptodate() {
             return Err(FaultError::SigBus);
         }
+        let folio = folio.into_guard();
         // INVARIANT: `page` is `folio_file_page(folio, vmf->pgoff)`.
         Ok(Faulted {
             page: Outcome::Page(FaultedPage { folio, page, major }),
@@ -793,7 +797,9 @@ impl<'a> HugeFault<'a> {
         self,
         folio: FolioGuard<ARef<Folio>>,
     ) -> Result<HugeFaulted<'a>, FaultError> {
-        let mapping = folio.mapping_ptr();
+        // One read for the three tests (`FolioNow`).
+        let now = folio.now();
+        let mapping = now.mapping_ptr();
         if mapping.is_null() {
             return Ok(HugeFaulted {
                 outcome: HugeOutcome::NoPage,
@@ -801,11 +807,11 @@ impl<'a> HugeFault<'a> {
             });
         }
         let pgoff = self.pmd_pgoff();
-        if mapping != self.raw.file_mapping() || folio.index() != pgoff {
+        if mapping != self.raw.file_mapping() || now.index() != pgoff {
             pr_err!("->huge_fault at page offset {pgoff} got a folio of another file or offset\n");
             return Err(FaultError::SigBus);
         }
-        if !folio.is_uptodate() {
+        if !now.is_uptodate() {
             return Err(FaultError::SigBus);
         }
         let write = self.flags().contains(FaultFlag::Write);

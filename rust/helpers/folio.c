@@ -29,6 +29,24 @@ void pcc_folio_zero_range(struct folio *folio, size_t start, size_t len)
 {
 	folio_zero_range(folio, start, len);
 }
+/*
+ * One read of what a folio's tests look at: the flags (test_bit()'s
+ * READ_ONCE), with folio_test_uptodate()'s smp_rmb() when PG_uptodate is
+ * set, then its mapping and index (READ_ONCE each: stable only while it is
+ * locked). One call where reading the three from Rust is three, and the
+ * barrier a fourth.
+ */
+struct pcc_folio_now pcc_folio_now(const struct folio *folio)
+{
+	struct pcc_folio_now now;
+
+	now.flags = READ_ONCE(folio->flags.f);
+	if (now.flags & BIT(PG_uptodate))
+		smp_rmb();
+	now.mapping = READ_ONCE(folio->mapping);
+	now.index = READ_ONCE(folio->index);
+	return now;
+}
 bool pcc_folio_trylock(struct folio *folio) { return folio_trylock(folio); }
 int pcc_folio_lock_killable(struct folio *folio) { return folio_lock_killable(folio); }
 void pcc_folio_wait_locked(struct folio *folio) { folio_wait_locked(folio); }
