@@ -451,16 +451,30 @@ impl PageCache {
     /// `shmem_alloc_and_add_folio` falls back.
     /// `index` must be below capacity.
     fn find_or_add(&self, index: usize, pmd: bool) -> Result<Found> {
+        match self.cached(index) {
+            Some(found) => Ok(found),
+            None => self.add_after_miss(index, pmd),
+        }
+    }
+
+    /// The folio at `index` if it is cached, marked referenced. A hit needs
+    /// no lock of pcc's: the mapping's xarray holds every cached folio
+    /// (`filemap_get_entry` under RCU, as shmem_fault). One that eviction
+    /// or reset takes right after is caught by the caller's `revalidate`
+    /// once locked.
+    fn cached(&self, index: usize) -> Option<Found> {
+        let folio = self.inode.get(index)?;
+        folio.set_referenced();
+        Some(Found::Cached(folio))
+    }
+
+    /// [`Self::find_or_add`] for a caller that has just looked `index` up
+    /// and missed: it looks again only when another task cached a page
+    /// there first (`EEXIST`), as `shmem_get_folio_gfp` looks up once
+    /// before it allocates.
+    fn add_after_miss(&self, index: usize, pmd: bool) -> Result<Found> {
         let mut pmd = pmd && mm::pmd_pages() > 1;
         loop {
-            // A hit needs no lock of pcc's: the mapping's xarray holds every
-            // cached folio (`filemap_get_entry` under RCU, as shmem_fault).
-            // One that eviction or reset takes right after is caught by the
-            // caller's `revalidate` once locked.
-            if let Some(folio) = self.inode.get(index) {
-                folio.set_referenced();
-                return Ok(Found::Cached(folio));
-            }
             // A device at its limit without a store refuses before it
             // allocates: a write or fault that gets `ENOSPC`/`SIGBUS` must
             // not make the system reclaim first. The exact check is under
@@ -514,7 +528,11 @@ impl PageCache {
                 }
                 // Another task cached a page of it since we looked: a
                 // PMD-sized folio then finds its range busy.
-                Err(e) if e == EEXIST => continue,
+                Err(e) if e == EEXIST => {
+                    if let Some(found) = self.cached(index) {
+                        return Ok(found);
+                    }
+                }
                 // A PMD-sized folio the memory cgroup would not take
                 // without reclaim (`ENOMEM`): one page instead, as shmem
                 // falls back.

@@ -105,10 +105,9 @@ impl PageCache {
         let pmd = self.huge.wants_pmd_with(|| vmf.pmd_hint());
         loop {
             let found = match self.inode.get(index) {
-                Some(folio) => {
-                    folio.set_referenced();
-                    Ok(Found::Cached(folio))
-                }
+                // Marked referenced once locked and checked, from the
+                // view of that check (below).
+                Some(folio) => Ok(Found::Cached(folio)),
                 None if self.backing.evicts() && !pmd => {
                     let file = vmf.file();
                     if self.reads_ahead(&file, index) {
@@ -129,9 +128,9 @@ impl PageCache {
                             ForIo::Held(v) => vmf = v,
                         }
                     }
-                    self.find_or_add(index, false)
+                    self.add_after_miss(index, false)
                 }
-                None => self.find_or_add(index, pmd),
+                None => self.add_after_miss(index, pmd),
             };
             let (waited, lookup) = match found {
                 Ok(Found::New(locked, held)) if self.backing.reads(&held) => {
@@ -184,7 +183,12 @@ impl PageCache {
                 LockOrRetry::Locked(v, locked) => {
                     vmf = v;
                     match self.revalidate(locked) {
-                        Ok(Some(locked)) => return (vmf.page(locked, major), lookup),
+                        Ok(Some(locked)) => {
+                            // Used: reclaim's second chance. A new folio
+                            // has the bit from its allocation.
+                            locked.now().set_referenced();
+                            return (vmf.page(locked, major), lookup);
+                        }
                         // Evicted or reset meanwhile: look again.
                         Ok(None) => continue,
                         Err(e) => return (Err(FaultError::from(e)), lookup),
