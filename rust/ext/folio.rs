@@ -351,6 +351,12 @@ impl<'a> FolioNow<'a> {
         self.index
     }
 
+    /// [`FolioState::is_writeback`].
+    #[inline]
+    pub(crate) fn is_writeback(&self) -> bool {
+        self.has(bindings::pageflags_PG_writeback)
+    }
+
     /// [`FolioState::is_readahead`].
     #[inline]
     pub(crate) fn is_readahead(&self) -> bool {

@@ -676,11 +676,19 @@ impl<'a> MkwriteFault<'a> {
     /// locked once.
     pub(crate) fn lock(self) -> Mkwrite<'a> {
         let guard = self.folio.lock();
-        if guard.mapping_ptr() != self.raw.file_mapping() {
+        // One read for both tests (`FolioNow`), true for as long as the
+        // lock is held: truncation takes the lock, and so does the start
+        // of a writeback (one in flight may end meanwhile, which
+        // `wait_stable` then finds).
+        let now = guard.now();
+        if now.mapping_ptr() != self.raw.file_mapping() {
             return Mkwrite::NoPage;
         }
+        let writeback = now.is_writeback();
         guard.mark_dirty();
-        guard.wait_stable();
+        if writeback {
+            guard.wait_stable();
+        }
         Mkwrite::Locked(MkwriteLocked {
             guard,
             _brand: PhantomData,
