@@ -160,6 +160,7 @@ impl Backing {
     /// ([`VmFault::lock_folio_or_retry`]), as in `filemap_fault`. Without
     /// one no I/O ever holds a folio lock: sleep for it, the fault lock
     /// held.
+    #[inline(always)]
     pub(super) fn lock_for_fault<'a>(
         &self,
         vmf: VmFault<'a>,

@@ -60,6 +60,13 @@ impl PageCache {
     /// `->fault`: a page is not mapped: return it locked, allocating it on
     /// a miss; past capacity, `SIGBUS` (like a file's end). A miss on a
     /// page the store holds reads it and is a major fault.
+    ///
+    /// This, [`Self::fault_in`], [`super::Backing::lock_for_fault`] and the
+    /// tables' `fault` are inlined into each table's `->fault` entry: a
+    /// hit then makes no call inside pcc (about 20 instructions and a
+    /// call less; left to itself the compiler kept one of them out of
+    /// line, with four tables calling it).
+    #[inline(always)]
     fn fault<'a>(&self, vmf: VmFault<'a>) -> Result<Faulted<'a>, FaultError> {
         self.counters.faults.inc();
         let index = vmf.pgoff();
@@ -96,6 +103,7 @@ impl PageCache {
     /// Where `huge=` wants a PMD-sized folio, a miss allocates one and
     /// reads what the store holds of it in place of readahead's window
     /// (`finish_fault()` then maps it by a PMD, `do_set_pmd`).
+    #[inline(always)]
     fn fault_in<'a>(
         &self,
         mut vmf: VmFault<'a>,
@@ -228,6 +236,7 @@ macro_rules! page_cache_vm_ops {
             type Data = PageCache;
             type Around = $around;
 
+            #[inline(always)]
             fn fault<'a>(
                 cache: Borrowed<'_, Self>,
                 vmf: VmFault<'a>,
