@@ -787,6 +787,11 @@ impl<P: FolioRef> Drop for FolioGuard<P> {
 /// only under the lock, after a failed read). The guard is reached only by
 /// giving the view up ([`Self::into_guard`]), so nothing done through it
 /// can make the view stale.
+///
+/// # Invariants
+///
+/// `raw` was read by `pcc_folio_now` of `guard`'s folio while `guard`
+/// held its lock.
 pub(crate) struct LockedView<P: FolioRef> {
     guard: FolioGuard<P>,
     raw: ffi::PccFolioNow,
@@ -812,6 +817,7 @@ impl<P: FolioRef> FolioGuard<P> {
     pub(crate) fn into_view(self) -> LockedView<P> {
         // SAFETY: The guard keeps the folio alive; the call only reads it.
         let raw = unsafe { ffi::pcc_folio_now(self.as_ptr()) };
+        // INVARIANT: read just now, under the lock `self` holds.
         LockedView { guard: self, raw }
     }
 }
