@@ -6,6 +6,8 @@
 //! fills the folios the readahead code adds.
 
 use super::{
+    held_in,
+    held_map,
     Held,
     PageCache, //
 };
@@ -101,10 +103,12 @@ impl ReadPages for PageCache {
     /// The batch's folios are locked and the invalidate lock is held
     /// shared: `state` may be taken under them (pcc's lock order), and no
     /// one waits for a folio lock holding `state` in a cache with a store
-    /// but `reset`, which holds the invalidate lock exclusive first. A page
-    /// a memory error took leaves the cache again, so that it goes on
-    /// reporting the loss; a failed read leaves its folio not uptodate,
-    /// for the fault that needs it to read again.
+    /// but `reset`, which holds the invalidate lock exclusive first. It is
+    /// taken once for the folios between two store reads, not once a
+    /// folio, and let go before each read. A page a memory error took
+    /// leaves the cache again, so that it goes on reporting the loss; a
+    /// failed read leaves its folio not uptodate, for the fault that needs
+    /// it to read again.
     fn readahead(&self, mut rac: Readahead<'_>) {
         // The run of pages the store holds being gathered, and its first
         // page; it is read when a page does not continue it, and at the end.
@@ -116,16 +120,23 @@ impl ReadPages for PageCache {
         // For the trace event: the batch's first page, its size, the
         // pages read and zero-filled, in pages.
         let (mut start, mut nr, mut read, mut zeroed) = (None, 0, 0, 0);
-        while let Some(locked) = rac.next_folio() {
-            let index = locked.index();
-            let pages = locked.nr_pages();
+        // `state`, while held: no I/O is started under it.
+        let mut state = None;
+        while let Some((locked, range)) = rac.next_folio() {
+            let (index, pages) = (range.start, range.len());
             start.get_or_insert(index);
             nr += pages;
-            // Without memory for the record of a large folio's pages it is
+            // The record of a large folio's pages is allocated before
+            // `state`, as everywhere. Without memory for it the folio is
             // dropped unread (unlocked, not uptodate): its fault reads it.
-            let Ok((poisoned, held)) = self.stored(&locked) else {
+            if pages > 1 {
+                state = None;
+            }
+            let Ok(map) = held_map(pages) else {
                 continue;
             };
+            let locked_state = state.get_or_insert_with(|| self.state.lock());
+            let (poisoned, held) = held_in(locked_state, index, pages, map);
             match held {
                 // A page a memory error took goes on reporting the loss.
                 _ if poisoned => {
@@ -133,16 +144,22 @@ impl ReadPages for PageCache {
                 }
                 Held::All if self.backing.evicts() => {
                     if first + run.1 != index || (run.1 > 0 && run.1 + pages > max) {
+                        state = None;
                         self.read_run(&mut run, first);
                         first = index;
                     }
-                    // As above, without memory for the list.
+                    // As above, without memory for the list, which grows
+                    // with `state` let go.
+                    if run.0.len() == run.0.capacity() {
+                        state = None;
+                    }
                     if run.0.push(locked, GFP_KERNEL).is_ok() {
                         run.1 += pages;
                         read += pages;
                     }
                 }
                 Held::Some(map) => {
+                    state = None;
                     let n = map.iter().filter(|&&h| h).count();
                     if self.backing.read(&locked, &Held::Some(map)) {
                         read += n;
@@ -155,6 +172,7 @@ impl ReadPages for PageCache {
                 }
             }
         }
+        drop(state);
         self.read_run(&mut run, first);
         if let Some(start) = start {
             trace::readahead(start, nr, read, zeroed);

@@ -33,6 +33,7 @@ use super::{
 };
 use core::{
     marker::PhantomData,
+    ops::Range,
     ptr::NonNull, //
 };
 use kernel::{
@@ -57,7 +58,7 @@ use kernel::{
 ///     }
 ///
 ///     fn readahead(&self, mut rac: Readahead<'_>) {
-///         while let Some(folio) = rac.next_folio() {
+///         while let Some((folio, _pages)) = rac.next_folio() {
 ///             // Not uptodate when the read fails: the fault that needs
 ///             // the page reads it again, or gets SIGBUS.
 ///             let _ = self.store.read(&folio);
@@ -90,19 +91,30 @@ pub(crate) struct Readahead<'a> {
 }
 
 impl Readahead<'_> {
-    /// The next folio of the batch: new, in the page cache, locked, not
-    /// uptodate. The guard unlocks it when dropped: fill it and mark it
-    /// uptodate first (a folio left not uptodate is a failed read, which
-    /// the next access sees), or give it to an asynchronous read, whose
-    /// completion does both.
-    pub(crate) fn next_folio(&mut self) -> Option<FolioGuard<ARef<Folio>>> {
+    /// The next folio of the batch, and the file pages it spans: new, in
+    /// the page cache, locked, not uptodate. The guard unlocks it when
+    /// dropped: fill it and mark it uptodate first (a folio left not
+    /// uptodate is a failed read, which the next access sees), or give it
+    /// to an asynchronous read, whose completion does both. The pages are
+    /// the control's (`readahead_index`, and the folio's size that
+    /// `__readahead_folio` records): no read of the folio.
+    pub(crate) fn next_folio(&mut self) -> Option<(FolioGuard<ARef<Folio>>, Range<usize>)> {
+        let rac = self.rac.as_ptr();
         // SAFETY: The call's control (type invariant).
-        let f = unsafe { ffi::pcc_readahead_folio(self.rac.as_ptr()) };
+        let f = unsafe { ffi::pcc_readahead_folio(rac) };
         let f = NonNull::new(f)?;
+        // SAFETY: The call's control, which no one else uses meanwhile
+        // (type invariant): `__readahead_folio` has just set `_index` to
+        // the folio's first page and `_batch_count` to its pages.
+        let pages = unsafe {
+            let index = (*rac)._index;
+            index..index + (*rac)._batch_count as usize
+        };
         // SAFETY: `__readahead_folio` hands over the reference the
         // readahead code took at allocation, and the folio is locked:
         // `read_pages` expects the handler to unlock every folio it takes.
-        Some(unsafe { FolioGuard::from_locked(Folio::from_raw_owned(f)) })
+        let locked = unsafe { FolioGuard::from_locked(Folio::from_raw_owned(f)) };
+        Some((locked, pages))
     }
 }
 
