@@ -33,8 +33,8 @@ use kernel::{
     sync::aref::ARef,
 };
 
-/// The folios `read` copies between two tests for a fatal signal:
-/// `filemap_read`'s batch (`FOLIO_BATCH_SIZE`).
+/// The pages `read` copies between two tests for a fatal signal:
+/// `filemap_read`'s batch of folios (`FOLIO_BATCH_SIZE`), in pages.
 const READ_BATCH: usize = 31;
 
 /// `read`/`write` of a page lost to a memory error fail with `EIO`
@@ -127,7 +127,10 @@ impl PageCache {
 
     /// `read`: copy from the cache at `*pos`; pages not cached read as zeros.
     /// With a store, pages only it holds are read ahead, in `file`'s
-    /// readahead state.
+    /// readahead state. As `filemap_read()`, the cached, uptodate folios
+    /// are copied a batch at a time, found in one walk of the mapping
+    /// ([`Self::copy_cached`]); the first page that is not is
+    /// [`Self::readable`]'s, one at a time.
     pub(crate) fn read(
         &self,
         file: &ReadaheadFile<'_>,
@@ -137,21 +140,30 @@ impl PageCache {
         let start = u64::try_from(*pos).map_err(|_| EINVAL)?;
         let end = self.capacity_bytes();
         let mut off = start;
-        let mut copies = 0usize;
+        // Where the next test for a fatal signal is due.
+        let mut check = start;
         while off < end && !iov.is_empty() {
             // A killed reader stops, as in filemap_read(), which looks once
-            // per batch of folios it copies (FOLIO_BATCH_SIZE, 31).
-            if copies % READ_BATCH == 0 && fatal_signal_pending() {
-                if off == start {
-                    return Err(EINTR);
+            // per batch of folios it copies.
+            if off >= check {
+                if fatal_signal_pending() {
+                    if off == start {
+                        return Err(EINTR);
+                    }
+                    break;
                 }
-                break;
+                check = off + (READ_BATCH * PAGE_SIZE) as u64;
             }
-            copies += 1;
-            let (index, in_page, len) = chunk(off, end, iov.len());
-            // A page lost to a memory error reads as EIO, as in shmem.
             // One past the last page this read wants.
             let last = ((off + iov.len() as u64).min(end).div_ceil(PAGE_SIZE as u64)) as usize;
+            match self.copy_cached(file, &mut off, end, last, iov) {
+                (Err(e), _) if off == start => return Err(e),
+                (Err(_), _) | (Ok(_), false) => break,
+                (Ok(true), true) => continue,
+                (Ok(false), true) => {}
+            }
+            let (index, in_page, len) = chunk(off, end, iov.len());
+            // A page lost to a memory error reads as EIO, as in shmem.
             let (n, len) = match self.readable(file, index, last).map_err(hwpoison_is_eio) {
                 Ok(Some(folio)) => {
                     // The rest of the folio at once, as filemap_read()
@@ -177,6 +189,54 @@ impl PageCache {
         }
         *pos = off as i64;
         Ok((off - start) as usize)
+    }
+
+    /// Copy the folios cached from `*off` on, up to page `last` (one past
+    /// it), while each is uptodate: a batch of them, each tested as
+    /// [`Self::readable`] tests a hit, `*off` moved past what was copied.
+    /// Returns whether anything was copied (`EINVAL` if a folio was
+    /// truncated and used again meanwhile), and whether the read goes on
+    /// (false when the user buffer faulted); a page not cached, not
+    /// uptodate or poisoned is left to [`Self::readable`].
+    fn copy_cached(
+        &self,
+        file: &ReadaheadFile<'_>,
+        off: &mut u64,
+        end: u64,
+        last: usize,
+        iov: &mut IovIterDest<'_>,
+    ) -> (Result<bool>, bool) {
+        let first = (*off >> PAGE_SHIFT) as usize;
+        let batch = self.inode.contig_folios(first, last - 1);
+        let mut copied = false;
+        for folio in batch.iter() {
+            let (index, in_page, _) = chunk(*off, end, iov.len());
+            let now = folio.now();
+            if now.is_hwpoison() || !now.is_uptodate() {
+                break;
+            }
+            // As in readable(): the mark starts the next window.
+            if now.is_readahead() && self.reads_ahead_from(file) {
+                file.async_ra(folio, last.saturating_sub(index).max(1));
+            }
+            now.set_referenced();
+            let max = (iov.len() as u64).min(end - *off) as usize;
+            match now.copy_to_iter(index, in_page, max, iov) {
+                Ok((n, len)) => {
+                    *off += n as u64;
+                    copied = true;
+                    if n < len {
+                        return (Ok(true), false);
+                    }
+                }
+                Err(e) if !copied => return (Err(e), true),
+                Err(_) => break,
+            }
+            if iov.is_empty() || *off >= end {
+                break;
+            }
+        }
+        (Ok(copied), true)
     }
 
     /// `write`: copy into the cache at `*pos`, allocating pages and marking

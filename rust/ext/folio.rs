@@ -241,19 +241,7 @@ impl FolioState {
         max: usize,
         iov: &mut IovIterDest<'_>,
     ) -> Result<(usize, usize)> {
-        let now = self.now();
-        let offset = now.offset_of(index, in_page).ok_or(EINVAL)?;
-        let len = (now.size() - offset).min(max);
-        if !now.is_uptodate() {
-            return Err(EIO);
-        }
-        // SAFETY: The folio is live and `offset + len` is inside it (above);
-        // the call handles user faults itself. `copy_folio_to_iter` is this
-        // call on the folio's first page (a large folio's pages are
-        // contiguous `struct page`s, which `copy_page_to_iter` walks).
-        let copied =
-            unsafe { bindings::copy_page_to_iter(self.as_ptr().cast(), offset, len, iov.as_raw()) };
-        Ok((copied, len))
+        self.now().copy_to_iter(index, in_page, max, iov)
     }
 
     /// The byte offset in the folio of byte `in_page` (below `PAGE_SIZE`)
@@ -432,6 +420,31 @@ impl<'a> FolioNow<'a> {
             }
             _ => None,
         }
+    }
+
+    /// [`FolioState::copy_to_iter`] with the flags, index and size of this
+    /// view: its uptodate test is the one the copy follows.
+    pub(crate) fn copy_to_iter(
+        &self,
+        index: usize,
+        in_page: usize,
+        max: usize,
+        iov: &mut IovIterDest<'_>,
+    ) -> Result<(usize, usize)> {
+        let offset = self.offset_of(index, in_page).ok_or(EINVAL)?;
+        let len = (self.size() - offset).min(max);
+        if !self.is_uptodate() {
+            return Err(EIO);
+        }
+        // SAFETY: The folio is live (the view borrows it) and `offset +
+        // len` is inside it (above); the call handles user faults itself.
+        // `copy_folio_to_iter` is this call on the folio's first page (a
+        // large folio's pages are contiguous `struct page`s, which
+        // `copy_page_to_iter` walks).
+        let copied = unsafe {
+            bindings::copy_page_to_iter(self.folio.as_ptr().cast(), offset, len, iov.as_raw())
+        };
+        Ok((copied, len))
     }
 
     /// [`FolioState::size`]: a single page's without a call into C.

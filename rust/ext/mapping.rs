@@ -186,6 +186,29 @@ impl PageCacheInode {
         }
     }
 
+    /// The folios cached one after another from page offset `from`, a
+    /// batch of them (`FOLIO_BATCH_SIZE`, 31) at most, up to the one that
+    /// holds page `last`, each referenced until the batch is dropped: one
+    /// walk of the mapping's xarray under RCU, no lock taken
+    /// (`filemap_get_folios_contig`; `filemap_read` takes its batch with
+    /// `filemap_get_read_batch`, which is not exported). Empty if page
+    /// `from` is not cached or not the first page of its folio. As with
+    /// [`Self::get`], a folio may be truncated, or not yet uptodate, when
+    /// it is used.
+    pub(crate) fn contig_folios(&self, from: usize, last: usize) -> FolioBatch {
+        // `folio_batch_init`: empty.
+        let mut batch = bindings::folio_batch::default();
+        let mut start = from;
+        // SAFETY: The mapping is live as long as `self`; the batch is
+        // empty, as the call requires. It adds folios with a reference
+        // taken for each.
+        unsafe {
+            bindings::filemap_get_folios_contig(self.mapping(), &mut start, last, &mut batch)
+        };
+        // INVARIANT: the references taken above pass to the batch.
+        FolioBatch { batch }
+    }
+
     /// How many clean pages left a cache with a store, their data still in
     /// the store or a hole: dropped by the kernel's reclaim (the mapping is
     /// on the LRU, as a file's), `drop_caches`, `POSIX_FADV_DONTNEED`, or
@@ -411,6 +434,38 @@ impl Drop for CachedFolios<'_> {
                 // dropped once.
                 drop(unsafe { Folio::from_raw_owned(f) });
             }
+        }
+    }
+}
+
+/// Folios referenced together, and released together when dropped
+/// (`folio_batch_release`): [`PageCacheInode::contig_folios`].
+///
+/// # Invariants
+///
+/// `batch.folios[..batch.nr]` are folios with a reference each that the
+/// batch owns.
+pub(crate) struct FolioBatch {
+    batch: bindings::folio_batch,
+}
+
+impl FolioBatch {
+    /// The folios, in index order, live as long as the batch.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Folio> + '_ {
+        self.batch.folios[..usize::from(self.batch.nr)]
+            .iter()
+            // SAFETY: The batch holds a reference on each (type invariant)
+            // for as long as it is borrowed.
+            .map(|&f| unsafe { Folio::from_raw(f) })
+    }
+}
+
+impl Drop for FolioBatch {
+    fn drop(&mut self) {
+        if self.batch.nr > 0 {
+            // SAFETY: The batch's references (type invariant), each put
+            // once: the call empties the batch (`folios_put`).
+            unsafe { bindings::folios_put_refs(&mut self.batch, core::ptr::null_mut()) };
         }
     }
 }
