@@ -1568,6 +1568,41 @@ static void map_large_folios(struct __test_metadata *_metadata, int fd, unsigned
 	ASSERT_LE(4, *nr);
 }
 
+/* Page 0: a hole among the pages the store holds. */
+static int hole_0(unsigned long i)
+{
+	return i == 0;
+}
+
+/*
+ * A read() that meets folios whose store read failed reads each of them
+ * again, and returns every byte: read() copies cached folios a batch at a
+ * time, and the batch stops at one that is not uptodate, as
+ * filemap_read() stops at it and reads it (filemap_update_page). Page 0
+ * is a hole (no readahead from it); the miss of page 1 reads ahead from
+ * there, in folios that begin at pages 1, 2, 4, ... whatever their size,
+ * and the first store read, page 1's run, fails (injected, once): its
+ * folios stay cached, not uptodate. Each page is read from the store once
+ * in the end (a failed read counts none).
+ */
+TEST_F(store, a_read_through_folios_whose_readahead_failed_reads_them_again)
+{
+	const unsigned long n = 64;
+	struct snap a, b;
+	unsigned long i;
+
+	for (i = 1; i < n; i++)
+		ASSERT_EQ(0, pwrite_pattern(self->fd, i, 43));
+	ASSERT_EQ(n - 1, ioctl(self->fd, PCC_IOC_WRITEBACK));
+	ASSERT_EQ(n - 1, ioctl(self->fd, PCC_IOC_EVICT));
+	ASSERT_EQ(0, fail_store_io(FAIL_READ, 1)) TH_LOG("%s: %s", FAIL_READ, strerror(errno));
+	snap(self->fd, &a);
+	read_all_checked(_metadata, self->fd, n, 43, hole_0);
+	snap(self->fd, &b);
+	EXPECT_EQ(1, store_io_failed(FAIL_READ, 1));
+	EXPECT_EQ(n - 1, DIO(b, a, store_reads));
+}
+
 /*
  * A sequential read() of pages only the store holds: the kernel's
  * readahead puts them in folios that grow with each window
