@@ -169,7 +169,7 @@ impl PageCache {
                     // The rest of the folio at once, as filemap_read()
                     // copies a folio at a time.
                     let max = (iov.len() as u64).min(end - off) as usize;
-                    match folio.copy_to_iter(index, in_page, max, iov) {
+                    match folio.now().copy_to_iter(index, in_page, max, iov) {
                         Ok(copied) => copied,
                         Err(e) if off == start => return Err(e),
                         Err(_) => break,

@@ -226,24 +226,6 @@ impl FolioState {
         unsafe { ffi::pcc_folio_mapped(self.as_ptr()) }
     }
 
-    /// Copy to user space from byte `in_page` of file page `index` to the
-    /// folio's end, `max` bytes at most, as `filemap_read()` copies a folio
-    /// at a time (`copy_folio_to_iter`). Returns the bytes copied and the
-    /// bytes asked for (fewer copied: a fault on the user buffer). `EIO` if
-    /// the folio is not uptodate (its memory holds nothing valid yet: as
-    /// `filemap_read()` does); `EINVAL` if it does not hold page `index`
-    /// (found there, it was truncated and used again since). One read of
-    /// the flags serves the size and the uptodate test ([`FolioNow`]).
-    pub(crate) fn copy_to_iter(
-        &self,
-        index: usize,
-        in_page: usize,
-        max: usize,
-        iov: &mut IovIterDest<'_>,
-    ) -> Result<(usize, usize)> {
-        self.now().copy_to_iter(index, in_page, max, iov)
-    }
-
     /// The byte offset in the folio of byte `in_page` (below `PAGE_SIZE`)
     /// of file page `index`, or `None` if the folio does not hold that page.
     pub(crate) fn offset_of(&self, index: usize, in_page: usize) -> Option<usize> {
@@ -422,8 +404,14 @@ impl<'a> FolioNow<'a> {
         }
     }
 
-    /// [`FolioState::copy_to_iter`] with the flags, index and size of this
-    /// view: its uptodate test is the one the copy follows.
+    /// Copy to user space from byte `in_page` of file page `index` to the
+    /// folio's end, `max` bytes at most, as `filemap_read()` copies a folio
+    /// at a time (`copy_folio_to_iter`). Returns the bytes copied and the
+    /// bytes asked for (fewer copied: a fault on the user buffer). `EIO` if
+    /// the folio is not uptodate in this view (its memory holds nothing
+    /// valid yet: as `filemap_read()` does), whose uptodate test is the
+    /// one the copy follows; `EINVAL` if it does not hold page `index`
+    /// (found there, it was truncated and used again since).
     pub(crate) fn copy_to_iter(
         &self,
         index: usize,
