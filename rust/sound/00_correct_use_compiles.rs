@@ -12,6 +12,7 @@ use crate::{
             Folio,
             FolioGuard, //
         },
+        mapping::PageCacheInode,
         vm_ops::{
             FaultError,
             Faulted,
@@ -65,4 +66,9 @@ pub(crate) fn wait<'a>(vmf: VmFault<'a>, folio: ARef<Folio>) -> Result<Faulted<'
 
 pub(crate) fn mmap_prepare(desc: &mut VmaDesc<'_, PageCache>) {
     desc.install::<WithFaultAround>();
+}
+
+pub(crate) fn cached_uptodate(inode: &PageCacheInode) -> usize {
+    let batch = inode.contig_folios(0, 30);
+    batch.iter().filter(|f| f.is_uptodate()).count()
 }
