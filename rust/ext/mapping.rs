@@ -241,7 +241,9 @@ impl PageCacheInode {
         let f = unsafe { ffi::pcc_filemap_alloc_folio(self.mapping()) };
         let f = NonNull::new(f).ok_or(ENOMEM)?;
         // SAFETY: A new folio whose one reference is ours.
-        Ok(NewFolio(unsafe { Folio::from_raw_owned(f) }))
+        let folio = unsafe { Folio::from_raw_owned(f) };
+        // INVARIANT: `pcc_filemap_alloc_folio` allocates one page.
+        Ok(NewFolio { folio, pages: 1 })
     }
 
     /// A new PMD-sized folio for this mapping, not in it yet, marked
@@ -254,7 +256,13 @@ impl PageCacheInode {
             // SAFETY: Allocates; no argument.
             let f = NonNull::new(unsafe { ffi::pcc_filemap_alloc_pmd_folio() })?;
             // SAFETY: A new folio whose one reference is ours.
-            Some(NewFolio(unsafe { Folio::from_raw_owned(f) }))
+            let folio = unsafe { Folio::from_raw_owned(f) };
+            // INVARIANT: `pcc_filemap_alloc_pmd_folio` allocates
+            // `HPAGE_PMD_ORDER`, which `pmd_pages` is.
+            Some(NewFolio {
+                folio,
+                pages: super::mm::pmd_pages(),
+            })
         }
         #[cfg(not(CONFIG_TRANSPARENT_HUGEPAGE))]
         None
@@ -493,8 +501,7 @@ impl InvalidateShared<'_> {
         // The file's end is the capacity a mapping promises: past it an
         // access is `SIGBUS` (as `filemap_fault`'s `i_size` check), so no
         // page may ever be cached there.
-        let folio = new.0;
-        let nr = folio.nr_pages();
+        let (folio, nr) = (new.folio, new.pages);
         if index >= self.inode.pages || nr > self.inode.pages - index || !index.is_multiple_of(nr) {
             return Err(EINVAL);
         }
@@ -559,12 +566,20 @@ impl Drop for PageCacheInode {
 
 /// A folio just allocated for a mapping and not yet in it: only its owner
 /// knows it.
-pub(crate) struct NewFolio(ARef<Folio>);
+///
+/// # Invariants
+///
+/// `pages` is the number of pages `folio` was allocated with.
+pub(crate) struct NewFolio {
+    folio: ARef<Folio>,
+    pages: usize,
+}
 
 impl NewFolio {
-    /// Pages it holds.
+    /// Pages it holds: the allocation's order says it, without a read of
+    /// the folio.
     pub(crate) fn nr_pages(&self) -> usize {
-        self.0.nr_pages()
+        self.pages
     }
 }
 
