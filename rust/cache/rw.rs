@@ -12,6 +12,7 @@ use crate::ext::{
         fault_in_readable,
         zeros_to_iter,
         Folio,
+        FolioNow,
         FolioState, //
     },
     print::{
@@ -67,6 +68,12 @@ fn in_folio(folio: &FolioState, index: usize, in_page: usize) -> usize {
     folio.offset_of(index, in_page).unwrap_or(usize::MAX)
 }
 
+/// The pages a read at page `index` still wants, up to page `last` (one
+/// past it): the readahead request's size, one page at least.
+fn wanted(index: usize, last: usize) -> usize {
+    last.saturating_sub(index).max(1)
+}
+
 impl PageCache {
     /// What `read` copies page `index` from: the cached folio once it is
     /// uptodate, or the store's page brought into the cache; `None` for a
@@ -80,7 +87,6 @@ impl PageCache {
         index: usize,
         last: usize,
     ) -> Result<Option<ARef<Folio>>> {
-        let want = last.saturating_sub(index).max(1);
         // A hit needs no lock of pcc's, as in `lookup`. A miss takes
         // `state`, under which pcc's eviction, reset and memory failure
         // take a page out of the mapping and record what it is now (in the
@@ -93,12 +99,7 @@ impl PageCache {
                 if now.is_hwpoison() {
                     return Err(EHWPOISON);
                 }
-                // The mark starts the next window whether or not its own
-                // read has completed, as in filemap_get_pages(), so that
-                // the next window is read while this one is copied.
-                if now.is_readahead() && self.reads_ahead_from(file) {
-                    file.async_ra(&folio, want);
-                }
+                self.at_mark(file, &folio, &now, index, last);
                 // The copy tests it again, in the view its read of the
                 // contents follows.
                 if now.is_uptodate() {
@@ -115,7 +116,7 @@ impl PageCache {
                 } else if state.held.get(index) {
                     drop(state);
                     if self.reads_ahead_from(file) {
-                        file.sync_ra(index, want);
+                        file.sync_ra(index, wanted(index, last));
                     }
                     Ok(Some(self.get_locked(index, false)?.unlock()))
                 } else {
@@ -191,6 +192,23 @@ impl PageCache {
         Ok((off - start) as usize)
     }
 
+    /// A cached folio marked for readahead starts the next window whether
+    /// or not its own read has completed, as in `filemap_get_pages()`, so
+    /// that the next window is read while this one is copied: for a hit of
+    /// page `index` in `now`, by a read that wants pages up to `last`.
+    fn at_mark(
+        &self,
+        file: &ReadaheadFile<'_>,
+        folio: &Folio,
+        now: &FolioNow<'_>,
+        index: usize,
+        last: usize,
+    ) {
+        if now.is_readahead() && self.reads_ahead_from(file) {
+            file.async_ra(folio, wanted(index, last));
+        }
+    }
+
     /// Copy the folios cached from `*off` on, up to page `last` (one past
     /// it), while each is uptodate: a batch of them, each tested as
     /// [`Self::readable`] tests a hit, `*off` moved past what was copied.
@@ -215,10 +233,7 @@ impl PageCache {
             if now.is_hwpoison() || !now.is_uptodate() {
                 break;
             }
-            // As in readable(): the mark starts the next window.
-            if now.is_readahead() && self.reads_ahead_from(file) {
-                file.async_ra(folio, last.saturating_sub(index).max(1));
-            }
+            self.at_mark(file, folio, &now, index, last);
             now.set_referenced();
             let max = (iov.len() as u64).min(end - *off) as usize;
             match now.copy_to_iter(index, in_page, max, iov) {
