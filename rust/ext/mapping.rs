@@ -192,9 +192,10 @@ impl PageCacheInode {
     /// walk of the mapping's xarray under RCU, no lock taken
     /// (`filemap_get_folios_contig`; `filemap_read` takes its batch with
     /// `filemap_get_read_batch`, which is not exported). Empty if page
-    /// `from` is not cached or not the first page of its folio. As with
-    /// [`Self::get`], a folio may be truncated, or not yet uptodate, when
-    /// it is used.
+    /// `from` is not cached; the first folio begins before `from` when a
+    /// large folio holds it (the lookup resolves the xarray's sibling
+    /// entries to the folio, `xas_descend`). As with [`Self::get`], a folio
+    /// may be truncated, or not yet uptodate, when it is used.
     pub(crate) fn contig_folios(&self, from: usize, last: usize) -> FolioBatch {
         // `folio_batch_init`: empty.
         let mut batch = bindings::folio_batch::default();
