@@ -30,6 +30,8 @@
 #   make soak MINUTES=n  fuzzer and stress test together, in several configurations
 #   make bench           fault costs: pcc against shmem, anon and ext4 (Documentation/performance.md)
 #   make bench ICOUNT=1  the same in instructions per page (QEMU -icount): host noise left out
+#   make bench BASE=rev [PHASE=main] [CASES=a,b] [RUNS=3]   a change paired: rev's module
+#                        and the tree's in one boot, in turn (ICOUNT=1 too)
 #   make clean           remove out/ (every architecture's products)
 #   make cache-clean     remove $(PCC_CACHE): the next run starts cold
 
@@ -124,7 +126,8 @@ soak:
 	MINUTES="$(or $(MINUTES),10)" bash scripts/soak.sh
 
 bench:
-	$(if $(ICOUNT),BENCH_ICOUNT='$(ICOUNT)') bash scripts/bench.sh
+	$(if $(ICOUNT),BENCH_ICOUNT='$(ICOUNT)') $(if $(BASE),BENCH_BASE='$(BASE)' BENCH_PHASE='$(or $(PHASE),main)' \
+		BENCH_CASES='$(CASES)' BENCH_RUNS='$(or $(RUNS),3)') bash scripts/bench.sh
 
 sound:
 	bash -c '. scripts/lib.sh && build_all && bash scripts/sound.sh'

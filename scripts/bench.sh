@@ -26,6 +26,16 @@
 # and the host's I/O latency spreads its per-round ratios 5-10 times as
 # wide as the main phase's, for about 2 s a round), BENCH_WARMUP (default 2).
 #
+# BENCH_BASE=rev (make bench BASE=rev [PHASE=main] [CASES=a,b] [RUNS=3]):
+# a change's before and after, paired: the module of git revision rev
+# (built once against the same bench kernel and kept, keyed by the commit)
+# and the tree's, in one boot, loaded in turn (base first) RUNS times, each
+# load running PHASE's CASES (default: all of the phase's) as the phase
+# above does (scripts/guest/bench_ab.job); scripts/bench_ab.py prints each
+# run's ratio to the reference and the change. The same pcc_bench (the
+# tree's) measures both. Its files are bench-ab.log and .csv (with ICOUNT:
+# bench-ab-icount.*).
+#
 # BENCH_ICOUNT=1 (make bench ICOUNT=1): the path-length mode. QEMU runs
 # with -icount shift=0, so the guest's clock advances 1 ns per instruction
 # executed, and the table's ns per page are instructions per page, which
@@ -44,7 +54,7 @@ set -euo pipefail
 pages=${BENCH_PAGES:-8192} major=${BENCH_MAJOR_PAGES:-4096}
 rounds=${BENCH_ROUNDS:-11} warmup=${BENCH_WARMUP:-2}
 major_rounds=${BENCH_MAJOR_ROUNDS:-21}
-icount=${BENCH_ICOUNT:-0}
+icount=${BENCH_ICOUNT:-0} base=${BENCH_BASE:-}
 name=bench main_cases="" table_args=()
 if [ "$icount" = 1 ]; then
 	name=bench-icount
@@ -53,11 +63,33 @@ if [ "$icount" = 1 ]; then
 	table_args=(--icount)
 	export PCC_QEMU_EXTRA="-icount shift=0,sleep=off,align=off" PCC_VM_CPUS=1
 fi
+if [ -n "$base" ]; then
+	base=$(git -C "$PCC_ROOT" rev-parse --verify -q "$base^{commit}") || die "BASE=$BENCH_BASE: no such commit"
+	name=${name/bench/bench-ab}
+fi
 
 # The bench kernel and a module built for it, apart from the test build.
 out=$PCC_OUT
 PCC_KERNEL=bench PCC_OUT_BASE=$PCC_OUT_BASE/bench-build build_all
 bench_prog=$PCC_OUT_BASE/bench-build/$PCC_ARCH/bench/pcc_bench
+files=("$bench_prog")
+if [ -n "$base" ]; then
+	# BASE's module, from its files at that commit (git archive), built
+	# against the bench kernel; kept under the names of the commit and of
+	# the kernel build, so that a later run with the same BASE reuses it.
+	bsrc=$PCC_OUT_BASE/bench-build/$PCC_ARCH/base-${base:0:12}-$(basename "$KDIR")
+	bko=$bsrc/out/$PCC_ARCH/module/pcc.ko
+	if [ ! -f "$bko" ]; then
+		log "building the module of $base"
+		rm -rf "$bsrc" && mkdir -p "$bsrc"
+		git -C "$PCC_ROOT" archive "$base" | tar -x -C "$bsrc"
+		PCC_OUT_BASE=$bsrc/out make -C "$bsrc" -s module KDIR="$KDIR" ARCH="$PCC_ARCH" PCC_OUT="$bsrc/out" >&2 ||
+			die "BASE=$BENCH_BASE: its module does not build"
+	fi
+	mkdir -p "$out"
+	cp "$bko" "$out/pcc-base.ko"
+	files+=("$out/pcc-base.ko")
+fi
 
 # The disk: an MBR with ext4 in partition 1 and pcc's store in partition 2.
 mkdir -p "$out"
@@ -85,10 +117,22 @@ job=$out/stage-$name.job
 cat > "$job" <<EOF
 pages=$pages major=$major rounds=$rounds major_rounds=$major_rounds warmup=$warmup main_cases=$main_cases
 EOF
-cat "$PCC_ROOT/scripts/guest/bench.job" >> "$job"
+if [ -n "$base" ]; then
+	phase=${BENCH_PHASE:-main} cases=${BENCH_CASES:-}
+	[ -n "$cases" ] || [ "$phase" != main ] || cases=$main_cases
+	echo "runs=${BENCH_RUNS:-3} phase=$phase cases=$cases" >> "$job"
+	cat "$PCC_ROOT/scripts/guest/bench_ab.job" >> "$job"
+else
+	cat "$PCC_ROOT/scripts/guest/bench.job" >> "$job"
+fi
 
 rc=0
-PCC_DISK_IMAGE=$disk PCC_DISK_RA_KB= bash "$PCC_ROOT/scripts/vm.sh" --timeout 1800 --log "$out/$name.log" "$job" \
-	"$bench_prog" || rc=$?
+PCC_DISK_IMAGE=$disk PCC_DISK_RA_KB= bash "$PCC_ROOT/scripts/vm.sh" --timeout 3600 --log "$out/$name.log" "$job" \
+	"${files[@]}" || rc=$?
 [ $rc = 0 ] || die "the bench run failed (log: $out/$name.log)"
-python3 "$PCC_ROOT/scripts/bench_table.py" "${table_args[@]}" "$out/$name.log" "$out/$name.csv"
+if [ -n "$base" ]; then
+	python3 "$PCC_ROOT/scripts/bench_ab.py" "${table_args[@]}" --base "${base:0:12}" \
+		--head "$(git -C "$PCC_ROOT" describe --always --dirty)" "$out/$name.log" "$out/$name.csv"
+else
+	python3 "$PCC_ROOT/scripts/bench_table.py" "${table_args[@]}" "$out/$name.log" "$out/$name.csv"
+fi

@@ -25,6 +25,20 @@ pcc_reload() {
 	pcc_unload && insmod /pcc/pcc.ko "$@"
 }
 
+# pcc_bench_cgroup: move this shell where a systemd service's workload
+# runs: a cgroup two levels below the root (system.slice/pcc-bench.service,
+# PCC_BENCH_CG), the memory controller on at each level, so that every page
+# a fault allocates is charged to its memcg and the charge goes through the
+# page counters, which the root memcg's skips (charge_memcg). What the
+# shell starts then (pcc_bench, dd, insmod) starts there.
+PCC_BENCH_CG=/sys/fs/cgroup/system.slice/pcc-bench.service
+pcc_bench_cgroup() {
+	cg=/sys/fs/cgroup
+	mount -t cgroup2 cgroup2 $cg && echo +memory > $cg/cgroup.subtree_control &&
+		mkdir -p $PCC_BENCH_CG && echo +memory > $cg/system.slice/cgroup.subtree_control &&
+		echo $$ > $PCC_BENCH_CG/cgroup.procs
+}
+
 # pcc_fault_roots: function_graph rooted where a fault enters. arm64:
 # do_mem_abort. 32-bit ARM: do_DataAbort and do_PrefetchAbort (a data and
 # an instruction fetch abort; do_page_fault is __kprobes, so notrace).
