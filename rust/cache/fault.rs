@@ -10,6 +10,10 @@ use super::{
 };
 use crate::ext::{
     counter::EventCounter,
+    folio::{
+        Folio,
+        FolioGuard, //
+    },
     trace::{
         self,
         CacheLookup,
@@ -39,6 +43,7 @@ use kernel::{
         vm_fault_reason_VM_FAULT_RETRY as VM_FAULT_RETRY, //
     },
     prelude::*,
+    sync::aref::ARef,
 };
 
 /// What `->map_pages` counts: (calls, PTEs mapped).
@@ -61,11 +66,11 @@ impl PageCache {
     /// a miss; past capacity, `SIGBUS` (like a file's end). A miss on a
     /// page the store holds reads it and is a major fault.
     ///
-    /// This, [`Self::fault_in`], [`super::Backing::lock_for_fault`] and the
-    /// tables' `fault` are inlined into each table's `->fault` entry: a
-    /// hit then makes no call inside pcc (about 20 instructions and a
-    /// call less; left to itself the compiler kept one of them out of
-    /// line, with four tables calling it).
+    /// This, [`Self::fault_in`], [`Self::hit`] and the tables' `fault` are
+    /// inlined into each table's `->fault` entry: a hit then makes no call
+    /// inside pcc (about 20 instructions and a call less; left to itself
+    /// the compiler kept one of them out of line, with four tables calling
+    /// it).
     #[inline(always)]
     fn fault<'a>(&self, vmf: VmFault<'a>) -> Result<Faulted<'a>, FaultError> {
         self.counters.faults.inc();
@@ -94,11 +99,12 @@ impl PageCache {
     /// `filemap_fault`): on a miss of a page the store holds, the kernel's
     /// readahead reads it and its neighbours after the fault lock is
     /// released where it may be ([`VmFault::release_for_io`]), the fault
-    /// waits for the page's read, and retries; a hit on a page marked for readahead starts the
-    /// next window the same way; a cached folio locked for I/O is waited
-    /// for through the retry protocol ([`super::Backing::lock_for_fault`]).
-    /// Where the fault lock may not be released, the one page is read
-    /// under it and nothing is read ahead.
+    /// waits for the page's read, and retries; a hit on a page marked for
+    /// readahead starts the next window the same way; a cached folio locked
+    /// for I/O is waited for through the retry protocol
+    /// ([`super::Backing::lock_for_fault`]). Where the fault lock may not
+    /// be released, the one page is read under it and nothing is read
+    /// ahead.
     ///
     /// Where `huge=` wants a PMD-sized folio, a miss allocates one and
     /// reads what the store holds of it in place of readahead's window
@@ -112,33 +118,50 @@ impl PageCache {
         let mut major = false;
         let pmd = self.huge.wants_pmd_with(|| vmf.pmd_hint());
         loop {
-            let found = match self.inode.get(index) {
-                // Marked referenced once locked and checked, from the
-                // view of that check (below).
-                Some(folio) => Ok(Found::Cached(folio)),
-                None if self.backing.evicts() && !pmd => {
-                    let file = vmf.file();
-                    if self.reads_ahead(&file, index) {
-                        major = true;
-                        match vmf.release_for_io() {
-                            ForIo::Released(retry) => {
-                                self.read_ahead(&file, index);
-                                // filemap_fault(): with the fault lock
-                                // released, it waits for the page's read
-                                // (lock_folio_maybe_drop_mmap) before it
-                                // retries, so the retry finds the page
-                                // read; a fatal signal ends the wait.
-                                if let Some(folio) = self.inode.get(index) {
-                                    let _ = folio.wait_locked_killable();
-                                }
-                                return (Ok(retry.faulted(true)), CacheLookup::Read);
-                            }
-                            ForIo::Held(v) => vmf = v,
+            let found = if self.backing.store().is_none() {
+                // Without a store no folio is locked for I/O or marked for
+                // readahead: the lookup locks what it finds
+                // (`filemap_lock_folio`: one call where a lookup and a
+                // lock are two), as `shmem_get_folio_gfp` does.
+                match self.inode.lock(index) {
+                    Some(locked) => match self.hit(vmf, locked, false, CacheLookup::Hit) {
+                        Ok(done) => return done,
+                        Err(v) => {
+                            vmf = v;
+                            continue;
                         }
-                    }
-                    self.add_after_miss(index, false)
+                    },
+                    None => self.add_after_miss(index, pmd),
                 }
-                None => self.add_after_miss(index, pmd),
+            } else {
+                match self.inode.get(index) {
+                    // Marked referenced once locked and checked, from the
+                    // view of that check (below).
+                    Some(folio) => Ok(Found::Cached(folio)),
+                    None if self.backing.evicts() && !pmd => {
+                        let file = vmf.file();
+                        if self.reads_ahead(&file, index) {
+                            major = true;
+                            match vmf.release_for_io() {
+                                ForIo::Released(retry) => {
+                                    self.read_ahead(&file, index);
+                                    // filemap_fault(): with the fault lock
+                                    // released, it waits for the page's read
+                                    // (lock_folio_maybe_drop_mmap) before it
+                                    // retries, so the retry finds the page
+                                    // read; a fatal signal ends the wait.
+                                    if let Some(folio) = self.inode.get(index) {
+                                        let _ = folio.wait_locked_killable();
+                                    }
+                                    return (Ok(retry.faulted(true)), CacheLookup::Read);
+                                }
+                                ForIo::Held(v) => vmf = v,
+                            }
+                        }
+                        self.add_after_miss(index, false)
+                    }
+                    None => self.add_after_miss(index, pmd),
+                }
             };
             let (waited, lookup) = match found {
                 Ok(Found::New(locked, held)) if self.backing.reads(&held) => {
@@ -188,21 +211,35 @@ impl PageCache {
             };
             match waited {
                 LockOrRetry::Retry(retry) => return (Ok(retry.faulted(major)), lookup),
-                LockOrRetry::Locked(v, locked) => {
-                    vmf = v;
-                    match self.revalidate(locked) {
-                        Ok(Some(locked)) => {
-                            // Used: reclaim's second chance. A new folio
-                            // has the bit from its allocation.
-                            locked.now().set_referenced();
-                            return (vmf.page(locked, major), lookup);
-                        }
-                        // Evicted or reset meanwhile: look again.
-                        Ok(None) => continue,
-                        Err(e) => return (Err(FaultError::from(e)), lookup),
-                    }
-                }
+                LockOrRetry::Locked(v, locked) => match self.hit(v, locked, major, lookup) {
+                    Ok(done) => return done,
+                    Err(v) => vmf = v,
+                },
             }
+        }
+    }
+
+    /// A cached folio `fault_in` found and locked: handed to the kernel if
+    /// it still belongs to the cache and is uptodate (read again if a read
+    /// failed), or the fault back to look again (`Err`) if it was evicted
+    /// or reset meanwhile.
+    #[inline(always)]
+    fn hit<'a>(
+        &self,
+        vmf: VmFault<'a>,
+        locked: FolioGuard<ARef<Folio>>,
+        major: bool,
+        lookup: CacheLookup,
+    ) -> core::result::Result<(Result<Faulted<'a>, FaultError>, CacheLookup), VmFault<'a>> {
+        match self.revalidate(locked) {
+            Ok(Some(locked)) => {
+                // Used: reclaim's second chance. A new folio has the bit
+                // from its allocation.
+                locked.now().set_referenced();
+                Ok((vmf.page(locked, major), lookup))
+            }
+            Ok(None) => Err(vmf),
+            Err(e) => Ok((Err(FaultError::from(e)), lookup)),
         }
     }
 

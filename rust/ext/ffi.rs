@@ -30,6 +30,11 @@ pub(crate) struct PccFolioNow {
     pub(crate) index: usize,
 }
 
+/// `FGP_LOCK` (`include/linux/pagemap.h`): a page cache lookup that locks
+/// what it finds. bindgen leaves it out (a `__force` cast);
+/// `rust/helpers/pagemap.c` checks this value against it at build time.
+pub(crate) const FGP_LOCK: bindings::fgf_t = 2;
+
 // `struct folio` and friends contain zero-sized bindgen fields; only
 // pointers to them cross this boundary.
 #[allow(improper_ctypes)]

@@ -159,16 +159,38 @@ impl PageCacheInode {
         let f = unsafe {
             bindings::__filemap_get_folio_mpol(self.mapping(), index, 0, 0, core::ptr::null_mut())
         };
-        // `IS_ERR`, without a call into C (`from_err_ptr` makes one): an
-        // error is a pointer into the last `MAX_ERRNO` bytes of the
-        // address space; a miss is `-ENOENT`.
-        if f as usize >= (bindings::MAX_ERRNO as usize).wrapping_neg() {
-            return None;
-        }
-        let f = NonNull::new(f)?;
+        let f = found(f)?;
         // SAFETY: `__filemap_get_folio_mpol` returned a folio with a
         // reference taken for us.
         Some(unsafe { Folio::from_raw_owned(f) })
+    }
+
+    /// The folio at `index`, locked, with a reference of its own
+    /// (`filemap_lock_folio`: [`Self::get`]'s lookup, then `folio_lock`,
+    /// sleeping for it, and the lookup again if the folio was truncated
+    /// meanwhile), or `None`. One call where [`Self::get`] and
+    /// [`FolioGuard::new`] are two. It may not be uptodate (a read that
+    /// failed): check before trusting what it holds.
+    ///
+    /// The caller must hold no folio lock, as for [`FolioGuard::new`].
+    pub(crate) fn lock(&self, index: usize) -> Option<FolioGuard<ARef<Folio>>> {
+        // SAFETY: The mapping is live as long as `self`; `FGP_LOCK` alone:
+        // the lookup, which takes a reference on what it finds, then
+        // `folio_lock`, which may sleep (the caller holds no folio lock).
+        let f = unsafe {
+            bindings::__filemap_get_folio_mpol(
+                self.mapping(),
+                index,
+                ffi::FGP_LOCK,
+                0,
+                core::ptr::null_mut(),
+            )
+        };
+        let f = found(f)?;
+        // SAFETY: `__filemap_get_folio_mpol` returned a folio with a
+        // reference taken for us, locked, its mapping checked under the
+        // lock (`FGP_LOCK`); both pass to the guard.
+        Some(unsafe { FolioGuard::from_locked(Folio::from_raw_owned(f)) })
     }
 
     /// The folios cached at page offset `from` and after, in index order,
@@ -649,4 +671,16 @@ impl<T: Send + Sync + 'static> Drop for InodeHandler<T> {
         // reachable from C (type invariant).
         drop(unsafe { Arc::<T>::from_foreign(self.data) });
     }
+}
+
+/// What a page cache lookup (`__filemap_get_folio_mpol`) returned, as a
+/// folio, or `None` for an error pointer (a miss is `-ENOENT`). `IS_ERR`
+/// without a call into C (`from_err_ptr` makes one): an error is a pointer
+/// into the last `MAX_ERRNO` bytes of the address space.
+#[inline(always)]
+fn found(f: *mut bindings::folio) -> Option<NonNull<bindings::folio>> {
+    if f as usize >= (bindings::MAX_ERRNO as usize).wrapping_neg() {
+        return None;
+    }
+    NonNull::new(f)
 }

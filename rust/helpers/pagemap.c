@@ -5,6 +5,9 @@
 
 #include "pcc_helpers.h"
 
+/* rust/ext/ffi.rs's FGP_LOCK, which bindgen cannot evaluate. */
+static_assert((__force unsigned int)FGP_LOCK == 2);
+
 /*
  * A new folio for the mapping, not yet in it (filemap_create_folio's first
  * step), with the mapping's gfp mask, marked referenced: it is about to be
