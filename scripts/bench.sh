@@ -70,6 +70,7 @@ fi
 
 # The bench kernel and a module built for it, apart from the test build.
 out=$PCC_OUT
+mkdir -p "$out"
 PCC_KERNEL=bench PCC_OUT_BASE=$PCC_OUT_BASE/bench-build build_all
 bench_prog=$PCC_OUT_BASE/bench-build/$PCC_ARCH/bench/pcc_bench
 files=("$bench_prog")
@@ -86,13 +87,11 @@ if [ -n "$base" ]; then
 		PCC_OUT_BASE=$bsrc/out make -C "$bsrc" -s module KDIR="$KDIR" ARCH="$PCC_ARCH" PCC_OUT="$bsrc/out" >&2 ||
 			die "BASE=$BENCH_BASE: its module does not build"
 	fi
-	mkdir -p "$out"
 	cp "$bko" "$out/pcc-base.ko"
 	files+=("$out/pcc-base.ko")
 fi
 
 # The disk: an MBR with ext4 in partition 1 and pcc's store in partition 2.
-mkdir -p "$out"
 disk=$out/$name-disk.img
 ext4_mb=$((major * 4 / 1024 + 64)) store_mb=$((major * 4 / 1024 + 16))
 rm -f "$disk"
@@ -126,8 +125,12 @@ else
 	cat "$PCC_ROOT/scripts/guest/bench.job" >> "$job"
 fi
 
+# The paired runs load pcc 2 x RUNS times: an hour for them, half for
+# the phases once each.
+timeout=1800
+[ -z "$base" ] || timeout=3600
 rc=0
-PCC_DISK_IMAGE=$disk PCC_DISK_RA_KB= bash "$PCC_ROOT/scripts/vm.sh" --timeout 3600 --log "$out/$name.log" "$job" \
+PCC_DISK_IMAGE=$disk PCC_DISK_RA_KB= bash "$PCC_ROOT/scripts/vm.sh" --timeout $timeout --log "$out/$name.log" "$job" \
 	"${files[@]}" || rc=$?
 [ $rc = 0 ] || die "the bench run failed (log: $out/$name.log)"
 if [ -n "$base" ]; then

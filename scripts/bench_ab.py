@@ -24,11 +24,7 @@ import statistics
 import sys
 from collections import defaultdict
 
-from bench_table import NO_RATIO, ORDER, RESAMPLES, SEED
-
-
-def reference(case):
-    return "ext4" if case.startswith(("read-major", "read-syscall-seq")) else "shmem"
+from bench_table import NO_RATIO, ORDER, RESAMPLES, SEED, reference
 
 
 def change(base, head):

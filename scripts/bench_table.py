@@ -69,6 +69,12 @@ FIELDS = ["case", "system", "rounds", "ns_per_page", "iqr_pct", "faults_per_page
 ICOUNT_FIELDS = {"ns_per_page": "instr_per_page", "iqr_pct": "range_pct"}
 
 
+def reference(case):
+    """The system a case's ratio is taken against: ext4 for the cases
+    that read from a disk, shmem for the rest."""
+    return "ext4" if case.startswith(("read-major", "read-syscall-seq")) else "shmem"
+
+
 def quartiles(v):
     if len(v) < 2:
         return v[0], v[0]
@@ -135,7 +141,7 @@ def main():
             if any((case, s) in ns for s in SYSTEMS):
                 left_out.append(case)
             continue
-        ref = "ext4" if case.startswith(("read-major", "read-syscall-seq")) else "shmem"
+        ref = reference(case)
         for s in SYSTEMS:
             v = ns.get((case, s))
             if not v:
