@@ -47,11 +47,16 @@
 //! changes when a clean page leaves (the store or a hole holds its data).
 //! pcc's own eviction (`PCC_IOC_EVICT`, its `cache_pages=` limit) walks
 //! the xarray as a clock hand. `state` holds what the xarray does not:
-//! which pages the store holds (its bitmap, empty without a store), the
-//! pages a memory error took, and where pcc's eviction goes on. Every
-//! change pcc makes to which pages are cached (a page added, evicted,
-//! poisoned or reset) is made under `state`, so that a page's record and
-//! its presence in the mapping change together.
+//! which pages the store holds (its bitmap, empty without a store) and
+//! where pcc's eviction goes on; the pages a memory error took are a
+//! record of their own ([`poison::Poisoned`], under a spinlock). With a
+//! store, every change pcc makes to which pages are cached (a page added,
+//! evicted, poisoned or reset) is made under `state`, so that a page's
+//! record and its presence in the mapping change together. Without one, a
+//! miss takes no lock of pcc's: it reserves its room under the limit
+//! ([`backing::Room`], as shmem accounts a tmpfs's blocks) and, once its
+//! folio is added, looks for a memory error's record of the page, which
+//! memory failure makes before the page leaves the mapping.
 //!
 //! The code is split by concern: [`backing`] (memory only or a store),
 //! [`fault`] (the fault callbacks and the `vm_operations_struct`s),
@@ -90,6 +95,7 @@
 //!       -> folio lock, writeback  (reset's truncation, before `state`)
 //!       -> state (pcc's Mutex)
 //!         -> folio lock  (writeback without a store)
+//!           -> the poisoned record (a spinlock, the last lock of pcc's)
 //!           -> i_mmap_rwsem -> page table lock  (folio_mkclean, unmapping)
 //!       -> the folio locks of a readahead batch -> state
 //!     -> the store's file  (its bitmap written and synced, `state` released)
@@ -156,6 +162,7 @@ use crate::{
             LockedView, //
         },
         mapping::{
+            InvalidateShared,
             NewFolio,
             PageCacheInode, //
         },
@@ -175,7 +182,8 @@ use crate::{
 };
 use backing::{
     Backing,
-    Held, //
+    Held,
+    Reserved, //
 };
 use fault::AroundCounters;
 use huge::HugeCounters;
@@ -199,6 +207,7 @@ use kernel::{
         Delta, //
     },
 };
+use poison::Poisoned;
 
 /// What pcc records of its pages beyond the mapping, under
 /// `PageCache::state`.
@@ -208,9 +217,6 @@ struct State {
     /// Where pcc's eviction at its `cache_pages=` limit goes on: a page
     /// offset.
     cursor: usize,
-    /// Pages whose data a memory error took: they read as `EIO` and fault
-    /// as `VM_FAULT_HWPOISON` until `PCC_IOC_RESET`.
-    poisoned: KVec<usize>,
 }
 
 struct Counters {
@@ -259,6 +265,9 @@ pub(crate) struct PageCache {
     /// on `state` while its holder may wait for a folio lock.
     #[pin]
     write_failed: Mutex<Option<BitmapVec>>,
+    /// The pages a memory error took.
+    #[pin]
+    poisoned: Poisoned,
     /// Set while the holder of `state` may wait for a folio's lock (a
     /// writeback without a store): memory failure's handler,
     /// which holds a folio's lock, waits for `state` only while it is
@@ -303,6 +312,15 @@ pub(super) enum ForWrite {
     Unfilled(FolioGuard<ARef<Folio>>, Held),
 }
 
+/// What a new folio may be added with ([`PageCache::admit`]).
+enum Admitted<'a> {
+    /// Without a store: room for its pages, given back if it is not added.
+    Room(Reserved<'a>),
+    /// With a store: `state`, held until it is added, and which of its
+    /// pages the store holds.
+    Store(MutexGuard<'a, State>, Held),
+}
+
 /// What [`PageCache::lookup`] found or made.
 enum Lookup {
     /// Not cached: a new folio of zeros (a hole), locked and uptodate.
@@ -326,10 +344,18 @@ fn held_map(nr: usize) -> Result<Option<KVec<bool>>> {
 }
 
 /// Whether a memory error took one of pages `first..first + nr`, and which
-/// of them the store holds (`map`: from [`held_map`]).
-fn held_in(state: &State, first: usize, nr: usize, mut map: Option<KVec<bool>>) -> (bool, Held) {
+/// of them the store holds (`map`: from [`held_map`]), under `state`.
+fn held_in(
+    state: &State,
+    poisoned: &Poisoned,
+    first: usize,
+    nr: usize,
+    mut map: Option<KVec<bool>>,
+) -> (bool, Held) {
     let pages = first..first + nr;
-    let poisoned = state.poisoned.iter().any(|p| pages.contains(p));
+    // Exact under `state`, under which memory failure records a page and
+    // removes it.
+    let poisoned = poisoned.any_in(first, nr);
     let mut held = 0;
     for i in pages {
         let h = state.held.get(i);
@@ -373,16 +399,13 @@ impl PageCache {
             Some(store) => PageCacheInode::with_writeback(capacity, store.pages(), pmd_folios)?,
             None => PageCacheInode::new(capacity, pmd_folios)?,
         };
-        let backing = Backing::new(store)?;
+        let backing = Backing::new(store, cache_limit)?;
         Arc::pin_init(
             try_pin_init!(Self {
-                state <- new_mutex!(State {
-                    held,
-                    cursor: 0,
-                    poisoned: KVec::new(),
-                }),
+                state <- new_mutex!(State { held, cursor: 0 }),
                 saving <- new_mutex!(()),
                 write_failed <- new_mutex!(None),
+                poisoned <- Poisoned::new(),
                 state_waits_for_folios: Atomic::new(false),
                 inode,
                 capacity,
@@ -477,13 +500,16 @@ impl PageCache {
         loop {
             // A device at its limit without a store refuses before it
             // allocates: a write or fault that gets `ENOSPC`/`SIGBUS` must
-            // not make the system reclaim first. The exact check is under
-            // `state`.
-            if self
-                .backing
-                .is_full(|| self.inode.nr_pages(), 1, self.cache_limit)
-            {
-                self.may_cache(&self.state.lock(), index, 1)?;
+            // not make the system reclaim first; so does a page a memory
+            // error took. Both are hints here, exact once the folio is
+            // added (below).
+            if let Some(room) = self.backing.room() {
+                if self.poisoned.any_in(index, 1) {
+                    return Err(EHWPOISON);
+                }
+                if room.is_full(1) {
+                    return self.refuse(index);
+                }
             }
             let (new, first) = match pmd.then(|| self.alloc_pmd_folio(index)).flatten() {
                 Some(new) => new,
@@ -500,27 +526,53 @@ impl PageCache {
             };
             let nr = new.nr_pages();
             // For a large folio's mixed pages, allocated before `state`.
-            let map = held_map(nr)?;
-            // The invalidate lock before `state`, as readahead holds it
-            // when it asks `state` what its pages are (`read_ahead`).
+            let map = match self.backing.evicts() {
+                true => held_map(nr)?,
+                false => None,
+            };
+            // The invalidate lock first: a reset adds nothing while it
+            // truncates, and readahead holds it when it asks `state` what
+            // its pages are (`read_ahead`).
             let add = self.inode.lock_for_add();
-            let state = self.state.lock();
-            // Whether the pages may be cached is only known under `state`;
-            // refused pages give the new folio back (a poisoned page, or
-            // the last free room taken by another task meanwhile). A
-            // PMD-sized folio refused so falls back to one page.
-            if let Err(e) = self.may_cache(&state, first, nr) {
-                if nr == 1 {
-                    return Err(e);
+            // Whether the pages may be cached is only known now; refused
+            // pages give the new folio back (a poisoned page, or the last
+            // free room taken by another task meanwhile). A PMD-sized folio
+            // refused so falls back to one page.
+            let admitted = match self.admit(&add, first, nr, map) {
+                Ok(admitted) => admitted,
+                Err(_) if nr > 1 => {
+                    pmd = false;
+                    self.counters.huge.pmd_folio_fallbacks.inc();
+                    continue;
                 }
-                pmd = false;
-                self.counters.huge.pmd_folio_fallbacks.inc();
-                continue;
-            }
-            let (_, held) = held_in(&state, first, nr, map);
+                Err(e) if e == ENOSPC => return self.refuse(index),
+                Err(e) => return Err(e),
+            };
             match add.add_locked(new, first) {
                 // New folios come referenced (`PageCacheInode::alloc_folio`).
                 Ok(locked) => {
+                    let held = match admitted {
+                        Admitted::Room(room) => {
+                            // Without `state`, a memory error that took a
+                            // page here before this folio came recorded it
+                            // before the page left the mapping: seen now.
+                            if self.poisoned.any_in(first, nr) {
+                                match self.inode.evict_locked(&locked) {
+                                    true => drop(room),
+                                    false => room.keep(),
+                                }
+                                if nr == 1 {
+                                    return Err(EHWPOISON);
+                                }
+                                pmd = false;
+                                self.counters.huge.pmd_folio_fallbacks.inc();
+                                continue;
+                            }
+                            room.keep();
+                            Held::None
+                        }
+                        Admitted::Store(_state, held) => held,
+                    };
                     if nr > 1 {
                         self.counters.huge.pmd_folios.inc();
                     }
@@ -529,6 +581,7 @@ impl PageCache {
                 // Another task cached a page of it since we looked: a
                 // PMD-sized folio then finds its range busy.
                 Err(e) if e == EEXIST => {
+                    drop(admitted);
                     if let Some(found) = self.cached(index) {
                         return Ok(found);
                     }
@@ -546,6 +599,43 @@ impl PageCache {
         }
     }
 
+    /// Whether pages `first..first + nr`, not cached, may get a new folio,
+    /// and what that takes, with the invalidate lock held shared (`add`):
+    /// without a store, room under the limit (`ENOSPC` past it; the pages
+    /// a memory error took are checked once the folio is added); with one,
+    /// `state`, under which the pages a memory error took are refused
+    /// (`EHWPOISON`) and which of them the store holds is read.
+    fn admit<'a>(
+        &'a self,
+        add: &InvalidateShared<'_>,
+        first: usize,
+        nr: usize,
+        map: Option<KVec<bool>>,
+    ) -> Result<Admitted<'a>> {
+        if let Some(room) = self.backing.room() {
+            return room.reserve(add, nr).map(Admitted::Room).ok_or(ENOSPC);
+        }
+        let state = self.state.lock();
+        match held_in(&state, &self.poisoned, first, nr, map) {
+            (true, _) => Err(EHWPOISON),
+            (false, held) => Ok(Admitted::Store(state, held)),
+        }
+    }
+
+    /// No room for page `index` without a store (`ENOSPC`), unless another
+    /// task cached it meanwhile: then that page.
+    #[cold]
+    fn refuse(&self, index: usize) -> Result<Found> {
+        if let Some(found) = self.cached(index) {
+            return Ok(found);
+        }
+        pr_info_ratelimited!(
+            "page {index} not cached: pcc holds its limit of {} pages (cache_pages=) (ENOSPC)\n",
+            self.cache_limit
+        );
+        Err(ENOSPC)
+    }
+
     /// A new PMD-sized folio for the aligned range around `index`, and the
     /// range's first page, if the range lies within capacity, none of it
     /// is cached, a cache without a store has room for all of it, and a
@@ -553,11 +643,7 @@ impl PageCache {
     fn alloc_pmd_folio(&self, index: usize) -> Option<(NewFolio, usize)> {
         let nr = mm::pmd_pages();
         let first = index & !(nr - 1);
-        if first + nr > self.capacity
-            || self.inode.has_pages(first, nr)
-            || self
-                .backing
-                .is_full(|| self.inode.nr_pages(), nr, self.cache_limit)
+        if first + nr > self.capacity || self.inode.has_pages(first, nr) || self.backing.is_full(nr)
         {
             return None;
         }
@@ -573,28 +659,6 @@ impl PageCache {
         }
         let state = self.state.lock();
         (first..first + nr).any(|i| state.held.get(i))
-    }
-
-    /// Whether pages `index..index + nr`, not cached, may get a new folio:
-    /// not if a memory error took the data of one (`EHWPOISON`), nor,
-    /// without a store, past the memory limit (`ENOSPC`).
-    fn may_cache(&self, state: &State, index: usize, nr: usize) -> Result {
-        let pages = index..index + nr;
-        if state.poisoned.iter().any(|p| pages.contains(p)) {
-            return Err(EHWPOISON);
-        }
-        // Exact under `state`, under which every page is added.
-        if self
-            .backing
-            .is_full(|| self.inode.nr_pages(), nr, self.cache_limit)
-        {
-            pr_info_ratelimited!(
-                "page {index} not cached: pcc holds its limit of {} pages (cache_pages=) (ENOSPC)\n",
-                self.cache_limit
-            );
-            return Err(ENOSPC);
-        }
-        Ok(())
     }
 
     /// A folio just locked after a wait, checked again as `filemap_fault`
@@ -661,7 +725,7 @@ impl PageCache {
     fn stored(&self, folio: &FolioState) -> Result<(bool, Held)> {
         let (first, nr) = (folio.index(), folio.nr_pages());
         let map = held_map(nr)?;
-        Ok(held_in(&self.state.lock(), first, nr, map))
+        Ok(held_in(&self.state.lock(), &self.poisoned, first, nr, map))
     }
 
     /// The folio at `index`, locked and uptodate, reading it from the store
@@ -746,8 +810,11 @@ impl PageCache {
         // writeback ends (`write_run`). What the truncation leaves to
         // record, `state` records below: nothing is added meanwhile.
         truncate.truncate_all();
+        if let Some(room) = self.backing.room() {
+            room.recount(&truncate, self.inode.nr_pages());
+        }
         let mut state = self.state.lock();
-        state.poisoned.clear();
+        self.poisoned.clear();
         *self.write_failed.lock() = None;
         if let Some(io) = self.backing.store() {
             // Every page a hole again, on the store too; the store's I/O
@@ -770,21 +837,16 @@ impl PageCache {
     /// `PCC_IOC_GET_STATS`.
     pub(crate) fn stats(&self) -> Stats {
         let c = &self.counters;
-        // Under `state`: no page is added meanwhile. Reclaim may drop a
-        // clean page, one that a writeback cleans after the walk below saw
-        // it dirty too: the count of cached pages, taken first, counts
-        // every page the walk saw, so that dirty <= cached.
-        let (cached, dirty) = {
-            let _state = self.state.lock();
-            let cached = self.inode.nr_pages();
-            let dirty = self
-                .inode
-                .folios_from(0)
-                .filter(|f| f.is_dirty())
-                .map(|f| f.nr_pages())
-                .sum::<usize>();
-            (cached, dirty)
-        };
+        // Both counted in one walk of the mapping, so that dirty <= cached
+        // whatever changes meanwhile: a miss without a store adds a page
+        // without `state`, and reclaim drops clean pages without it.
+        let (cached, dirty) = self
+            .inode
+            .folios_from(0)
+            .fold((0, 0), |(cached, dirty), f| {
+                let nr = f.nr_pages();
+                (cached + nr, dirty + if f.is_dirty() { nr } else { 0 })
+            });
         Stats {
             faults: c.faults.get(),
             fault_misses: c.fault_misses.get(),

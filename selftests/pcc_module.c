@@ -317,6 +317,130 @@ TEST(cache_pages_bounds_memory_as_tmpfs_size_does)
 	EXPECT_STREQ("0", pcc_param("cache_pages", &mode));
 }
 
+/*
+ * Without a store, misses take no lock of pcc's to stay within
+ * cache_pages=: each reserves its page's room before adding it, and one
+ * that finds the page cached by another gives the room back. Four
+ * writers race over twice the room, two of them over the same pages in
+ * the same order (so that they find each other's pages), two in the
+ * other order: every write either lands or gets ENOSPC, and exactly the
+ * limit's worth of pages is cached, each holding a writer's data.
+ */
+TEST(concurrent_misses_stop_exactly_at_the_memory_limit)
+{
+	enum { LIMIT = 256, PAGES = 2 * LIMIT, WRITERS = 4 };
+	int fd, w, status, written = 0, hole = -1;
+	struct pcc_stats st;
+	char page[4096];
+	pid_t pid[WRITERS];
+
+	ASSERT_EQ(0, pcc_reload("cache_pages=256")) TH_LOG("reload: %s", strerror(errno));
+	fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	for (w = 0; w < WRITERS; w++) {
+		pid[w] = fork();
+		ASSERT_LE(0, pid[w]);
+		if (pid[w] == 0) {
+			int i;
+
+			memset(page, 'a' + w, sizeof(page));
+			for (i = 0; i < PAGES; i++) {
+				int n = w % 2 ? PAGES - 1 - i : i;
+
+				if (pwrite(fd, page, sizeof(page), (off_t)n * 4096) != sizeof(page) &&
+				    errno != ENOSPC)
+					_exit(1);
+			}
+			_exit(0);
+		}
+	}
+	for (w = 0; w < WRITERS; w++) {
+		ASSERT_EQ(pid[w], waitpid(pid[w], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			TH_LOG("writer %d: status %#x (1: an error other than ENOSPC)", w, status);
+	}
+	ASSERT_EQ(0, pcc_stats(fd, &st));
+	EXPECT_EQ(LIMIT, st.pages_cached);
+	for (w = 0; w < PAGES; w++) {
+		ASSERT_EQ(sizeof(page), pread(fd, page, sizeof(page), (off_t)w * 4096));
+		if (!page[0]) {
+			hole = w;
+			continue;
+		}
+		written++;
+		EXPECT_TRUE(page[0] >= 'a' && page[0] < 'a' + WRITERS && page[4095] == page[0])
+			TH_LOG("page %d holds %#x", w, page[0]);
+	}
+	EXPECT_EQ(LIMIT, written);
+	/* Full, and no more: a hole is still refused; reset gives the room back. */
+	ASSERT_LE(0, hole);
+	memset(page, 'z', sizeof(page));
+	errno = 0;
+	EXPECT_EQ(-1, pwrite(fd, page, sizeof(page), (off_t)hole * 4096));
+	EXPECT_EQ(ENOSPC, errno);
+	ASSERT_LE(0, ioctl(fd, PCC_IOC_RESET));
+	for (w = 0; w < LIMIT; w++)
+		ASSERT_EQ(sizeof(page), pwrite(fd, page, sizeof(page), (off_t)w * 4096))
+			TH_LOG("page %d after reset: %s", w, strerror(errno));
+	close(fd);
+	ASSERT_EQ(0, pcc_reload("")) TH_LOG("reload: %s", strerror(errno));
+}
+
+/*
+ * Without a store, a page lost to a memory error keeps its room under
+ * cache_pages= until PCC_IOC_RESET, as a poisoned tmpfs page keeps its
+ * block until it is truncated: it is no longer cached, it reads as EIO,
+ * and a new page past the limit is still refused. Reset gives the room
+ * back and makes the page a hole again.
+ */
+TEST(a_page_lost_to_a_memory_error_keeps_its_room_until_reset)
+{
+	struct pcc_stats st;
+	char page[4096];
+	int fd, i, status;
+	pid_t pid;
+
+	if (pcc_hwpoison_unavailable())
+		SKIP(return, "%s", pcc_hwpoison_unavailable());
+	ASSERT_EQ(0, pcc_reload("cache_pages=8")) TH_LOG("reload: %s", strerror(errno));
+	fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	memset(page, 'm', sizeof(page));
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(sizeof(page), pwrite(fd, page, sizeof(page), (off_t)i * 4096));
+	/* In a child: memory failure may signal the task that maps the page. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		char *p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 3 * 4096);
+
+		if (p == MAP_FAILED || *(volatile char *)p != 'm')
+			_exit(2);
+		_exit(madvise(p, 4096, MADV_HWPOISON) ? 1 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE((WIFEXITED(status) && WEXITSTATUS(status) == 0) ||
+		    (WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS))
+		TH_LOG("poisoning child: status %#x (1: madvise failed, 2: no page)", status);
+	ASSERT_EQ(0, pcc_stats(fd, &st));
+	EXPECT_EQ(7, st.pages_cached);
+	errno = 0;
+	EXPECT_EQ(-1, pread(fd, page, sizeof(page), 3 * 4096));
+	EXPECT_EQ(EIO, errno);
+	errno = 0;
+	EXPECT_EQ(-1, pwrite(fd, page, sizeof(page), 20 * 4096));
+	EXPECT_EQ(ENOSPC, errno);
+	ASSERT_LE(0, ioctl(fd, PCC_IOC_RESET));
+	EXPECT_EQ(sizeof(page), pread(fd, page, sizeof(page), 3 * 4096));
+	EXPECT_EQ(0, page[0]);
+	memset(page, 'n', sizeof(page));
+	for (i = 0; i < 8; i++)
+		EXPECT_EQ(sizeof(page), pwrite(fd, page, sizeof(page), (off_t)(20 + i) * 4096))
+			TH_LOG("page %d after reset: %s", 20 + i, strerror(errno));
+	close(fd);
+	ASSERT_EQ(0, pcc_reload("")) TH_LOG("reload: %s", strerror(errno));
+}
+
 TEST(a_read_only_file_cannot_reset_write_back_or_evict)
 {
 	long psz = sysconf(_SC_PAGESIZE);

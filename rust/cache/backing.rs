@@ -10,6 +10,10 @@ use crate::{
             Folio,
             FolioGuard, //
         },
+        mapping::{
+            InvalidateExclusive,
+            InvalidateShared, //
+        },
         vm_ops::{
             LockOrRetry,
             VmFault, //
@@ -21,7 +25,10 @@ use kernel::{
     prelude::*,
     sync::{
         aref::ARef,
-        atomic::ordering::Relaxed,
+        atomic::{
+            ordering::Relaxed,
+            Atomic, //
+        },
         Arc, //
     },
 };
@@ -32,11 +39,85 @@ pub(super) enum Backing {
     /// No store (`backing=` not given): a page not cached is a hole, which
     /// reads as zeros. A cached page is the only copy of its data, so none
     /// is evicted, and the cache is full at its limit, as tmpfs is.
-    MemoryOnly,
+    MemoryOnly(Room),
     /// A store: a page not cached is read from it, unless its bitmap says
     /// the page is a hole. Dirty pages are written back to it; clean ones
     /// may be evicted, to be read again on their next access.
     Store(StoreBacking),
+}
+
+/// The room a memory-only cache has under its `cache_pages=` limit, kept
+/// as shmem keeps a tmpfs's blocks (`shmem_inode_acct_blocks`): a miss
+/// reserves room for its pages before it adds them, in one atomic step,
+/// so that misses need no lock of pcc's to stop exactly at the limit.
+/// `used` counts the pages cached and the pages reserved for folios being
+/// added. A page lost to a memory error keeps its room until
+/// `PCC_IOC_RESET`, as a poisoned tmpfs page keeps its block until it is
+/// truncated.
+pub(super) struct Room {
+    used: Atomic<usize>,
+    limit: usize,
+}
+
+impl Room {
+    fn new(limit: usize) -> Self {
+        Self {
+            used: Atomic::new(0),
+            limit,
+        }
+    }
+
+    /// Whether there is no room for `nr` more pages now: a hint, which a
+    /// miss reads before it allocates ([`Self::reserve`] is exact).
+    #[inline]
+    pub(super) fn is_full(&self, nr: usize) -> bool {
+        self.used.load(Relaxed) + nr > self.limit
+    }
+
+    /// Room for `nr` pages, reserved until the [`Reserved`] is dropped or
+    /// kept; `None` if it would pass the limit (`percpu_counter_limited_add`).
+    /// Only while folios may be added (`_add`): a reset, which adds none
+    /// meanwhile, counts again what is cached ([`Self::recount`]).
+    #[inline]
+    pub(super) fn reserve(&self, _add: &InvalidateShared<'_>, nr: usize) -> Option<Reserved<'_>> {
+        let mut used = self.used.load(Relaxed);
+        loop {
+            if used + nr > self.limit {
+                return None;
+            }
+            match self.used.cmpxchg(used, used + nr, Relaxed) {
+                Ok(_) => return Some(Reserved { room: self, nr }),
+                Err(now) => used = now,
+            }
+        }
+    }
+
+    /// After a reset's truncation, with no folio added meanwhile
+    /// (`_truncate`) and so none reserved: the room is what `cached`, the
+    /// pages still cached, leave. The lost pages' room comes back.
+    pub(super) fn recount(&self, _truncate: &InvalidateExclusive<'_>, cached: usize) {
+        self.used.store(cached, Relaxed);
+    }
+}
+
+/// Room for a folio's pages ([`Room::reserve`]), given back when dropped
+/// unless [`Self::keep`] says the folio was added.
+pub(super) struct Reserved<'a> {
+    room: &'a Room,
+    nr: usize,
+}
+
+impl Reserved<'_> {
+    /// The folio was added: its pages keep the room.
+    pub(super) fn keep(self) {
+        core::mem::forget(self);
+    }
+}
+
+impl Drop for Reserved<'_> {
+    fn drop(&mut self) {
+        self.room.used.fetch_sub(self.nr, Relaxed);
+    }
 }
 
 /// Which pages of a folio the store holds, taken under `PageCache::state`
@@ -59,9 +140,10 @@ pub(super) struct StoreBacking {
 }
 
 impl Backing {
-    pub(super) fn new(store: Option<Store>) -> Result<Self> {
+    /// Memory only without `store`, with room for `limit` pages.
+    pub(super) fn new(store: Option<Store>, limit: usize) -> Result<Self> {
         let Some(store) = store else {
-            return Ok(Self::MemoryOnly);
+            return Ok(Self::MemoryOnly(Room::new(limit)));
         };
         Ok(Self::Store(StoreBacking {
             store: Arc::new(store, GFP_KERNEL)?,
@@ -71,8 +153,18 @@ impl Backing {
     /// The store, if there is one.
     pub(super) fn store(&self) -> Option<&StoreBacking> {
         match self {
-            Self::MemoryOnly => None,
+            Self::MemoryOnly(_) => None,
             Self::Store(s) => Some(s),
+        }
+    }
+
+    /// The room under the limit, without a store (with one, the limit is
+    /// kept by evicting clean pages).
+    #[inline]
+    pub(super) fn room(&self) -> Option<&Room> {
+        match self {
+            Self::MemoryOnly(room) => Some(room),
+            Self::Store(_) => None,
         }
     }
 
@@ -82,11 +174,11 @@ impl Backing {
         matches!(self, Self::Store(_))
     }
 
-    /// Whether a cache holding `cached()` pages has no room for `nr` more:
-    /// only a memory-only one at its `limit` (a store-backed one evicts
-    /// clean pages to make room instead, and is not asked what it holds).
-    pub(super) fn is_full(&self, cached: impl FnOnce() -> usize, nr: usize, limit: usize) -> bool {
-        !self.evicts() && cached() + nr > limit
+    /// Whether there is no room for `nr` more pages: only a memory-only
+    /// cache at its limit (a store-backed one evicts clean pages to make
+    /// room instead). A hint ([`Room::is_full`]).
+    pub(super) fn is_full(&self, nr: usize) -> bool {
+        self.room().is_some_and(|room| room.is_full(nr))
     }
 
     /// Whether a new folio of which the store holds `held` is read from
@@ -150,7 +242,7 @@ impl Backing {
     /// is read alone); 1 without a store.
     pub(super) fn max_read_pages(&self) -> usize {
         match self {
-            Self::MemoryOnly => 1,
+            Self::MemoryOnly(_) => 1,
             Self::Store(s) => s.store.max_read_pages(),
         }
     }
@@ -167,7 +259,7 @@ impl Backing {
         folio: ARef<Folio>,
     ) -> LockOrRetry<'a> {
         match self {
-            Self::MemoryOnly => LockOrRetry::Locked(vmf, FolioGuard::new(folio)),
+            Self::MemoryOnly(_) => LockOrRetry::Locked(vmf, FolioGuard::new(folio)),
             Self::Store(_) => vmf.lock_folio_or_retry(folio),
         }
     }
@@ -175,7 +267,7 @@ impl Backing {
     /// The store's (reads, writes) of pages; none without one.
     pub(super) fn io_counts(&self) -> (u64, u64) {
         match self {
-            Self::MemoryOnly => (0, 0),
+            Self::MemoryOnly(_) => (0, 0),
             Self::Store(s) => (s.store.reads.load(Relaxed), s.store.writes.load(Relaxed)),
         }
     }

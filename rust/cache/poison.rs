@@ -13,7 +13,100 @@ use crate::ext::{
     },
     print::pr_err_ratelimited,
 };
-use kernel::prelude::*;
+use kernel::{
+    new_spinlock,
+    prelude::*,
+    sync::{
+        atomic::{
+            ordering::Relaxed,
+            Atomic, //
+        },
+        SpinLock, //
+    },
+};
+
+/// The pages whose data a memory error took: they read as `EIO` and fault
+/// as `VM_FAULT_HWPOISON` until `PCC_IOC_RESET`. A lock of their own, the
+/// last in pcc's order (taken under `state` and under a folio's lock, and
+/// taking nothing), so that a miss without a store checks them without
+/// `state` ([`PageCache::add_after_miss`]).
+#[pin_data]
+pub(super) struct Poisoned {
+    #[pin]
+    pages: SpinLock<KVec<usize>>,
+    /// Whether `pages` holds any: set under the lock with each record,
+    /// before the page leaves the mapping.
+    any: Atomic<bool>,
+}
+
+impl Poisoned {
+    pub(super) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            pages <- new_spinlock!(KVec::new()),
+            any: Atomic::new(false),
+        })
+    }
+
+    /// Whether one of pages `first..first + nr` is recorded.
+    ///
+    /// Without the lock while none is: exact for a caller that has taken
+    /// a lock that a page's removal from the mapping released after its
+    /// record (the xarray's, which adding a folio takes: a folio added
+    /// there after a poisoned one left sees its record; memory failure
+    /// records before it removes), a hint for any other.
+    #[inline]
+    pub(super) fn any_in(&self, first: usize, nr: usize) -> bool {
+        self.any.load(Relaxed) && self.any_in_locked(first, nr)
+    }
+
+    /// [`Self::any_in`] under the lock, exact for every caller: a lookup
+    /// that missed a page a memory error removed sees its record, made
+    /// before the removal that the lookup saw.
+    pub(super) fn any_in_locked(&self, first: usize, nr: usize) -> bool {
+        let pages = first..first + nr;
+        self.pages.lock().iter().any(|p| pages.contains(p))
+    }
+
+    /// How many pages are recorded.
+    pub(super) fn count(&self) -> usize {
+        self.pages.lock().len()
+    }
+
+    /// Record pages `first..first + nr` not recorded yet. No allocation
+    /// that waits: memory failure calls, holding a folio's lock and
+    /// `mf_mutex`. Recorded before the caller removes a page from the
+    /// mapping ([`Self::any_in`] relies on it). Returns whether one was
+    /// new.
+    fn record(&self, first: usize, nr: usize) -> Result<bool> {
+        let mut pages = self.pages.lock();
+        let mut new = false;
+        for i in first..first + nr {
+            if !pages.contains(&i) {
+                let pushed = pages.push(i, GFP_NOWAIT | __GFP_NOWARN);
+                // Set with the first record, before an error returns.
+                self.any.store(!pages.is_empty(), Relaxed);
+                pushed?;
+                new = true;
+            }
+        }
+        Ok(new)
+    }
+
+    /// Undo the [`Self::record`] of one page that was new, whose removal
+    /// failed.
+    fn unrecord(&self, index: usize) {
+        let mut pages = self.pages.lock();
+        pages.retain(|p| *p != index);
+        self.any.store(!pages.is_empty(), Relaxed);
+    }
+
+    /// Forget every record (`PCC_IOC_RESET`, with no page added meanwhile).
+    pub(super) fn clear(&self) {
+        let mut pages = self.pages.lock();
+        pages.clear();
+        self.any.store(false, Relaxed);
+    }
+}
 
 /// Memory failure (`me_pagecache_dirty`/`_clean`): pcc gives up the page,
 /// and its data with it. Like shmem, which keeps a poisoned page in the
@@ -36,7 +129,7 @@ impl HandleMemoryFailure for PageCache {
         // the folio is not recovered here: memory failure reports it
         // failed and leaves it poisoned in the cache, where a fault gets
         // `SIGBUS` and `read`/`write` `EIO` until `PCC_IOC_RESET`.
-        let Some(mut state) = self.lock_state_holding_a_folio() else {
+        let Some(state) = self.lock_state_holding_a_folio() else {
             pr_err_ratelimited!(
                 "page {index}: memory error not recovered, a reset or a writeback without a store holds pcc's state (EBUSY)\n"
             );
@@ -49,14 +142,12 @@ impl HandleMemoryFailure for PageCache {
         // No allocation that waits for reclaim under `mf_mutex`: without
         // memory for the record the page stays poisoned in the cache, which
         // reports the loss all the same.
-        if lost {
-            state.poisoned.push(index, GFP_NOWAIT | __GFP_NOWARN)?;
-        }
+        let recorded = lost && self.poisoned.record(index, 1)?;
         let removed = match folio.remove() {
             Ok(removed) => removed,
             Err(e) => {
-                if lost {
-                    state.poisoned.pop();
+                if recorded {
+                    self.poisoned.unrecord(index);
                 }
                 return Err(e);
             }
@@ -86,14 +177,9 @@ impl HandleMemoryFailure for PageCache {
     /// folio.
     fn large_folio_poisoned(&self, folio: &FolioState) -> Result {
         let (first, nr) = (folio.index(), folio.nr_pages());
-        let Some(mut state) = self.lock_state_holding_a_folio() else {
+        let Some(_state) = self.lock_state_holding_a_folio() else {
             return Err(EBUSY);
         };
-        for i in first..first + nr {
-            if !state.poisoned.contains(&i) {
-                state.poisoned.push(i, GFP_NOWAIT | __GFP_NOWARN)?;
-            }
-        }
-        Ok(())
+        self.poisoned.record(first, nr).map(|_| ())
     }
 }

@@ -40,7 +40,7 @@ impl PageCache {
             return false;
         }
         let state = self.state.lock();
-        state.held.get(index) && !state.poisoned.contains(&index)
+        state.held.get(index) && !self.poisoned.any_in(index, 1)
     }
 
     /// Whether a fault on `file` may read ahead at all: with a store, the
@@ -136,7 +136,7 @@ impl ReadPages for PageCache {
                 continue;
             };
             let locked_state = state.get_or_insert_with(|| self.state.lock());
-            let (poisoned, held) = held_in(locked_state, index, pages, map);
+            let (poisoned, held) = held_in(locked_state, &self.poisoned, index, pages, map);
             match held {
                 // A page a memory error took goes on reporting the loss.
                 _ if poisoned => {

@@ -87,11 +87,13 @@ impl PageCache {
         index: usize,
         last: usize,
     ) -> Result<Option<ARef<Folio>>> {
-        // A hit needs no lock of pcc's, as in `lookup`. A miss takes
-        // `state`, under which pcc's eviction, reset and memory failure
-        // take a page out of the mapping and record what it is now (in the
-        // store, a hole, poisoned); the kernel's reclaim drops only clean
-        // pages, whose record does not change.
+        // A hit needs no lock of pcc's, as in `lookup`. A miss with a
+        // store takes `state`, under which pcc's eviction, reset and memory
+        // failure take a page out of the mapping and record what it is now
+        // (in the store, a hole, poisoned); the kernel's reclaim drops only
+        // clean pages, whose record does not change. Without a store, only
+        // a memory error records a page (a hole otherwise), before it takes
+        // it out: the record's own lock is enough.
         match self.inode.get(index) {
             Some(folio) => {
                 // The flags read once for the tests below (FolioNow).
@@ -110,11 +112,16 @@ impl PageCache {
                 }
             }
             None => {
-                let state = self.state.lock();
-                if state.poisoned.contains(&index) {
+                let (poisoned, held) = match self.backing.evicts() {
+                    true => {
+                        let state = self.state.lock();
+                        (self.poisoned.any_in(index, 1), state.held.get(index))
+                    }
+                    false => (self.poisoned.any_in_locked(index, 1), false),
+                };
+                if poisoned {
                     Err(EHWPOISON)
-                } else if state.held.get(index) {
-                    drop(state);
+                } else if held {
                     if self.reads_ahead_from(file) {
                         file.sync_ra(index, wanted(index, last));
                     }

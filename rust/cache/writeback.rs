@@ -374,7 +374,7 @@ impl PageCache {
                 f.is_hwpoison() && (f.is_dirty() || pages_of(f).any(|i| !state.held.get(i)))
             });
             (
-                state.poisoned.len() + stuck.count(),
+                self.poisoned.count() + stuck.count(),
                 state.held.sync_failed(),
             )
         };
