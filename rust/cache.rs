@@ -607,7 +607,7 @@ impl PageCache {
     /// (`EHWPOISON`) and which of them the store holds is read.
     fn admit<'a>(
         &'a self,
-        add: &InvalidateShared<'_>,
+        add: &'a InvalidateShared<'_>,
         first: usize,
         nr: usize,
         map: Option<KVec<bool>>,

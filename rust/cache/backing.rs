@@ -76,17 +76,28 @@ impl Room {
 
     /// Room for `nr` pages, reserved until the [`Reserved`] is dropped or
     /// kept; `None` if it would pass the limit (`percpu_counter_limited_add`).
-    /// Only while folios may be added (`_add`): a reset, which adds none
-    /// meanwhile, counts again what is cached ([`Self::recount`]).
+    /// Only while folios may be added (`add`), which the reservation
+    /// borrows, so that it ends before the lock is released: a reset, which
+    /// adds none meanwhile, counts again what is cached ([`Self::recount`]).
     #[inline]
-    pub(super) fn reserve(&self, _add: &InvalidateShared<'_>, nr: usize) -> Option<Reserved<'_>> {
+    pub(super) fn reserve<'a>(
+        &'a self,
+        add: &'a InvalidateShared<'_>,
+        nr: usize,
+    ) -> Option<Reserved<'a>> {
         let mut used = self.used.load(Relaxed);
         loop {
             if used + nr > self.limit {
                 return None;
             }
             match self.used.cmpxchg(used, used + nr, Relaxed) {
-                Ok(_) => return Some(Reserved { room: self, nr }),
+                Ok(_) => {
+                    return Some(Reserved {
+                        room: self,
+                        nr,
+                        _add: add,
+                    })
+                }
                 Err(now) => used = now,
             }
         }
@@ -105,6 +116,9 @@ impl Room {
 pub(super) struct Reserved<'a> {
     room: &'a Room,
     nr: usize,
+    /// The invalidate lock the reservation was made under, held until it
+    /// ends.
+    _add: &'a InvalidateShared<'a>,
 }
 
 impl Reserved<'_> {
