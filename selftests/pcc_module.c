@@ -5,6 +5,7 @@
  * nothing else may hold /dev/pcc while they run; each leaves pcc loaded
  * with its default parameters.
  */
+#include <sched.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -320,16 +321,18 @@ TEST(cache_pages_bounds_memory_as_tmpfs_size_does)
 /*
  * Without a store, misses take no lock of pcc's to stay within
  * cache_pages=: each reserves its page's room before adding it, and one
- * that finds the page cached by another gives the room back. Four
- * writers race over twice the room, two of them over the same pages in
- * the same order (so that they find each other's pages), two in the
- * other order: every write either lands or gets ENOSPC, and exactly the
- * limit's worth of pages is cached, each holding a writer's data.
+ * that finds the page cached by another (EEXIST) gives the room back.
+ * Four writers race over twice the room: two pairs, one from each end,
+ * the two of a pair meeting at a barrier before each page so that both
+ * miss it and one of them loses the race to add it. Every write either
+ * lands or gets ENOSPC, and exactly the limit's worth of pages is cached,
+ * each holding a writer's data.
  */
 TEST(concurrent_misses_stop_exactly_at_the_memory_limit)
 {
 	enum { LIMIT = 256, PAGES = 2 * LIMIT, WRITERS = 4 };
 	int fd, w, status, written = 0, hole = -1;
+	unsigned int *arrived;
 	struct pcc_stats st;
 	char page[4096];
 	pid_t pid[WRITERS];
@@ -337,16 +340,23 @@ TEST(concurrent_misses_stop_exactly_at_the_memory_limit)
 	ASSERT_EQ(0, pcc_reload("cache_pages=256")) TH_LOG("reload: %s", strerror(errno));
 	fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
+	/* One barrier count a pair. */
+	arrived = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, arrived);
 	for (w = 0; w < WRITERS; w++) {
 		pid[w] = fork();
 		ASSERT_LE(0, pid[w]);
 		if (pid[w] == 0) {
+			unsigned int *pair = &arrived[16 * (w / 2)];
 			int i;
 
 			memset(page, 'a' + w, sizeof(page));
 			for (i = 0; i < PAGES; i++) {
-				int n = w % 2 ? PAGES - 1 - i : i;
+				int n = w / 2 ? PAGES - 1 - i : i;
 
+				__atomic_fetch_add(pair, 1, __ATOMIC_SEQ_CST);
+				while (__atomic_load_n(pair, __ATOMIC_ACQUIRE) < 2u * (i + 1))
+					sched_yield();
 				if (pwrite(fd, page, sizeof(page), (off_t)n * 4096) != sizeof(page) &&
 				    errno != ENOSPC)
 					_exit(1);
@@ -359,6 +369,7 @@ TEST(concurrent_misses_stop_exactly_at_the_memory_limit)
 		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 			TH_LOG("writer %d: status %#x (1: an error other than ENOSPC)", w, status);
 	}
+	munmap(arrived, 4096);
 	ASSERT_EQ(0, pcc_stats(fd, &st));
 	EXPECT_EQ(LIMIT, st.pages_cached);
 	for (w = 0; w < PAGES; w++) {

@@ -172,14 +172,13 @@ impl HandleMemoryFailure for PageCache {
     /// not read (it is for pages not cached), and the bad one is removed
     /// as any poisoned page; if it fails, the folio is lost whole, as
     /// [`FolioState::is_hwpoison`] says of it while cached, and the record
-    /// keeps saying so if it is dropped. As for `error_remove_folio`,
-    /// `state` is not waited for while its holder may wait for this
-    /// folio.
+    /// keeps saying so if it is dropped. Without a store nothing else is
+    /// recorded of a page, so no lock is taken but the record's own (the
+    /// last in pcc's order): no holder of `state` can keep the split from
+    /// happening.
     fn large_folio_poisoned(&self, folio: &FolioState) -> Result {
-        let (first, nr) = (folio.index(), folio.nr_pages());
-        let Some(_state) = self.lock_state_holding_a_folio() else {
-            return Err(EBUSY);
-        };
-        self.poisoned.record(first, nr).map(|_| ())
+        self.poisoned
+            .record(folio.index(), folio.nr_pages())
+            .map(|_| ())
     }
 }
