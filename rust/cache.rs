@@ -95,11 +95,13 @@
 //!       -> folio lock, writeback  (reset's truncation, before `state`)
 //!       -> state (pcc's Mutex)
 //!         -> folio lock  (writeback without a store)
-//!           -> the poisoned record (a spinlock, the last lock of pcc's)
 //!           -> i_mmap_rwsem -> page table lock  (folio_mkclean, unmapping)
 //!       -> the folio locks of a readahead batch -> state
 //!     -> the store's file  (its bitmap written and synced, `state` released)
 //! folio lock -> the store's file  (a page read into a locked folio)
+//! state, folio lock -> the poisoned pages' record (a spinlock, the last
+//!   lock of pcc's: memory failure, a miss without a store that checks
+//!   the folio it added)
 //! a run's writeback -> state  (the run noted written before it ends)
 //! I_SYNC, s_umount (the flusher, sync(2)) -> what writeback takes above
 //! ```
