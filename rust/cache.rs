@@ -625,11 +625,19 @@ impl PageCache {
     }
 
     /// No room for page `index` without a store (`ENOSPC`), unless another
-    /// task cached it meanwhile: then that page.
+    /// task cached it meanwhile (then that page) or a memory error took it
+    /// (`EHWPOISON`, from the record under its lock: exact for a lookup
+    /// that missed, where the check before the allocation is a hint).
+    /// The room a PMD-sized folio reserves for its pages until it is added
+    /// or falls back may refuse a page meanwhile, as shmem's reservation
+    /// of a huge page's blocks may.
     #[cold]
     fn refuse(&self, index: usize) -> Result<Found> {
         if let Some(found) = self.cached(index) {
             return Ok(found);
+        }
+        if self.poisoned.any_in_locked(index, 1) {
+            return Err(EHWPOISON);
         }
         pr_info_ratelimited!(
             "page {index} not cached: pcc holds its limit of {} pages (cache_pages=) (ENOSPC)\n",
@@ -640,12 +648,15 @@ impl PageCache {
 
     /// A new PMD-sized folio for the aligned range around `index`, and the
     /// range's first page, if the range lies within capacity, none of it
-    /// is cached, a cache without a store has room for all of it, and a
-    /// huge page is free.
+    /// is cached or poisoned, a cache without a store has room for all of
+    /// it, and a huge page is free (hints: exact once it is added).
     fn alloc_pmd_folio(&self, index: usize) -> Option<(NewFolio, usize)> {
         let nr = mm::pmd_pages();
         let first = index & !(nr - 1);
-        if first + nr > self.capacity || self.inode.has_pages(first, nr) || self.backing.is_full(nr)
+        if first + nr > self.capacity
+            || self.inode.has_pages(first, nr)
+            || self.backing.is_full(nr)
+            || self.poisoned.any_in(first, nr)
         {
             return None;
         }
@@ -703,11 +714,23 @@ impl PageCache {
         let held = match self.stored(&locked)? {
             (false, held) => held,
             // A memory error took one of its pages since: it goes, and the
-            // page is looked up again on its own.
+            // page is looked up again on its own. With a store under
+            // `state`, under which the mapping and the record change
+            // together; without one, not: a writeback without a store
+            // waits for folio locks under it. A folio that cannot go
+            // reports the loss rather than being looked up again.
             (true, _) => {
-                let _state = self.state.lock();
-                self.inode.evict_locked(&locked);
-                return Ok(None);
+                let evicted = match self.backing.evicts() {
+                    true => {
+                        let _state = self.state.lock();
+                        self.inode.evict_locked(&locked)
+                    }
+                    false => self.inode.evict_locked(&locked),
+                };
+                return match evicted {
+                    true => Ok(None),
+                    false => Err(EHWPOISON),
+                };
             }
         };
         if self.backing.read(&locked, &held) {

@@ -452,6 +452,10 @@ TEST(a_page_lost_to_a_memory_error_keeps_its_room_until_reset)
 	errno = 0;
 	EXPECT_EQ(-1, pread(fd, page, sizeof(page), 3 * 4096));
 	EXPECT_EQ(EIO, errno);
+	/* Full, yet the lost page reports its loss, not the limit. */
+	errno = 0;
+	EXPECT_EQ(-1, pwrite(fd, page, sizeof(page), 3 * 4096));
+	EXPECT_EQ(EIO, errno);
 	errno = 0;
 	EXPECT_EQ(-1, pwrite(fd, page, sizeof(page), 20 * 4096));
 	EXPECT_EQ(ENOSPC, errno);
