@@ -517,8 +517,7 @@ impl PageCache {
                 Some(new) => new,
                 None => {
                     if pmd {
-                        self.counters.huge.pmd_folio_fallbacks.inc();
-                        pmd = false;
+                        self.fall_back(&mut pmd);
                     }
                     // Allocate before taking `state`: the allocation may
                     // reclaim and wait, and at pcc's `cache_pages=` limit it
@@ -543,8 +542,7 @@ impl PageCache {
             let admitted = match self.admit(&add, first, nr, map) {
                 Ok(admitted) => admitted,
                 Err(_) if nr > 1 => {
-                    pmd = false;
-                    self.counters.huge.pmd_folio_fallbacks.inc();
+                    self.fall_back(&mut pmd);
                     continue;
                 }
                 Err(e) if e == ENOSPC => return self.refuse(index),
@@ -566,8 +564,7 @@ impl PageCache {
                                 if nr == 1 {
                                     return Err(EHWPOISON);
                                 }
-                                pmd = false;
-                                self.counters.huge.pmd_folio_fallbacks.inc();
+                                self.fall_back(&mut pmd);
                                 continue;
                             }
                             room.keep();
@@ -592,13 +589,20 @@ impl PageCache {
                 // without reclaim (`ENOMEM`): one page instead, as shmem
                 // falls back.
                 Err(_) if nr > 1 => {
-                    pmd = false;
-                    self.counters.huge.pmd_folio_fallbacks.inc();
+                    self.fall_back(&mut pmd);
                     continue;
                 }
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// A miss that wanted a PMD-sized folio takes one page instead,
+    /// counted in `pmd_folio_fallbacks`, as `shmem_alloc_and_add_folio`
+    /// falls back.
+    fn fall_back(&self, pmd: &mut bool) {
+        *pmd = false;
+        self.counters.huge.pmd_folio_fallbacks.inc();
     }
 
     /// Whether pages `first..first + nr`, not cached, may get a new folio,
