@@ -868,14 +868,10 @@ impl PageCache {
         let c = &self.counters;
         // Both counted in one walk of the mapping, so that dirty <= cached
         // whatever changes meanwhile: a miss without a store adds a page
-        // without `state`, and reclaim drops clean pages without it.
-        let (cached, dirty) = self
-            .inode
-            .folios_from(0)
-            .fold((0, 0), |(cached, dirty), f| {
-                let nr = f.nr_pages();
-                (cached + nr, dirty + if f.is_dirty() { nr } else { 0 })
-            });
+        // without `state`, and reclaim drops clean pages without it. The
+        // walk takes no folio reference, which would fail a concurrent
+        // memory failure's removal of a poisoned page.
+        let (cached, dirty) = self.inode.count_pages();
         Stats {
             faults: c.faults.get(),
             fault_misses: c.fault_misses.get(),

@@ -24,6 +24,8 @@ struct folio *pcc_filemap_alloc_folio(struct address_space *mapping);
 int pcc_filemap_add_folio(struct address_space *mapping, struct folio *folio, pgoff_t index);
 void pcc_filemap_invalidate_lock(struct address_space *mapping);
 void pcc_filemap_invalidate_unlock(struct address_space *mapping);
+void pcc_mapping_count_pages(struct address_space *mapping, unsigned long *cached,
+			     unsigned long *dirty);
 vm_fault_t pcc_filemap_map_pages_counted(struct vm_fault *vmf, pgoff_t start, pgoff_t end,
 					 unsigned long *ptes);
 void pcc_release_fault_lock(struct vm_fault *vmf);

@@ -748,39 +748,47 @@ TEST(poisoned_clean_page_with_store_is_read_again)
 	EXPECT_EQ(0, pcc_reload("")) TH_LOG("reload: %s", strerror(errno));
 }
 
-/* Reads the stats until told to stop: each read holds pcc's state Mutex. */
-struct stats_reader {
+#define BUSY_PAGES	16
+#define HOLE_PAGES	1024
+
+/*
+ * A task that keeps pcc's state Mutex busy until told to stop: it reads
+ * HOLE_PAGES pages of holes of a device with a store at a time, each page
+ * looked up in the store's bitmap under the Mutex.
+ */
+struct busy_reader {
 	int fd;
+	off_t hole;
 	volatile int stop;
 	long reads;
 };
 
-static void *read_stats(void *arg)
+static void *keep_reading(void *arg)
 {
-	struct stats_reader *r = arg;
-	struct pcc_stats n;
+	static char buf[HOLE_PAGES * PSZ];
+	struct busy_reader *r = arg;
 
 	while (!r->stop)
-		if (pcc_stats(r->fd, &n) == 0)
+		if (pread(r->fd, buf, sizeof(buf), r->hole) == sizeof(buf))
 			r->reads++;
 	return NULL;
 }
-
-#define BUSY_PAGES	4096
 
 /*
  * Memory failure takes a dirty page out of the cache while another task
  * keeps pcc's state Mutex busy: its handler, holding the page's lock,
  * waits for the Mutex, as no holder waits for a folio lock under it but
- * a writeback without a store (then the handler gives up, EBUSY). A thread reads the stats in a loop, each read
- * counting 4096 cached pages under the Mutex; eight dirty pages poisoned
- * meanwhile each leave the cache, and the caller gets SIGBUS for each.
+ * a writeback without a store (then the handler gives up, EBUSY). The
+ * other task reads holes of the store in a loop, each page taking the
+ * Mutex; eight dirty pages poisoned meanwhile each leave the cache, and
+ * the caller gets SIGBUS for each. Only the pages written are dirty, too
+ * few for the kernel to write any back meanwhile.
  */
 TEST(poisoned_dirty_page_leaves_the_cache_while_pcc_is_busy)
 {
-	struct stats_reader r = { 0 };
+	struct busy_reader r = { .hole = BUSY_PAGES * PSZ };
+	char params[160];
 	struct pcc_stats n;
-	char params[48];
 	volatile char *p;
 	pthread_t t;
 	int i;
@@ -788,27 +796,32 @@ TEST(poisoned_dirty_page_leaves_the_cache_while_pcc_is_busy)
 	pcc_require_device();
 	if (pcc_hwpoison_unavailable())
 		SKIP(return, "%s", pcc_hwpoison_unavailable());
-	snprintf(params, sizeof(params), "size_pages=%d", BUSY_PAGES);
-	ASSERT_EQ(0, pcc_reload(params)) TH_LOG("reload: %s", strerror(errno));
+	if (access(PCC_STORE_DISK, F_OK))
+		SKIP(return, "no %s for the store", PCC_STORE_DISK);
+	ASSERT_EQ(0, pcc_reload_fresh_store(PCC_STORE_DISK, BUSY_PAGES + HOLE_PAGES, "", params,
+					    sizeof(params)))
+		TH_LOG("%s", strerror(errno));
 	r.fd = open(PCC_DEVICE, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, r.fd);
 	p = mmap(NULL, BUSY_PAGES * PSZ, PROT_READ | PROT_WRITE, MAP_SHARED, r.fd, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	for (i = 0; i < BUSY_PAGES; i++)
 		p[i * PSZ] = 'b';
-	ASSERT_EQ(0, pthread_create(&t, NULL, read_stats, &r));
+	ASSERT_EQ(0, pthread_create(&t, NULL, keep_reading, &r));
 	while (r.reads < 3)
 		usleep(1000);
 	catch_signals(on_signal_note, 1);
-	for (i = 0; i < 8; i++)
-		EXPECT_EQ(0, madvise((void *)(p + i * 2 * PSZ), PSZ, MADV_HWPOISON))
-			TH_LOG("page %d: %s", i * 2, strerror(errno));
+	for (i = 0; i < BUSY_PAGES; i += 2) {
+		EXPECT_EQ(0, madvise((void *)(p + i * PSZ), PSZ, MADV_HWPOISON))
+			TH_LOG("page %d: %s", i, strerror(errno));
+	}
 	catch_signals(on_signal, 0);
 	r.stop = 1;
 	pthread_join(t, NULL);
-	EXPECT_EQ(8, sig_count);
+	EXPECT_EQ(BUSY_PAGES / 2, sig_count) TH_LOG("after %ld reads of the hole", r.reads);
 	ASSERT_EQ(0, pcc_stats(r.fd, &n));
-	EXPECT_EQ(BUSY_PAGES - 8, n.pages_cached) TH_LOG("after %ld reads of the stats", r.reads);
+	EXPECT_EQ(BUSY_PAGES / 2, n.pages_cached);
+	EXPECT_EQ(BUSY_PAGES / 2, n.pages_dirty);
 	munmap((void *)p, BUSY_PAGES * PSZ);
 	close(r.fd);
 	EXPECT_EQ(0, pcc_reload("")) TH_LOG("reload: %s", strerror(errno));

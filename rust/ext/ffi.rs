@@ -66,6 +66,11 @@ extern "C" {
     ) -> kernel::ffi::c_int;
     pub(crate) fn pcc_filemap_invalidate_lock(mapping: *mut bindings::address_space);
     pub(crate) fn pcc_filemap_invalidate_unlock(mapping: *mut bindings::address_space);
+    pub(crate) fn pcc_mapping_count_pages(
+        mapping: *mut bindings::address_space,
+        cached: *mut kernel::ffi::c_ulong,
+        dirty: *mut kernel::ffi::c_ulong,
+    );
     pub(crate) fn pcc_filemap_map_pages_counted(
         vmf: *mut bindings::vm_fault,
         start: usize,

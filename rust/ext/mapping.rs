@@ -243,6 +243,20 @@ impl PageCacheInode {
         unsafe { ffi::pcc_inode_pages_evicted(self.inode.as_ptr()) }
     }
 
+    /// How many pages the mapping caches, and how many of them are dirty,
+    /// counted in one walk (`filemap_cachestat`'s: under RCU, each folio's
+    /// size from its xarray entry), so that no more are dirty than cached.
+    /// No reference is taken on any folio: memory failure, which fails to
+    /// take a poisoned folio out of the cache while anyone else holds a
+    /// reference on it, is not disturbed by a reader of the counts.
+    pub(crate) fn count_pages(&self) -> (usize, usize) {
+        let (mut cached, mut dirty) = (0, 0);
+        // SAFETY: The mapping is live as long as `self`; the helper walks
+        // its xarray under RCU and writes both counts before it returns.
+        unsafe { ffi::pcc_mapping_count_pages(self.mapping(), &mut cached, &mut dirty) };
+        (cached, dirty)
+    }
+
     /// How many pages the mapping holds now (`mapping->nrpages`, which the
     /// page cache keeps under the xarray lock): a hint, read unlocked.
     pub(crate) fn nr_pages(&self) -> usize {

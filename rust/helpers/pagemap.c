@@ -2,6 +2,7 @@
 /* include/linux/pagemap.h: the page cache */
 
 #include <linux/pagemap.h>
+#include <linux/rcupdate_wait.h>
 
 #include "pcc_helpers.h"
 
@@ -99,4 +100,44 @@ void pcc_page_cache_read_around(struct file *file, pgoff_t start, unsigned long 
 	filemap_invalidate_lock_shared(mapping);
 	page_cache_ra_unbounded(&ractl, nr, lookahead);
 	filemap_invalidate_unlock_shared(mapping);
+}
+
+/*
+ * How many pages the mapping caches, and how many of them are dirty, as
+ * filemap_cachestat() counts them: one walk of the xarray under RCU, each
+ * folio's size from its entry's order, no reference taken on any folio.
+ * A reference, even for the time of a batch, would be an extra one to
+ * memory failure (has_extra_refcount()), which would then fail to take a
+ * poisoned folio out of the cache. The dirty test reads the folio's flag,
+ * as filemap_range_has_writeback() does unpinned, rather than the
+ * xarray's dirty mark: without a store the folios are dirtied by
+ * noop_dirty_folio(), which sets no mark. A folio freed meanwhile may be
+ * counted as it was: the counts are a snapshot, each folio's pages
+ * counted once, and no more dirty than cached.
+ */
+void pcc_mapping_count_pages(struct address_space *mapping, unsigned long *cached,
+			     unsigned long *dirty)
+{
+	XA_STATE(xas, &mapping->i_pages, 0);
+	unsigned long c = 0, d = 0;
+	struct folio *folio;
+
+	rcu_read_lock();
+	xas_for_each(&xas, folio, ULONG_MAX) {
+		unsigned long nr;
+
+		if (xas_retry(&xas, folio) || xa_is_value(folio))
+			continue;
+		nr = 1UL << xas_get_order(&xas);
+		c += nr;
+		if (folio_test_dirty(folio))
+			d += nr;
+		if (need_resched()) {
+			xas_pause(&xas);
+			cond_resched_rcu();
+		}
+	}
+	rcu_read_unlock();
+	*cached = c;
+	*dirty = d;
 }
