@@ -15,7 +15,8 @@
  *          read calls ->fault, and pcc keeps ->map_pages, so the fault
  *          stays under the per-VMA lock as shmem's does;
  *   nonotify  pcc loaded with write_notify=0 (no ->page_mkwrite, as
- *          shmem has none): the stores, against shmem's;
+ *          shmem has none): the stores, against shmem's, by one thread
+ *          and by two on the same pages;
  *   major  pcc on a store, against the ext4 file -f;
  *   huge   pcc loaded with huge=always, against shmem with its huge pages
  *          on (shmem_enabled=always): PMD-sized folios on both, mapped
@@ -437,7 +438,8 @@ static const char *main_cases[] = {
 	"store-cold-same-2t", "read-syscall-cached", "write-syscall-cold", NULL,
 };
 static const char *nofa_cases[] = { "read-cached", NULL };
-static const char *nonotify_cases[] = { "store-cold", "store-after-read", NULL };
+static const char *nonotify_cases[] = { "store-cold", "store-after-read", "store-cold-1t",
+					 "store-cold-same-2t", NULL };
 static const char *major_cases[] = { "read-major-seq", "read-major-rand", "read-syscall-seq", NULL };
 static const char *huge_cases[] = { "read-cached", "read-cold", "store-cold", "store-after-read", NULL };
 

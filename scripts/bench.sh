@@ -13,7 +13,8 @@
 #   main   fault-around on; pcc, shmem (memfd) and anonymous memory;
 #   nofa   pcc fault_around=0, and fault_around_bytes=4096 for shmem;
 #   fab4k  fault_around_bytes=4096 for both, pcc keeping ->map_pages;
-#   nonotify  pcc write_notify=0: the stores, without ->page_mkwrite;
+#   nonotify  pcc write_notify=0: the stores, without ->page_mkwrite (one
+#          thread, and two on the same pages);
 #   major  pcc on a store (/dev/vda2) against a file on ext4 (/dev/vda1),
 #          two partitions of the same virtio disk;
 # then measures memory: vmalloc and slab before and after loading a large
@@ -55,11 +56,12 @@ pages=${BENCH_PAGES:-8192} major=${BENCH_MAJOR_PAGES:-4096}
 rounds=${BENCH_ROUNDS:-11} warmup=${BENCH_WARMUP:-2}
 major_rounds=${BENCH_MAJOR_ROUNDS:-21}
 icount=${BENCH_ICOUNT:-0} base=${BENCH_BASE:-}
-name=bench main_cases="" table_args=()
+name=bench main_cases="" nonotify_cases="" table_args=()
 if [ "$icount" = 1 ]; then
 	name=bench-icount
 	main_cases=read-cached,read-cold,store-cold,store-after-read,writeback,store-private
 	main_cases+=,read-syscall-cached,write-syscall-cold
+	nonotify_cases=store-cold,store-after-read
 	table_args=(--icount)
 	export PCC_QEMU_EXTRA="-icount shift=0,sleep=off,align=off" PCC_VM_CPUS=1
 fi
@@ -115,10 +117,12 @@ mkfs.ext4 -q -F -E offset=$((1024 * 1024)) "$disk" "${ext4_mb}M"
 job=$out/stage-$name.job
 cat > "$job" <<EOF
 pages=$pages major=$major rounds=$rounds major_rounds=$major_rounds warmup=$warmup main_cases=$main_cases
+nonotify_cases=$nonotify_cases
 EOF
 if [ -n "$base" ]; then
 	phase=${BENCH_PHASE:-main} cases=${BENCH_CASES:-}
 	[ -n "$cases" ] || [ "$phase" != main ] || cases=$main_cases
+	[ -n "$cases" ] || [ "$phase" != nonotify ] || cases=$nonotify_cases
 	echo "runs=${BENCH_RUNS:-3} phase=$phase cases=$cases" >> "$job"
 	cat "$PCC_ROOT/scripts/guest/bench_ab.job" >> "$job"
 else

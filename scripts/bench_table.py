@@ -45,6 +45,7 @@ from collections import defaultdict
 ORDER = ["read-cached", "read-cached-nofa", "read-cached-fab4k", "read-cached-huge", "read-cold",
          "read-cold-huge", "store-cold", "store-cold-huge", "store-cold-nonotify", "store-after-read",
          "store-after-read-huge", "store-after-read-nonotify",
+         "store-cold-1t-nonotify", "store-cold-same-2t-nonotify",
          "writeback", "store-after-writeback", "store-private", "read-cold-1t", "read-cold-2t",
          "read-cached-1t", "read-cached-2t", "store-cold-1t", "store-cold-2t",
          "read-cold-same-2t", "store-cold-same-2t", "read-syscall-cached", "write-syscall-cold",
