@@ -724,14 +724,8 @@ impl PageCache {
             // waits for folio locks under it. A folio that cannot go
             // reports the loss rather than being looked up again.
             (true, _) => {
-                let evicted = match self.backing.evicts() {
-                    true => {
-                        let _state = self.state.lock();
-                        self.inode.evict_locked(&locked)
-                    }
-                    false => self.inode.evict_locked(&locked),
-                };
-                return match evicted {
+                let _state = self.backing.evicts().then(|| self.state.lock());
+                return match self.inode.evict_locked(&locked) {
                     true => Ok(None),
                     false => Err(EHWPOISON),
                 };

@@ -753,12 +753,11 @@ TEST(poisoned_clean_page_with_store_is_read_again)
 
 /*
  * A task that keeps pcc's state Mutex busy until told to stop: it reads
- * HOLE_PAGES pages of holes of a device with a store at a time, each page
- * looked up in the store's bitmap under the Mutex.
+ * the HOLE_PAGES pages of holes after BUSY_PAGES of a device with a
+ * store, each page looked up in the store's bitmap under the Mutex.
  */
 struct busy_reader {
 	int fd;
-	off_t hole;
 	volatile int stop;
 	long reads;
 };
@@ -769,7 +768,7 @@ static void *keep_reading(void *arg)
 	struct busy_reader *r = arg;
 
 	while (!r->stop)
-		if (pread(r->fd, buf, sizeof(buf), r->hole) == sizeof(buf))
+		if (pread(r->fd, buf, sizeof(buf), BUSY_PAGES * PSZ) == sizeof(buf))
 			r->reads++;
 	return NULL;
 }
@@ -786,7 +785,7 @@ static void *keep_reading(void *arg)
  */
 TEST(poisoned_dirty_page_leaves_the_cache_while_pcc_is_busy)
 {
-	struct busy_reader r = { .hole = BUSY_PAGES * PSZ };
+	struct busy_reader r = { 0 };
 	char params[160];
 	struct pcc_stats n;
 	volatile char *p;
